@@ -1,0 +1,86 @@
+"""Handing the conversation to a person, and taking it back.
+
+A handoff is a bot message whose custom payload is
+``{"handoff": {"reason": R, "summary": {...}, "language": "xx"}}`` (docs/bot-channel.md); the
+handoff service queues the conversation when it sees one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import triage_rules
+
+REASONS = ("requested", "frustration", "low_confidence", "triage", "language", "loop")
+
+
+def handoff_payload(reason: str, slots: dict[str, Any], language: str | None) -> dict[str, Any]:
+    """The contract's custom payload for a handoff."""
+    if reason not in REASONS:
+        raise ValueError(f"unknown handoff reason {reason!r}")
+    handoff: dict[str, Any] = {"reason": reason, "summary": triage_rules.summary(slots)}
+    if language:
+        handoff["language"] = language
+    return {"handoff": handoff}
+
+
+def customer_language(tracker: Tracker) -> str:
+    """The language of the customer's latest message, as the NLU pipeline identified it."""
+    return (tracker.latest_message.get("language") or {}).get("code") or "en"
+
+
+def handoff_events(
+    dispatcher: CollectingDispatcher, tracker: Tracker, reason: str
+) -> list[EventType]:
+    """Says the reason's handoff message with the payload attached; stops any form."""
+    language = tracker.get_slot("customer_language") or customer_language(tracker)
+    dispatcher.utter_message(
+        response=f"utter_handoff_{reason}",
+        json_message=handoff_payload(reason, dict(tracker.slots), language),
+    )
+    return [
+        ActiveLoop(None),
+        SlotSet("requested_slot", None),
+        SlotSet("handoff_reason", None),
+        SlotSet("triage_attempts", 0),
+    ]
+
+
+class ActionHandoff(Action):
+    """Hands off for the reason the guard policy put in ``handoff_reason``."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        reason = tracker.get_slot("handoff_reason") or "requested"
+        return handoff_events(dispatcher, tracker, reason)
+
+
+class ActionResumeAfterHandback(Action):
+    """A person handed the conversation back: say so and start from a clean slate."""
+
+    def name(self) -> str:
+        return "action_resume_after_handback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_handback")
+        cleared = [SlotSet(name, None) for name in triage_rules.TRIAGE_SLOTS]
+        return [
+            ActiveLoop(None),
+            *cleared,
+            SlotSet("requested_slot", None),
+            SlotSet("handoff_reason", None),
+            SlotSet("customer_language", None),
+            SlotSet("language_name", None),
+            SlotSet("triage_attempts", 0),
+        ]

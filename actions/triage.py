@@ -1,0 +1,208 @@
+"""The triage form: ask only what a person needs, check answers, then resolve or hand off."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import triage_rules
+from actions.dates import days_since
+from actions.handoff import handoff_events
+
+REQUESTED_SLOT = "requested_slot"
+
+
+def _slots(tracker: Tracker) -> dict[str, Any]:
+    return dict(tracker.slots)
+
+
+def _previous_value(tracker: Tracker, slot: str) -> Any:
+    """The slot's value before the latest message (the tracker already holds the new one)."""
+    before_latest_message = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            before_latest_message = True
+        elif before_latest_message and event.get("event") == "slot" and event.get("name") == slot:
+            return event.get("value")
+    return None
+
+
+def _entities_in_latest_message(tracker: Tracker) -> set[str]:
+    return {e.get("entity") for e in tracker.latest_message.get("entities", [])}
+
+
+class ValidateTriageForm(FormValidationAction):
+    """Checks each triage answer; re-prompts clearly and counts failures to spot loops."""
+
+    def name(self) -> str:
+        return "validate_triage_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        return triage_rules.required_slots(_slots(tracker))
+
+    # --- extraction of slots Rasa cannot map by itself ---
+
+    async def extract_days_since_order(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if tracker.get_slot("problem_category") != "order_not_arrived":
+            return {}
+        text = tracker.latest_message.get("text") or ""
+        days = days_since(text, date.today())
+        if days is not None:
+            return {"days_since_order": float(days), "triage_attempts": 0}
+        if tracker.get_slot(REQUESTED_SLOT) == "days_since_order" and not self._interrupted(
+            tracker
+        ):
+            dispatcher.utter_message(response="utter_invalid_days_since_order")
+            return self._failed_attempt(tracker)
+        return {}
+
+    # --- validation of mapped slots ---
+
+    def validate_problem_category(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        category = value if value in triage_rules.QUESTIONS else None
+        category = category or triage_rules.category_from_text(str(value))
+        if category is None:
+            return self._reject(
+                "problem_category", "utter_invalid_problem_category", dispatcher, tracker
+            )
+        if _previous_value(tracker, "problem_category") not in (None, category):
+            dispatcher.utter_message(response="utter_corrected")
+        return {"problem_category": category, "triage_attempts": 0}
+
+    def validate_password_reset_tried(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._yes_or_no("password_reset_tried", value, dispatcher, tracker)
+
+    def validate_charges_pending(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._yes_or_no("charges_pending", value, dispatcher, tracker)
+
+    def validate_order_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value == triage_rules.ORDER_NOT_GIVEN:
+            return {"order_number": value, "triage_attempts": 0}
+        number = triage_rules.normalise_order_number(str(value))
+        if number:
+            previous = _previous_value(tracker, "order_number")
+            if previous not in (None, triage_rules.ORDER_NOT_GIVEN, number):
+                dispatcher.utter_message(response="utter_corrected")
+            return {"order_number": number, "triage_attempts": 0}
+        return self._reject("order_number", "utter_invalid_order_number", dispatcher, tracker)
+
+    def validate_contact_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        email = triage_rules.find_email(str(value))
+        if email:
+            previous = _previous_value(tracker, "contact_email")
+            if previous not in (None, email):
+                dispatcher.utter_message(response="utter_corrected")
+            return {"contact_email": email, "triage_attempts": 0}
+        return self._reject("contact_email", "utter_invalid_email", dispatcher, tracker)
+
+    def validate_problem_description(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value).strip()
+        # "Actually the order number is TD-…" corrects another answer; it describes nothing.
+        if len(text) < 3 or text.startswith("/") or _entities_in_latest_message(tracker):
+            return {"problem_description": _previous_value(tracker, "problem_description")}
+        return {"problem_description": text[:1000], "triage_attempts": 0}
+
+    def validate_device(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value).strip()
+        return {"device": text[:200] if len(text) >= 2 and not text.startswith("/") else None}
+
+    # --- helpers ---
+
+    def _yes_or_no(
+        self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        answer = value if isinstance(value, bool) else triage_rules.yes_or_no(str(value))
+        if answer is None:
+            return self._reject(slot, "utter_invalid_yes_no", dispatcher, tracker)
+        return {slot: answer, "triage_attempts": 0}
+
+    @staticmethod
+    def _interrupted(tracker: Tracker) -> bool:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        return intent in {"faq", "request_human", "express_frustration", "stop", "bot_challenge"}
+
+    def _reject(
+        self, slot: str, response: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        # A message that carried another answer (a correction, say) is not a failed attempt.
+        if tracker.get_slot(REQUESTED_SLOT) != slot or _entities_in_latest_message(tracker) - {
+            slot
+        }:
+            return {slot: _previous_value(tracker, slot)}
+        dispatcher.utter_message(response=response)
+        return {slot: None, **self._failed_attempt(tracker)}
+
+    @staticmethod
+    def _failed_attempt(tracker: Tracker) -> dict[str, Any]:
+        return {"triage_attempts": (tracker.get_slot("triage_attempts") or 0) + 1}
+
+
+class ActionFinishTriage(Action):
+    """Runs when the form is complete: resolve by explanation, or hand off with every answer."""
+
+    def name(self) -> str:
+        return "action_finish_triage"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        slots = _slots(tracker)
+        if (slots.get("triage_attempts") or 0) >= triage_rules.MAX_ATTEMPTS:
+            return handoff_events(dispatcher, tracker, "loop")
+        response = triage_rules.resolution(slots)
+        if response is None:
+            return handoff_events(dispatcher, tracker, "triage")
+        dispatcher.utter_message(response=response, when=_when(slots.get("days_since_order")))
+        return reset_triage()
+
+
+class ActionStopTriage(Action):
+    """The customer stopped the form: forget its answers and say so."""
+
+    def name(self) -> str:
+        return "action_stop_triage"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_triage_stopped")
+        return [ActiveLoop(None), *reset_triage()]
+
+
+def _when(days: float | None) -> str:
+    if days is None:
+        return ""
+    return {0: "today", 1: "yesterday"}.get(int(days), f"{int(days)} days ago")
+
+
+def reset_triage() -> list[EventType]:
+    """Events that clear every triage answer, so the next problem starts fresh."""
+    events: list[EventType] = [SlotSet(name, None) for name in triage_rules.TRIAGE_SLOTS]
+    return [*events, SlotSet("triage_attempts", 0), SlotSet(REQUESTED_SLOT, None)]

@@ -1,0 +1,246 @@
+"""Bot reply latency straight to Rasa's REST channel vs through the handoff service.
+
+The real stack (``scripts/stack.py``: Redis, the action server, Rasa with the shipped model, the
+handoff service) runs on loopback. 50 customers talk at once, each going through the same short
+conversation (FAQ questions, no handoff), waiting for each answer and then "reading" for a
+random 2-5 s before the next message. The same script is sent in three ways, in alternating
+phases (direct, channel, via, via, channel, direct) so all see the same machine:
+
+- direct: ``POST {rasa}/webhooks/rest/webhook`` (Rasa's standard REST channel), timed until the
+  response (every message of the turn) arrives;
+- channel (a breakdown, not a figure): ``POST {rasa}/webhooks/tandem/message``, the channel the
+  service calls, timed the same way;
+- via handoff: ``user_uttered`` on the customer namespace of the service, timed until the first
+  ``bot_uttered`` of the bot's answer arrives (a turn's messages are stored together and
+  emitted back to back).
+
+Every phase uses new senders / new sessions, so no conversation carries over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import itertools
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.actors import Customer
+from bench.procs import BENCH_LIMITS, ROOT, CpuMeter, Procs
+from bench.stats import ratio, summary
+from bench.workers import WorkerPool
+
+SCRIPT = (
+    "hi",
+    "how long does shipping take?",
+    "which payment methods do you accept?",
+    "do you ship internationally?",
+    "what is your return policy",
+    "what are your opening hours?",
+)
+# Seconds a customer reads and types before the next message. People in a support chat take
+# several seconds; with 0.5-1.5 s the 50 customers offered Rasa more turns than it can serve on
+# 2 cores (its p95 reached seconds), and the figure measured Rasa's queue, not the gateway.
+THINK = (2.0, 5.0)
+CUSTOMERS = 50
+
+
+class Worker:
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.phase = itertools.count(1)
+
+    async def direct(
+        self, rasa_url: str, customers: int, rounds: int = 1, token: str = ""
+    ) -> dict[str, Any]:
+        """Straight to Rasa: its REST channel, or (with ``token``) the Tandem channel itself."""
+        import httpx
+
+        phase = next(self.phase)
+        latencies: list[float] = []
+        failures = 0
+        limits = httpx.Limits(max_connections=customers, max_keepalive_connections=customers)
+        path = "/webhooks/tandem/message" if token else "/webhooks/rest/webhook"
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        async with httpx.AsyncClient(
+            base_url=rasa_url, timeout=60, limits=limits, headers=headers
+        ) as http:
+
+            async def customer(i: int) -> None:
+                nonlocal failures
+                sender = f"bench-{self.index}-{phase}-{i}-{time.time_ns()}"
+                rng = random.Random(sender)
+                await asyncio.sleep(rng.uniform(*THINK))
+                for text in SCRIPT * rounds:
+                    t0 = time.perf_counter()
+                    response = await http.post(path, json={"sender": sender, "message": text})
+                    elapsed = (time.perf_counter() - t0) * 1000
+                    body = response.json() if response.status_code == 200 else None
+                    if body and (not token or body.get("messages")):
+                        latencies.append(elapsed)
+                    else:
+                        failures += 1
+                    await asyncio.sleep(rng.uniform(*THINK))
+
+            await asyncio.gather(*(customer(i) for i in range(customers)))
+        return {"latencies_ms": [round(x, 3) for x in latencies], "failures": failures}
+
+    async def via(self, url: str, customers: int, rounds: int = 1) -> dict[str, Any]:
+        phase = next(self.phase)
+        latencies: list[float] = []
+        failures = 0
+        people = await asyncio.gather(*(Customer.open(url) for _ in range(customers)))
+
+        async def customer(i: int, person: Customer) -> None:
+            nonlocal failures
+            rng = random.Random(f"{self.index}-{phase}-{i}")
+            answer: asyncio.Future[Any] | None = None
+
+            def on_bot(_: str, data: Any) -> None:
+                author = data.get("metadata", {}).get("tandem", {}).get("author")
+                if author == "bot" and answer is not None and not answer.done():
+                    answer.set_result(time.perf_counter())
+
+            person.on("bot_uttered", on_bot)
+            await asyncio.sleep(rng.uniform(*THINK))
+            for n, text in enumerate(SCRIPT * rounds):
+                answer = asyncio.get_running_loop().create_future()
+                t0 = time.perf_counter()
+                ack = await person.say(text, f"b{phase}-{i}-{n}", timeout=60)
+                try:
+                    t1 = await asyncio.wait_for(answer, 60)
+                except TimeoutError:
+                    t1 = None
+                if ack.get("ok") and t1 is not None:
+                    latencies.append((t1 - t0) * 1000)
+                else:
+                    failures += 1
+                await asyncio.sleep(rng.uniform(*THINK))
+
+        try:
+            await asyncio.gather(*(customer(i, p) for i, p in enumerate(people)))
+        finally:
+            await asyncio.gather(*(p.close() for p in people), return_exceptions=True)
+        return {"latencies_ms": [round(x, 3) for x in latencies], "failures": failures}
+
+
+def load_stack() -> Any:
+    spec = importlib.util.spec_from_file_location("tandem_stack", ROOT / "scripts" / "stack.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["tandem_stack"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[str, Any]:
+    stack_module = load_stack()
+    rounds = 1 if quick else 2  # direct, channel, via; then via, channel, direct
+    workers = 2
+    env = {
+        **BENCH_LIMITS,
+        "TANDEM_ALLOWED_ORIGINS": "*",
+        "TANDEM_LOG_LEVEL": "warning",
+        "TANDEM_STATIC_DIR": str(run_dir / "no-static"),
+    }
+    stack = stack_module.Stack(
+        run_dir=run_dir,
+        ports=stack_module.Ports.free(),
+        dev=False,
+        extra_env=env,
+        log=lambda m: log(f"    {m.strip()}"),
+    )
+    samples: dict[str, list[float]] = {"direct": [], "channel": [], "via": []}
+    phases: list[dict[str, Any]] = []
+    failures = {"direct": 0, "channel": 0, "via": 0}
+    stack.start()
+    try:
+        pids = {p.name: p.popen.pid for p in stack.processes}
+        with Procs(run_dir) as procs, WorkerPool(procs, "bot_reply", workers) as pool:
+            pids.update(pool.pids)
+            share = [
+                CUSTOMERS // workers + (1 if i < CUSTOMERS % workers else 0) for i in range(workers)
+            ]
+            # Warm-up: Rasa's first turns are slow (graph loading, first action calls).
+            pool.call_all("direct", [{"rasa_url": stack.rasa_url, "customers": 2}] * workers, 300)
+            pool.call_all("via", [{"url": stack.service_url, "customers": 2}] * workers, 300)
+            order = []
+            for r in range(rounds):
+                kinds = ["direct", "channel", "via"]
+                order += kinds if r % 2 == 0 else kinds[::-1]
+            for n, kind in enumerate(order):
+                meter = CpuMeter(pids)
+                meter.start()
+                if profile is not None and kind == "via" and n == len(order) - 1:
+                    profile("bot-via-handoff", pids["handoff"], 8.0)
+                if kind == "direct":
+                    args = [{"rasa_url": stack.rasa_url, "customers": c} for c in share]
+                elif kind == "channel":
+                    args = [
+                        {"rasa_url": stack.rasa_url, "customers": c, "token": stack.bot_token}
+                        for c in share
+                    ]
+                else:
+                    args = [{"url": stack.service_url, "customers": c} for c in share]
+                t0 = time.monotonic()
+                results = pool.call_all("via" if kind == "via" else "direct", args, timeout=600)
+                cores = meter.stop()
+                merged = [x for res in results for x in res["latencies_ms"]]
+                samples[kind] += merged
+                failures[kind] += sum(res["failures"] for res in results)
+                phase = {
+                    "phase": n + 1,
+                    "kind": kind,
+                    "seconds": round(time.monotonic() - t0, 1),
+                    "latency_ms": summary(merged),
+                    "failures": sum(res["failures"] for res in results),
+                    "cpu_cores": cores,
+                    "loadgen_cpu_cores": round(
+                        sum(v for k, v in cores.items() if k.startswith("worker")), 3
+                    ),
+                }
+                phases.append(phase)
+                log(
+                    f"    phase {n + 1} {kind:7}: p50 {phase['latency_ms']['p50']} ms, "
+                    f"p95 {phase['latency_ms']['p95']} ms ({phase['latency_ms']['n']} turns, "
+                    f"{phase['failures']} failed), rasa {cores.get('rasa')} cores, "
+                    f"handoff {cores.get('handoff')} cores, "
+                    f"load generator {phase['loadgen_cpu_cores']} cores"
+                )
+    finally:
+        stack.stop()
+    direct, via = summary(samples["direct"]), summary(samples["via"])
+    channel = summary(samples["channel"])
+    # Each round ran its three phases back to back: the spread of their ratios shows the drift.
+    by_round = [{p["kind"]: p["latency_ms"]["p50"] for p in phases[i : i + 3]} for i in (0, 3)]
+    pair_ratios = [ratio(r.get("via"), r.get("direct")) for r in by_round if r]
+    return {
+        "figures": {
+            "bot_reply_p50_ms_direct": direct["p50"],
+            "bot_reply_p50_ms_via_handoff": via["p50"],
+            "gateway_overhead_p50_ratio": ratio(via["p50"], direct["p50"]),
+        },
+        "details": {
+            "setup": {
+                "customers": CUSTOMERS,
+                "script": list(SCRIPT),
+                "think_seconds": list(THINK),
+                "phases": len(order),
+                "workers": workers,
+                "model": str(stack.model.relative_to(ROOT)),
+            },
+            "direct_ms": direct,
+            "channel_ms": channel,
+            "via_ms": via,
+            "channel_p50_ratio": ratio(channel["p50"], direct["p50"]),
+            "via_vs_channel_p50_ratio": ratio(via["p50"], channel["p50"]),
+            "failures": failures,
+            "p95_ratio": ratio(via["p95"], direct["p95"]),
+            "p50_ratio_per_pair": pair_ratios,
+            "phases": phases,
+            "loadgen_cpu_cores_max": max(p["loadgen_cpu_cores"] for p in phases),
+        },
+    }

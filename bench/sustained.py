@@ -1,0 +1,369 @@
+"""A sustained multi-minute load through one handoff replica, every message accounted for.
+
+Customers (on the fast client, across several worker processes) send messages open-loop:
+exponential gaps around ``think`` seconds each, every message with its own ``client_msg_id``.
+Most talk to the bot (the stand-in Rasa answers ``You said: <text>`` at once, so the service is
+what is measured); a share were handed to agents first, and their agent consoles answer every
+customer message (``re:<client_msg_id>``). A few messages are sent twice with the same
+``client_msg_id`` (a widget retrying after a lost ack): the second must be acknowledged as a
+duplicate with the same seq.
+
+Latency: customer sends -> the reply (the bot's, or the agent's) reaches the customer.
+Accounting, after the load stops and replies drain: every customer fetches its whole transcript
+with ``tandem_sync`` and checks
+
+- lost: an acknowledged message missing from the transcript, a stored message without its
+  reply, a seq gap (a message that was never acknowledged is the widget's to resend; those are
+  counted as ``unacked``);
+- duplicated: a ``client_msg_id`` stored twice, a retry acknowledged with a new seq, an entry
+  delivered twice to the same socket.
+
+Entries that were stored but did not arrive live are reported separately (``live_missed``): the
+protocol recovers them with ``tandem_sync``, which is how a widget fills gaps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from bench.actors import AgentConsole, Customer, create_agents, login
+from bench.procs import CpuMeter, Procs
+from bench.stats import summary
+from bench.workers import WorkerPool
+
+RETRY_SHARE = 0.02
+
+
+class Person:
+    def __init__(self, key: str, customer: Customer, with_agent: bool) -> None:
+        self.key = key
+        self.customer = customer
+        self.with_agent = with_agent
+        self.sent: dict[str, float] = {}  # cmid -> when sent (perf_counter)
+        self.acked: dict[str, int] = {}  # cmid -> seq
+        self.live: Counter[int] = Counter()  # seq -> times received live
+        self.waiting: set[str] = set()  # cmids whose reply has not arrived
+
+
+class Worker:
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.people: list[Person] = []
+        self.by_cmid: dict[str, Person] = {}
+        self.agents: list[AgentConsole] = []
+        self.latencies: list[float] = []
+        self.to_agent: list[float] = []
+        self.ack_errors: Counter[str] = Counter()
+        self.bad_retries = 0
+        self.replies = 0
+
+    # -- setup --------------------------------------------------------------------------------
+    async def setup(
+        self, url: str, customers: int, with_agents: int, tokens: list[str]
+    ) -> dict[str, Any]:
+        for start in range(0, customers, 100):
+            opened = await asyncio.gather(
+                *(Customer.open(url) for _ in range(min(100, customers - start)))
+            )
+            for i, customer in enumerate(opened, start=start):
+                person = Person(f"w{self.index}c{i}", customer, i < with_agents)
+                customer.on("bot_uttered", self._on_bot_uttered(person))
+                customer.on("tandem_message", self._on_own(person))
+                self.people.append(person)
+        self.agents = [await AgentConsole.open(url, token) for token in tokens]
+        for agent in self.agents:
+            agent.on("conversation_message", self._on_agent_message(agent))
+        handed = [p for p in self.people if p.with_agent]
+        for n, person in enumerate(handed):
+            ack = await person.customer.say(f"human {person.key}", f"{person.key}-h")
+            if not ack.get("ok"):
+                raise RuntimeError(f"handoff message refused: {ack}")
+            agent = self.agents[n % len(self.agents)]
+            for _ in range(50):  # the bot's handoff reply queues it a moment later
+                claimed = await agent.call("claim", {"conversation_id": ack["conversation_id"]})
+                if claimed.get("ok"):
+                    break
+                await asyncio.sleep(0.1)
+            else:
+                raise RuntimeError(f"could not claim {ack['conversation_id']}: {claimed}")
+        await asyncio.sleep(1.0)
+        for person in self.people:  # setup traffic is not part of the accounting
+            person.live.clear()
+        return {
+            "customers": len(self.people),
+            "with_agents": len(handed),
+            "connect_retries": sum(p.customer.retries for p in self.people),
+        }
+
+    def _on_bot_uttered(self, person: Person) -> Any:
+        def handler(_: str, data: Any) -> None:
+            meta = data.get("metadata", {}).get("tandem", {})
+            person.live[meta.get("seq", 0)] += 1
+            text = data.get("text", "")
+            if meta.get("author") == "bot" and text.startswith("You said: "):
+                self._replied(person, text[len("You said: ") :].split(" ", 1)[0])
+            elif meta.get("author") == "agent" and text.startswith("re:"):
+                self._replied(person, text[3:])
+
+        return handler
+
+    def _on_own(self, person: Person) -> Any:
+        def handler(_: str, data: Any) -> None:
+            person.live[data["entry"]["seq"]] += 1
+
+        return handler
+
+    def _replied(self, person: Person, cmid: str) -> None:
+        if cmid in person.waiting:
+            person.waiting.discard(cmid)
+            self.latencies.append((time.perf_counter() - person.sent[cmid]) * 1000)
+            self.replies += 1
+
+    def _on_agent_message(self, agent: AgentConsole) -> Any:
+        def handler(_: str, data: Any) -> None:
+            entry = data["entry"]
+            cmid = entry.get("client_msg_id", "")
+            if entry["author"] != "customer" or cmid not in self.by_cmid:
+                return
+            person = self.by_cmid[cmid]
+            self.to_agent.append((time.perf_counter() - person.sent[cmid]) * 1000)
+            agent.send_nowait(
+                "send_message",
+                {
+                    "conversation_id": data["conversation_id"],
+                    "text": f"re:{cmid}",
+                    "client_msg_id": f"a-{cmid}",
+                },
+            )
+
+        return handler
+
+    # -- load ---------------------------------------------------------------------------------
+    async def run(self, seconds: float, think: float) -> dict[str, Any]:
+        loop = asyncio.get_running_loop()
+        end = loop.time() + seconds
+        counts = await asyncio.gather(*(self._talk(p, end, think) for p in self.people))
+        drain = loop.time() + 15
+        while any(p.waiting for p in self.people) and loop.time() < drain:  # noqa: ASYNC110 - a bounded drain
+            await asyncio.sleep(0.1)
+        return {
+            "sent": sum(counts),
+            "replies": self.replies,
+            "latencies_ms": [round(x, 3) for x in self.latencies],
+            "to_agent_ms": [round(x, 3) for x in self.to_agent],
+            "waiting": sum(len(p.waiting) for p in self.people),
+        }
+
+    async def _talk(self, person: Person, end: float, think: float) -> int:
+        loop = asyncio.get_running_loop()
+        rng = random.Random(person.key)
+        await asyncio.sleep(min(rng.uniform(0, think), max(0.0, end - loop.time())))
+        count = 0
+        pending: list[asyncio.Task[None]] = []
+        while loop.time() < end:
+            count += 1
+            cmid = f"{person.key}-{count}"
+            pending.append(asyncio.create_task(self._say(person, cmid, rng.random() < RETRY_SHARE)))
+            await asyncio.sleep(min(rng.expovariate(1 / think), max(0.0, end - loop.time())))
+        await asyncio.gather(*pending)
+        return count
+
+    async def _say(self, person: Person, cmid: str, retry: bool) -> None:
+        self.by_cmid[cmid] = person
+        person.sent[cmid] = time.perf_counter()
+        person.waiting.add(cmid)
+        try:
+            ack = await person.customer.say(f"{cmid} hello there", cmid, timeout=30)
+        except Exception as exc:  # counted; the accounting finds out whether it was stored
+            self.ack_errors[type(exc).__name__] += 1
+            return
+        if not ack.get("ok"):
+            self.ack_errors[ack.get("error", {}).get("code", "?")] += 1
+            return
+        person.acked[cmid] = ack["seq"]
+        if retry:
+            try:
+                again = await person.customer.say(f"{cmid} hello there", cmid, timeout=30)
+            except Exception as exc:  # the resend's own ack was lost: nothing to judge
+                self.ack_errors[f"retry {type(exc).__name__}"] += 1
+                return
+            if not (again.get("ok") and again.get("duplicate") and again["seq"] == ack["seq"]):
+                self.bad_retries += 1
+
+    # -- accounting ---------------------------------------------------------------------------
+    async def account(self) -> dict[str, Any]:
+        totals: Counter[str] = Counter()
+        for start in range(0, len(self.people), 50):
+            results = await asyncio.gather(
+                *(self._account(p) for p in self.people[start : start + 50])
+            )
+            for result in results:
+                totals.update(result)
+        totals["bad_retries"] = self.bad_retries
+        return {"totals": dict(totals), "ack_errors": dict(self.ack_errors)}
+
+    async def _account(self, person: Person) -> Counter[str]:
+        entries: list[dict[str, Any]] = []
+        after = 0
+        result: Counter[str] = Counter()
+        while True:
+            for attempt in range(10):  # "internal" means: retry (docs/protocol.md)
+                page = await person.customer.client.call(
+                    "tandem_sync", {"after_seq": after}, timeout=60
+                )
+                if page.get("ok") or page.get("error", {}).get("code") != "internal":
+                    break
+                result["sync_retries"] += 1
+                await asyncio.sleep(0.2 * (attempt + 1))
+            if not page.get("ok"):
+                result["unverified_customers"] += 1
+                result["unverified_sent"] += len(person.sent)
+                return result
+            entries += page["messages"]
+            after = page["last_seq"]
+            if not page["has_more"]:
+                break
+        seqs = [e["seq"] for e in entries]
+        result["seq_gaps"] = (max(seqs) - len(set(seqs))) if seqs else 0
+        stored = Counter(e.get("client_msg_id") for e in entries if e["author"] == "customer")
+        answered = {
+            e["text"][len("You said: ") :].split(" ", 1)[0]
+            for e in entries
+            if e["author"] == "bot" and e["text"].startswith("You said: ")
+        } | {e["text"][3:] for e in entries if e["author"] == "agent"}
+        for cmid in person.sent:
+            result["sent"] += 1
+            result["duplicated_stored"] += max(0, stored[cmid] - 1)
+            if cmid not in person.acked:
+                # Never acknowledged: the widget still holds it and resends it (same id); stored
+                # or not, nothing is lost. Counted, not judged.
+                result["unacked"] += 1
+                result["unacked_stored"] += int(stored[cmid] > 0)
+                continue
+            if stored[cmid] == 0:
+                result["lost_stored"] += 1  # acknowledged, yet not in the transcript
+            elif cmid not in answered:
+                result["lost_reply"] += 1  # stored, but the bot / agent answer never was
+        first_seq = min(person.acked.values(), default=0)
+        for entry in entries:
+            if entry["seq"] < first_seq or entry["author"] == "customer":
+                continue  # setup traffic; own messages are known from the acks
+            result["delivered_expected"] += 1
+            if person.live[entry["seq"]] == 0:
+                result["live_missed"] += 1
+        result["duplicated_live"] = sum(n - 1 for n in person.live.values() if n > 1)
+        result["stored_entries"] = sum(1 for e in entries if e["seq"] >= first_seq)
+        return result
+
+    async def close(self) -> None:
+        closers = [p.customer.close for p in self.people] + [a.close for a in self.agents]
+        for start in range(0, len(closers), 500):
+            await asyncio.gather(
+                *(c() for c in closers[start : start + 500]), return_exceptions=True
+            )
+
+
+def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[str, Any]:
+    workers = 2
+    customers = 200 if quick else 1000
+    agent_share = 0.2
+    think = 10.0  # mean seconds between one customer's messages
+    seconds = 20.0 if quick else 120.0
+    agents_per_worker = 5
+    with Procs(run_dir) as procs:
+        redis = procs.redis()
+        stub = procs.stub_rasa()
+        service = procs.handoff(redis_url=redis.url, rasa_url=stub.url)
+        names = asyncio.run(create_agents(redis.url, workers * agents_per_worker))
+        tokens = asyncio.run(login(service.url, names))
+        per_worker = customers // workers
+        with_agents = math.ceil(per_worker * agent_share)
+        with WorkerPool(procs, "sustained", workers) as pool:
+            ready = pool.call_all(
+                "setup",
+                [
+                    {
+                        "url": service.url,
+                        "customers": per_worker,
+                        "with_agents": with_agents,
+                        "tokens": tokens[w * agents_per_worker : (w + 1) * agents_per_worker],
+                    }
+                    for w in range(workers)
+                ],
+                timeout=300,
+            )
+            log(
+                f"    {customers} customers connected ({workers * with_agents} with agents); "
+                f"{seconds:.0f} s of load, one message per {think:.0f} s each on average"
+            )
+            meter = CpuMeter(
+                {"handoff": service.pid, "redis": redis.pid, "rasa-stub": stub.pid, **pool.pids}
+            )
+            meter.start()
+            if profile is not None:
+                profile("sustained", service.pid, min(seconds, 30.0))
+            t0 = time.monotonic()
+            results = pool.call_all("run", {"seconds": seconds, "think": think}, timeout=600)
+            elapsed = time.monotonic() - t0
+            cores = meter.stop()
+            accounts = pool.call_all("account", {}, timeout=600)
+            rss = service.rss_mb()
+    latencies = [x for r in results for x in r["latencies_ms"]]
+    to_agent = [x for r in results for x in r["to_agent_ms"]]
+    totals: Counter[str] = Counter()
+    ack_errors: Counter[str] = Counter()
+    for account in accounts:
+        totals.update(account["totals"])
+        ack_errors.update(account["ack_errors"])
+    sent = sum(r["sent"] for r in results)
+    replies = sum(r["replies"] for r in results)
+    lost: int | None = totals["lost_stored"] + totals["lost_reply"] + totals["seq_gaps"]
+    duplicated: int | None = (
+        totals["duplicated_stored"] + totals["duplicated_live"] + totals["bad_retries"]
+    )
+    if totals["unverified_customers"]:
+        # Some transcripts could not be read back: no honest total can be given.
+        lost = duplicated = None
+    msgs_per_s = round((sent + replies) / seconds, 1)
+    lat = summary(latencies)
+    loadgen = round(sum(v for k, v in cores.items() if k.startswith("worker")), 3)
+    log(
+        f"    {sent} messages + {replies} replies in {elapsed:.0f} s ({msgs_per_s}/s), "
+        f"p95 {lat['p95']} ms, lost {lost}, duplicated {duplicated}, "
+        f"handoff {cores['handoff']} cores, load generator {loadgen} cores"
+    )
+    return {
+        "figures": {
+            "sustained_customers": customers,
+            "sustained_msgs_per_s": msgs_per_s,
+            "sustained_p95_ms": lat["p95"],
+            "sustained_lost": lost,
+            "sustained_duplicated": duplicated,
+        },
+        "details": {
+            "setup": {
+                "workers": workers,
+                "customers": customers,
+                "with_agents": workers * with_agents,
+                "think_seconds_mean": think,
+                "seconds": seconds,
+                "retry_share": RETRY_SHARE,
+            },
+            "connect_retries": sum(r["connect_retries"] for r in ready),
+            "customer_messages": sent,
+            "replies_received_live": replies,
+            "reply_latency_ms": lat,
+            "customer_to_agent_ms": summary(to_agent),
+            "accounting": dict(totals),
+            "ack_errors": dict(ack_errors),
+            "cpu_cores": cores,
+            "loadgen_cpu_cores": loadgen,
+            "handoff_rss_mb_after": round(rss, 1),
+        },
+    }

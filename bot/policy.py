@@ -1,0 +1,141 @@
+"""The handoff guard: a Rasa policy that hands off the moment a trigger fires, forms included.
+
+Rules cannot express "whatever the bot was doing": an active form predicts itself before any
+rule gets a say. This policy runs with a higher priority than RulePolicy and marks its
+prediction as independent of user input, which is the one kind of prediction Rasa lets overrule
+an active form. The decision itself lives in ``bot.handoff_triggers``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.core.policies.policy import Policy, PolicyPrediction
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
+from rasa.shared.core.generator import TrackerWithCachedStates
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.handoff_triggers import Turn, handoff_reason
+from bot.language import language_of
+
+HANDOFF_ACTION = "action_handoff"
+# After these the count of frustration, clarifications and repeats starts again.
+WINDOW_RESETS = frozenset({HANDOFF_ACTION, "action_resume_after_handback"})
+
+LANGUAGE_NAMES = {
+    "ar": "Arabic", "da": "Danish", "de": "German", "es": "Spanish", "fr": "French",
+    "it": "Italian", "ja": "Japanese", "nl": "Dutch", "pl": "Polish", "pt": "Portuguese",
+    "ru": "Russian", "sv": "Swedish", "tr": "Turkish", "zh": "Chinese",
+}  # fmt: skip
+
+
+def turns_since_last_handoff(tracker: DialogueStateTracker) -> list[Turn]:
+    """The customer's turns since the session started or the bot last handed off / took back."""
+    turns: list[Turn] = []
+    actions: list[str] = []
+    in_form = False
+
+    def close_turn() -> None:
+        if turns and actions:
+            last = turns[-1]
+            turns[-1] = Turn(last.intent, last.language, last.in_form, tuple(actions))
+        actions.clear()
+
+    for event in tracker.applied_events():
+        if isinstance(event, (SessionStarted, Restarted)):
+            turns, in_form = [], False
+            actions.clear()
+        elif isinstance(event, ActiveLoop):
+            in_form = event.name is not None
+        elif isinstance(event, UserUttered):
+            intent = event.full_retrieval_intent_name or event.intent_name or ""
+            if intent.startswith("EXTERNAL_"):
+                continue
+            close_turn()
+            language = _language(event)
+            turns.append(Turn(intent=intent, language=language, in_form=in_form))
+        elif isinstance(event, ActionExecuted) and event.action_name:
+            if event.action_name in WINDOW_RESETS:
+                turns = []
+                actions.clear()
+            elif event.action_name != ACTION_LISTEN_NAME:
+                actions.append(event.action_name)
+    close_turn()
+    return turns
+
+
+def _language(event: UserUttered) -> str:
+    identified = event.parse_data.get("language")  # type: ignore[union-attr]
+    if isinstance(identified, dict) and identified.get("code"):
+        return str(identified["code"])
+    # Events that never went through NLU (dialogue tests, events posted over Rasa's HTTP API)
+    # carry no language: identify it from the text, with the NLU component's own settings.
+    if event.text and not event.text.startswith("/"):
+        return language_of(event.text)
+    return "en"
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True
+)
+class HandoffGuardPolicy(Policy):
+    """Predicts ``action_handoff`` when a handoff trigger fires, and listens right after it.
+
+    Usage, in config.yml (priority must be above RulePolicy's 6)::
+
+        policies:
+          - name: bot.policy.HandoffGuardPolicy
+            priority: 7
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"priority": 7}
+
+    def train(
+        self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any
+    ) -> Resource:
+        # Nothing to learn; persist an empty resource so the model loads without warnings.
+        with self._model_storage.write_to(self._resource):
+            pass
+        return self._resource
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        probabilities = self._default_predictions(domain)
+        latest_action = tracker.latest_action_name
+        if latest_action == HANDOFF_ACTION:
+            probabilities[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
+            return self._prediction(probabilities, is_no_user_prediction=True)
+        if latest_action != ACTION_LISTEN_NAME:
+            return self._prediction(probabilities)
+
+        turns = turns_since_last_handoff(tracker)
+        reason = handoff_reason(turns)
+        if reason is None:
+            return self._prediction(probabilities)
+
+        events = [SlotSet("handoff_reason", reason)]
+        if reason == "language":
+            code = turns[-1].language
+            events.append(SlotSet("customer_language", code))
+            events.append(SlotSet("language_name", LANGUAGE_NAMES.get(code, code.upper())))
+        probabilities[domain.index_for_action(HANDOFF_ACTION)] = 1.0
+        # "No user prediction" is what lets this overrule an active form's own prediction.
+        return self._prediction(probabilities, optional_events=events, is_no_user_prediction=True)

@@ -1,0 +1,300 @@
+"""The bridge to the bot: feeds each conversation's customer messages to Rasa, strictly in order.
+
+Customer messages are stored (and acknowledged) first; the bridge then works through what the
+bot has not answered yet (``customer_seq`` > ``bot_seq``), one message at a time, holding a
+short Redis lease per conversation so that only one replica talks to the bot about it. A
+replica that dies loses nothing: its lease expires and the next kick (a new message, or the
+customer reconnecting anywhere) resumes from ``bot_seq``.
+
+The bot's answer is stored only if the conversation is still the bot's at the version it had
+when the message was sent (``COMMIT_BOT_TURN``); if a person took over meanwhile, the answer is
+dropped. A bot that fails (down, slow, ``[]``) hands the conversation to people with reason
+``bot_unavailable``.
+
+Example::
+
+    bridge = BotBridge(hub)
+    bridge.kick("c_…")      # after storing a customer message in state "bot"
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from handoff.bot_client import BotMessage, BotTurn, BotUnavailable
+from handoff.entries import encode, stored
+from handoff.protocol.types import AgentEntry, Nlu
+from handoff.store.scripts import RELEASE_BOT_LOCK, TAKE_BOT_WORK
+
+if TYPE_CHECKING:
+    from handoff.hub import Hub
+
+log = logging.getLogger("handoff.bridge")
+
+
+def bot_entry(message: BotMessage, nlu: Nlu | None = None) -> list[str]:
+    return encode(
+        author="bot",
+        text=message.text,
+        buttons=message.buttons or None,
+        image=message.image,
+        attachment=message.attachment,
+        custom=message.custom,
+        nlu=nlu,
+    )
+
+
+def turn_entries(turn: BotTurn, answered_seq: int | None) -> list[list[str]]:
+    """The turn's entries; the first carries what the bot understood of ``answered_seq``.
+
+    Agents read it next to the customer's message (intent, confidence); customers never see it.
+    """
+    nlu: Nlu | None = None
+    if answered_seq is not None and turn.intent:
+        nlu = {"seq": answered_seq, "intent": turn.intent, "confidence": turn.confidence}
+    return [bot_entry(m, nlu if i == 0 else None) for i, m in enumerate(turn.messages)]
+
+
+class BotBridge:
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.keys = hub.keys
+        self._running: dict[str, asyncio.Task[None]] = {}
+        self._again: set[str] = set()
+        self._timers: set[asyncio.TimerHandle] = set()
+        self._take = hub.redis.register_script(TAKE_BOT_WORK)
+        self._release = hub.redis.register_script(RELEASE_BOT_LOCK)
+        # Long enough for one bot call; renewed before each call.
+        self.lease_ms = int((hub.settings.rasa_timeout + 2.0) * 1000)
+
+    def kick(self, conversation_id: str) -> None:
+        """Make sure someone works through this conversation's unanswered messages."""
+        if conversation_id in self._running:
+            self._again.add(conversation_id)
+            return
+        task = asyncio.create_task(self._pump(conversation_id), name=f"bot:{conversation_id}")
+        self._running[conversation_id] = task
+        task.add_done_callback(lambda done: self._forget(conversation_id, done))
+
+    def _forget(self, conversation_id: str, task: asyncio.Future[None]) -> None:
+        if self._running.get(conversation_id) is task:
+            del self._running[conversation_id]
+
+    async def close(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
+        tasks = list(self._running.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _pump(self, conversation_id: str) -> None:
+        keys = [
+            self.keys.bot_lock(conversation_id),
+            self.keys.conversation(conversation_id),
+            self.keys.log(conversation_id),
+        ]
+        try:
+            while True:
+                self._again.discard(conversation_id)
+                token = secrets.token_hex(8)
+                if await self._drain(conversation_id, keys, token) == "busy":
+                    return
+                if conversation_id not in self._again:
+                    return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("bridge failed for %s; retrying shortly", conversation_id)
+            self._later(conversation_id, 1.0)
+        finally:
+            # Leave ``_running`` in the same step as the last check of ``_again``: a kick that
+            # comes after it (a message stored after our last look) must start a new pump, not
+            # be folded into this one (its done callback runs a turn of the loop later; that gap
+            # once left a message unanswered until the customer's next one).
+            self._forget(conversation_id, asyncio.current_task())  # type: ignore[arg-type]
+
+    def _later(self, conversation_id: str, delay: float) -> None:
+        loop = asyncio.get_running_loop()
+
+        def fire() -> None:
+            self._timers.discard(timer)
+            self.kick(conversation_id)
+
+        timer = loop.call_later(delay, fire)
+        self._timers.add(timer)
+
+    async def _drain(self, conversation_id: str, keys: list[str], token: str) -> str:
+        """Work through the conversation under one lease: ``busy``, ``done`` or ``stopped``.
+
+        Each step takes the next piece of work and renews the lease in one round trip
+        (``TAKE_BOT_WORK``); when nothing is left, the same step releases the lease.
+        """
+        mode = "acquire"
+        while True:
+            reply = await self._take(keys=keys, args=[token, self.lease_ms, mode])
+            status = str(reply[0])
+            if status == "busy":
+                # Another replica is on it; if it died, try again once its lease is over.
+                self._later(conversation_id, max(int(reply[1]), 50) / 1000 + 0.05)
+                return status
+            if status in ("done", "lost"):
+                return "done"
+            mode = "renew"
+            conversation = _pairs(reply[1])
+            try:
+                more = await self._step(conversation, _pairs(reply[2]), int(reply[3] or 0))
+            except BaseException:
+                await self._release(keys=keys[:2], args=[token])
+                raise
+            if not more:
+                # The bot is done with it (handed to people, a stale answer): release, and
+                # go on only if work is pending after all (e.g. handed back meanwhile).
+                state, bot_seq, customer_seq, event = await self._release(
+                    keys=keys[:2], args=[token]
+                )
+                pending = state == "bot" and (
+                    event == "handback" or int(customer_seq or 0) > int(bot_seq or 0)
+                )
+                if pending:
+                    self._again.add(conversation_id)
+                return "stopped"
+
+    async def _step(
+        self, conversation: dict[str, str], message: dict[str, str], last_seq: int
+    ) -> bool:
+        """One piece of work; False when the bot is done with this conversation for now."""
+        conversation_id = conversation["id"]
+        version = int(conversation["version"])
+        bot_seq = int(conversation.get("bot_seq") or 0)
+        if conversation.get("bot_event") == "handback":
+            await self._hand_back(conversation, version, bot_seq)
+            return True
+        if not message:
+            # Only non-customer entries remain (e.g. system notes); nothing for the bot.
+            await self.hub.conversations.commit_bot_turn(
+                conversation_id, version=version, processed_seq=last_seq, entries=[]
+            )
+            return True
+        return await self._answer(conversation, version, message)
+
+    async def _answer(
+        self, conversation: dict[str, str], version: int, message: dict[str, str]
+    ) -> bool:
+        """Send one customer message to the bot and store its turn; False when the bot is done."""
+        conversation_id, seq = conversation["id"], int(message["seq"])
+        metadata: dict[str, Any] = json.loads(message["meta"]) if message.get("meta") else {}
+        metadata.update(seq=seq, customer_id=conversation.get("customer", ""))
+        try:
+            turn = await self.hub.bot.send_message(
+                conversation_id,
+                message.get("text", ""),
+                message_id=f"{conversation_id}:{seq}",
+                metadata=metadata,
+            )
+        except BotUnavailable as exc:
+            log.warning("bot unavailable for %s: %s", conversation_id, exc)
+            lead = self.hub.texts.render("bot_unavailable", conversation.get("language", ""))
+            await self.hub.desk.hand_to_people(
+                conversation,
+                version=version,
+                reason="bot_unavailable",
+                summary={},
+                language=conversation.get("language", ""),
+                preview=message.get("text", ""),
+                lead=lead,
+            )
+            return False
+        if turn.handoff is None:
+            if not await self._store_turn(conversation, version, seq, turn, answered_seq=seq):
+                log.info("dropped a bot answer for %s: a person took over", conversation_id)
+                return False
+            return True
+        # A handoff: what the decision needs is read while the turn is stored, and the desk is
+        # told before the customer's messages go out (different audiences, so no order between
+        # them; the customer still gets the bot's message, then the system's, then the state).
+        facts = asyncio.ensure_future(self.hub.desk.facts.read(now=self.hub.now()))
+        try:
+            entries = await self._commit_turn(conversation, version, seq, turn, answered_seq=seq)
+        except BaseException:
+            facts.cancel()
+            raise
+        if entries is None:
+            facts.cancel()
+            log.info("dropped a bot answer for %s: a person took over", conversation_id)
+            return False
+        await self.hub.desk.hand_to_people(
+            conversation,
+            version=version,
+            reason=turn.handoff.reason,
+            summary=turn.handoff.summary,
+            language=turn.handoff.language or turn.language,
+            preview=message.get("text", ""),
+            facts=await facts,
+            said_first=entries,
+        )
+        return False
+
+    async def _hand_back(self, conversation: dict[str, str], version: int, bot_seq: int) -> None:
+        try:
+            turn = await self.hub.bot.hand_back(conversation["id"])
+        except BotUnavailable as exc:
+            # The person already said goodbye; the bot's next answer will show whether it is back.
+            log.warning("bot did not confirm the hand-back of %s: %s", conversation["id"], exc)
+            turn = BotTurn(messages=[])
+        await self._store_turn(conversation, version, bot_seq, turn, clear_event="handback")
+
+    async def _store_turn(
+        self,
+        conversation: dict[str, str],
+        version: int,
+        processed_seq: int,
+        turn: BotTurn,
+        clear_event: str = "",
+        answered_seq: int | None = None,
+    ) -> bool:
+        """Store the turn and relay it; False if it was stale (a person took over)."""
+        entries = await self._commit_turn(
+            conversation, version, processed_seq, turn, clear_event, answered_seq
+        )
+        if entries is None:
+            return False
+        for entry in entries:
+            await self.hub.notify.entry(
+                conversation["id"], conversation.get("customer", ""), "", entry
+            )
+        return True
+
+    async def _commit_turn(
+        self,
+        conversation: dict[str, str],
+        version: int,
+        processed_seq: int,
+        turn: BotTurn,
+        clear_event: str = "",
+        answered_seq: int | None = None,
+    ) -> list[AgentEntry] | None:
+        """Store the turn (if still current); the stored entries, not yet relayed."""
+        entries = turn_entries(turn, answered_seq)
+        fields = {"language": turn.language} if turn.language else None
+        committed = await self.hub.conversations.commit_bot_turn(
+            conversation["id"],
+            version=version,
+            processed_seq=processed_seq,
+            entries=entries,
+            fields=fields,
+            clear_event=clear_event,
+        )
+        if committed is None:
+            return None
+        seqs, ts = committed
+        return [stored(fields_, seq, ts) for fields_, seq in zip(entries, seqs, strict=True)]
+
+
+def _pairs(flat: list[str]) -> dict[str, str]:
+    """A Redis ``[field, value, ...]`` reply as a dict."""
+    return dict(zip(flat[::2], flat[1::2], strict=True))

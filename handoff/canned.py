@@ -1,0 +1,51 @@
+"""Canned responses for agents, from a YAML file writers edit (``canned_responses.yml``).
+
+Example::
+
+    responses = load_canned(Path("handoff/canned_responses.yml"))
+    responses[0]["title"]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from handoff.protocol.agent import Canned
+
+
+class CannedError(ValueError):
+    """The file is malformed; the message names the entry."""
+
+
+def load_canned(path: Path) -> list[Canned]:
+    with path.open(encoding="utf-8") as handle:
+        data = yaml.safe_load(handle) or []
+    if not isinstance(data, list):
+        raise CannedError(f"{path}: expected a list of responses")
+    result: list[Canned] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(data):
+        where = f"{path}: entry {index + 1}"
+        if not isinstance(raw, dict):
+            raise CannedError(f"{where}: expected a mapping")
+        for key in ("id", "title", "text"):
+            if not isinstance(raw.get(key), str) or not raw[key].strip():
+                raise CannedError(f"{where}: '{key}' must be a non-empty string")
+        if raw["id"] in seen:
+            raise CannedError(f"{where}: duplicate id {raw['id']!r}")
+        seen.add(raw["id"])
+        tags = raw.get("tags", [])
+        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+            raise CannedError(f"{where}: 'tags' must be a list of strings")
+        result.append(
+            {
+                "id": raw["id"],
+                "title": raw["title"],
+                "text": raw["text"],
+                "language": str(raw.get("language", "en")),
+                "tags": list(tags),
+            }
+        )
+    return result

@@ -1,0 +1,201 @@
+"""Command line: ``python -m handoff serve`` and ``python -m handoff agents …``.
+
+Example::
+
+    python -m handoff serve
+    python -m handoff agents add ana --name "Ana Lima" --languages en,pt --skills billing
+    python -m handoff agents list
+    python -m handoff agents disable ana
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+import redis.asyncio as aioredis
+
+from handoff.keys import Keys
+from handoff.passwords import MIN_LENGTH, hash_password
+from handoff.settings import Settings, SettingsError
+from handoff.store.agents import AgentError, AgentStore, clean_languages, clean_skills
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m handoff", description="Tandem's handoff service."
+    )
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("serve", help="serve customers and agents (settings from TANDEM_* variables)")
+    agents = sub.add_parser("agents", help="manage agent accounts").add_subparsers(
+        dest="action", required=True
+    )
+
+    add = agents.add_parser("add", help="create an agent")
+    add.add_argument("username")
+    add.add_argument("--name", default="", help="shown to customers (default: the username)")
+    add.add_argument(
+        "--languages", default="en", help="comma-separated ISO 639-1 codes (default: en)"
+    )
+    add.add_argument("--skills", default="", help="comma-separated skills, e.g. billing,orders")
+    add.add_argument("--capacity", type=int, default=3, help="conversations at once (default: 3)")
+    _password_options(add)
+    add.add_argument(
+        "--if-missing", action="store_true", help="succeed quietly if the agent exists"
+    )
+
+    listing = agents.add_parser("list", help="list agents")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+
+    for name, text in (
+        ("disable", "disable an agent and cut their live console"),
+        ("enable", "enable again"),
+    ):
+        agents.add_parser(name, help=text).add_argument("username")
+
+    update = agents.add_parser("update", help="change an agent's profile")
+    update.add_argument("username")
+    update.add_argument("--name")
+    update.add_argument("--languages")
+    update.add_argument("--skills")
+    update.add_argument("--capacity", type=int)
+
+    passwd = agents.add_parser("passwd", help="set a new password (logs the agent out everywhere)")
+    passwd.add_argument("username")
+    _password_options(passwd)
+    return parser
+
+
+def _password_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    group.add_argument(
+        "--password-env", metavar="VAR", help="read the password from environment variable VAR"
+    )
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    elif args.password_env:
+        password = os.environ.get(args.password_env, "")
+    else:
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            raise AgentError("the passwords differ")
+    if len(password) < MIN_LENGTH:
+        raise AgentError(f"the password must have at least {MIN_LENGTH} characters")
+    return password
+
+
+def _split(value: str) -> list[str]:
+    return [v for v in value.split(",") if v.strip()]
+
+
+async def _agents(args: argparse.Namespace, settings: Settings) -> int:
+    redis = aioredis.Redis.from_url(settings.redis_url, decode_responses=True)
+    store = AgentStore(redis, Keys(settings.redis_prefix))
+    try:
+        if args.action == "add":
+            if args.if_missing and await store.by_username(args.username):
+                print(f"agent {args.username} exists")
+                return 0
+            languages, skills = (
+                clean_languages(_split(args.languages)),
+                clean_skills(_split(args.skills)),
+            )
+            record = await store.create(
+                args.username,
+                name=args.name or args.username,
+                password_hash=hash_password(_password(args)),
+                languages=languages,
+                skills=skills,
+                capacity=args.capacity,
+            )
+            print(f"created agent {record.username} ({record.id})")
+            return 0
+        if args.action == "list":
+            records = await store.all()
+            if args.json:
+                rows = [
+                    {
+                        "id": r.id,
+                        "username": r.username,
+                        "name": r.name,
+                        "languages": list(r.languages),
+                        "skills": list(r.skills),
+                        "capacity": r.capacity,
+                        "disabled": r.disabled,
+                    }
+                    for r in records
+                ]
+                print(json.dumps(rows, indent=2))
+            else:
+                for r in records:
+                    flag = " (disabled)" if r.disabled else ""
+                    print(
+                        f"{r.username:<16} {r.name:<24} {','.join(r.languages):<12} "
+                        f"{','.join(r.skills) or '-':<24} capacity {r.capacity}{flag}"
+                    )
+            return 0
+        found = await store.by_username(args.username)
+        if found is None:
+            raise AgentError(f"no agent named {args.username!r}")
+        record = found
+        if args.action == "disable":
+            await store.disable(record.id)
+            print(f"disabled {record.username}; live consoles are cut within seconds")
+        elif args.action == "enable":
+            await store.update(record.id, {"disabled": "0"})
+            print(f"enabled {record.username}")
+        elif args.action == "passwd":
+            await store.update(
+                record.id, {"password_hash": hash_password(_password(args))}, revoke=True
+            )
+            print(f"new password set for {record.username}")
+        elif args.action == "update":
+            fields: dict[str, str] = {}
+            if args.name is not None:
+                fields["name"] = args.name.strip()[:80] or record.username
+            if args.languages is not None:
+                fields["languages"] = json.dumps(clean_languages(_split(args.languages)) or ["en"])
+            if args.skills is not None:
+                fields["skills"] = json.dumps(clean_skills(_split(args.skills)))
+            if args.capacity is not None:
+                if not 1 <= args.capacity <= 50:
+                    raise AgentError("capacity must be 1 to 50")
+                fields["capacity"] = str(args.capacity)
+            await store.update(record.id, fields)
+            print(f"updated {record.username}")
+        return 0
+    finally:
+        await redis.aclose()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.command in (None, "serve"):
+        from handoff.server import serve  # uvicorn is only needed to serve
+
+        serve(settings)
+        return 0
+    try:
+        return asyncio.run(_agents(args, settings))
+    except AgentError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except (OSError, aioredis.ConnectionError) as exc:
+        print(f"error: cannot reach Redis at {settings.redis_url}: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,127 @@
+"""Every Redis key name the handoff service uses, in one place.
+
+The layout is documented in ``docs/architecture.md`` ("Redis key layout"); keep them in step.
+All keys share a prefix (``TANDEM_REDIS_PREFIX``, default ``tandem:``) so that one Redis can
+hold several deployments, and tests can isolate themselves.
+
+Example::
+
+    keys = Keys("tandem:")
+    keys.conversation("c_abc")   # -> "tandem:conv:c_abc"
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Builds key names under one prefix."""
+
+    prefix: str = "tandem:"
+
+    # -- conversations -------------------------------------------------------------------------
+    def conversation(self, conversation_id: str) -> str:
+        """Hash: state, version, owner, seq, bot cursor, handoff details, timestamps."""
+        return f"{self.prefix}conv:{conversation_id}"
+
+    def log(self, conversation_id: str) -> str:
+        """Stream: every customer-visible entry; stream id ``<seq>-0``."""
+        return f"{self.prefix}conv:{conversation_id}:log"
+
+    def notes(self, conversation_id: str) -> str:
+        """Stream: internal agent notes (never shown to the customer)."""
+        return f"{self.prefix}conv:{conversation_id}:notes"
+
+    def dedup(self, conversation_id: str) -> str:
+        """Hash: client_msg_id -> seq, so a resent message is stored once."""
+        return f"{self.prefix}conv:{conversation_id}:dedup"
+
+    def bot_lock(self, conversation_id: str) -> str:
+        """String: lease held by the replica currently feeding this conversation to the bot."""
+        return f"{self.prefix}conv:{conversation_id}:botlock"
+
+    # -- customers -----------------------------------------------------------------------------
+    def customer(self, customer_id: str) -> str:
+        """Hash: ``current`` conversation id, created_at."""
+        return f"{self.prefix}customer:{customer_id}"
+
+    def customer_conversations(self, customer_id: str) -> str:
+        """List: the customer's conversation ids, oldest first."""
+        return f"{self.prefix}customer:{customer_id}:convs"
+
+    # -- queue and tickets ---------------------------------------------------------------------
+    @property
+    def queue(self) -> str:
+        """Sorted set: queued conversation ids scored by queued_at (oldest first)."""
+        return f"{self.prefix}queue"
+
+    @property
+    def tickets(self) -> str:
+        """Sorted set: offline conversation ids scored by when they went offline."""
+        return f"{self.prefix}tickets"
+
+    # -- agents --------------------------------------------------------------------------------
+    def agent(self, agent_id: str) -> str:
+        """Hash: username, name, password hash, languages, skills, capacity, disabled, token_gen."""
+        return f"{self.prefix}agent:{agent_id}"
+
+    def agent_active(self, agent_id: str) -> str:
+        """Set: conversation ids the agent owns right now (its load, checked against capacity)."""
+        return f"{self.prefix}agent:{agent_id}:active"
+
+    @property
+    def agents_by_username(self) -> str:
+        """Hash: username -> agent id."""
+        return f"{self.prefix}agents"
+
+    @property
+    def presence(self) -> str:
+        """Sorted set: ``<agent_id>@<replica>`` scored by the heartbeat's expiry time."""
+        return f"{self.prefix}presence"
+
+    @property
+    def requeue(self) -> str:
+        """Set: agent ids whose conversations must go back to the queue (agent disabled)."""
+        return f"{self.prefix}agents:requeue"
+
+    # -- statistics ----------------------------------------------------------------------------
+    @property
+    def stats_states(self) -> str:
+        """Hash: state -> number of conversations in it."""
+        return f"{self.prefix}stats:states"
+
+    @property
+    def stats_handoffs(self) -> str:
+        """Hash: reason -> handoffs so far."""
+        return f"{self.prefix}stats:handoffs"
+
+    def stats_histogram(self, name: str) -> str:
+        """Hash: bucket -> count, plus ``sum`` and ``count`` (``wait``, ``first_response``)."""
+        return f"{self.prefix}stats:hist:{name}"
+
+    @property
+    def stats_csat(self) -> str:
+        """Hash: rating (1-5) -> count."""
+        return f"{self.prefix}stats:csat"
+
+    def stats_day(self, day: str) -> str:
+        """Hash for one day (``YYYY-MM-DD`` in TANDEM_TIMEZONE): ``conversations``,
+        ``handoff:<reason>``, ``csat_sum``, ``csat_count``; kept a week."""
+        return f"{self.prefix}stats:day:{day}"
+
+    def stats_day_samples(self, day: str, name: str) -> str:
+        """List: that day's latest samples in seconds (``wait``, ``first_response``)."""
+        return f"{self.prefix}stats:day:{day}:{name}"
+
+    @property
+    def recent_waits(self) -> str:
+        """List: the latest queue waits in seconds (for the estimated wait)."""
+        return f"{self.prefix}stats:recent_waits"
+
+    # -- socket.io -----------------------------------------------------------------------------
+    @property
+    def socketio_channel(self) -> str:
+        """Pub/sub channel python-socketio's Redis manager uses between replicas."""
+        return f"{self.prefix}socketio"

@@ -1,0 +1,359 @@
+"""The agent namespace ``/agent``: authenticated at connect, one request/ack per operation.
+
+Every client event is sent with an acknowledgement callback; the ack is ``{"ok": true, ...}`` or
+``{"ok": false, "error": {"code", "message", "details"?}}``. Unknown keys in a request are an
+error here (unlike ``/``, no third-party client must be tolerated).
+"""
+
+from dataclasses import dataclass
+from typing import Any, Literal, NotRequired, TypedDict
+
+from handoff.ids import is_agent_id, is_conversation_id
+from handoff.protocol.customer import parse_client_msg_id, parse_text
+from handoff.protocol.errors import ErrorCode, ProtocolError
+from handoff.protocol.types import (
+    AgentEntry,
+    AgentRef,
+    Contact,
+    Note,
+    OfflineReason,
+    StateName,
+)
+from handoff.protocol.validate import check
+
+MAX_RESOLUTION_CHARS = 2000
+MAX_TAGS = 10
+MAX_TAG_CHARS = 32
+MAX_NOTE_CHARS = 4000
+
+
+# -- shared views -------------------------------------------------------------------------------
+class ConversationInfo(TypedDict):
+    conversation_id: str
+    customer_id: str
+    state: StateName
+    version: int
+    reason: str
+    language: str
+    skill: str
+    summary: dict[str, Any]
+    created_at: float
+    queued_at: float | None
+    claimed_at: float | None
+    closed_at: float | None
+    owner: AgentRef | None
+    contact: Contact | None
+    last_seq: int
+    resolution: str
+    tags: list[str]
+    csat: int | None
+    offline_reason: str
+
+
+class QueueItem(TypedDict):
+    conversation_id: str
+    customer_id: str
+    state: Literal["queued", "offline"]
+    reason: str
+    language: str
+    skill: str
+    summary: dict[str, Any]
+    queued_at: float
+    exclusive_until: float
+    position: int
+    preview: str
+    contact: Contact | None
+    offline_reason: NotRequired[OfflineReason]
+    eligible: NotRequired[bool]  # only in lists built for one agent (hello, get_queue)
+
+
+class AgentInfo(TypedDict):
+    id: str
+    username: str
+    name: str
+    languages: list[str]
+    skills: list[str]
+    capacity: int
+    status: Literal["online", "away"]
+
+
+class AgentSummary(TypedDict):
+    id: str
+    name: str
+    languages: list[str]
+    skills: list[str]
+    capacity: int
+    load: int
+    online: bool
+    status: Literal["online", "away"]
+
+
+class DeskStats(TypedDict):
+    """Today at the desk (the day in TANDEM_TIMEZONE), for the console's stats panel."""
+
+    day: str
+    conversations_today: int
+    handoffs_by_reason: dict[str, int]
+    median_wait_s: float | None
+    median_first_response_s: float | None
+    csat_average: float | None
+    csat_count: int
+    queue_length: int
+    tickets: int
+    agents_online: int
+
+
+class Canned(TypedDict):
+    id: str
+    title: str
+    text: str
+    language: str
+    tags: list[str]
+
+
+# -- client -> server ---------------------------------------------------------------------------
+class Auth(TypedDict):
+    token: str
+
+
+class Empty(TypedDict):
+    pass
+
+
+class ConversationRef(TypedDict):
+    conversation_id: str
+
+
+class GetConversation(TypedDict):
+    conversation_id: str
+    after_seq: NotRequired[int]
+
+
+class SendMessage(TypedDict):
+    conversation_id: str
+    text: str
+    client_msg_id: str
+
+
+class Typing(TypedDict):
+    conversation_id: str
+    typing: bool
+
+
+class AddNote(TypedDict):
+    conversation_id: str
+    text: str
+    client_msg_id: NotRequired[str]
+
+
+class Transfer(TypedDict):
+    conversation_id: str
+    to_agent_id: str
+    note: NotRequired[str]
+
+
+class Close(TypedDict):
+    conversation_id: str
+    resolution: str
+    tags: NotRequired[list[str]]
+
+
+class SetPresence(TypedDict):
+    status: Literal["online", "away"]
+
+
+# -- server -> client ---------------------------------------------------------------------------
+class QueueAdded(TypedDict):
+    item: QueueItem
+
+
+class QueueRemoved(TypedDict):
+    conversation_id: str
+    state: StateName
+    by: NotRequired[AgentRef]
+
+
+class ConversationMessage(TypedDict):
+    conversation_id: str
+    entry: AgentEntry
+
+
+class ConversationNote(TypedDict):
+    conversation_id: str
+    note: Note
+
+
+class ConversationDetail(TypedDict):
+    conversation: ConversationInfo
+    messages: list[AgentEntry]
+    notes: list[Note]
+    has_more: bool
+
+
+class ConversationAssigned(ConversationDetail):
+    from_agent: NotRequired[AgentRef]
+    note: NotRequired[str]
+
+
+class ConversationUnassigned(TypedDict):
+    conversation_id: str
+    reason: Literal["transferred", "handed_back", "closed", "requeued"]
+
+
+class ConversationUpdated(TypedDict):
+    conversation: ConversationInfo
+
+
+class CustomerTyping(TypedDict):
+    conversation_id: str
+    typing: bool
+
+
+class SessionEnded(TypedDict):
+    reason: Literal["disabled", "revoked", "token_expired"]
+
+
+# -- acknowledgements ---------------------------------------------------------------------------
+class HelloAck(TypedDict):
+    """Everything a console needs after (re)connecting."""
+
+    ok: Literal[True]
+    agent: AgentInfo
+    active: list[ConversationInfo]
+    queue: list[QueueItem]
+    tickets: list[QueueItem]
+
+
+class QueueAck(TypedDict):
+    ok: Literal[True]
+    queue: list[QueueItem]
+    tickets: list[QueueItem]
+
+
+class ConversationAck(ConversationDetail):
+    ok: Literal[True]
+
+
+class HistoryAck(TypedDict):
+    ok: Literal[True]
+    customer_id: str
+    conversations: list[ConversationInfo]
+
+
+class SendAck(TypedDict):
+    ok: Literal[True]
+    seq: int
+    duplicate: bool
+
+
+class NoteAck(TypedDict):
+    ok: Literal[True]
+    note: Note
+
+
+class PresenceAck(TypedDict):
+    ok: Literal[True]
+    status: Literal["online", "away"]
+
+
+class CannedAck(TypedDict):
+    ok: Literal[True]
+    canned: list[Canned]
+
+
+class AgentsAck(TypedDict):
+    ok: Literal[True]
+    agents: list[AgentSummary]
+
+
+class StatsAck(TypedDict):
+    ok: Literal[True]
+    stats: DeskStats
+
+
+# -- parsing ------------------------------------------------------------------------------------
+def _require(payload: object, tp: object) -> dict[str, Any]:
+    if payload is None:
+        payload = {}
+    problems = check(payload, tp, strict=True)
+    if problems:
+        raise ProtocolError(ErrorCode.BAD_REQUEST, "; ".join(problems[:3]))
+    assert isinstance(payload, dict)
+    return payload
+
+
+def _conversation_id(data: dict[str, Any]) -> str:
+    value = data["conversation_id"]
+    if not is_conversation_id(value):
+        raise ProtocolError(ErrorCode.NOT_FOUND, "no such conversation")
+    return str(value)
+
+
+def parse_empty(payload: object) -> None:
+    _require(payload, Empty)
+
+
+def parse_conversation_ref(payload: object) -> str:
+    return _conversation_id(_require(payload, ConversationRef))
+
+
+def parse_get_conversation(payload: object) -> tuple[str, int]:
+    data = _require(payload, GetConversation)
+    after = data.get("after_seq", 0)
+    if after < 0:
+        raise ProtocolError(ErrorCode.BAD_REQUEST, "after_seq must be >= 0")
+    return _conversation_id(data), after
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    conversation_id: str
+    text: str
+    client_msg_id: str
+
+
+def parse_send_message(payload: object, max_chars: int) -> Outgoing:
+    data = _require(payload, SendMessage)
+    cmid = parse_client_msg_id(data["client_msg_id"])
+    return Outgoing(_conversation_id(data), parse_text(data["text"], max_chars, "text"), cmid)
+
+
+def parse_typing(payload: object) -> tuple[str, bool]:
+    data = _require(payload, Typing)
+    return _conversation_id(data), data["typing"]
+
+
+def parse_add_note(payload: object) -> Outgoing:
+    data = _require(payload, AddNote)
+    cmid = parse_client_msg_id(data.get("client_msg_id"))
+    return Outgoing(_conversation_id(data), parse_text(data["text"], MAX_NOTE_CHARS, "text"), cmid)
+
+
+def parse_transfer(payload: object) -> tuple[str, str, str]:
+    data = _require(payload, Transfer)
+    target = data["to_agent_id"]
+    if not is_agent_id(target):
+        raise ProtocolError(ErrorCode.NOT_FOUND, "no such agent")
+    note = data.get("note", "")
+    if len(note) > MAX_NOTE_CHARS:
+        raise ProtocolError(ErrorCode.TOO_LONG, f"note is longer than {MAX_NOTE_CHARS} characters")
+    return _conversation_id(data), target, note
+
+
+def parse_close(payload: object) -> tuple[str, str, list[str]]:
+    data = _require(payload, Close)
+    resolution = data["resolution"]
+    if len(resolution) > MAX_RESOLUTION_CHARS:
+        raise ProtocolError(
+            ErrorCode.TOO_LONG, f"resolution is longer than {MAX_RESOLUTION_CHARS} characters"
+        )
+    tags = [t.strip().lower() for t in data.get("tags", []) if t.strip()]
+    if len(tags) > MAX_TAGS or any(len(t) > MAX_TAG_CHARS for t in tags):
+        raise ProtocolError(
+            ErrorCode.BAD_REQUEST, f"at most {MAX_TAGS} tags of {MAX_TAG_CHARS} characters"
+        )
+    return _conversation_id(data), resolution, sorted(set(tags))
+
+
+def parse_presence(payload: object) -> str:
+    return str(_require(payload, SetPresence)["status"])

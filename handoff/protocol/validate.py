@@ -1,0 +1,121 @@
+"""A small runtime checker for the protocol's TypedDicts.
+
+The protocol's message types are plain ``TypedDict``s (so mypy checks the code that builds
+them); this module checks real JSON values against the same types: payloads entering the
+service, the golden examples in ``docs/protocol-examples.json``, and, in the integration
+tests, what clients actually receive.
+
+Supported: ``str``, ``int``, ``float`` (ints accepted), ``bool``, ``None``, ``Any``,
+``Literal[...]``, unions (``X | Y``), ``list[X]``, ``dict[str, X]`` and nested TypedDicts with
+``Required``/``NotRequired``.
+
+Example::
+
+    problems = check({"message": 3}, UserUttered)   # ["payload.message: expected str, got int"]
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints, is_typeddict
+
+
+def check(value: object, tp: object, *, path: str = "payload", strict: bool = False) -> list[str]:
+    """Every way ``value`` fails to match ``tp``; empty when it matches.
+
+    ``strict`` also reports keys a TypedDict does not declare (used for what the server sends,
+    so the documentation stays complete); incoming payloads may carry extra keys, which are
+    ignored, because rasa-webchat sends some of its own.
+    """
+    problems: list[str] = []
+    _check(value, tp, path, strict, problems)
+    return problems
+
+
+def _check(value: object, tp: object, path: str, strict: bool, out: list[str]) -> None:
+    if tp is Any:
+        return
+    if tp is None or tp is type(None):
+        if value is not None:
+            out.append(f"{path}: expected null, got {_name(value)}")
+        return
+    origin = get_origin(tp)
+    if origin is Literal:
+        if not any(type(a) is type(value) and a == value for a in get_args(tp)):
+            choices = ", ".join(repr(a) for a in get_args(tp))
+            out.append(f"{path}: expected one of {choices}, got {value!r}")
+        return
+    if origin in (Union, types.UnionType):
+        options = get_args(tp)
+        attempts = [check(value, option, path=path, strict=strict) for option in options]
+        if all(attempts):
+            out.append(min(attempts, key=len)[0])
+        return
+    if origin is list:
+        if not isinstance(value, list):
+            out.append(f"{path}: expected list, got {_name(value)}")
+            return
+        (item,) = get_args(tp)
+        for index, element in enumerate(value):
+            _check(element, item, f"{path}[{index}]", strict, out)
+        return
+    if origin is dict:
+        if not isinstance(value, dict):
+            out.append(f"{path}: expected object, got {_name(value)}")
+            return
+        _, item = get_args(tp)
+        for key, element in value.items():
+            if not isinstance(key, str):
+                out.append(f"{path}: keys must be strings")
+            _check(element, item, f"{path}.{key}", strict, out)
+        return
+    if is_typeddict(tp):
+        _check_typeddict(value, tp, path, strict, out)
+        return
+    if tp is bool:
+        if type(value) is not bool:
+            out.append(f"{path}: expected bool, got {_name(value)}")
+        return
+    if tp is int:
+        if type(value) is not int:
+            out.append(f"{path}: expected int, got {_name(value)}")
+        return
+    if tp is float:
+        if type(value) not in (int, float):
+            out.append(f"{path}: expected number, got {_name(value)}")
+        return
+    if tp is str:
+        if not isinstance(value, str):
+            out.append(f"{path}: expected str, got {_name(value)}")
+        return
+    raise TypeError(f"validate.check does not support {tp!r}")  # a bug in a message type
+
+
+def _check_typeddict(value: object, tp: Any, path: str, strict: bool, out: list[str]) -> None:
+    if not isinstance(value, dict):
+        out.append(f"{path}: expected object, got {_name(value)}")
+        return
+    hints = _hints(tp)
+    required: frozenset[str] = tp.__required_keys__
+    for key in sorted(required - value.keys()):
+        out.append(f"{path}.{key}: missing")
+    for key, element in value.items():
+        if key in hints:
+            _check(element, hints[key], f"{path}.{key}", strict, out)
+        elif strict:
+            out.append(f"{path}.{key}: not part of the protocol")
+
+
+@functools.cache
+def _hints(tp: Any) -> dict[str, Any]:
+    # Resolving a TypedDict's (string) annotations is slow; every message used to pay for it.
+    return get_type_hints(tp)
+
+
+def _name(value: object) -> str:
+    if value is None:
+        return "null"
+    return {dict: "object", list: "list", str: "str", bool: "bool", int: "int", float: "float"}.get(
+        type(value), type(value).__name__
+    )

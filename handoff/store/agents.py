@@ -1,0 +1,179 @@
+"""Agent accounts on Redis: created by the CLI, read at login and at socket connect.
+
+Example::
+
+    agents = AgentStore(redis, Keys())
+    record = await agents.create("ana", name="Ana", password_hash=hash_password("…"),
+                                 languages=["en", "de"], skills=["billing"], capacity=3)
+    await agents.by_username("ana")
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from handoff.ids import new_agent_id
+from handoff.keys import Keys
+from handoff.routing import AgentProfile
+
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
+LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+SKILL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+class AgentError(ValueError):
+    """A CLI/login input that cannot be applied; the message says why."""
+
+
+@dataclass(frozen=True)
+class AgentRecord:
+    id: str
+    username: str
+    name: str
+    password_hash: str
+    languages: tuple[str, ...]
+    skills: tuple[str, ...]
+    capacity: int
+    disabled: bool
+    token_gen: int
+    status: str
+    created_at: float
+
+    @classmethod
+    def from_hash(cls, data: Mapping[str, str]) -> AgentRecord:
+        return cls(
+            id=data["id"],
+            username=data["username"],
+            name=data.get("name") or data["username"],
+            password_hash=data.get("password_hash", ""),
+            languages=tuple(json.loads(data.get("languages", "[]"))),
+            skills=tuple(json.loads(data.get("skills", "[]"))),
+            capacity=int(data.get("capacity", "3")),
+            disabled=data.get("disabled") == "1",
+            token_gen=int(data.get("token_gen", "1")),
+            status=data.get("status") or "online",
+            created_at=float(data.get("created_at", "0")),
+        )
+
+    def profile(self, load: int = 0) -> AgentProfile:
+        return AgentProfile(
+            self.id, frozenset(self.languages), frozenset(self.skills), self.capacity, load
+        )
+
+
+def clean_languages(values: Iterable[str]) -> list[str]:
+    result = sorted({v.strip().lower() for v in values if v.strip()})
+    bad = [v for v in result if not LANGUAGE.match(v)]
+    if bad:
+        raise AgentError(f"languages must be ISO 639-1 codes such as en, de: {', '.join(bad)}")
+    return result
+
+
+def clean_skills(values: Iterable[str]) -> list[str]:
+    result = sorted({v.strip().lower() for v in values if v.strip()})
+    bad = [v for v in result if not SKILL.match(v)]
+    if bad:
+        raise AgentError(f"skills must be lower-case words (a-z 0-9 _ -): {', '.join(bad)}")
+    return result
+
+
+class AgentStore:
+    """Agent records: ``agent:<id>`` hashes plus a username index."""
+
+    def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
+        # redis-py types replies as bytes | str whatever decode_responses says; we decode.
+        self.redis: Any = redis
+        self.keys = keys
+
+    async def create(
+        self,
+        username: str,
+        *,
+        name: str,
+        password_hash: str,
+        languages: Sequence[str],
+        skills: Sequence[str],
+        capacity: int,
+    ) -> AgentRecord:
+        if not USERNAME.match(username):
+            raise AgentError(
+                "username must be 1-32 of a-z 0-9 _ . - (lower case, starting with a letter/digit)"
+            )
+        if not 1 <= capacity <= 50:
+            raise AgentError("capacity must be 1 to 50")
+        agent_id = new_agent_id()
+        # HSETNX on the index makes "username taken" atomic across concurrent CLI runs.
+        if not await self.redis.hsetnx(self.keys.agents_by_username, username, agent_id):
+            raise AgentError(f"an agent named {username!r} already exists")
+        record = {
+            "id": agent_id,
+            "username": username,
+            "name": name.strip()[:80] or username,
+            "password_hash": password_hash,
+            "languages": json.dumps(clean_languages(languages) or ["en"]),
+            "skills": json.dumps(clean_skills(skills)),
+            "capacity": str(capacity),
+            "disabled": "0",
+            "token_gen": "1",
+            "status": "online",
+            "created_at": repr(time.time()),
+        }
+        await self.redis.hset(self.keys.agent(agent_id), mapping=record)
+        return AgentRecord.from_hash(record)
+
+    async def get(self, agent_id: str) -> AgentRecord | None:
+        data = await self.redis.hgetall(self.keys.agent(agent_id))
+        return AgentRecord.from_hash(data) if data else None
+
+    async def by_username(self, username: str) -> AgentRecord | None:
+        agent_id = await self.redis.hget(self.keys.agents_by_username, username)
+        return await self.get(str(agent_id)) if agent_id else None
+
+    async def all(self) -> list[AgentRecord]:
+        ids = await self.redis.hvals(self.keys.agents_by_username)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for agent_id in ids:
+                pipe.hgetall(self.keys.agent(str(agent_id)))
+            found = await pipe.execute()
+        return sorted((AgentRecord.from_hash(d) for d in found if d), key=lambda r: r.username)
+
+    async def update(
+        self, agent_id: str, fields: Mapping[str, str], *, revoke: bool = False
+    ) -> None:
+        """Change fields; ``revoke`` also invalidates every token issued so far."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            if fields:
+                pipe.hset(self.keys.agent(agent_id), mapping=dict(fields))
+            if revoke:
+                pipe.hincrby(self.keys.agent(agent_id), "token_gen", 1)
+            await pipe.execute()
+
+    async def disable(self, agent_id: str) -> None:
+        """Disable, revoke tokens, and ask a replica to requeue the agent's conversations."""
+        await self.update(agent_id, {"disabled": "1"}, revoke=True)
+        await self.redis.sadd(self.keys.requeue, agent_id)
+
+    async def loads(self, agent_ids: Sequence[str]) -> dict[str, int]:
+        """How many conversations each agent owns right now."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for agent_id in agent_ids:
+                pipe.scard(self.keys.agent_active(agent_id))
+            counts = await pipe.execute()
+        return {agent_id: int(n) for agent_id, n in zip(agent_ids, counts, strict=True)}
+
+    async def active(self, agent_id: str) -> list[str]:
+        return sorted(str(c) for c in await self.redis.smembers(self.keys.agent_active(agent_id)))
+
+    async def many(self, agent_ids: Sequence[str]) -> list[AgentRecord]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for agent_id in agent_ids:
+                pipe.hgetall(self.keys.agent(agent_id))
+            found = await pipe.execute()
+        return [AgentRecord.from_hash(d) for d in found if d]

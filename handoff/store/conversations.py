@@ -1,0 +1,333 @@
+"""Conversations on Redis: creation, appending entries, ownership changes, reading transcripts.
+
+Example::
+
+    store = ConversationStore(redis, Keys("tandem:"), retention_seconds=90 * 86400)
+    conversation_id = await store.start("u_…", expected_current="", day_key=stats.day_key())
+    result = await store.append(conversation_id, encode(author="customer", text="hi"), cmid="m1")
+    result.seq   # 1
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from handoff.entries import decode
+from handoff.ids import new_conversation_id
+from handoff.keys import Keys
+from handoff.ownership import Action, rule_for
+from handoff.protocol.types import AgentEntry, AgentRef, Note
+from handoff.store import scripts
+from handoff.store.stats import DAY_TTL
+
+DEDUP_TTL = 24 * 3600  # a client resends within seconds; a day is generous
+REPLAY_LIMIT = 500  # entries per read; clients ask again for the rest
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    status: str  # ok | dup | missing | state | owner
+    seq: int = 0
+    state: str = ""
+    version: int = 0
+    owner: str = ""
+    first_response_queued_at: float | None = None
+    ts: float = 0.0
+    customer: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+@dataclass(frozen=True)
+class TransitionResult:
+    status: str  # ok | missing | state | owner | version | capacity
+    previous_state: str = ""
+    version: int = 0
+    seq: int = 0
+    owner: str = ""
+    owner_name: str = ""
+    ts: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+class ConversationStore:
+    """All reads and writes of conversation data go through here."""
+
+    def __init__(self, redis: aioredis.Redis, keys: Keys, *, retention_seconds: int) -> None:
+        # redis-py types replies as bytes | str whatever decode_responses says; we decode.
+        self.redis: Any = redis
+        self.keys = keys
+        self.retention = retention_seconds
+        self._append = redis.register_script(scripts.APPEND)
+        self._transition = redis.register_script(scripts.TRANSITION)
+        self._commit = redis.register_script(scripts.COMMIT_BOT_TURN)
+        self._start = redis.register_script(scripts.START_CONVERSATION)
+
+    # -- customers ------------------------------------------------------------------------------
+    async def current(self, customer_id: str) -> str | None:
+        value = await self.redis.hget(self.keys.customer(customer_id), "current")
+        return str(value) if value else None
+
+    async def start(
+        self, customer_id: str, *, expected_current: str, day_key: str, language: str = ""
+    ) -> str:
+        """Start the customer's next conversation, unless another tab just did (then that one).
+
+        ``day_key`` is today's stats hash (``Stats.day_key()``); a new conversation counts there.
+        """
+        new_id = new_conversation_id()
+        keys = [
+            self.keys.customer(customer_id),
+            self.keys.customer_conversations(customer_id),
+            self.keys.conversation(new_id),
+            self.keys.stats_states,
+            day_key,
+        ]
+        args: list[str | int] = [
+            expected_current,
+            new_id,
+            customer_id,
+            _now(),
+            language,
+            self.retention,
+            DAY_TTL,
+        ]
+        _, conversation_id = await self._start(keys=keys, args=args)
+        return str(conversation_id)
+
+    async def customer_conversations(self, customer_id: str) -> list[str]:
+        return [
+            str(c)
+            for c in await self.redis.lrange(self.keys.customer_conversations(customer_id), 0, -1)
+        ]
+
+    # -- reading --------------------------------------------------------------------------------
+    async def get(self, conversation_id: str) -> dict[str, str] | None:
+        data = await self.redis.hgetall(self.keys.conversation(conversation_id))
+        return data or None
+
+    async def get_many(self, conversation_ids: Sequence[str]) -> list[dict[str, str]]:
+        """The hashes that still exist, in the order asked."""
+        if not conversation_ids:
+            return []
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for conversation_id in conversation_ids:
+                pipe.hgetall(self.keys.conversation(conversation_id))
+            found = await pipe.execute()
+        return [data for data in found if data]
+
+    async def read_log(
+        self, conversation_id: str, after_seq: int = 0, limit: int = REPLAY_LIMIT
+    ) -> tuple[list[AgentEntry], bool]:
+        """Entries with seq > ``after_seq``, oldest first, and whether more remain."""
+        rows = await self.redis.xrange(
+            self.keys.log(conversation_id), min=f"{after_seq + 1}-0", count=limit + 1
+        )
+        entries = [decode(fields) for _, fields in rows[:limit]]
+        return entries, len(rows) > limit
+
+    async def read_notes(self, conversation_id: str) -> list[Note]:
+        rows = await self.redis.xrange(self.keys.notes(conversation_id), count=REPLAY_LIMIT)
+        return [note_from_fields(entry_id, fields) for entry_id, fields in rows]
+
+    async def queue(self) -> list[tuple[str, float]]:
+        """Queued conversation ids with their queue score, longest waiting first."""
+        return [
+            (str(m), float(s))
+            for m, s in await self.redis.zrange(self.keys.queue, 0, -1, withscores=True)
+        ]
+
+    async def tickets(self, limit: int = 200) -> list[tuple[str, float]]:
+        rows = await self.redis.zrange(self.keys.tickets, 0, limit - 1, withscores=True)
+        return [(str(m), float(s)) for m, s in rows]
+
+    async def queued_before(self, cutoff: float) -> list[str]:
+        return [str(m) for m in await self.redis.zrangebyscore(self.keys.queue, "-inf", cutoff)]
+
+    # -- writing --------------------------------------------------------------------------------
+    async def append(
+        self,
+        conversation_id: str,
+        fields: Sequence[str],
+        *,
+        cmid: str = "",
+        allowed: Iterable[str] = (),
+        required_owner: str = "",
+        first_response: bool = False,
+        for_bot: bool = False,
+    ) -> AppendResult:
+        """Append one entry (next seq) if the state allows it; a known ``cmid`` is stored once."""
+        keys = [
+            self.keys.conversation(conversation_id),
+            self.keys.log(conversation_id),
+            self.keys.dedup(conversation_id),
+        ]
+        now = time.time()
+        args: list[str | int] = [
+            cmid,
+            ",".join(allowed),
+            required_owner,
+            repr(now),
+            DEDUP_TTL,
+            ("f" if first_response else "") + ("c" if for_bot else ""),
+            *fields,
+        ]
+        reply = await self._append(keys=keys, args=args)
+        status = str(reply[0])
+        if status == "missing":
+            return AppendResult(status, ts=now)
+        queued_at = str(reply[5])
+        return AppendResult(
+            status=status,
+            seq=int(reply[1]),
+            state=str(reply[2]),
+            version=int(reply[3]),
+            owner=str(reply[4]),
+            first_response_queued_at=float(queued_at) if queued_at else None,
+            ts=now,
+            customer=str(reply[6]),
+        )
+
+    async def transition(
+        self,
+        conversation_id: str,
+        action: Action,
+        *,
+        actor: str = "",
+        expected_version: int | None = None,
+        new_owner: str = "",
+        new_owner_name: str = "",
+        capacity: int | None = None,
+        queue_score: float | None = None,
+        fields: Mapping[str, str] | None = None,
+        entry: Sequence[str] | None = None,
+        handoff_reason: str = "",
+    ) -> TransitionResult:
+        """Apply ``action`` atomically if its rule (``handoff.ownership``) holds right now."""
+        rule = rule_for(action)
+        keys = [
+            self.keys.conversation(conversation_id),
+            self.keys.log(conversation_id),
+            self.keys.queue,
+            self.keys.tickets,
+            self.keys.stats_states,
+            self.keys.agent_active(actor or "-"),
+            self.keys.agent_active(new_owner or "-"),
+            self.keys.stats_handoffs,
+        ]
+        now = time.time()
+        args = [
+            conversation_id,
+            ",".join(sorted(s.value for s in rule.from_states)),
+            actor if rule.owner_must_act else "",
+            "" if expected_version is None else str(expected_version),
+            rule.to_state.value,
+            new_owner,
+            new_owner_name,
+            "" if capacity is None else str(capacity),
+            repr(now),
+            repr(now if queue_score is None else queue_score),
+            json.dumps(dict(fields)) if fields else "",
+            json.dumps(list(entry)) if entry else "",
+            handoff_reason,
+        ]
+        reply = await self._transition(keys=keys, args=args)
+        status = str(reply[0])
+        if status != "ok":
+            return TransitionResult(
+                status, previous_state=str(reply[1]), owner=str(reply[2]), owner_name=str(reply[3])
+            )
+        return TransitionResult(
+            status,
+            ts=now,
+            previous_state=str(reply[1]),
+            version=int(reply[2]),
+            seq=int(reply[3]),
+            owner=str(reply[4]),
+            owner_name=str(reply[5]),
+        )
+
+    async def commit_bot_turn(
+        self,
+        conversation_id: str,
+        *,
+        version: int,
+        processed_seq: int,
+        entries: Sequence[Sequence[str]],
+        fields: Mapping[str, str] | None = None,
+        clear_event: str = "",
+    ) -> tuple[list[int], float] | None:
+        """Store the bot's answer if the conversation is still the bot's, at the same version.
+
+        Returns the new entries' seqs and their timestamp, or ``None`` when the answer is stale
+        (a person took over while the bot was thinking): then nothing is stored and the answer
+        is dropped.
+        """
+        keys = [self.keys.conversation(conversation_id), self.keys.log(conversation_id)]
+        now = time.time()
+        args = [
+            str(version),
+            str(processed_seq),
+            repr(now),
+            json.dumps(dict(fields)) if fields else "",
+            clear_event,
+            json.dumps([list(e) for e in entries]),
+        ]
+        reply = await self._commit(keys=keys, args=args)
+        if str(reply[0]) != "ok":
+            return None
+        return [int(s) for s in reply[2:]], now
+
+    async def set_fields(self, conversation_id: str, fields: Mapping[str, str]) -> None:
+        await self.redis.hset(self.keys.conversation(conversation_id), mapping=dict(fields))
+
+    async def add_note(self, conversation_id: str, agent: AgentRef, text: str, cmid: str) -> Note:
+        fields: dict[str, Any] = {
+            "agent_id": agent["id"],
+            "agent_name": agent["name"],
+            "text": text,
+            "ts": _now(),
+        }
+        if cmid:
+            fields["cmid"] = cmid
+        entry_id = await self.redis.xadd(self.keys.notes(conversation_id), fields)
+        return note_from_fields(str(entry_id), {k: str(v) for k, v in fields.items()})
+
+    async def expire(self, conversation_id: str) -> None:
+        """A closed conversation is kept for the retention period, then Redis forgets it."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key in (
+                self.keys.conversation(conversation_id),
+                self.keys.log(conversation_id),
+                self.keys.notes(conversation_id),
+                self.keys.dedup(conversation_id),
+            ):
+                pipe.expire(key, self.retention)
+            await pipe.execute()
+
+
+def note_from_fields(entry_id: str, fields: Mapping[str, str]) -> Note:
+    note: Note = {
+        "id": entry_id,
+        "agent": {"id": fields.get("agent_id", ""), "name": fields.get("agent_name", "")},
+        "text": fields.get("text", ""),
+        "ts": float(fields.get("ts", "0")),
+    }
+    if fields.get("cmid"):
+        note["client_msg_id"] = fields["cmid"]
+    return note
+
+
+def _now() -> str:
+    return repr(time.time())

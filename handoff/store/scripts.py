@@ -1,0 +1,229 @@
+"""Lua scripts: each change to a conversation is one atomic step on Redis.
+
+Why scripts: the check ("is it still queued?", "does this agent still own it?", "is this bot
+reply still for the current version?") and the change must not be separable, across replicas.
+The scripts know no rules of their own: callers pass the preconditions that
+``handoff.ownership`` computes. Every script returns a status word first.
+
+Stream ids are ``<seq>-0`` so that "everything after seq N" is one XRANGE.
+"""
+
+from __future__ import annotations
+
+# KEYS: conv, log, dedup
+# ARGV: cmid, allowed states (csv, '' = any), required owner ('' = any), now, dedup ttl,
+#       flags ('c': a customer message, the bot's to answer; 'f': mark the first agent response),
+#       field, value, ...
+# Returns status, seq, state, version, owner, first-response queued_at, customer (the customer
+# id saves an agent's message a second round trip before it can be relayed).
+APPEND = """
+local cmid = ARGV[1]
+local c = redis.call('HMGET', KEYS[1], 'state', 'version', 'owner', 'queued_at', 'customer')
+local state = c[1]
+if not state then return {'missing'} end
+local owner = c[3] or ''
+if cmid ~= '' then
+  local prev = redis.call('HGET', KEYS[3], cmid)
+  if prev then return {'dup', prev, state, c[2], owner, '', c[5] or ''} end
+end
+if ARGV[2] ~= '' and not string.find(',' .. ARGV[2] .. ',', ',' .. state .. ',', 1, true) then
+  return {'state', '0', state, c[2], owner, '', c[5] or ''}
+end
+if ARGV[3] ~= '' and owner ~= ARGV[3] then
+  return {'owner', '0', state, c[2], owner, '', c[5] or ''}
+end
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+local fields = {'seq', tostring(seq), 'ts', ARGV[4]}
+for i = 7, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('XADD', KEYS[2], seq .. '-0', unpack(fields))
+if cmid ~= '' then
+  redis.call('HSET', KEYS[3], cmid, seq)
+  redis.call('EXPIRE', KEYS[3], ARGV[5])
+end
+redis.call('HSET', KEYS[1], 'updated_at', ARGV[4])
+if string.find(ARGV[6], 'c', 1, true) then redis.call('HSET', KEYS[1], 'customer_seq', seq) end
+local first = ''
+if string.find(ARGV[6], 'f', 1, true)
+    and redis.call('HSETNX', KEYS[1], 'first_response_at', ARGV[4]) == 1 then
+  first = c[4] or ''
+end
+return {'ok', tostring(seq), state, c[2], owner, first, c[5] or ''}
+"""
+
+# KEYS: conv, log, queue, tickets, stats_states, old owner's active set, new owner's active set,
+#       stats_handoffs
+# ARGV: conv id, allowed from-states (csv), required owner ('' = any), expected version ('' = any),
+#       to state, new owner, new owner name, capacity ('' = unchecked), now, queue score,
+#       extra hash fields (JSON object of strings, '' = none),
+#       system entry (JSON [f, v, ...] or ''),
+#       handoff reason to count ('' = none)
+TRANSITION = """
+local c = redis.call('HMGET', KEYS[1], 'state', 'version', 'owner', 'owner_name')
+local state = c[1]
+if not state then return {'missing', '', '', ''} end
+local owner, owner_name = c[3] or '', c[4] or ''
+if not string.find(',' .. ARGV[2] .. ',', ',' .. state .. ',', 1, true) then
+  return {'state', state, owner, owner_name}
+end
+if ARGV[3] ~= '' and owner ~= ARGV[3] then return {'owner', state, owner, owner_name} end
+-- an owned conversation can only be changed by naming its owner (so KEYS[6] is the right set)
+if owner ~= '' and ARGV[3] == '' then return {'owner', state, owner, owner_name} end
+if ARGV[4] ~= '' and c[2] ~= ARGV[4] then return {'version', state, owner, owner_name} end
+if ARGV[8] ~= '' and redis.call('SCARD', KEYS[7]) >= tonumber(ARGV[8]) then
+  return {'capacity', state, owner, owner_name}
+end
+local to, id = ARGV[5], ARGV[1]
+local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
+redis.call('HSET', KEYS[1], 'state', to, 'owner', ARGV[6], 'owner_name', ARGV[7],
+  'updated_at', ARGV[9])
+if ARGV[11] ~= '' then
+  for k, v in pairs(cjson.decode(ARGV[11])) do redis.call('HSET', KEYS[1], k, v) end
+end
+redis.call('ZREM', KEYS[3], id)
+redis.call('ZREM', KEYS[4], id)
+if to == 'queued' then redis.call('ZADD', KEYS[3], ARGV[10], id)
+elseif to == 'offline' then redis.call('ZADD', KEYS[4], ARGV[9], id) end
+if owner ~= '' then redis.call('SREM', KEYS[6], id) end
+if to == 'agent' then redis.call('SADD', KEYS[7], id) end
+if state ~= to then
+  redis.call('HINCRBY', KEYS[5], state, -1)
+  redis.call('HINCRBY', KEYS[5], to, 1)
+end
+if ARGV[13] ~= '' then redis.call('HINCRBY', KEYS[8], ARGV[13], 1) end
+local seq = 0
+if ARGV[12] ~= '' then
+  seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+  local fields = {'seq', tostring(seq), 'ts', ARGV[9]}
+  for _, v in ipairs(cjson.decode(ARGV[12])) do fields[#fields + 1] = v end
+  redis.call('XADD', KEYS[2], seq .. '-0', unpack(fields))
+end
+-- back with the bot: what was said to people is not replayed to it
+if to == 'bot' then redis.call('HSET', KEYS[1], 'bot_seq', redis.call('HGET', KEYS[1], 'seq')) end
+return {'ok', state, tostring(version), tostring(seq), owner, owner_name}
+"""
+
+# KEYS: conv, log
+# ARGV: expected version, processed seq, now, extra hash fields (JSON or ''), bot event to clear
+#       ('' = none), entries (JSON list of [f, v, ...])
+COMMIT_BOT_TURN = """
+local c = redis.call('HMGET', KEYS[1], 'state', 'version', 'bot_seq', 'bot_event')
+if c[1] ~= 'bot' or c[2] ~= ARGV[1] then return {'stale', c[1] or '', c[2] or ''} end
+local result = {'ok', c[2]}
+for _, e in ipairs(cjson.decode(ARGV[6])) do
+  local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+  local fields = {'seq', tostring(seq), 'ts', ARGV[3]}
+  for _, v in ipairs(e) do fields[#fields + 1] = v end
+  redis.call('XADD', KEYS[2], seq .. '-0', unpack(fields))
+  result[#result + 1] = tostring(seq)
+end
+if tonumber(ARGV[2]) > tonumber(c[3] or '0') then
+  redis.call('HSET', KEYS[1], 'bot_seq', ARGV[2])
+end
+if ARGV[5] ~= '' and c[4] == ARGV[5] then redis.call('HDEL', KEYS[1], 'bot_event') end
+if ARGV[4] ~= '' then
+  for k, v in pairs(cjson.decode(ARGV[4])) do redis.call('HSET', KEYS[1], k, v) end
+end
+redis.call('HSET', KEYS[1], 'updated_at', ARGV[3])
+return result
+"""
+
+# KEYS: customer, customer's conversation list, new conversation, stats_states, today's stats
+# ARGV: expected current id ('' = none), new id, customer id, now, language, retention seconds,
+#       seconds to keep today's stats
+START_CONVERSATION = """
+local current = redis.call('HGET', KEYS[1], 'current')
+if current and current ~= ARGV[1] then return {'exists', current} end
+redis.call('HSET', KEYS[3], 'id', ARGV[2], 'customer', ARGV[3], 'state', 'bot', 'version', '1',
+  'seq', '0', 'bot_seq', '0', 'created_at', ARGV[4], 'updated_at', ARGV[4], 'language', ARGV[5])
+redis.call('HSET', KEYS[1], 'current', ARGV[2])
+redis.call('HSETNX', KEYS[1], 'created_at', ARGV[4])
+redis.call('RPUSH', KEYS[2], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[6])
+redis.call('EXPIRE', KEYS[2], ARGV[6])
+redis.call('HINCRBY', KEYS[4], 'bot', 1)
+redis.call('HINCRBY', KEYS[5], 'conversations', 1)
+redis.call('EXPIRE', KEYS[5], ARGV[7])
+return {'created', ARGV[2]}
+"""
+
+# The bridge's next step in one round trip (it was lease, read, renew, read the log, and after
+# each turn read and release again: seven round trips per answered message, now three).
+# KEYS: lock, conv, log   ARGV: token, lease ms, 'acquire' | 'renew'
+# Returns {'busy', pttl} (another replica holds the lease), {'lost'} (our lease expired and
+# someone else has it), {'done'} (nothing for the bot: the lease is released in the same step,
+# so a message stored after this starts a new pump), or {'work', conversation hash as
+# [f, v, ...], the first customer entry after bot_seq as [f, v, ...] or {}, the last seq read}.
+# Work is a pending hand-back event, or customer messages after bot_seq, while the bot owns it.
+TAKE_BOT_WORK = """
+if ARGV[3] == 'acquire' then
+  if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+    return {'busy', tostring(redis.call('PTTL', KEYS[1]))}
+  end
+else
+  if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {'lost'} end
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+local conv = redis.call('HGETALL', KEYS[2])
+local c = {}
+for i = 1, #conv, 2 do c[conv[i]] = conv[i + 1] end
+local bot_seq = tonumber(c['bot_seq'] or '0') or 0
+local customer_seq = tonumber(c['customer_seq'] or '0') or 0
+if c['state'] ~= 'bot' or (c['bot_event'] ~= 'handback' and customer_seq <= bot_seq) then
+  redis.call('DEL', KEYS[1])
+  return {'done'}
+end
+local message = {}
+local last = tostring(customer_seq)
+if c['bot_event'] ~= 'handback' then
+  local rows = redis.call('XRANGE', KEYS[3], (bot_seq + 1) .. '-0', '+', 'COUNT', 50)
+  for _, row in ipairs(rows) do
+    local f = row[2]
+    for i = 1, #f, 2 do
+      if f[i] == 'author' and f[i + 1] == 'customer' then message = f end
+    end
+    if #message > 0 then break end
+  end
+  if #rows > 0 then last = string.match(rows[#rows][1], '^(%d+)') end
+end
+return {'work', conv, message, last}
+"""
+
+# KEYS: lock, conv   ARGV: token
+# Returns what the bridge needs to decide whether work is left: the last *customer* seq, not
+# the last seq (the bot's own answers come after bot_seq and are no work for it).
+RELEASE_BOT_LOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return redis.call('HMGET', KEYS[2], 'state', 'bot_seq', 'customer_seq', 'bot_event')
+"""
+
+# What a handoff decision needs, in one round trip and one small reply (it was a pipeline of two
+# commands per online agent, then parsing every agent's whole hash: ~0.15 ms per agent).
+# KEYS: presence, queue, recent waits
+# ARGV: now, agent hash key template, agent active-set key template ('{}' stands for the id)
+# Returns {queue length, recent waits, {id, disabled, status, languages, skills, capacity, load,
+# ...}} for every agent with a live console (once, however many replicas it is on).
+HANDOFF_FACTS = """
+local function key(template, id)
+  local at = string.find(template, '{}', 1, true)
+  return string.sub(template, 1, at - 1) .. id .. string.sub(template, at + 2)
+end
+local agents, seen = {}, {}
+for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf')) do
+  local id = string.match(member, '^(.*)@') or member
+  if not seen[id] then
+    seen[id] = true
+    local a = redis.call('HMGET', key(ARGV[2], id), 'id', 'disabled', 'status', 'languages',
+      'skills', 'capacity')
+    if a[1] then
+      agents[#agents + 1] = a[1]
+      agents[#agents + 1] = a[2] or ''
+      agents[#agents + 1] = a[3] or ''
+      agents[#agents + 1] = a[4] or '[]'
+      agents[#agents + 1] = a[5] or '[]'
+      agents[#agents + 1] = a[6] or ''
+      agents[#agents + 1] = tostring(redis.call('SCARD', key(ARGV[3], id)))
+    end
+  end
+end
+return {redis.call('ZCARD', KEYS[2]), redis.call('LRANGE', KEYS[3], 0, -1), agents}
+"""

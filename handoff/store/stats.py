@@ -1,0 +1,173 @@
+"""The numbers behind ``/metrics`` and the console's stats panel, kept in Redis so every replica
+reports the same totals.
+
+Conversations by state and handoffs by reason are counted inside the transition script (same
+atomic step as the change); this module records durations and ratings and reads a snapshot.
+It also keeps per-day figures (the day in ``TANDEM_TIMEZONE``) for the agents' ``get_stats``:
+conversations started, handoffs by reason, wait and first-response samples, CSAT.
+
+Example::
+
+    stats = Stats(redis, keys, zone="Europe/Berlin")
+    await stats.record_wait(42.0)
+    snapshot = await stats.snapshot(agents_online=2)
+    today = await stats.desk_stats(agents_online=2)
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import redis.asyncio as aioredis
+
+from handoff.keys import Keys
+from handoff.metrics import Histogram, Snapshot, bucket_for
+from handoff.protocol.agent import DeskStats
+
+RECENT_WAITS = 50
+DAY_SAMPLES = 1000  # per day and kind: plenty for a median, bounded for a busy desk
+DAY_TTL = 8 * 86400  # a day's figures are kept a week (the panel shows today only)
+
+
+class Stats:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, *, zone: str = "UTC") -> None:
+        # redis-py types replies as bytes | str whatever decode_responses says; we decode.
+        self.redis: Any = redis
+        self.keys = keys
+        self.zone = ZoneInfo(zone)
+
+    def today(self, now: float | None = None) -> str:
+        """The desk's day (``YYYY-MM-DD`` in its time zone) at ``now`` (default: now)."""
+        moment = datetime.fromtimestamp(time.time() if now is None else now, UTC)
+        return moment.astimezone(self.zone).date().isoformat()
+
+    def day_key(self, now: float | None = None) -> str:
+        """The hash of today's figures (``START_CONVERSATION`` counts into it)."""
+        return self.keys.stats_day(self.today(now))
+
+    async def record_wait(self, seconds: float) -> None:
+        """Handoff -> claim: a histogram sample, and one of the recent waits for estimates."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            self._observe(pipe, "wait", seconds)
+            pipe.lpush(self.keys.recent_waits, repr(round(seconds, 3)))
+            pipe.ltrim(self.keys.recent_waits, 0, RECENT_WAITS - 1)
+            self._sample(pipe, "wait", seconds)
+            await pipe.execute()
+
+    async def record_first_response(self, seconds: float) -> None:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            self._observe(pipe, "first_response", seconds)
+            self._sample(pipe, "first_response", seconds)
+            await pipe.execute()
+
+    async def record_csat(self, rating: int) -> None:
+        day = self.day_key()
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hincrby(self.keys.stats_csat, str(rating), 1)
+            pipe.hincrby(day, "csat_sum", rating)
+            pipe.hincrby(day, "csat_count", 1)
+            pipe.expire(day, DAY_TTL)
+            await pipe.execute()
+
+    async def record_handoff(self, reason: str) -> None:
+        """Today's handoffs by reason (the all-time counter is kept by the transition script)."""
+        day = self.day_key()
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hincrby(day, f"handoff:{reason}", 1)
+            pipe.expire(day, DAY_TTL)
+            await pipe.execute()
+
+    async def desk_stats(self, *, agents_online: int) -> DeskStats:
+        """Today at the desk: what the console's stats panel shows."""
+        today = self.today()
+        day = self.keys.stats_day(today)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(day)
+            pipe.lrange(self.keys.stats_day_samples(today, "wait"), 0, -1)
+            pipe.lrange(self.keys.stats_day_samples(today, "first_response"), 0, -1)
+            pipe.zcard(self.keys.queue)
+            pipe.zcard(self.keys.tickets)
+            figures, waits, firsts, queue_length, tickets = await pipe.execute()
+        csat_count = int(figures.get("csat_count", 0))
+        return {
+            "day": today,
+            "conversations_today": int(figures.get("conversations", 0)),
+            "handoffs_by_reason": {
+                k.removeprefix("handoff:"): int(v)
+                for k, v in sorted(figures.items())
+                if k.startswith("handoff:")
+            },
+            "median_wait_s": _median(waits),
+            "median_first_response_s": _median(firsts),
+            "csat_average": (
+                round(int(figures.get("csat_sum", 0)) / csat_count, 2) if csat_count else None
+            ),
+            "csat_count": csat_count,
+            "queue_length": int(queue_length),
+            "tickets": int(tickets),
+            "agents_online": agents_online,
+        }
+
+    async def recent_waits(self) -> list[float]:
+        return [float(v) for v in await self.redis.lrange(self.keys.recent_waits, 0, -1)]
+
+    async def snapshot(self, *, customer_sockets: int = 0, agent_sockets: int = 0) -> Snapshot:
+        now = time.time()
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(self.keys.stats_states)
+            pipe.hgetall(self.keys.stats_handoffs)
+            pipe.hgetall(self.keys.stats_histogram("wait"))
+            pipe.hgetall(self.keys.stats_histogram("first_response"))
+            pipe.hgetall(self.keys.stats_csat)
+            pipe.zcard(self.keys.queue)
+            pipe.zcard(self.keys.tickets)
+            pipe.zrangebyscore(self.keys.presence, now, "+inf")
+            (
+                states,
+                handoffs,
+                wait,
+                first,
+                csat,
+                queue_length,
+                tickets,
+                online,
+            ) = await pipe.execute()
+        return Snapshot(
+            states={k: int(v) for k, v in states.items()},
+            handoffs={k: int(v) for k, v in handoffs.items()},
+            wait=_histogram(wait),
+            first_response=_histogram(first),
+            csat={k: int(v) for k, v in csat.items()},
+            queue_length=int(queue_length),
+            tickets=int(tickets),
+            agents_online=len({str(m).rsplit("@", 1)[0] for m in online}),
+            customer_sockets=customer_sockets,
+            agent_sockets=agent_sockets,
+        )
+
+    def _sample(self, pipe: aioredis.client.Pipeline, name: str, seconds: float) -> None:
+        key = self.keys.stats_day_samples(self.today(), name)
+        pipe.lpush(key, repr(round(seconds, 3)))
+        pipe.ltrim(key, 0, DAY_SAMPLES - 1)
+        pipe.expire(key, DAY_TTL)
+
+    def _observe(self, pipe: aioredis.client.Pipeline, name: str, seconds: float) -> None:
+        key = self.keys.stats_histogram(name)
+        pipe.hincrby(key, bucket_for(seconds), 1)
+        pipe.hincrbyfloat(key, "sum", seconds)
+        pipe.hincrby(key, "count", 1)
+
+
+def _median(samples: list[str]) -> float | None:
+    return round(statistics.median(float(v) for v in samples), 3) if samples else None
+
+
+def _histogram(data: dict[str, str]) -> Histogram:
+    counts = {k: int(v) for k, v in data.items() if k not in ("sum", "count")}
+    return Histogram(
+        counts=counts, total=float(data.get("sum", 0)), count=int(data.get("count", 0))
+    )

@@ -1,0 +1,145 @@
+"""The Tandem channel end to end: trained model, Rasa, action server, Redis tracker store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from tests.bot.integration.conftest import Bot
+
+
+def texts(reply: dict[str, Any]) -> list[str]:
+    return [m.get("text") or "" for m in reply["messages"]]
+
+
+def test_an_faq_gets_its_explanation_and_the_nlu_result(bot: Bot) -> None:
+    _, (reply,) = bot.conversation("how long does delivery take?")
+    assert "business days" in texts(reply)[0]
+    nlu = reply["nlu"]
+    assert nlu["intent"] == "faq/shipping_time"
+    assert nlu["confidence"] > 0.5
+    assert nlu["ranking"][0]["name"] == "faq"
+    assert nlu["language"]["code"] == "en"
+    assert reply["handoff"] is None
+
+
+def test_triage_collects_the_answers_then_hands_off_with_them(bot: Bot) -> None:
+    _, replies = bot.conversation(
+        "my order hasn't arrived", "TD-482913", "10 days ago", "Jane.Doe@example.com"
+    )
+    assert "order number" in texts(replies[0])[0]
+    assert "When did you place the order" in texts(replies[1])[0]
+    assert "email" in texts(replies[2])[0]
+    assert [r["handoff"] for r in replies[:3]] == [None, None, None]
+    assert replies[3]["handoff"] == {
+        "reason": "triage",
+        "summary": {
+            "problem_category": "order_not_arrived",
+            "order_number": "TD-482913",
+            "days_since_order": 10.0,
+            "contact_email": "jane.doe@example.com",
+            "skill": "orders",
+        },
+        "language": "en",
+    }
+
+
+def test_a_recent_order_is_resolved_without_a_person(bot: Bot) -> None:
+    _, replies = bot.conversation("my parcel never came", "td 482913", "yesterday")
+    assert "still inside its delivery window" in texts(replies[2])[0]
+    assert "placed yesterday" in texts(replies[2])[0]
+    assert replies[2]["handoff"] is None
+
+
+def test_asking_for_a_person_mid_form_hands_off_at_once(bot: Bot) -> None:
+    _, replies = bot.conversation("I was charged twice", "I want to talk to a real person")
+    assert replies[1]["handoff"] == {
+        "reason": "requested",
+        "summary": {"problem_category": "double_charge", "skill": "billing"},
+        "language": "en",
+    }
+
+
+def test_another_language_is_handed_to_someone_who_speaks_it(bot: Bot) -> None:
+    _, (reply,) = bot.conversation("Wo ist meine Bestellung? Ich warte schon seit zwei Wochen.")
+    assert reply["handoff"]["reason"] == "language"
+    assert reply["handoff"]["language"] == "de"
+    assert reply["nlu"]["language"]["code"] == "de"
+    assert "Deutsch" in texts(reply)[0]
+
+
+def test_low_confidence_clarifies_once_then_hands_off(bot: Bot) -> None:
+    # Two messages the model is unsure about (nlu_fallback with the tuned thresholds).
+    _, replies = bot.conversation("the thing with the stuff", "what about it")
+    assert replies[0]["nlu"]["intent"] == "nlu_fallback"
+    assert "Did you mean" in texts(replies[0])[0]
+    buttons = replies[0]["messages"][0]["buttons"]
+    assert buttons[-1] == {"title": "Talk to a person", "payload": "/request_human"}
+    assert replies[0]["handoff"] is None
+    assert replies[1]["handoff"]["reason"] == "low_confidence"
+
+
+def test_out_of_scope_says_so_then_a_repeat_hands_off(bot: Bot) -> None:
+    _, replies = bot.conversation("do you sell gift cards?", "tell me a joke")
+    assert "can't help with that here" in texts(replies[0])[0]
+    assert replies[0]["handoff"] is None
+    assert replies[1]["handoff"]["reason"] == "low_confidence"
+
+
+def test_hand_back_gets_an_im_back_turn_and_the_bot_answers_again(bot: Bot) -> None:
+    sender, (handoff,) = bot.conversation("agent")
+    assert handoff["handoff"]["reason"] == "requested"
+    back = bot.post({"sender": sender, "event": "handback"})
+    assert back.status_code == 200
+    assert back.json()["nlu"] is None and back.json()["handoff"] is None
+    assert "I'm back" in texts(back.json())[0]
+    again = bot.say(sender, "which payment methods do you accept?")
+    assert again["nlu"]["intent"] == "faq/payment_methods"
+
+
+def test_a_customer_cannot_type_the_hand_back(bot: Bot) -> None:
+    _, (reply,) = bot.conversation("/EXTERNAL_agent_handback")
+    assert not any("I'm back" in t for t in texts(reply))
+    assert reply["nlu"]["intent"] != "EXTERNAL_agent_handback"
+
+
+def test_the_token_is_required(bot: Bot) -> None:
+    assert bot.post({"sender": "x", "message": "hi"}, headers={}).status_code == 401
+    wrong = {"Authorization": "Bearer nope"}
+    assert bot.post({"sender": "x", "message": "hi"}, headers=wrong).status_code == 401
+
+
+def test_bad_input_gets_a_clear_error(bot: Bot) -> None:
+    missing = bot.post({"message": "hi"})
+    assert missing.status_code == 400 and "sender" in missing.json()["error"]
+    not_json = requests.post(f"{bot.url}/message", data=b"{nope", headers=bot.headers, timeout=10)
+    assert not_json.status_code == 400
+
+
+def test_trackers_live_in_redis(bot: Bot, stack: Any) -> None:
+    import redis
+
+    sender, _ = bot.conversation("hello")
+    client = redis.Redis(port=stack.ports.redis)
+    assert client.exists(f"rasa:{sender}") or any(client.scan_iter(f"*{sender}*"))
+
+
+def test_health_reports_the_model_and_the_action_server(bot: Bot) -> None:
+    health = requests.get(f"{bot.url}/health", timeout=10)
+    assert health.status_code == 200
+    assert health.json()["action_server"] == "ok" and health.json()["model"]
+
+
+def test_with_the_action_server_down_the_bot_answers_nothing(bot: Bot, stack: Any) -> None:
+    stack.stop_actions()
+    try:
+        health = requests.get(f"{bot.url}/health", timeout=10)
+        assert health.status_code == 503 and health.json()["action_server"] == "unreachable"
+        # Rasa swallows the failed action and answers nothing: the contract's "unavailable".
+        _, (reply,) = bot.conversation("I can't log in")
+        assert reply["messages"] == []
+    finally:
+        stack.start_actions()
+    _, (reply,) = bot.conversation("I can't log in")
+    assert reply["messages"]

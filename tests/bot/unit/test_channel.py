@@ -1,0 +1,74 @@
+"""The input channel's request checks and response shaping (bot/channel.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.channel import (
+    MAX_MESSAGE_CHARS,
+    BadRequest,
+    handoff_of,
+    neutralise_internal_intent,
+    parse_request,
+)
+
+INTENTS = {"request_human", "affirm", "restart", "EXTERNAL_agent_handback", "faq"}
+
+
+def test_a_valid_message_is_accepted_and_gets_an_id() -> None:
+    body = parse_request({"sender": "c1", "message": "hi", "metadata": {"seq": 3}})
+    assert body["message"] == "hi" and body["metadata"] == {"seq": 3}
+    assert body["message_id"]
+
+
+@pytest.mark.parametrize(
+    ("body", "complaint"),
+    [
+        ([], "JSON object"),
+        ({"message": "hi"}, "'sender'"),
+        ({"sender": "", "message": "hi"}, "'sender'"),
+        ({"sender": "x" * 129, "message": "hi"}, "'sender'"),
+        ({"sender": 7, "message": "hi"}, "'sender'"),
+        ({"sender": "c1"}, "'message'"),
+        ({"sender": "c1", "message": "   "}, "'message'"),
+        ({"sender": "c1", "message": 42}, "'message'"),
+        ({"sender": "c1", "message": "x" * (MAX_MESSAGE_CHARS + 1)}, "longer"),
+        ({"sender": "c1", "message": "hi", "metadata": []}, "'metadata'"),
+        ({"sender": "c1", "event": "restart"}, "'event'"),
+        ({"sender": "c1", "event": "handback", "message": "hi"}, "not both"),
+    ],
+)
+def test_bad_requests_say_what_is_wrong(body: object, complaint: str) -> None:
+    with pytest.raises(BadRequest, match=complaint):
+        parse_request(body)
+
+
+def test_handback_event_needs_no_message() -> None:
+    assert parse_request({"sender": "c1", "event": "handback"})["event"] == "handback"
+
+
+@pytest.mark.parametrize(
+    ("typed", "passed_on"),
+    [
+        ("/request_human", "/request_human"),
+        ('/affirm{"x": 1}', '/affirm{"x": 1}'),
+        ("/restart", "restart"),
+        ("/EXTERNAL_agent_handback", "EXTERNAL_agent_handback"),
+        ("/no_such_intent", "no_such_intent"),
+        ("/", "?"),
+        ("hello /restart", "hello /restart"),
+    ],
+)
+def test_customers_cannot_trigger_internal_intents(typed: str, passed_on: str) -> None:
+    assert neutralise_internal_intent(typed, INTENTS) == passed_on
+
+
+def test_the_last_handoff_payload_wins() -> None:
+    messages = [
+        {"text": "a"},
+        {"custom": {"handoff": {"reason": "loop"}}},
+        {"text": "b", "custom": {"handoff": {"reason": "requested", "summary": {}}}},
+        {"custom": {"other": 1}},
+    ]
+    assert handoff_of(messages) == {"reason": "requested", "summary": {}}
+    assert handoff_of([{"text": "hi"}]) is None

@@ -1,0 +1,102 @@
+"""No agent available: told honestly, the offline form, tickets agents answer later."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from handoff.hours import DAYS
+from tests.support.handoff_server import HandoffServer
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_no_agent_online_becomes_an_offline_ticket(customer: Any, agent: Any) -> None:
+    alice = await customer()
+    ack = await alice.say("human please")
+    conversation_id = ack["conversation_id"]
+    await alice.wait_text("Nobody from our team is available right now")
+    state = await alice.wait_for("tandem_state")
+    assert state["state"] == "offline" and state["offline_reason"] == "no_agents"
+
+    # The bad form is refused; the good one is stored and confirmed.
+    bad = await alice.call("tandem_offline_message", {"email": "not-an-email", "message": "hi"})
+    assert bad["error"]["code"] == "bad_request"
+    sent = await alice.call(
+        "tandem_offline_message",
+        {"email": "alice@example.com", "message": "Please call me back", "name": "Alice"},
+    )
+    assert sent["ok"] and sent["conversation_id"] == conversation_id
+    await alice.wait_text("will reply to alice@example.com")
+
+    # Later, an agent logs in, sees the ticket with the contact, claims it and answers.
+    ana = await agent()
+    queue = await ana.call("get_queue")
+    assert queue["queue"] == []
+    (ticket,) = queue["tickets"]
+    assert ticket["conversation_id"] == conversation_id and ticket["offline_reason"] == "no_agents"
+    assert ticket["contact"] == {"email": "alice@example.com", "name": "Alice"}
+    assert ticket["preview"] == "Please call me back"
+    claimed = await ana.call("claim", {"conversation_id": conversation_id})
+    assert claimed["ok"]
+    await ana.call(
+        "send_message",
+        {"conversation_id": conversation_id, "text": "Calling you now", "client_msg_id": "t1"},
+    )
+    await alice.wait_text("Calling you now")
+
+
+async def test_outside_business_hours(
+    start_server: Callable[..., HandoffServer], customer: Any, agent: Any
+) -> None:
+    # Open only on a day that is not today (in UTC): closed now, whatever the time.
+    other_day = DAYS[(datetime.now(UTC).weekday() + 3) % 7]
+    closed = start_server(
+        {
+            "TANDEM_REDIS_PREFIX": "hours:",
+            "TANDEM_BUSINESS_HOURS": f"{other_day} 09:00-17:00",
+            "TANDEM_TIMEZONE": "UTC",
+        }
+    )
+    ana = await agent(url=closed.url, prefix="hours:")  # even with an agent online
+    alice = await customer(url=closed.url)
+    await alice.say("human please")
+    told = await alice.wait_text("Our team is offline right now")
+    assert f"{other_day} 09:00-17:00 (UTC)" in told["text"]
+    state = await alice.wait_for("tandem_state")
+    assert state["offline_reason"] == "closed_hours"
+    added = await ana.wait_for("queue_added")
+    assert added["item"]["state"] == "offline"
+
+
+async def test_waiting_too_long_offers_the_form(
+    start_server: Callable[..., HandoffServer], customer: Any, agent: Any
+) -> None:
+    busy = start_server({"TANDEM_REDIS_PREFIX": "busy:", "TANDEM_QUEUE_WAIT_LIMIT": "1"})
+    await agent(url=busy.url, prefix="busy:")  # online, but never claims
+    alice = await customer(url=busy.url)
+    await alice.say("human please")
+    await alice.wait_for("tandem_state", lambda p: p["state"] == "queued")
+    moved = await alice.wait_for("tandem_state", lambda p: p["state"] == "offline")
+    assert moved["offline_reason"] == "wait_limit"
+    await alice.wait_text("Sorry for the long wait")
+    ok = await alice.call(
+        "tandem_offline_message", {"email": "a@example.org", "message": "call me"}
+    )
+    assert ok["ok"]
+
+
+async def test_queued_customer_may_leave_a_message_instead(customer: Any, agent: Any) -> None:
+    ana = await agent()
+    alice = await customer()
+    await alice.say("human please")
+    await ana.wait_for("queue_added")
+    sent = await alice.call(
+        "tandem_offline_message", {"email": "a@example.org", "message": "no time to wait"}
+    )
+    assert sent["ok"]
+    queue = await ana.call("get_queue")
+    assert queue["queue"] == [] and queue["tickets"][0]["offline_reason"] == "customer"

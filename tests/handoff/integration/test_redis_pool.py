@@ -1,0 +1,39 @@
+"""The Redis pool makes a burst wait for a free connection instead of failing."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from handoff.store.pool import QueueingConnectionPool, connect
+from tests.support.redis_server import RedisServer
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_a_burst_larger_than_the_pool_waits_its_turn(clean_redis: RedisServer) -> None:
+    redis = connect(clean_redis.url, max_connections=2, decode_responses=True)
+    try:
+        results = await asyncio.gather(*(redis.incr("burst") for _ in range(60)))
+        assert sorted(results) == list(range(1, 61))
+        pool = redis.connection_pool
+        assert isinstance(pool, QueueingConnectionPool)
+        assert len(pool._in_use_connections) + len(pool._available_connections) <= 2
+    finally:
+        await redis.aclose()
+
+
+async def test_waiting_is_bounded(clean_redis: RedisServer) -> None:
+    redis = connect(clean_redis.url, max_connections=1, decode_responses=True)
+    redis.connection_pool.wait_timeout = 0.2
+    try:
+        blocker = asyncio.create_task(redis.blpop(["nothing"], timeout=1))
+        await asyncio.sleep(0.05)
+        with pytest.raises(RedisConnectionError, match="no Redis connection free"):
+            await redis.get("x")
+        await blocker
+        assert await redis.get("x") is None  # free again once the blocker is done
+    finally:
+        await redis.aclose()

@@ -1,0 +1,65 @@
+"""A kick that comes just as a pump finishes is never lost (no I/O: the pump's work is faked)."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from handoff.bridge import BotBridge
+from handoff.keys import Keys
+
+
+def make_bridge() -> BotBridge:
+    hub: Any = SimpleNamespace(
+        keys=Keys(),
+        redis=SimpleNamespace(register_script=lambda script: None),
+        settings=SimpleNamespace(rasa_timeout=1.0),
+    )
+    return BotBridge(hub)
+
+
+@pytest.mark.asyncio
+async def test_a_kick_right_after_the_last_check_starts_a_new_pump() -> None:
+    bridge = make_bridge()
+    drains: list[str] = []
+
+    async def drain(conversation_id: str, keys: list[str], token: str) -> str:
+        drains.append(conversation_id)
+        if len(drains) == 1:
+            # A message is stored and kicked after this pump found nothing left to do, but
+            # before its task has finished: the kick must not be swallowed.
+            asyncio.get_running_loop().call_soon(bridge.kick, conversation_id)
+        return "done"
+
+    bridge._drain = drain  # type: ignore[method-assign]
+    bridge.kick("c_1")
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert drains == ["c_1", "c_1"]
+    assert "c_1" not in bridge._running
+
+
+@pytest.mark.asyncio
+async def test_kicks_while_running_are_folded_into_one_more_pass() -> None:
+    bridge = make_bridge()
+    drains: list[str] = []
+    release = asyncio.Event()
+
+    async def drain(conversation_id: str, keys: list[str], token: str) -> str:
+        drains.append(conversation_id)
+        if len(drains) == 1:
+            await release.wait()
+        return "done"
+
+    bridge._drain = drain  # type: ignore[method-assign]
+    bridge.kick("c_1")
+    await asyncio.sleep(0)
+    bridge.kick("c_1")
+    bridge.kick("c_1")
+    release.set()
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert drains == ["c_1", "c_1"]

@@ -1,0 +1,204 @@
+"""A stand-in for Rasa's Tandem channel (``docs/bot-channel.md``): a real HTTP server, scripted.
+
+It answers ``POST /webhooks/tandem/message`` according to the message text, so a test decides
+what the "bot" does by what the customer types:
+
+- ``slow <seconds> …``        answers after sleeping (a slow bot or action server)
+- ``empty …``                 ``{"messages": []}`` (Rasa's answer when the action server is down)
+- ``crash …``                 HTTP 500
+- ``human …`` or ``/request_human``  hands off with reason ``requested``
+- ``triage <category> …``     hands off with reason ``triage`` and ``summary.category``
+- ``de: …``                   hands off with reason ``language``, language ``de``
+- ``buttons …``               answers with two buttons
+- anything else               ``You said: <text>``
+
+``{"event": "handback"}`` answers "I'm back". Every request is recorded in ``calls``.
+
+Example::
+
+    with RasaStub() as rasa:
+        rasa.url         # "http://127.0.0.1:<port>"
+        rasa.calls       # [{"sender": …, "message": …}, …]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from types import TracebackType
+from typing import Any
+
+import uvicorn
+
+from tests.support.ports import free_port, wait_for_port
+
+Scope = dict[str, Any]
+
+
+def _turn(
+    messages: list[dict[str, Any]], handoff: dict[str, Any] | None = None, text: str | None = None
+) -> dict[str, Any]:
+    nlu = (
+        None
+        if text is None
+        else {
+            "text": text,
+            "intent": "stub",
+            "confidence": 1.0,
+            "ranking": [],
+            "language": {"code": "en", "confidence": 1.0},
+        }
+    )
+    return {"messages": messages, "nlu": nlu, "handoff": handoff}
+
+
+def answer(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """The scripted answer for one request body: (status, JSON)."""
+    if body.get("event") == "handback":
+        return 200, _turn([{"text": "I'm back! Anything else I can help with?"}])
+    text = str(body.get("message", ""))
+    words = text.split()
+    first = words[0].lower() if words else ""
+    if first == "empty":
+        return 200, _turn([], text=text)
+    if first == "crash":
+        return 500, {"error": "the bot raised"}
+    if first in ("human", "/request_human"):
+        handoff = {"reason": "requested", "summary": {}, "language": "en"}
+        return 200, _turn(
+            [{"text": "I'm bringing in a person.", "custom": {"handoff": handoff}}], handoff, text
+        )
+    if first == "triage":
+        category = words[1] if len(words) > 1 else "general"
+        handoff = {
+            "reason": "triage",
+            "summary": {"category": category, "description": text},
+            "language": "en",
+        }
+        return 200, _turn(
+            [
+                {
+                    "text": "Thanks, a specialist will take it from here.",
+                    "custom": {"handoff": handoff},
+                }
+            ],
+            handoff,
+            text,
+        )
+    if first == "de:":
+        handoff = {"reason": "language", "summary": {}, "language": "de"}
+        return 200, _turn(
+            [{"text": "Einen Moment, ich hole eine Person.", "custom": {"handoff": handoff}}],
+            handoff,
+            text,
+        )
+    if first == "buttons":
+        buttons = [
+            {"title": "Track my order", "payload": "/track"},
+            {"title": "Talk to a person", "payload": "/request_human"},
+        ]
+        return 200, _turn([{"text": "What can I do?", "buttons": buttons}], None, text)
+    return 200, _turn([{"text": f"You said: {text}"}], None, text)
+
+
+class RasaStub:
+    def __init__(self, token: str = "") -> None:
+        self.token = token
+        self.port = free_port()
+        self.calls: list[dict[str, Any]] = []
+        self.healthy = True
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def messages_for(self, sender: str) -> list[str]:
+        return [
+            c.get("message", "")
+            for c in list(self.calls)
+            if c.get("sender") == sender and "message" in c
+        ]
+
+    def events_for(self, sender: str) -> list[str]:
+        return [c["event"] for c in list(self.calls) if c.get("sender") == sender and "event" in c]
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        if self.token and headers.get("authorization") != f"Bearer {self.token}":
+            await self._send(send, 401, {"error": "unauthorized"})
+            return
+        if scope["path"] == "/webhooks/tandem/health":
+            await self._send(
+                send, 200 if self.healthy else 503, {"status": "ok" if self.healthy else "degraded"}
+            )
+            return
+        if scope["path"] != "/webhooks/tandem/message" or scope["method"] != "POST":
+            await self._send(send, 404, {"error": "not found"})
+            return
+        try:
+            data = json.loads(body)
+        except ValueError:
+            await self._send(send, 400, {"error": "not JSON"})
+            return
+        self.calls.append(data)
+        words = str(data.get("message", "")).split()
+        if words and words[0].lower() == "slow":
+            await asyncio.sleep(float(words[1]) if len(words) > 1 else 2.0)
+        status, reply = answer(data)
+        await self._send(send, status, reply)
+
+    @staticmethod
+    async def _send(send: Any, status: int, payload: dict[str, Any]) -> None:
+        body = json.dumps(payload).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    def start(self) -> RasaStub:
+        config = uvicorn.Config(
+            self, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="rasa-stub", daemon=True)
+        self._thread.start()
+        wait_for_port(self.port)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._server = self._thread = None
+
+    def __enter__(self) -> RasaStub:
+        return self.start()
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.stop()
+
+
+def wait_until(predicate: Any, timeout: float = 10.0, interval: float = 0.02) -> None:
+    """Poll ``predicate`` (sync) until true; a failure guard, not a timing assertion."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(interval)

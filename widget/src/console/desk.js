@@ -1,0 +1,228 @@
+// The agent console's state, applied from the /agent namespace's acks and events
+// (docs/protocol.md). Pure: the view renders it, the node tests feed it golden examples.
+
+import { Transcript } from "../shared/transcript.js";
+
+/**
+ * @typedef {object} ConversationView
+ * @property {string} id
+ * @property {object|null} info        ConversationInfo
+ * @property {Transcript} transcript
+ * @property {Map<string, object>} notes  by note id
+ * @property {Map<number, object>} nlu    customer seq -> {intent, confidence}
+ * @property {boolean} customerTyping
+ * @property {number} unread
+ * @property {object[]|null} history   the customer's conversations (get_history)
+ * @property {boolean} loaded          a full get_conversation / claim / watch answer applied
+ */
+
+export class Desk {
+  constructor() {
+    this.agent = null;
+    /** @type {Map<string, object>} */ this.queue = new Map();
+    /** @type {Map<string, object>} */ this.tickets = new Map();
+    /** @type {Set<string>} conversations this agent owns */ this.mine = new Set();
+    /** @type {Map<string, ConversationView>} */ this.conversations = new Map();
+    this.canned = [];
+    this.agents = [];
+    this.stats = null;
+    this.selected = null;
+  }
+
+  // -- queue and tickets -----------------------------------------------------------------------
+  /** `hello` ack: who I am, what I own, the queue and tickets (replacing what we had). */
+  applyHello(ack) {
+    this.agent = ack.agent;
+    this.mine = new Set(ack.active.map((c) => c.conversation_id));
+    for (const info of ack.active) this.conversation(info.conversation_id).info = info;
+    this.applyQueue(ack);
+  }
+
+  /** `get_queue` ack (or the queue part of `hello`). */
+  applyQueue(ack) {
+    this.queue = new Map(ack.queue.map((i) => [i.conversation_id, i]));
+    this.tickets = new Map(ack.tickets.map((i) => [i.conversation_id, i]));
+  }
+
+  /** `queue_added`: a new queue entry or ticket, or an update of one (replace by id). */
+  queueAdded(item) {
+    if (item.state === "offline") {
+      this.queue.delete(item.conversation_id);
+      this.tickets.set(item.conversation_id, { ...this.tickets.get(item.conversation_id), ...item });
+    } else {
+      this.tickets.delete(item.conversation_id);
+      this.queue.set(item.conversation_id, { ...this.queue.get(item.conversation_id), ...item });
+    }
+  }
+
+  /** `queue_removed` */
+  queueRemoved(payload) {
+    this.queue.delete(payload.conversation_id);
+    this.tickets.delete(payload.conversation_id);
+    const conv = this.conversations.get(payload.conversation_id);
+    if (conv && conv.info) {
+      conv.info = { ...conv.info, state: payload.state, owner: payload.by || conv.info.owner };
+    }
+  }
+
+  /** Queue items, longest waiting first. */
+  queueList() {
+    return [...this.queue.values()].sort((a, b) => a.queued_at - b.queued_at);
+  }
+
+  ticketList() {
+    return [...this.tickets.values()].sort((a, b) => a.queued_at - b.queued_at);
+  }
+
+  /**
+   * May I claim this item now? Routing's rule (handoff/routing.py), computed here because it
+   * changes with time (and `queue_added` items carry no `eligible`). Tickets: anyone.
+   */
+  eligible(item, now) {
+    if (item.state === "offline" || now >= item.exclusive_until) return true;
+    if (!this.agent) return false;
+    if (item.language && !this.agent.languages.includes(item.language)) return false;
+    return !item.skill || this.agent.skills.includes(item.skill);
+  }
+
+  // -- conversations ---------------------------------------------------------------------------
+  /** @returns {ConversationView} */
+  conversation(id) {
+    let conv = this.conversations.get(id);
+    if (!conv) {
+      conv = {
+        id,
+        info: null,
+        transcript: new Transcript(id),
+        notes: new Map(),
+        nlu: new Map(),
+        customerTyping: false,
+        unread: 0,
+        history: null,
+        loaded: false,
+      };
+      this.conversations.set(id, conv);
+    }
+    return conv;
+  }
+
+  /** `get_conversation` / `watch` / `claim` acks and `conversation_assigned`: merge everything. */
+  applyDetail(detail) {
+    const conv = this.conversation(detail.conversation.conversation_id);
+    conv.info = detail.conversation;
+    const fresh = this.#addEntries(conv, detail.messages);
+    for (const note of detail.notes || []) conv.notes.set(note.id, note);
+    conv.loaded = true;
+    return { conv, fresh };
+  }
+
+  /** `conversation_message`: true if the entry was new. */
+  applyMessage(conversationId, entry) {
+    const conv = this.conversation(conversationId);
+    const fresh = this.#addEntries(conv, [entry]);
+    if (fresh.length && conversationId !== this.selected && entry.author === "customer") conv.unread += 1;
+    if (entry.author === "customer") conv.customerTyping = false;
+    if (conv.info && entry.seq > conv.info.last_seq) conv.info = { ...conv.info, last_seq: entry.seq };
+    return fresh.length > 0;
+  }
+
+  /** `conversation_note` or the `add_note` ack. */
+  applyNote(conversationId, note) {
+    this.conversation(conversationId).notes.set(note.id, note);
+  }
+
+  /** `conversation_assigned`: it is mine now (a claim in another tab, or a transfer to me). */
+  assigned(detail) {
+    this.mine.add(detail.conversation.conversation_id);
+    return this.applyDetail(detail);
+  }
+
+  /** `conversation_unassigned`: no longer mine. */
+  unassigned(payload) {
+    this.mine.delete(payload.conversation_id);
+    const conv = this.conversations.get(payload.conversation_id);
+    if (conv && conv.info) {
+      const state = { closed: "closed", handed_back: "bot", transferred: "agent", requeued: "queued" }[payload.reason];
+      conv.info = { ...conv.info, state: state || conv.info.state };
+    }
+  }
+
+  /** `conversation_updated` */
+  updated(info) {
+    const conv = this.conversation(info.conversation_id);
+    conv.info = info;
+  }
+
+  /** The conversations I own, the selected one included, newest activity first. */
+  mineList() {
+    return [...this.mine].map((id) => this.conversation(id));
+  }
+
+  select(id) {
+    this.selected = id;
+    if (id) this.conversation(id).unread = 0;
+  }
+
+  #addEntries(conv, entries) {
+    const fresh = conv.transcript.applyMany(entries || []);
+    for (const entry of fresh) {
+      if (entry.nlu && Number.isInteger(entry.nlu.seq)) {
+        conv.nlu.set(entry.nlu.seq, { intent: entry.nlu.intent, confidence: entry.nlu.confidence });
+      }
+    }
+    return fresh;
+  }
+}
+
+/**
+ * How long it has waited against the target: "ok" (under half), "warn" (half to target),
+ * "late" (past the target).
+ */
+export function waitLevel(waitedSeconds, targetSeconds) {
+  const target = targetSeconds > 0 ? targetSeconds : 120;
+  if (waitedSeconds >= target) return "late";
+  if (waitedSeconds >= target / 2) return "warn";
+  return "ok";
+}
+
+/** Triage summary as label/value rows ("order_number" -> "Order number"). */
+export function summaryRows(summary) {
+  return Object.entries(summary || {})
+    .filter(([, value]) => value !== null && value !== undefined && value !== "")
+    .map(([key, value]) => [
+      key.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase()),
+      typeof value === "object" ? JSON.stringify(value) : String(value),
+    ]);
+}
+
+/** The stats panel's rows from a `get_stats` ack's `stats`. */
+export function statsRows(stats, describe) {
+  if (!stats) return [];
+  const seconds = (v) => (v === null || v === undefined ? "—" : describe(v));
+  const reasons = Object.entries(stats.handoffs_by_reason || {})
+    .sort((a, b) => b[1] - a[1])
+    .map(([reason, count]) => `${reason} ${count}`)
+    .join(", ");
+  return [
+    ["Conversations today", String(stats.conversations_today)],
+    ["Handoffs by reason", reasons || "none yet"],
+    ["Median wait", seconds(stats.median_wait_s)],
+    ["Median first response", seconds(stats.median_first_response_s)],
+    [
+      "CSAT average",
+      stats.csat_average === null ? "—" : `${stats.csat_average.toFixed(1)} / 5 (${stats.csat_count})`,
+    ],
+    ["Waiting now", `${stats.queue_length} queued, ${stats.tickets} tickets`],
+    ["Agents online", String(stats.agents_online)],
+  ];
+}
+
+/** Tags typed as "billing, Refund  late" -> ["billing", "refund", "late"] (≤ 10, ≤ 32 chars). */
+export function parseTags(text) {
+  const tags = [];
+  for (const raw of String(text || "").split(/[,\s]+/)) {
+    const tag = raw.trim().toLowerCase();
+    if (tag && tag.length <= 32 && !tags.includes(tag)) tags.push(tag);
+  }
+  return tags.slice(0, 10);
+}

@@ -1,0 +1,49 @@
+// Small formatting helpers shared by the widget and the console (pure).
+
+/** "under a minute", "about 1 minute", "about 4 minutes", "about 1 hour". */
+export function describeWait(seconds) {
+  if (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds < 60) {
+    return "under a minute";
+  }
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `about ${minutes} minute${minutes === 1 ? "" : "s"}`;
+  const hours = Math.round(minutes / 60);
+  return `about ${hours} hour${hours === 1 ? "" : "s"}`;
+}
+
+/** "45s", "3m 05s", "1h 02m": a compact running duration. */
+export function shortDuration(seconds) {
+  const s = Math.max(0, Math.floor(seconds || 0));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, "0")}s`;
+  const h = Math.floor(m / 60);
+  return `${h}h ${String(m % 60).padStart(2, "0")}m`;
+}
+
+/** "14:05" in the viewer's time zone, for a Unix time in seconds. */
+export function clock(ts) {
+  if (!ts) return "";
+  const d = new Date(ts * 1000);
+  return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+}
+
+/** "0.97" for a confidence, "–" when unknown. */
+export function confidence(value) {
+  return typeof value === "number" && Number.isFinite(value) ? value.toFixed(2) : "–";
+}
+
+/** A handoff reason in words, for badges. */
+export function humanReason(reason) {
+  const names = {
+    requested: "asked for a person",
+    frustration: "frustrated",
+    low_confidence: "bot unsure",
+    triage: "triaged",
+    language: "language",
+    loop: "going in circles",
+    bot_unavailable: "bot unavailable",
+    other: "other",
+  };
+  return names[reason] || reason || "—";
+}

@@ -1,0 +1,129 @@
+// Where the customer's conversation stands, from `tandem_session` and `tandem_state`, and what
+// the widget should show for it (pure).
+
+import { describeWait } from "../shared/format.js";
+
+/**
+ * @typedef {{conversationId: string|null, state: string, reason?: string,
+ *   queuePosition?: number, estimatedWait?: number, agentName?: string,
+ *   offlineReason?: string, businessHours?: string, csatRequested?: boolean}} Status
+ */
+
+/** @returns {Status} */
+export function initialStatus() {
+  return { conversationId: null, state: "bot" };
+}
+
+/**
+ * `tandem_session`: a (possibly new) conversation and its state.
+ * @param {Status} status
+ */
+export function applySession(status, info) {
+  if (!info) return status;
+  if (info.conversation_id !== status.conversationId) {
+    return { conversationId: info.conversation_id || null, state: info.state || "bot" };
+  }
+  return { ...status, state: info.state || status.state };
+}
+
+/**
+ * `tandem_state`: replaces what depends on the state, keeps the rest.
+ * @param {Status} status
+ */
+export function applyStateChange(status, change) {
+  if (!change || !change.state) return status;
+  if (status.conversationId && change.conversation_id && change.conversation_id !== status.conversationId) {
+    // A state for another conversation (an older one) is stale; ignore it.
+    return status;
+  }
+  /** @type {Status} */
+  const next = { conversationId: change.conversation_id || status.conversationId, state: change.state };
+  if (change.reason || status.reason) next.reason = change.reason || status.reason;
+  if (change.state === "queued") {
+    next.queuePosition = change.queue_position ?? status.queuePosition;
+    next.estimatedWait = change.estimated_wait_s ?? status.estimatedWait;
+  } else if (change.state === "agent") {
+    next.agentName = change.agent_name || status.agentName;
+  } else if (change.state === "offline") {
+    next.offlineReason = change.offline_reason || status.offlineReason;
+    if (change.business_hours) next.businessHours = change.business_hours;
+  } else if (change.state === "closed") {
+    next.csatRequested = Boolean(change.csat_requested);
+    next.agentName = status.agentName;
+  }
+  return next;
+}
+
+/** True if the customer already left a message in the current offline stretch. */
+export function offlineMessageLeft(entries) {
+  for (let i = entries.length - 1; i >= 0; i -= 1) {
+    const e = entries[i];
+    if (e.author === "system" && e.event === "offline_message") return true;
+    if (e.author === "system" && (e.event === "offline" || e.event === "queued")) return false;
+  }
+  return false;
+}
+
+/**
+ * What the widget shows about the conversation's state: the header's subtitle, and the panel
+ * above the composer (with its own text, `detail`).
+ * @param {Status} status
+ * @param {{messageLeft: boolean, rated: boolean, offlineFormOpen: boolean}} flags
+ * @returns {{panel: "none"|"queued"|"offline-form"|"offline-done"|"csat"|"csat-done",
+ *   title: string, subtitle: string, detail: string, canRequestAgent: boolean}}
+ */
+export function view(status, flags) {
+  const s = status.state;
+  if (s === "queued") {
+    const pos = status.queuePosition;
+    const where = pos ? `You're number ${pos} in line` : "You're in line";
+    return {
+      panel: flags.offlineFormOpen ? "offline-form" : "queued",
+      title: "",
+      subtitle: "Waiting for a person",
+      detail: flags.offlineFormOpen
+        ? "Rather not wait? Leave your email and a message; we'll answer by email."
+        : `${where} (${describeWait(status.estimatedWait)}).`,
+      canRequestAgent: false,
+    };
+  }
+  if (s === "agent") {
+    return {
+      panel: "none",
+      title: status.agentName || "Support",
+      subtitle: "You're chatting with a person.",
+      detail: "",
+      canRequestAgent: false,
+    };
+  }
+  if (s === "offline") {
+    if (flags.messageLeft) {
+      return { panel: "offline-done", title: "", subtitle: "Message received", detail: "", canRequestAgent: false };
+    }
+    const why = {
+      closed_hours: "We're closed right now.",
+      no_agents: "Nobody is available right now.",
+      wait_limit: "Sorry, nobody could join in time.",
+      customer: "Leave us a message.",
+    }[status.offlineReason || ""] || "Nobody is available right now.";
+    const hours = status.businessHours ? ` Our hours: ${status.businessHours}.` : "";
+    return {
+      panel: "offline-form",
+      title: "",
+      subtitle: why,
+      detail: `${why}${hours} Leave your email and a message; we'll answer by email.`,
+      canRequestAgent: false,
+    };
+  }
+  if (s === "closed") {
+    const asking = status.csatRequested && !flags.rated;
+    return {
+      panel: asking ? "csat" : flags.rated ? "csat-done" : "none",
+      title: "",
+      subtitle: asking ? "Conversation closed" : "Write to start a new conversation.",
+      detail: "",
+      canRequestAgent: true,
+    };
+  }
+  return { panel: "none", title: "", subtitle: "Ask me anything, or talk to a person.", detail: "", canRequestAgent: true };
+}

@@ -1,0 +1,241 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { Chat } from "../src/widget/chat.js";
+import { customerAck, customerOut, memoryStorage } from "./golden.js";
+
+/** A transport that records what the widget sends and answers acks from a script. */
+class FakeTransport {
+  constructor() {
+    this.connected = false;
+    this.emitted = [];
+    this.requests = [];
+    this.answer = () => ({ ok: true });
+  }
+  emit(event, payload) {
+    if (this.connected) this.emitted.push([event, payload]);
+  }
+  async request(event, payload) {
+    if (!this.connected) {
+      const error = new Error("not connected");
+      error.code = "offline";
+      throw error;
+    }
+    this.requests.push([event, payload]);
+    const ack = await this.answer(event, payload);
+    if (ack && ack.ok) return ack;
+    const error = new Error((ack && ack.error && ack.error.message) || "failed");
+    error.code = (ack && ack.error && ack.error.code) || "timeout";
+    throw error;
+  }
+}
+
+/** Records what the widget would show. */
+class FakeView {
+  constructor() {
+    this.entries = [];
+    this.pending = [];
+    this.typing = "";
+    this.connected = null;
+    this.status = null;
+    this.quick = [];
+    this.errors = [];
+  }
+  setConnected(v) { this.connected = v; }
+  resetTranscript() { this.entries = []; }
+  addEntries(entries) { this.entries.push(...entries); }
+  setPending(items) { this.pending = items; }
+  setTyping(text) { this.typing = text; }
+  setQuickReplies(buttons) { this.quick = buttons; }
+  setStatus(shown, status) { this.status = { shown, status }; }
+  showError(text) { this.errors.push(text); }
+}
+
+const flushAll = () => new Promise((resolve) => setImmediate(resolve));
+const noTimers = { schedule: () => 0, cancel: () => {} };
+const session = customerOut("session_confirm");
+const info = customerOut("tandem_session");
+
+function connectedChat(storage = memoryStorage()) {
+  const transport = new FakeTransport();
+  const view = new FakeView();
+  const chat = new Chat({ transport, storage, view, ...noTimers });
+  return { transport, view, chat, storage };
+}
+
+function handshake(chat, transport, sessionInfo = info) {
+  transport.connected = true;
+  chat.onConnect();
+  chat.onSessionConfirm(session);
+  chat.onSession(sessionInfo);
+}
+
+test("first connect on a page asks for the whole conversation; the session id is kept", () => {
+  const { chat, transport, storage } = connectedChat();
+  transport.connected = true;
+  chat.onConnect();
+  assert.deepEqual(transport.emitted[0], ["session_request", { session_id: null, last_seq: 0 }]);
+  chat.onSessionConfirm(session);
+  assert.equal(storage.getItem("tandem:session"), session);
+  // A reload: the stored session comes back; after a dropped connection only what was missed.
+  const again = connectedChat(storage);
+  handshake(again.chat, again.transport);
+  assert.deepEqual(again.transport.emitted[0], ["session_request", { session_id: session, last_seq: 0 }]);
+  again.chat.onTranscript(customerOut("tandem_transcript"));
+  again.chat.onDisconnect();
+  again.chat.onConnect();
+  assert.deepEqual(again.transport.emitted.at(-1), ["session_request", { session_id: session, last_seq: 0 }]);
+  // contiguous is 0 because the golden replay starts at 5: the widget asks again from the start
+  assert.equal(again.chat.transcript.contiguous, 0);
+});
+
+test("messages written offline are kept, then delivered once each, in order, with their ids", async () => {
+  const storage = memoryStorage();
+  const { chat, transport, view } = connectedChat(storage);
+  chat.send("first");
+  chat.send("second");
+  assert.deepEqual(view.pending.map((p) => p.text), ["first", "second"]);
+  const saved = JSON.parse(storage.getItem("tandem:outbox"));
+  assert.equal(saved.length, 2);
+
+  // The page is reloaded while still offline: the outbox survives.
+  const reloaded = connectedChat(storage);
+  let seq = 3;
+  reloaded.transport.answer = (event, payload) =>
+    event === "user_uttered"
+      ? { ...customerAck("user_uttered"), seq: ++seq, duplicate: payload.message === "first" } // "first" got through once already
+      : { ok: true };
+  handshake(reloaded.chat, reloaded.transport);
+  await flushAll();
+  const sent = reloaded.transport.requests.filter(([e]) => e === "user_uttered").map(([, p]) => p);
+  assert.deepEqual(sent.map((p) => p.message), ["first", "second"]);
+  assert.deepEqual(sent.map((p) => p.client_msg_id), saved.map((p) => p.cmid)); // same ids: stored once
+  assert.equal(sent[0].session_id, session);
+  assert.equal(storage.getItem("tandem:outbox"), null);
+  assert.deepEqual(reloaded.view.pending, []);
+  assert.deepEqual(reloaded.chat.transcript.list().map((e) => e.text), ["first", "second"]);
+});
+
+test("a message the server already has (seen in the replay) leaves the outbox", () => {
+  const storage = memoryStorage();
+  storage.setItem("tandem:outbox", JSON.stringify([{ cmid: "m-4", text: "I was charged twice", created: 1 }]));
+  const { chat, transport } = connectedChat(storage);
+  transport.answer = () => new Promise(() => {}); // the resend's ack never comes
+  handshake(chat, transport);
+  chat.onMessage(customerOut("tandem_message")); // another tab's copy, cmid m-4
+  assert.equal(storage.getItem("tandem:outbox"), null);
+});
+
+test("a message the server refuses for good is dropped and explained", async () => {
+  const { chat, transport, view } = connectedChat();
+  transport.answer = () => ({ ok: false, error: { code: "too_long", message: "message is longer than 4000 characters" } });
+  handshake(chat, transport);
+  chat.send("x".repeat(5000));
+  await flushAll();
+  assert.deepEqual(view.pending, []);
+  assert.match(view.errors[0], /longer than 4000/);
+});
+
+test("the handoff as the customer lives it: queued, offline form, agent, typing, closed, CSAT", async () => {
+  const storage = memoryStorage();
+  const { chat, transport, view } = connectedChat(storage);
+  handshake(chat, transport, { ...info, state: "bot" });
+  assert.equal(view.status.shown.canRequestAgent, true);
+
+  chat.onState(customerOut("tandem_state")); // queued, position 2, 120 s
+  assert.equal(view.status.shown.panel, "queued");
+  assert.match(view.status.shown.detail, /number 2 in line \(about 2 minutes\)/);
+  chat.openOfflineForm(true);
+  assert.equal(view.status.shown.panel, "offline-form");
+  chat.openOfflineForm(false);
+
+  chat.onState({ conversation_id: info.conversation_id, state: "agent", agent_name: "Ana" });
+  assert.equal(view.status.shown.title, "Ana");
+  chat.onTyping(customerOut("tandem_typing"));
+  assert.equal(view.typing, "Ana is typing…");
+  chat.onBotUttered(customerOut("bot_uttered")); // Ana's message clears her typing dots
+  assert.equal(view.typing, "");
+
+  // The customer typing is throttled: one "true", then "false" when they send.
+  chat.typing();
+  chat.typing();
+  chat.send("thanks");
+  const typing = transport.emitted.filter(([e]) => e === "tandem_typing").map(([, p]) => p.typing);
+  assert.deepEqual(typing, [true, false]);
+
+  chat.onState({ conversation_id: info.conversation_id, state: "closed", csat_requested: true });
+  assert.equal(view.status.shown.panel, "csat");
+  assert.equal(await chat.rate(5, "Quick and kind."), null);
+  assert.deepEqual(transport.requests.at(-1), ["tandem_csat", { rating: 5, comment: "Quick and kind." }]);
+  assert.equal(view.status.shown.panel, "csat-done");
+});
+
+test("offline: the form shows until a message is left, then a confirmation", async () => {
+  const { chat, transport, view } = connectedChat();
+  handshake(chat, transport, { ...info, state: "bot" });
+  chat.onState({ conversation_id: info.conversation_id, state: "offline", offline_reason: "no_agents" });
+  assert.equal(view.status.shown.panel, "offline-form");
+  assert.match(view.status.shown.detail, /Nobody is available/);
+  transport.answer = () => customerAck("tandem_offline_message");
+  assert.equal(await chat.leaveMessage({ email: "alice@example.com", name: "Alice", message: "Please email me." }), null);
+  assert.deepEqual(transport.requests.at(-1)[1], { email: "alice@example.com", message: "Please email me.", name: "Alice" });
+  chat.onBotUttered({
+    text: "Thanks! We'll email you at alice@example.com.",
+    metadata: { tandem: { conversation_id: info.conversation_id, seq: 9, author: "system", ts: 1, event: "offline_message" } },
+  });
+  assert.equal(view.status.shown.panel, "offline-done");
+});
+
+test("a new conversation (after a close) starts a fresh transcript and fetches it from seq 1", () => {
+  const { chat, transport, view } = connectedChat();
+  handshake(chat, transport);
+  chat.onTranscript(customerOut("tandem_transcript"));
+  assert.equal(view.entries.length, 3);
+  chat.onSession({ ...info, conversation_id: "c_new", state: "bot", last_seq: 2 });
+  assert.equal(view.entries.length, 0);
+  assert.equal(chat.transcript.conversationId, "c_new");
+  assert.deepEqual(transport.requests.at(-1), ["tandem_sync", { after_seq: 0 }]);
+  // Entries of the old conversation arriving late are not mixed in.
+  chat.onBotUttered(customerOut("bot_uttered"));
+  assert.equal(view.entries.length, 0);
+});
+
+test("quick replies show under the bot's last message only, and send their payload", () => {
+  const { chat, transport, view } = connectedChat();
+  handshake(chat, transport, { ...info, state: "bot" });
+  const buttons = [{ content_type: "text", title: "Talk to a person", payload: "/request_human" }];
+  chat.onBotUttered({ text: "Anything else?", quick_replies: buttons, metadata: { tandem: { conversation_id: info.conversation_id, seq: 1, author: "bot", ts: 1 } } });
+  assert.deepEqual(view.quick, [{ title: "Talk to a person", payload: "/request_human" }]);
+  transport.connected = false; // keep it pending to see what is shown
+  chat.send("/request_human", "Talk to a person");
+  assert.deepEqual(view.pending.map((p) => p.text), ["Talk to a person"]);
+  chat.onMessage({ conversation_id: info.conversation_id, entry: { seq: 2, author: "customer", text: "hello", ts: 2 } });
+  assert.deepEqual(view.quick, []);
+});
+
+test("the bot is 'typing' from the customer's stored message until its answer", async () => {
+  const { chat, transport, view } = connectedChat();
+  transport.answer = (event) => (event === "user_uttered" ? { ...customerAck("user_uttered"), seq: 1 } : { ok: true });
+  handshake(chat, transport, { ...info, state: "bot" });
+  chat.send("how long does delivery take?");
+  await flushAll();
+  assert.equal(view.typing, "The assistant is typing…");
+  chat.onBotUttered({ text: "3-5 days.", metadata: { tandem: { conversation_id: info.conversation_id, seq: 2, author: "bot", ts: 2 } } });
+  assert.equal(view.typing, "");
+  // With a person on the conversation, the customer's messages do not make the bot "type".
+  chat.onState({ conversation_id: info.conversation_id, state: "agent", agent_name: "Ana" });
+  transport.answer = () => ({ ...customerAck("user_uttered"), seq: 3 });
+  chat.send("hello Ana");
+  await flushAll();
+  assert.equal(view.typing, "");
+});
+
+test("'Talk to a person' asks the service, which answers with the new state", async () => {
+  const { chat, transport, view } = connectedChat();
+  handshake(chat, transport, { ...info, state: "bot" });
+  transport.answer = () => customerAck("tandem_request_agent");
+  assert.equal(await chat.requestAgent(), "queued");
+  transport.connected = false;
+  assert.equal(await chat.requestAgent(), null);
+  assert.match(view.errors.at(-1), /offline/);
+});

@@ -1,0 +1,104 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { Desk, parseTags, statsRows, summaryRows, waitLevel } from "../src/console/desk.js";
+import { agentAck, agentOut } from "./golden.js";
+
+test("hello fills the desk: me, my conversations, the queue and tickets", () => {
+  const desk = new Desk();
+  desk.applyHello(agentAck("hello"));
+  assert.equal(desk.agent.name, "Ana");
+  assert.deepEqual([...desk.mine], ["c_3OFZ6H02VNNdDuLN6-RDmw"]);
+  assert.equal(desk.queueList().length, 1);
+  assert.equal(desk.ticketList()[0].contact.email, "alice@example.com");
+});
+
+test("queue events arrive live: added (or replaced), moved to tickets, removed when claimed", () => {
+  const desk = new Desk();
+  desk.applyQueue({ queue: [], tickets: [] });
+  const added = agentOut("queue_added").item;
+  desk.queueAdded(added);
+  desk.queueAdded({ ...added, preview: "updated" }); // the same item again: replaced by id
+  assert.deepEqual(desk.queueList().map((i) => i.preview), ["updated"]);
+  desk.queueAdded({ ...added, state: "offline", offline_reason: "wait_limit" });
+  assert.equal(desk.queueList().length, 0);
+  assert.equal(desk.ticketList().length, 1);
+  desk.queueRemoved(agentOut("queue_removed"));
+  assert.equal(desk.ticketList().length, 0);
+});
+
+test("longest waiting first, and eligibility follows routing's rule over time", () => {
+  const desk = new Desk();
+  desk.applyHello(agentAck("hello")); // Ana: en/de, billing
+  const item = agentOut("queue_added").item;
+  desk.applyQueue({ queue: [{ ...item, conversation_id: "c_b", queued_at: 20 }, { ...item, conversation_id: "c_a", queued_at: 10 }], tickets: [] });
+  assert.deepEqual(desk.queueList().map((i) => i.conversation_id), ["c_a", "c_b"]);
+  const french = { ...item, language: "fr", skill: "", exclusive_until: 100 };
+  assert.equal(desk.eligible(french, 50), false); // reserved for French speakers for now
+  assert.equal(desk.eligible(french, 100), true); // then anyone
+  assert.equal(desk.eligible({ ...item, exclusive_until: 100 }, 50), true); // en + billing: Ana matches
+  assert.equal(desk.eligible({ ...french, state: "offline" }, 50), true); // tickets: anyone
+});
+
+test("the whole story: transcript, notes, and each customer message's intent and confidence", () => {
+  const desk = new Desk();
+  const detail = agentAck("get_conversation");
+  const { conv, fresh } = desk.applyDetail(detail);
+  assert.deepEqual(fresh.map((e) => e.seq), [4, 5, 6, 7]);
+  assert.deepEqual(conv.nlu.get(4), { intent: "report_double_charge", confidence: 0.93 });
+  assert.equal(conv.notes.size, 1);
+  // Live entries; an overlapping reconnect answer adds nothing twice.
+  const message = agentOut("conversation_message");
+  assert.equal(desk.applyMessage(message.conversation_id, message.entry), false); // seq 4 again
+  assert.equal(desk.applyMessage(message.conversation_id, { ...message.entry, seq: 8, text: "any news?" }), true);
+  assert.equal(conv.unread, 1); // not the selected conversation
+  desk.select(message.conversation_id);
+  assert.equal(conv.unread, 0);
+  desk.applyDetail(detail);
+  assert.equal(conv.transcript.list().length, 5);
+  desk.applyNote(message.conversation_id, agentOut("conversation_note").note);
+  assert.equal(conv.notes.size, 1); // same note id
+});
+
+test("assigned and unassigned: transfers and closes move conversations in and out of mine", () => {
+  const desk = new Desk();
+  desk.applyHello({ ...agentAck("hello"), active: [] });
+  const assigned = agentOut("conversation_assigned");
+  desk.assigned(assigned);
+  assert.equal(desk.mineList().length, 1);
+  desk.unassigned(agentOut("conversation_unassigned")); // transferred
+  assert.equal(desk.mineList().length, 0);
+  assert.equal(desk.conversation(assigned.conversation.conversation_id).info.state, "agent");
+});
+
+test("wait colours against the target", () => {
+  assert.equal(waitLevel(10, 120), "ok");
+  assert.equal(waitLevel(60, 120), "warn");
+  assert.equal(waitLevel(120, 120), "late");
+  assert.equal(waitLevel(30, 0), "ok"); // no target: the default 120 s
+});
+
+test("stats panel rows from get_stats", () => {
+  const stats = agentAck("get_stats").stats;
+  const rows = Object.fromEntries(statsRows(stats, (s) => `${s}s`));
+  assert.equal(rows["Conversations today"], "42");
+  assert.equal(rows["Handoffs by reason"], "requested 5, triage 3, low_confidence 1");
+  assert.equal(rows["Median wait"], "48.5s");
+  assert.equal(rows["Median first response"], "71.25s");
+  assert.equal(rows["CSAT average"], "4.6 / 5 (5)");
+  const empty = Object.fromEntries(statsRows({ ...stats, median_wait_s: null, csat_average: null, handoffs_by_reason: {} }, String));
+  assert.equal(empty["Median wait"], "—");
+  assert.equal(empty["CSAT average"], "—");
+  assert.equal(empty["Handoffs by reason"], "none yet");
+});
+
+test("summary rows and tags", () => {
+  assert.deepEqual(summaryRows(agentOut("queue_added").item.summary), [
+    ["Problem category", "double_charge"],
+    ["Order number", "TD-482913"],
+    ["Contact email", "sam@example.com"],
+    ["Skill", "billing"],
+  ]);
+  assert.deepEqual(parseTags("Billing, refund  late,billing"), ["billing", "refund", "late"]);
+  assert.equal(parseTags(Array.from({ length: 12 }, (_, i) => `t${i}`).join(",")).length, 10);
+});

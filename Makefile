@@ -32,3 +32,6 @@ nlu-eval: train  ## intent macro-F1 and handoff-request recall on the held-out s
 
 tune-nlu: train  ## sweep the fallback thresholds on the tuning split
 	@.venv/bot/bin/python scripts/nlu_eval.py tests/nlu/tuning.yml --tune
+
+bench: train  ## every benchmark on loopback (~15 min): bench/results/latest.json, docs/benchmarks.md
+	@.venv/handoff/bin/python -m bench $(if $(QUICK),--quick) $(if $(ONLY),--only $(ONLY))

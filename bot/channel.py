@@ -27,6 +27,8 @@ MAX_MESSAGE_CHARS = 4000
 HANDBACK_INTENT = "EXTERNAL_agent_handback"
 # Intents a customer may never trigger by typing "/name": they drive the bot's own machinery.
 INTERNAL_INTENTS = frozenset({"restart", "back", "session_start", "nlu_fallback", "out_of_scope"})
+# While a customer waits for a person, only questions of this (retrieval) intent reach the bot.
+FAQ_INTENT = "faq"
 
 
 class BadRequest(ValueError):
@@ -57,12 +59,16 @@ def parse_request(body: Any) -> dict[str, Any]:
         raise BadRequest("'message' must be a non-empty string")
     elif len(message) > MAX_MESSAGE_CHARS:
         raise BadRequest(f"'message' is longer than {MAX_MESSAGE_CHARS} characters")
+    faq_only = body.get("faq_only", False)
+    if not isinstance(faq_only, bool):
+        raise BadRequest("'faq_only' must be true or false")
     return {
         "sender": sender,
         "message": message,
         "event": event,
         "message_id": message_id,
         "metadata": metadata,
+        "faq_only": faq_only,
     }
 
 
@@ -100,6 +106,12 @@ def nlu_result(event: UserUttered) -> dict[str, Any]:
         "ranking": ranking,
         "language": parse.get("language") or {"code": "en", "confidence": 1.0},  # type: ignore[typeddict-item]
     }
+
+
+def nlu_of_parse(text: str, parse: dict[str, Any]) -> dict[str, Any]:
+    """The contract's ``nlu`` object for a message that was parsed but not handled."""
+    intent = parse.get("intent") or {}
+    return nlu_result(UserUttered(text, intent, parse.get("entities") or [], parse))
 
 
 def handoff_of(messages: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -168,6 +180,14 @@ class TandemInput(InputChannel):
                         {"messages": collector.messages, "nlu": None, "handoff": None}
                     )
                 text = neutralise_internal_intent(body["message"], set(agent.domain.intents))
+                if body["faq_only"]:
+                    # The customer waits for a person: answer FAQ questions, and leave the
+                    # tracker untouched by anything else (it is for the person to read).
+                    parse = await agent.parse_message(text)
+                    if (parse.get("intent") or {}).get("name") != FAQ_INTENT:
+                        return response.json(
+                            {"messages": [], "nlu": nlu_of_parse(text, parse), "handoff": None}
+                        )
                 await on_new_message(
                     UserMessage(
                         text,

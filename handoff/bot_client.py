@@ -147,10 +147,28 @@ class BotClient:
         return self._session
 
     async def send_message(
-        self, sender: str, text: str, *, message_id: str, metadata: dict[str, Any]
+        self,
+        sender: str,
+        text: str,
+        *,
+        message_id: str,
+        metadata: dict[str, Any],
+        faq_only: bool = False,
     ) -> BotTurn:
-        body = {"sender": sender, "message": text, "message_id": message_id, "metadata": metadata}
-        return parse_turn(await self._post(body))
+        """The bot's turn for one customer message.
+
+        ``faq_only`` (the customer waits for a person): the bot answers FAQ questions only and
+        otherwise says nothing, so an empty turn is an answer here, not a failure.
+        """
+        body: dict[str, Any] = {
+            "sender": sender,
+            "message": text,
+            "message_id": message_id,
+            "metadata": metadata,
+        }
+        if faq_only:
+            body["faq_only"] = True
+        return parse_turn(await self._post(body), allow_empty=faq_only)
 
     async def hand_back(self, sender: str) -> BotTurn:
         """Tell the bot a person handed back; it answers with a short "I'm back" turn."""

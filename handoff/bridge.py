@@ -6,10 +6,14 @@ short Redis lease per conversation so that only one replica talks to the bot abo
 replica that dies loses nothing: its lease expires and the next kick (a new message, or the
 customer reconnecting anywhere) resumes from ``bot_seq``.
 
-The bot's answer is stored only if the conversation is still the bot's at the version it had
-when the message was sent (``COMMIT_BOT_TURN``); if a person took over meanwhile, the answer is
-dropped. A bot that fails (down, slow, ``[]``) hands the conversation to people with reason
+The bot's answer is stored only if the conversation is still at the version it had when the
+message was sent (``COMMIT_BOT_TURN``); if a person took over meanwhile, the answer is dropped.
+A bot that fails (down, slow, ``[]``) hands the conversation to people with reason
 ``bot_unavailable``.
+
+While the customer waits for a person (``queued``), the bot keeps answering FAQ questions, and
+only those: other messages are left for the person (the bot neither answers nor records them),
+and a handoff the bot asks for is moot (a person is already being found).
 
 Example::
 
@@ -27,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from handoff.bot_client import BotMessage, BotTurn, BotUnavailable
 from handoff.entries import encode, stored
+from handoff.ownership import State
 from handoff.protocol.types import AgentEntry, Nlu
 from handoff.store.scripts import RELEASE_BOT_LOCK, TAKE_BOT_WORK
 
@@ -157,8 +162,9 @@ class BotBridge:
                 state, bot_seq, customer_seq, event = await self._release(
                     keys=keys[:2], args=[token]
                 )
-                pending = state == "bot" and (
-                    event == "handback" or int(customer_seq or 0) > int(bot_seq or 0)
+                unanswered = int(customer_seq or 0) > int(bot_seq or 0)
+                pending = (state == State.BOT and (event == "handback" or unanswered)) or (
+                    state == State.QUEUED and unanswered
                 )
                 if pending:
                     self._again.add(conversation_id)
@@ -180,22 +186,49 @@ class BotBridge:
                 conversation_id, version=version, processed_seq=last_seq, entries=[]
             )
             return True
+        if conversation.get("state") == State.QUEUED:
+            return await self._answer_faq_while_waiting(conversation, version, message)
         return await self._answer(conversation, version, message)
+
+    async def _answer_faq_while_waiting(
+        self, conversation: dict[str, str], version: int, message: dict[str, str]
+    ) -> bool:
+        """The bot's FAQ answer for a customer waiting for a person; False when it was claimed."""
+        conversation_id, seq = conversation["id"], int(message["seq"])
+        try:
+            turn = await self._ask_bot(conversation, message, faq_only=True)
+        except BotUnavailable as exc:
+            # Already waiting for a person, who will read the message: nothing more to do.
+            log.warning("bot unavailable for %s while it waits: %s", conversation_id, exc)
+            turn = BotTurn(messages=[])
+        if turn.handoff is not None or not turn.intent.startswith("faq/"):
+            turn = BotTurn(messages=[])  # not an FAQ answer: the message is the person's to read
+        if not await self._store_turn(conversation, version, seq, turn, answered_seq=seq):
+            log.info("dropped a bot answer for %s: a person took over", conversation_id)
+            return False
+        return True
+
+    async def _ask_bot(
+        self, conversation: dict[str, str], message: dict[str, str], *, faq_only: bool = False
+    ) -> BotTurn:
+        conversation_id, seq = conversation["id"], int(message["seq"])
+        metadata: dict[str, Any] = json.loads(message["meta"]) if message.get("meta") else {}
+        metadata.update(seq=seq, customer_id=conversation.get("customer", ""))
+        return await self.hub.bot.send_message(
+            conversation_id,
+            message.get("text", ""),
+            message_id=f"{conversation_id}:{seq}",
+            metadata=metadata,
+            faq_only=faq_only,
+        )
 
     async def _answer(
         self, conversation: dict[str, str], version: int, message: dict[str, str]
     ) -> bool:
         """Send one customer message to the bot and store its turn; False when the bot is done."""
         conversation_id, seq = conversation["id"], int(message["seq"])
-        metadata: dict[str, Any] = json.loads(message["meta"]) if message.get("meta") else {}
-        metadata.update(seq=seq, customer_id=conversation.get("customer", ""))
         try:
-            turn = await self.hub.bot.send_message(
-                conversation_id,
-                message.get("text", ""),
-                message_id=f"{conversation_id}:{seq}",
-                metadata=metadata,
-            )
+            turn = await self._ask_bot(conversation, message)
         except BotUnavailable as exc:
             log.warning("bot unavailable for %s: %s", conversation_id, exc)
             lead = self.hub.texts.render("bot_unavailable", conversation.get("language", ""))

@@ -21,7 +21,7 @@ import socketio  # type: ignore[import-untyped]  # no type information shipped
 from handoff import rooms, views
 from handoff.entries import encode, for_customer, stored
 from handoff.hub import CustomerSocket, Hub
-from handoff.ownership import State
+from handoff.ownership import BOT_ANSWERS, State
 from handoff.protocol import customer as proto
 from handoff.protocol.errors import ErrorCode, ProtocolError
 
@@ -146,7 +146,7 @@ def register_customer_handlers(sio: socketio.AsyncServer, hub: Hub) -> None:
                 to=sid,
                 namespace=NS,
             )
-        else:
+        if conversation.get("state") in BOT_ANSWERS:
             hub.bridge.kick(conversation["id"])  # resume anything a dead replica left unanswered
 
     async def send_transcript(sid: str, conversation_id: str, after_seq: int) -> proto.Transcript:
@@ -204,7 +204,7 @@ def register_customer_handlers(sio: socketio.AsyncServer, hub: Hub) -> None:
             raise ProtocolError(ErrorCode.INTERNAL, "could not store the message; please retry")
         entry = stored(fields, result.seq, result.ts)
         await hub.notify.entry(conversation_id, sock.customer_id, result.owner, entry, skip_sid=sid)
-        if result.state == State.BOT:
+        if result.state in BOT_ANSWERS:
             hub.bridge.kick(conversation_id)
         return {
             "ok": True,

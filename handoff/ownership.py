@@ -40,6 +40,10 @@ class Action(StrEnum):
     REQUEUE = "requeue"  # agent -> queued: the owner was disabled; someone else must take it
 
 
+# States in which the bot answers the customer's messages: all of them while it owns the
+# conversation, FAQ questions only while the customer waits for a person (``handoff.bridge``).
+BOT_ANSWERS = frozenset({State.BOT, State.QUEUED})
+
 # Why a conversation was handed to people. The first six come from the bot (DESIGN.md).
 BOT_REASONS = frozenset(
     {"requested", "frustration", "low_confidence", "triage", "language", "loop"}

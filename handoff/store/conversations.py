@@ -268,7 +268,10 @@ class ConversationStore:
         fields: Mapping[str, str] | None = None,
         clear_event: str = "",
     ) -> tuple[list[int], float] | None:
-        """Store the bot's answer if the conversation is still the bot's, at the same version.
+        """Store the bot's answer if the conversation is still at the same version.
+
+        The same version means the same state: the bot's, or waiting for a person (then the bot
+        answers FAQ questions only, ``handoff.bridge``).
 
         Returns the new entries' seqs and their timestamp, or ``None`` when the answer is stale
         (a person took over while the bot was thinking): then nothing is stored and the answer

@@ -97,8 +97,11 @@ if ARGV[12] ~= '' then
   for _, v in ipairs(cjson.decode(ARGV[12])) do fields[#fields + 1] = v end
   redis.call('XADD', KEYS[2], seq .. '-0', unpack(fields))
 end
--- back with the bot: what was said to people is not replayed to it
-if to == 'bot' then redis.call('HSET', KEYS[1], 'bot_seq', redis.call('HGET', KEYS[1], 'seq')) end
+-- back with the bot, or back in the queue from a person (where the bot answers FAQ questions
+-- again): what was said to people is not replayed to it
+if to == 'bot' or state == 'agent' then
+  redis.call('HSET', KEYS[1], 'bot_seq', redis.call('HGET', KEYS[1], 'seq'))
+end
 return {'ok', state, tostring(version), tostring(seq), owner, owner_name}
 """
 
@@ -107,7 +110,9 @@ return {'ok', state, tostring(version), tostring(seq), owner, owner_name}
 #       ('' = none), entries (JSON list of [f, v, ...])
 COMMIT_BOT_TURN = """
 local c = redis.call('HMGET', KEYS[1], 'state', 'version', 'bot_seq', 'bot_event')
-if c[1] ~= 'bot' or c[2] ~= ARGV[1] then return {'stale', c[1] or '', c[2] or ''} end
+if (c[1] ~= 'bot' and c[1] ~= 'queued') or c[2] ~= ARGV[1] then
+  return {'stale', c[1] or '', c[2] or ''}
+end
 local result = {'ok', c[2]}
 for _, e in ipairs(cjson.decode(ARGV[6])) do
   local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
@@ -153,7 +158,8 @@ return {'created', ARGV[2]}
 # someone else has it), {'done'} (nothing for the bot: the lease is released in the same step,
 # so a message stored after this starts a new pump), or {'work', conversation hash as
 # [f, v, ...], the first customer entry after bot_seq as [f, v, ...] or {}, the last seq read}.
-# Work is a pending hand-back event, or customer messages after bot_seq, while the bot owns it.
+# Work is a pending hand-back event, or customer messages after bot_seq, while the bot owns the
+# conversation or the customer waits for a person (the bot answers FAQ questions meanwhile).
 TAKE_BOT_WORK = """
 if ARGV[3] == 'acquire' then
   if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
@@ -168,13 +174,15 @@ local c = {}
 for i = 1, #conv, 2 do c[conv[i]] = conv[i + 1] end
 local bot_seq = tonumber(c['bot_seq'] or '0') or 0
 local customer_seq = tonumber(c['customer_seq'] or '0') or 0
-if c['state'] ~= 'bot' or (c['bot_event'] ~= 'handback' and customer_seq <= bot_seq) then
+local handback = c['state'] == 'bot' and c['bot_event'] == 'handback'
+local answers = c['state'] == 'bot' or c['state'] == 'queued'
+if not answers or (not handback and customer_seq <= bot_seq) then
   redis.call('DEL', KEYS[1])
   return {'done'}
 end
 local message = {}
 local last = tostring(customer_seq)
-if c['bot_event'] ~= 'handback' then
+if not handback then
   local rows = redis.call('XRANGE', KEYS[3], (bot_seq + 1) .. '-0', '+', 'COUNT', 50)
   for _, row in ipairs(rows) do
     local f = row[2]

@@ -45,6 +45,9 @@ def test_bot_to_person_and_back(
     widget.ask("journey@example.com", "A person will join you shortly")
     expect(widget.dialog.get_by_text(re.compile(r"You're number 1 in line \("))).to_be_visible()
     expect(widget.dialog.get_by_role("button", name="Leave a message instead")).to_be_visible()
+    expect(widget.dialog.get_by_text(re.compile(r"Meanwhile I can still answer"))).to_be_visible()
+    # While waiting, the bot still answers FAQ questions (and nothing else).
+    widget.ask("which payment methods do you accept?", "Klarna")
     shot(customer_page, "02-widget-queued")
 
     # The console got the queue entry live, with reason and language; the whole story shows
@@ -64,6 +67,7 @@ def test_bot_to_person_and_back(
     expect(order.locator(".nlu")).to_have_text(re.compile(r"^intent \S+ · confidence [01]\.\d\d$"))
     expect(console.transcript).to_contain_text("Standard delivery takes")
     expect(console.transcript).to_contain_text("When did you place the order?")
+    expect(console.transcript).to_contain_text("Klarna")  # the FAQ answered while waiting
     shot(agent_page, "03-console-queued")
 
     # Claim: the customer learns who joined.

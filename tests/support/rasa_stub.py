@@ -7,10 +7,15 @@ what the "bot" does by what the customer types:
 - ``empty …``                 ``{"messages": []}`` (Rasa's answer when the action server is down)
 - ``crash …``                 HTTP 500
 - ``human …`` or ``/request_human``  hands off with reason ``requested``
-- ``triage <category> …``     hands off with reason ``triage`` and ``summary.category``
+- ``triage <category> …``     hands off with reason ``triage``, ``summary.category`` and
+                              ``summary.skill`` both ``<category>``
 - ``de: …``                   hands off with reason ``language``, language ``de``
 - ``buttons …``               answers with two buttons
+- ``faq <topic> …``           an FAQ answer ``About <topic>: …`` (intent ``faq/<topic>``)
 - anything else               ``You said: <text>``
+
+With ``"faq_only": true`` (the customer waits for a person) it answers like the real channel:
+FAQ questions as above, anything else with no messages (after ``slow``, ``empty``, ``crash``).
 
 ``{"event": "handback"}`` answers "I'm back". Every request is recorded in ``calls``.
 
@@ -38,14 +43,17 @@ Scope = dict[str, Any]
 
 
 def _turn(
-    messages: list[dict[str, Any]], handoff: dict[str, Any] | None = None, text: str | None = None
+    messages: list[dict[str, Any]],
+    handoff: dict[str, Any] | None = None,
+    text: str | None = None,
+    intent: str = "stub",
 ) -> dict[str, Any]:
     nlu = (
         None
         if text is None
         else {
             "text": text,
-            "intent": "stub",
+            "intent": intent,
             "confidence": 1.0,
             "ranking": [],
             "language": {"code": "en", "confidence": 1.0},
@@ -60,11 +68,19 @@ def answer(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         return 200, _turn([{"text": "I'm back! Anything else I can help with?"}])
     text = str(body.get("message", ""))
     words = text.split()
+    if words[:1] == ["slow"]:  # the delay is the server's business; the rest is the script
+        words = words[2:]
     first = words[0].lower() if words else ""
     if first == "empty":
         return 200, _turn([], text=text)
     if first == "crash":
         return 500, {"error": "the bot raised"}
+    if first == "faq":
+        topic = words[1] if len(words) > 1 else "general"
+        said = {"text": f"About {topic}: here is what to know."}
+        return 200, _turn([said], None, text, intent=f"faq/{topic}")
+    if body.get("faq_only"):
+        return 200, _turn([], None, text)
     if first in ("human", "/request_human"):
         handoff = {"reason": "requested", "summary": {}, "language": "en"}
         return 200, _turn(
@@ -74,7 +90,8 @@ def answer(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         category = words[1] if len(words) > 1 else "general"
         handoff = {
             "reason": "triage",
-            "summary": {"category": category, "description": text},
+            # Like the real bot, the summary names the skill the problem needs (summary.skill).
+            "summary": {"category": category, "description": text, "skill": category},
             "language": "en",
         }
         return 200, _turn(

@@ -16,7 +16,9 @@ test("tandem_state drives what the customer sees", () => {
     panel: "queued",
     title: "",
     subtitle: "Waiting for a person",
-    detail: "You're number 2 in line (about 2 minutes).",
+    detail:
+      "You're number 2 in line (about 2 minutes). " +
+      "Meanwhile I can still answer questions about orders, delivery, returns or payments.",
     canRequestAgent: false,
   });
   const closedHours = applyStateChange(status, {

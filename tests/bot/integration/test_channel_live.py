@@ -98,6 +98,27 @@ def test_hand_back_gets_an_im_back_turn_and_the_bot_answers_again(bot: Bot) -> N
     assert again["nlu"]["intent"] == "faq/payment_methods"
 
 
+def test_while_a_customer_waits_only_faq_questions_are_answered(bot: Bot, stack: Any) -> None:
+    import redis
+
+    sender, (handoff,) = bot.conversation("agent")
+    assert handoff["handoff"]["reason"] == "requested"
+    waiting = {"sender": sender, "faq_only": True}
+    faq = bot.post({**waiting, "message": "how long does delivery take?"}).json()
+    assert "business days" in texts(faq)[0]
+    assert faq["nlu"]["intent"] == "faq/shipping_time" and faq["handoff"] is None
+    # Anything else is left for the person: no answer, no form started, nothing recorded.
+    other = bot.post({**waiting, "message": "my order hasn't arrived"}).json()
+    assert other["messages"] == [] and other["handoff"] is None
+    assert other["nlu"]["text"] == "my order hasn't arrived"
+    assert other["nlu"]["intent"] and not other["nlu"]["intent"].startswith("faq")
+    client = redis.Redis(port=stack.ports.redis)
+    (key,) = list(client.scan_iter(f"*{sender}*"))
+    stored = str(client.get(key) or client.dump(key))
+    assert "how long does delivery take?" in stored
+    assert "my order hasn't arrived" not in stored
+
+
 def test_a_customer_cannot_type_the_hand_back(bot: Bot) -> None:
     _, (reply,) = bot.conversation("/EXTERNAL_agent_handback")
     assert not any("I'm back" in t for t in texts(reply))

@@ -36,11 +36,17 @@ def test_a_valid_message_is_accepted_and_gets_an_id() -> None:
         ({"sender": "c1", "message": "hi", "metadata": []}, "'metadata'"),
         ({"sender": "c1", "event": "restart"}, "'event'"),
         ({"sender": "c1", "event": "handback", "message": "hi"}, "not both"),
+        ({"sender": "c1", "message": "hi", "faq_only": "yes"}, "'faq_only'"),
     ],
 )
 def test_bad_requests_say_what_is_wrong(body: object, complaint: str) -> None:
     with pytest.raises(BadRequest, match=complaint):
         parse_request(body)
+
+
+def test_faq_only_is_off_unless_asked_for() -> None:
+    assert parse_request({"sender": "c1", "message": "hi"})["faq_only"] is False
+    assert parse_request({"sender": "c1", "message": "hi", "faq_only": True})["faq_only"] is True
 
 
 def test_handback_event_needs_no_message() -> None:

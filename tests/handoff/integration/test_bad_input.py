@@ -180,7 +180,7 @@ async def test_agent_connect_needs_a_valid_token(
 
 
 async def test_disabled_agent_is_cut_off(
-    service: HandoffServer, agent: Any, customer: Any, redis_server: RedisServer
+    service: HandoffServer, agent: Any, customer: Any, redis_server: RedisServer, rasa: RasaStub
 ) -> None:
     ana = await agent()
     ben = await agent()
@@ -188,6 +188,8 @@ async def test_disabled_agent_is_cut_off(
     ack = await alice.say("human please")
     await ana.wait_for("queue_added")
     assert (await ana.call("claim", {"conversation_id": ack["conversation_id"]}))["ok"]
+    await alice.say("faq shipping, said to Ana")
+    await ana.wait_for("conversation_message", lambda p: p["entry"]["text"].endswith("to Ana"))
     env = {"TANDEM_SECRET": "x" * 32, "TANDEM_REDIS_URL": redis_server.url, "PATH": "/usr/bin:/bin"}
     done = await asyncio.to_thread(
         subprocess.run,
@@ -211,6 +213,11 @@ async def test_disabled_agent_is_cut_off(
         "queue_added", lambda p: p["item"]["conversation_id"] == ack["conversation_id"]
     )
     assert requeued["item"]["state"] == "queued"
+    # Waiting again, the bot answers new FAQ questions, but what was said to Ana stays hers.
+    await alice.say("faq returns, while waiting again")
+    await alice.wait_text("About returns")
+    assert "faq shipping, said to Ana" not in rasa.messages_for(ack["conversation_id"])
+    assert not any(t.startswith("About shipping") for t in alice.texts())
     assert (await ben.call("claim", {"conversation_id": ack["conversation_id"]}))["ok"]
     async with httpx.AsyncClient() as http:
         login = await http.post(

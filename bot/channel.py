@@ -15,7 +15,7 @@ from typing import Any
 
 import aiohttp
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
-from rasa.shared.core.events import UserUttered
+from rasa.shared.nlu.constants import FULL_RETRIEVAL_INTENT_NAME_KEY
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -86,11 +86,11 @@ def neutralise_internal_intent(text: str, known_intents: set[str]) -> str:
     return text.lstrip("/").strip() or "?"
 
 
-def nlu_result(event: UserUttered) -> dict[str, Any]:
-    """The contract's ``nlu`` object from a parsed user message."""
-    parse = event.parse_data
-    intent = event.full_retrieval_intent_name or event.intent_name
-    confidence = float((parse.get("intent") or {}).get("confidence") or 0.0)
+def nlu_result(text: str, parse: dict[str, Any]) -> dict[str, Any]:
+    """The contract's ``nlu`` object from Rasa's parse data for a message."""
+    intent_data = parse.get("intent") or {}
+    intent = intent_data.get(FULL_RETRIEVAL_INTENT_NAME_KEY) or intent_data.get("name")
+    confidence = float(intent_data.get("confidence") or 0.0)
     ranking = [
         {"name": item.get("name"), "confidence": round(float(item.get("confidence", 0.0)), 4)}
         for item in (parse.get("intent_ranking") or [])[:5]
@@ -100,18 +100,12 @@ def nlu_result(event: UserUttered) -> dict[str, Any]:
     if intent and intent.startswith("faq/") and selector.get("confidence") is not None:
         confidence = min(confidence, float(selector["confidence"]))
     return {
-        "text": event.text,
+        "text": text,
         "intent": intent,
         "confidence": round(confidence, 4),
         "ranking": ranking,
-        "language": parse.get("language") or {"code": "en", "confidence": 1.0},  # type: ignore[typeddict-item]
+        "language": parse.get("language") or {"code": "en", "confidence": 1.0},
     }
-
-
-def nlu_of_parse(text: str, parse: dict[str, Any]) -> dict[str, Any]:
-    """The contract's ``nlu`` object for a message that was parsed but not handled."""
-    intent = parse.get("intent") or {}
-    return nlu_result(UserUttered(text, intent, parse.get("entities") or [], parse))
 
 
 def handoff_of(messages: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -120,13 +114,6 @@ def handoff_of(messages: list[dict[str, Any]]) -> dict[str, Any] | None:
         custom = message.get("custom")
         if isinstance(custom, dict) and isinstance(custom.get("handoff"), dict):
             return custom["handoff"]
-    return None
-
-
-def _find_user_event(tracker: Any, message_id: str) -> UserUttered | None:
-    for event in reversed(tracker.events):
-        if isinstance(event, UserUttered) and event.message_id == message_id:
-            return event
     return None
 
 
@@ -180,14 +167,14 @@ class TandemInput(InputChannel):
                         {"messages": collector.messages, "nlu": None, "handoff": None}
                     )
                 text = neutralise_internal_intent(body["message"], set(agent.domain.intents))
-                if body["faq_only"]:
-                    # The customer waits for a person: answer FAQ questions, and leave the
-                    # tracker untouched by anything else (it is for the person to read).
-                    parse = await agent.parse_message(text)
-                    if (parse.get("intent") or {}).get("name") != FAQ_INTENT:
-                        return response.json(
-                            {"messages": [], "nlu": nlu_of_parse(text, parse), "handoff": None}
-                        )
+                # Parsed once, here: the NLU result goes back to the caller and into the
+                # dialogue as it is (no second parse, no reading the tracker back afterwards).
+                parse = await agent.parse_message(text)
+                nlu = nlu_result(text, parse)
+                if body["faq_only"] and (parse.get("intent") or {}).get("name") != FAQ_INTENT:
+                    # The customer waits for a person: only FAQ questions get an answer; the
+                    # tracker is left untouched by anything else (it is for the person to read).
+                    return response.json({"messages": [], "nlu": nlu, "handoff": None})
                 await on_new_message(
                     UserMessage(
                         text,
@@ -196,18 +183,17 @@ class TandemInput(InputChannel):
                         input_channel=self.name(),
                         message_id=body["message_id"],
                         metadata=body["metadata"],
+                        parse_data=parse,
                     )
                 )
-                tracker = await agent.tracker_store.retrieve(body["sender"])
             except Exception:
                 logger.exception("tandem channel: the bot failed to handle a message")
                 return response.json({"error": "the bot failed to handle the message"}, status=500)
 
-            event = _find_user_event(tracker, body["message_id"]) if tracker else None
             return response.json(
                 {
                     "messages": collector.messages,
-                    "nlu": nlu_result(event) if event else None,
+                    "nlu": nlu,
                     "handoff": handoff_of(collector.messages),
                 }
             )

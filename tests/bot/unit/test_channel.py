@@ -9,6 +9,7 @@ from bot.channel import (
     BadRequest,
     handoff_of,
     neutralise_internal_intent,
+    nlu_result,
     parse_request,
 )
 
@@ -78,3 +79,26 @@ def test_the_last_handoff_payload_wins() -> None:
     ]
     assert handoff_of(messages) == {"reason": "requested", "summary": {}}
     assert handoff_of([{"text": "hi"}]) is None
+
+
+def test_the_nlu_result_names_the_faq_topic_with_the_topic_confidence() -> None:
+    parse = {
+        "intent": {
+            "name": "faq",
+            "confidence": 0.98,
+            "full_retrieval_intent_name": "faq/shipping_time",
+        },
+        "intent_ranking": [{"name": "faq", "confidence": 0.98}, {"name": "greet", "confidence": 0}],
+        "response_selector": {"faq": {"response": {"confidence": 0.71234}}},
+        "language": {"code": "en", "confidence": 0.9},
+    }
+    assert nlu_result("how long does it take?", parse) == {
+        "text": "how long does it take?",
+        "intent": "faq/shipping_time",
+        "confidence": 0.7123,  # the topic is what the answer rests on
+        "ranking": [{"name": "faq", "confidence": 0.98}, {"name": "greet", "confidence": 0.0}],
+        "language": {"code": "en", "confidence": 0.9},
+    }
+    plain = nlu_result("hi", {"intent": {"name": "greet", "confidence": 0.9}})
+    assert plain["intent"] == "greet" and plain["confidence"] == 0.9
+    assert plain["language"] == {"code": "en", "confidence": 1.0}

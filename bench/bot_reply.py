@@ -171,10 +171,11 @@ def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[st
             for r in range(rounds):
                 kinds = ["direct", "channel", "via"]
                 order += kinds if r % 2 == 0 else kinds[::-1]
+            last_via = max(n for n, kind in enumerate(order) if kind == "via")
             for n, kind in enumerate(order):
                 meter = CpuMeter(pids)
                 meter.start()
-                if profile is not None and kind == "via" and n == len(order) - 1:
+                if profile is not None and n == last_via:
                     profile("bot-via-handoff", pids["handoff"], 8.0)
                 if kind == "direct":
                     args = [{"rasa_url": stack.rasa_url, "customers": c} for c in share]

@@ -171,6 +171,7 @@ def register_agent_handlers(sio: socketio.AsyncServer, hub: Hub) -> None:
             result.customer,
             agent.id,
             stored(fields, result.seq, result.ts),
+            skip_sid=sid,  # this tab has the entry from its ack
         )
         if result.first_response_queued_at is not None:
             await hub.stats.record_first_response(

@@ -47,7 +47,9 @@ class Notifier:
     ) -> None:
         """A new transcript entry: to the customer's tabs and to the conversation's agents.
 
-        One after the other, customer first: an emit only queues (this replica's sockets, and one
+        ``skip_sid`` is the socket that wrote the entry (a customer's or an agent's tab): its ack
+        carries the seq, so it gets no copy; the writer's other tabs do. One after the other,
+        customer first: an emit only queues (this replica's sockets, and one
         publish for the others, see ``handoff.pubsub``), so running them concurrently would only
         add tasks and a trip round the event loop before the customer's copy goes out.
         """
@@ -65,12 +67,14 @@ class Notifier:
                 bot_uttered(conversation_id, entry),
                 to=rooms.customer(customer_id),
                 namespace=rooms.CUSTOMERS_NS,
+                skip_sid=skip_sid,
             )
         await self._emit(
             "conversation_message",
             {"conversation_id": conversation_id, "entry": entry},
             to=rooms.conversation_agents(conversation_id, owner),
             namespace=rooms.AGENTS_NS,
+            skip_sid=skip_sid,
         )
 
     async def customer_state(self, customer_id: str, change: StateChange) -> None:

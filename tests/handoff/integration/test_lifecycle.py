@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.clients import Agent
 from tests.support.rasa_stub import RasaStub
 
 pytestmark = pytest.mark.asyncio
@@ -71,6 +72,21 @@ async def test_whole_lifecycle(customer: Any, agent: Any, rasa: RasaStub, servic
     assert reply["metadata"]["tandem"]["author"] == "agent"
     assert reply["metadata"]["tandem"]["agent_name"] == "Ana"
     assert "agent_id" not in reply["metadata"]["tandem"]
+    # Ana's other tab gets her message; the tab that sent it has it from the ack.
+    other_tab = await Agent(service.url, ana.token).connect()
+    try:
+        await ana.call(
+            "send_message",
+            {"conversation_id": conversation_id, "text": "One moment.", "client_msg_id": "a1b"},
+        )
+        copy = await other_tab.wait_for(
+            "conversation_message", lambda p: p["entry"]["text"] == "One moment."
+        )
+        assert copy["entry"]["author"] == "agent"
+        await alice.wait_text("One moment.")
+    finally:
+        await other_tab.close()
+    assert not [p for p in ana.rec.of("conversation_message") if p["entry"]["author"] == "agent"]
     await alice.say("thanks Ana")
     got = await ana.wait_for("conversation_message", lambda p: p["entry"]["text"] == "thanks Ana")
     assert got["entry"]["author"] == "customer"

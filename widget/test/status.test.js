@@ -16,9 +16,7 @@ test("tandem_state drives what the customer sees", () => {
     panel: "queued",
     title: "",
     subtitle: "Waiting for a person",
-    detail:
-      "You're number 2 in line (about 2 minutes). " +
-      "Meanwhile I can still answer questions about orders, delivery, returns or payments.",
+    detail: "You're number 2 in line (about 2 minutes).",
     canRequestAgent: false,
   });
   const closedHours = applyStateChange(status, {

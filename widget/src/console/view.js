@@ -132,7 +132,7 @@ export function transcriptEntry(entry, conv) {
 }
 
 export function nluChip(nlu) {
-  if (!nlu) return h("p", { class: "nlu nlu-none" }, "not seen by the bot");
+  if (!nlu) return h("p", { class: "nlu nlu-none" }, "not answered by the bot");
   return h(
     "p",
     { class: "nlu" },

@@ -9,9 +9,6 @@ import { describeWait } from "../shared/format.js";
  *   offlineReason?: string, businessHours?: string, csatRequested?: boolean}} Status
  */
 
-// While a customer waits, the bot answers FAQ questions only (the person reads everything).
-const WHILE_WAITING = "Meanwhile I can still answer questions about orders, delivery, returns or payments.";
-
 /** @returns {Status} */
 export function initialStatus() {
   return { conversationId: null, state: "bot" };
@@ -86,7 +83,7 @@ export function view(status, flags) {
       subtitle: "Waiting for a person",
       detail: flags.offlineFormOpen
         ? "Rather not wait? Leave your email and a message; we'll answer by email."
-        : `${where} (${describeWait(status.estimatedWait)}). ${WHILE_WAITING}`,
+        : `${where} (${describeWait(status.estimatedWait)}).`,
       canRequestAgent: false,
     };
   }

@@ -278,7 +278,12 @@ export class WidgetView {
     replace(
       this.panel,
       h("p", { class: "queue-info" }, shown.detail),
-      h("p", { class: "hint" }, "Keep writing here: the person who joins reads everything."),
+      h(
+        "p",
+        { class: "hint" },
+        "Meanwhile, ask me about orders, delivery, returns or payments; " +
+          "everything you write is also read by the person who joins.",
+      ),
       h(
         "button",
         { type: "button", class: "link", onclick: () => this.actions.openOfflineForm(true) },

@@ -71,9 +71,15 @@ class Customer:
         self.acks: list[dict[str, Any]] = []
         self.sent: dict[int, dict[str, Any]] = {}  # own messages, known from their acks
 
-    async def connect(self, session_id: str | None = None, last_seq: int | None = None) -> str:
+    async def connect(
+        self,
+        session_id: str | None = None,
+        last_seq: int | None = None,
+        transports: tuple[str, ...] = ("websocket",),
+    ) -> str:
+        """Connect and ask for a session; ``transports=("polling",)`` for HTTP long-polling."""
         await self.sio.connect(
-            self.url, transports=["websocket"], headers=self.headers, wait_timeout=10
+            self.url, transports=list(transports), headers=self.headers, wait_timeout=10
         )
         request: dict[str, Any] = {"session_id": session_id}
         if last_seq is not None:

@@ -29,6 +29,35 @@ async def test_resent_message_is_stored_once(customer: Any, rasa: RasaStub) -> N
     assert rasa.messages_for(first["conversation_id"]) == ["hello once"]
 
 
+async def test_long_polling_customers_get_everything(customer: Any, agent: Any) -> None:
+    """Where websockets are blocked, the widget falls back to long-polling: same conversation."""
+    ana = await agent()
+    alice = await customer(transports=("polling",))
+    assert alice.sio.transport() == "polling"
+    await alice.say("hello over polling")
+    await alice.wait_text("You said: hello over polling")
+    ack = await alice.say("human please")
+    await ana.wait_for("queue_added")
+    assert (await ana.call("claim", {"conversation_id": ack["conversation_id"]}))["ok"]
+    await ana.call(
+        "send_message",
+        {"conversation_id": ack["conversation_id"], "text": "Hi from Ana", "client_msg_id": "p1"},
+    )
+    await alice.wait_text("Hi from Ana")
+    await alice.say("thanks")
+    await ana.wait_for("conversation_message", lambda p: p["entry"]["text"] == "thanks")
+    seen = max(alice.transcript())
+    await alice.close()
+    await ana.call(
+        "send_message",
+        {"conversation_id": ack["conversation_id"], "text": "still there?", "client_msg_id": "p2"},
+    )
+    back = await customer(session_id=alice.session_id, last_seq=seen, transports=("polling",))
+    replay = await back.wait_for("tandem_transcript")
+    assert [m["text"] for m in replay["messages"]] == ["still there?"]
+    assert_complete({**alice.transcript(), **back.transcript()}, replay["last_seq"])
+
+
 async def test_reconnect_replays_everything_after_last_seq(customer: Any, agent: Any) -> None:
     ana = await agent()
     alice = await customer()

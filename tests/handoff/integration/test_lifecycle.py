@@ -49,6 +49,8 @@ async def test_whole_lifecycle(customer: Any, agent: Any, rasa: RasaStub, servic
         if "are you there?" in rasa.messages_for(conversation_id):
             break
         await asyncio.sleep(0.01)
+    (asked,) = [c for c in list(rasa.calls) if c.get("message") == "are you there?"]
+    assert asked["faq_only"] is True
     calls_before = len(rasa.messages_for(conversation_id))
 
     # Ana claims: Ben is told who took it, the customer learns the agent's name.

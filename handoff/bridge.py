@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from handoff.bot_client import BotMessage, BotTurn, BotUnavailable
 from handoff.entries import encode, stored
-from handoff.ownership import State
+from handoff.ownership import BOT_ANSWERS, State
 from handoff.protocol.types import AgentEntry, Nlu
 from handoff.store.scripts import RELEASE_BOT_LOCK, TAKE_BOT_WORK
 
@@ -163,8 +163,8 @@ class BotBridge:
                     keys=keys[:2], args=[token]
                 )
                 unanswered = int(customer_seq or 0) > int(bot_seq or 0)
-                pending = (state == State.BOT and (event == "handback" or unanswered)) or (
-                    state == State.QUEUED and unanswered
+                pending = (state in BOT_ANSWERS and unanswered) or (
+                    state == State.BOT and event == "handback"
                 )
                 if pending:
                     self._again.add(conversation_id)

@@ -19,7 +19,7 @@ def faq_topics() -> set[str]:
 
 def nlu_intents() -> set[str]:
     intents = set()
-    for path in (REPO / "data/nlu").glob("*.yml"):
+    for path in (REPO / "data/nlu").glob("**/*.yml"):
         for block in yaml.safe_load(path.read_text()).get("nlu", []):
             if "intent" in block:
                 intents.add(block["intent"])

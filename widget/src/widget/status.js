@@ -9,6 +9,12 @@ import { describeWait } from "../shared/format.js";
  *   offlineReason?: string, businessHours?: string, csatRequested?: boolean}} Status
  */
 
+/**
+ * What the widget shows for a status (view() below).
+ * @typedef {{panel: "none"|"queued"|"offline-form"|"offline-done"|"csat"|"csat-done",
+ *   title: string, subtitle: string, detail: string, canRequestAgent: boolean}} Shown
+ */
+
 /** @returns {Status} */
 export function initialStatus() {
   return { conversationId: null, state: "bot" };
@@ -17,6 +23,8 @@ export function initialStatus() {
 /**
  * `tandem_session`: a (possibly new) conversation and its state.
  * @param {Status} status
+ * @param {import("../shared/protocol").SessionInfo|null|undefined} info
+ * @returns {Status}
  */
 export function applySession(status, info) {
   if (!info) return status;
@@ -29,6 +37,8 @@ export function applySession(status, info) {
 /**
  * `tandem_state`: replaces what depends on the state, keeps the rest.
  * @param {Status} status
+ * @param {import("../shared/protocol").StateChange|null|undefined} change
+ * @returns {Status}
  */
 export function applyStateChange(status, change) {
   if (!change || !change.state) return status;
@@ -54,7 +64,10 @@ export function applyStateChange(status, change) {
   return next;
 }
 
-/** True if the customer already left a message in the current offline stretch. */
+/**
+ * True if the customer already left a message in the current offline stretch.
+ * @param {import("../shared/transcript.js").Entry[]} entries
+ */
 export function offlineMessageLeft(entries) {
   for (let i = entries.length - 1; i >= 0; i -= 1) {
     const e = entries[i];
@@ -69,8 +82,7 @@ export function offlineMessageLeft(entries) {
  * above the composer (with its own text, `detail`).
  * @param {Status} status
  * @param {{messageLeft: boolean, rated: boolean, offlineFormOpen: boolean}} flags
- * @returns {{panel: "none"|"queued"|"offline-form"|"offline-done"|"csat"|"csat-done",
- *   title: string, subtitle: string, detail: string, canRequestAgent: boolean}}
+ * @returns {Shown}
  */
 export function view(status, flags) {
   const s = status.state;

@@ -6,12 +6,16 @@ import { clock } from "../shared/format.js";
 import { displayText, safeImageUrl } from "../shared/transcript.js";
 import css from "./styles.css";
 
+/** @typedef {import("../shared/transcript.js").Entry} Entry */
+/** @typedef {import("../shared/transcript.js").Transcript} Transcript */
+
 // Material-style "chat bubble" and "close" glyphs.
 const CHAT_ICON =
   "M20 2H4a2 2 0 0 0-2 2v18l4-4h14a2 2 0 0 0 2-2V4a2 2 0 0 0-2-2zm0 14H5.17L4 17.17V4h16v12zM7 9h10v2H7zm0-3h10v2H7zm0 6h7v2H7z";
 const CLOSE_ICON =
   "M19 6.41 17.59 5 12 10.59 6.41 5 5 6.41 10.59 12 5 17.59 6.41 19 12 13.41 17.59 19 19 17.59 13.41 12z";
 
+/** @type {[number, string][]} */
 const RATINGS = [
   [1, "Very bad"],
   [2, "Bad"],
@@ -26,7 +30,7 @@ export class WidgetView {
    * @param {{title: string, greeting: string, position: string, launcherLabel: string}} config
    * @param {{send(text: string, display?: string): void, requestAgent(): Promise<any>,
    *   typing(): void, openOfflineForm(open?: boolean): void,
-   *   leaveMessage(form: object): Promise<string|null>,
+   *   leaveMessage(form: {email: string, name: string, message: string}): Promise<string|null>,
    *   rate(rating: number, comment: string): Promise<string|null>,
    *   onOpenChange?(open: boolean): void}} actions
    */
@@ -38,114 +42,7 @@ export class WidgetView {
     this.unread = 0;
     this.panelKind = "";
     this.#style();
-    this.#build();
-  }
-
-  // -- called by Chat --------------------------------------------------------------------------
-  setConnected(connected) {
-    this.connection.hidden = connected;
-  }
-
-  resetTranscript() {
-    this.entries.replaceChildren();
-  }
-
-  addEntries(entries, transcript) {
-    for (const entry of entries) {
-      const item = this.#entry(entry, transcript);
-      // Keep the list in seq order, whatever order entries arrive in (replays, gap fills).
-      const later = [...this.entries.children].find((li) => Number(li.dataset.seq) > entry.seq);
-      this.entries.insertBefore(item, later || null);
-      if (!this.open && entry.author !== "customer") this.#setUnread(this.unread + 1);
-    }
-    this.#scroll();
-  }
-
-  setPending(items) {
-    replace(
-      this.pending,
-      items.map((p) =>
-        h(
-          "li",
-          { class: "msg msg-customer pending", dataset: { cmid: p.cmid } },
-          srOnly("You said (not sent yet):"),
-          h("p", { class: "bubble" }, p.text),
-          h("span", { class: "meta" }, "Sending…"),
-        ),
-      ),
-    );
-    this.#scroll();
-  }
-
-  setTyping(text) {
-    this.typing.textContent = text;
-    this.typing.hidden = !text;
-    if (text) this.#scroll();
-  }
-
-  setQuickReplies(buttons) {
-    replace(
-      this.quick,
-      buttons.map((b) =>
-        h("button", { type: "button", class: "chip", onclick: () => this.actions.send(b.payload, b.title) }, b.title),
-      ),
-    );
-    this.quick.hidden = buttons.length === 0;
-  }
-
-  setStatus(shown, status) {
-    this.title.textContent = shown.title || this.config.title;
-    this.subtitle.textContent = shown.subtitle;
-    this.person.hidden = !shown.canRequestAgent;
-    this.root.host.dataset.state = status.state;
-    const key = `${shown.panel}|${shown.detail}`;
-    if (key === this.panelKind) return;
-    this.panelKind = key;
-    if (shown.panel === "queued") this.#queuedPanel(shown);
-    else if (shown.panel === "offline-form") this.#offlinePanel(shown, status.state === "queued");
-    else if (shown.panel === "offline-done") this.#notice("Thanks! Your message reached us; we'll answer by email.");
-    else if (shown.panel === "csat") this.#csatPanel();
-    else if (shown.panel === "csat-done") this.#notice("Thanks for your feedback! Write again any time.");
-    else replace(this.panel);
-    this.panel.hidden = this.panel.children.length === 0;
-  }
-
-  showError(text) {
-    this.alert.textContent = text;
-    this.alert.hidden = !text;
-  }
-
-  // -- open / close ----------------------------------------------------------------------------
-  toggle(open = !this.open, { focus = true } = {}) {
-    this.open = open;
-    this.dialog.hidden = !open;
-    this.launcher.setAttribute("aria-expanded", String(open));
-    this.launcher.setAttribute("aria-label", open ? "Close support chat" : this.config.launcherLabel);
-    // First (the host shows or hides the launcher on phones), then move the focus.
-    if (this.actions.onOpenChange) this.actions.onOpenChange(open);
-    if (open) {
-      this.#setUnread(0);
-      this.#scroll();
-      if (focus) this.input.focus();
-    } else if (focus) {
-      this.launcher.focus();
-    }
-  }
-
-  // -- building --------------------------------------------------------------------------------
-  #style() {
-    if ("adoptedStyleSheets" in Document.prototype && "replaceSync" in CSSStyleSheet.prototype) {
-      // A constructed stylesheet: works under a strict host CSP (no inline <style> needed).
-      const sheet = new CSSStyleSheet();
-      sheet.replaceSync(css);
-      this.root.adoptedStyleSheets = [sheet];
-    } else {
-      this.root.append(h("style", {}, css));
-    }
-  }
-
-  #build() {
-    const c = this.config;
+    const c = config;
     this.badge = h("span", { class: "badge", "aria-hidden": "true", hidden: true });
     this.launcher = h(
       "button",
@@ -198,7 +95,7 @@ export class WidgetView {
       placeholder: "Write a message…",
       autocomplete: "off",
       oninput: () => this.actions.typing(),
-      onkeydown: (event) => {
+      onkeydown: (/** @type {KeyboardEvent} */ event) => {
         if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
           event.preventDefault();
           this.#submit();
@@ -207,7 +104,7 @@ export class WidgetView {
     });
     const composer = h(
       "form",
-      { class: "composer", onsubmit: (event) => (event.preventDefault(), this.#submit()) },
+      { class: "composer", onsubmit: (/** @type {Event} */ event) => (event.preventDefault(), this.#submit()) },
       h("label", { for: "tw-input", class: "sr-only" }, "Message"),
       this.input,
       h("button", { type: "submit", class: "send" }, "Send"),
@@ -222,7 +119,7 @@ export class WidgetView {
         "aria-labelledby": "tw-title",
         "aria-describedby": "tw-subtitle",
         hidden: true,
-        onkeydown: (event) => {
+        onkeydown: (/** @type {KeyboardEvent} */ event) => {
           if (event.key === "Escape") this.toggle(false);
         },
       },
@@ -238,6 +135,122 @@ export class WidgetView {
     this.root.append(h("div", { class: `tw tw-${c.position}` }, this.dialog, this.launcher));
   }
 
+  // -- called by Chat --------------------------------------------------------------------------
+  /** @param {boolean} connected */
+  setConnected(connected) {
+    this.connection.hidden = connected;
+  }
+
+  resetTranscript() {
+    this.entries.replaceChildren();
+  }
+
+  /**
+   * @param {Entry[]} entries
+   * @param {Transcript} transcript
+   */
+  addEntries(entries, transcript) {
+    for (const entry of entries) {
+      const item = this.#entry(entry, transcript);
+      // Keep the list in seq order, whatever order entries arrive in (replays, gap fills).
+      const later = [...this.entries.children].find((li) => li instanceof HTMLElement && Number(li.dataset.seq) > entry.seq);
+      this.entries.insertBefore(item, later || null);
+      if (!this.open && entry.author !== "customer") this.#setUnread(this.unread + 1);
+    }
+    this.#scroll();
+  }
+
+  /** @param {{cmid: string, text: string}[]} items */
+  setPending(items) {
+    replace(
+      this.pending,
+      items.map((p) =>
+        h(
+          "li",
+          { class: "msg msg-customer pending", dataset: { cmid: p.cmid } },
+          srOnly("You said (not sent yet):"),
+          h("p", { class: "bubble" }, p.text),
+          h("span", { class: "meta" }, "Sending…"),
+        ),
+      ),
+    );
+    this.#scroll();
+  }
+
+  /** @param {string} text */
+  setTyping(text) {
+    this.typing.textContent = text;
+    this.typing.hidden = !text;
+    if (text) this.#scroll();
+  }
+
+  /** @param {{title: string, payload: string}[]} buttons */
+  setQuickReplies(buttons) {
+    replace(
+      this.quick,
+      buttons.map((b) =>
+        h("button", { type: "button", class: "chip", onclick: () => this.actions.send(b.payload, b.title) }, b.title),
+      ),
+    );
+    this.quick.hidden = buttons.length === 0;
+  }
+
+  /**
+   * @param {import("./status.js").Shown} shown
+   * @param {import("./status.js").Status} status
+   */
+  setStatus(shown, status) {
+    this.title.textContent = shown.title || this.config.title;
+    this.subtitle.textContent = shown.subtitle;
+    this.person.hidden = !shown.canRequestAgent;
+    if (this.root.host instanceof HTMLElement) this.root.host.dataset.state = status.state;
+    const key = `${shown.panel}|${shown.detail}`;
+    if (key === this.panelKind) return;
+    this.panelKind = key;
+    if (shown.panel === "queued") this.#queuedPanel(shown);
+    else if (shown.panel === "offline-form") this.#offlinePanel(shown, status.state === "queued");
+    else if (shown.panel === "offline-done") this.#notice("Thanks! Your message reached us; we'll answer by email.");
+    else if (shown.panel === "csat") this.#csatPanel();
+    else if (shown.panel === "csat-done") this.#notice("Thanks for your feedback! Write again any time.");
+    else replace(this.panel);
+    this.panel.hidden = this.panel.children.length === 0;
+  }
+
+  /** @param {string} text */
+  showError(text) {
+    this.alert.textContent = text;
+    this.alert.hidden = !text;
+  }
+
+  // -- open / close ----------------------------------------------------------------------------
+  toggle(open = !this.open, { focus = true } = {}) {
+    this.open = open;
+    this.dialog.hidden = !open;
+    this.launcher.setAttribute("aria-expanded", String(open));
+    this.launcher.setAttribute("aria-label", open ? "Close support chat" : this.config.launcherLabel);
+    // First (the host shows or hides the launcher on phones), then move the focus.
+    if (this.actions.onOpenChange) this.actions.onOpenChange(open);
+    if (open) {
+      this.#setUnread(0);
+      this.#scroll();
+      if (focus) this.input.focus();
+    } else if (focus) {
+      this.launcher.focus();
+    }
+  }
+
+  // -- building --------------------------------------------------------------------------------
+  #style() {
+    if ("adoptedStyleSheets" in Document.prototype && "replaceSync" in CSSStyleSheet.prototype) {
+      // A constructed stylesheet: works under a strict host CSP (no inline <style> needed).
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(css);
+      this.root.adoptedStyleSheets = [sheet];
+    } else {
+      this.root.append(h("style", {}, css));
+    }
+  }
+
   #submit() {
     const text = this.input.value;
     if (!text.trim()) return;
@@ -247,6 +260,10 @@ export class WidgetView {
     this.input.focus();
   }
 
+  /**
+   * @param {Entry} entry
+   * @param {Transcript} transcript
+   */
   #entry(entry, transcript) {
     const who =
       entry.author === "customer"
@@ -274,6 +291,7 @@ export class WidgetView {
     );
   }
 
+  /** @param {import("./status.js").Shown} shown */
   #queuedPanel(shown) {
     replace(
       this.panel,
@@ -292,6 +310,10 @@ export class WidgetView {
     );
   }
 
+  /**
+   * @param {import("./status.js").Shown} shown
+   * @param {boolean} fromQueue the customer would rather not wait ("Keep waiting" goes back)
+   */
   #offlinePanel(shown, fromQueue) {
     const error = h("p", { class: "alert", role: "alert", hidden: true });
     const email = h("input", { id: "tw-email", type: "email", required: true, autocomplete: "email", maxlength: "254" });
@@ -303,7 +325,7 @@ export class WidgetView {
       {
         class: "offline-form",
         "aria-labelledby": "tw-offline-title",
-        onsubmit: async (event) => {
+        onsubmit: async (/** @type {Event} */ event) => {
           event.preventDefault();
           submit.disabled = true;
           const problem = await this.actions.leaveMessage({
@@ -354,10 +376,10 @@ export class WidgetView {
       "form",
       {
         class: "csat-form",
-        onsubmit: async (event) => {
+        onsubmit: async (/** @type {Event} */ event) => {
           event.preventDefault();
           const picked = form.querySelector("input[name=tw-rating]:checked");
-          if (!picked) return;
+          if (!(picked instanceof HTMLInputElement)) return;
           submit.disabled = true;
           const problem = await this.actions.rate(Number(picked.value), comment.value.trim());
           submit.disabled = false;
@@ -379,10 +401,12 @@ export class WidgetView {
     replace(this.panel, form);
   }
 
+  /** @param {string} text */
   #notice(text) {
     replace(this.panel, h("p", { class: "notice" }, text));
   }
 
+  /** @param {number} count */
   #setUnread(count) {
     this.unread = count;
     this.badge.textContent = count ? String(count) : "";

@@ -50,6 +50,7 @@ class FakeView {
   setQuickReplies(buttons) { this.quick = buttons; }
   setStatus(shown, status) { this.status = { shown, status }; }
   showError(text) { this.errors.push(text); }
+  setLanguage(language, t, transcript) { this.language = language; this.t = t; this.relabelled = transcript.list(); }
 }
 
 const flushAll = () => new Promise((resolve) => setImmediate(resolve));
@@ -269,5 +270,5 @@ test("the outbox's one rule in the widget: a server failure is retried while con
   assert.deepEqual(sent, ["first", "first", "refused", "third"]);
   assert.deepEqual(chat.transcript.list().map((e) => e.text), ["first", "third"]);
   assert.deepEqual(view.pending, []);
-  assert.deepEqual(view.errors, ["Not sent: no"]);
+  assert.deepEqual(view.errors, ["This message could not be sent."]); // the service's reason is English; this is the customer's language
 });

@@ -125,15 +125,23 @@ export interface HelloAck {
   tickets: QueueItem[];
 }
 
+/**
+ * The conversation's language as the widget reads it from the customer namespace's payloads:
+ * an optional ISO 639-1 code (docs/widget.md, "Languages"); the service does not send it yet.
+ */
+export interface ConversationLanguage {
+  language?: string;
+}
+
 /** The customer namespace's session and state payloads. */
-export interface SessionInfo {
+export interface SessionInfo extends ConversationLanguage {
   session_id: string;
   conversation_id: string | null;
   state: StateName;
   last_seq: number;
 }
 
-export interface StateChange {
+export interface StateChange extends ConversationLanguage {
   conversation_id: string;
   state: StateName;
   reason?: string;
@@ -145,7 +153,7 @@ export interface StateChange {
   csat_requested?: boolean;
 }
 
-export interface TranscriptPayload {
+export interface TranscriptPayload extends ConversationLanguage {
   conversation_id: string | null;
   after_seq: number;
   last_seq: number;

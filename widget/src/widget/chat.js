@@ -1,14 +1,17 @@
 // The widget's logic, between the transport and the view: the transcript, the outbox, the
-// conversation's status, typing indicators. No DOM here (the view renders what this decides),
-// so the node tests drive it with a fake transport and a recording view.
+// conversation's status, typing indicators, and the language the widget speaks. No DOM here
+// (the view renders what this decides), so the node tests drive it with a fake transport and
+// a recording view.
 
 import { Outbox } from "../shared/outbox.js";
 import { Timers } from "../shared/timers.js";
 import { Transcript, entryFromBotUttered } from "../shared/transcript.js";
 import { TYPING_SHOWN_MAX_MS, TypingSender } from "../shared/typing.js";
+import { DEFAULT_LANGUAGE, chooseLanguage, languageField, supported, translator } from "./i18n.js";
 import { applySession, applyStateChange, initialStatus, offlineMessageLeft, view } from "./status.js";
 
 const BOT_THINKING_MAX_MS = 20000; // past the service's bot timeout, it tells the customer itself
+export const MAX_MESSAGE_CHARS = 4000; // the service's default limit; the message box's maxlength
 
 /** @typedef {import("../shared/transcript.js").Entry} Entry */
 /** @typedef {import("../shared/protocol").StateChange} StateChange */
@@ -24,6 +27,8 @@ const BOT_THINKING_MAX_MS = 20000; // past the service's bot timeout, it tells t
  * @property {(buttons: {title: string, payload: string}[]) => void} setQuickReplies
  * @property {(shown: import("./status.js").Shown, status: import("./status.js").Status) => void} setStatus
  * @property {(text: string) => void} showError
+ * @property {(language: string, t: import("./i18n.js").Translate, transcript: Transcript) => void} setLanguage
+ *   the widget's texts in another language (entries already shown included)
  */
 
 /**
@@ -39,13 +44,14 @@ const BOT_THINKING_MAX_MS = 20000; // past the service's bot timeout, it tells t
  * @property {ChatViewLike} view
  * @property {string} [prefix]          of the storage keys
  * @property {Record<string, any>} [customData]  sent with every message
+ * @property {string} [language]        the language to start in (i18n.js initialLanguage)
  * @property {import("../shared/timers.js").Schedule} [schedule]
  * @property {import("../shared/timers.js").Cancel} [cancel]
  */
 
 export class Chat {
   /** @param {ChatOptions} options */
-  constructor({ transport, storage, view: ui, prefix = "tandem:", customData, schedule, cancel }) {
+  constructor({ transport, storage, view: ui, prefix = "tandem:", customData, language = DEFAULT_LANGUAGE, schedule, cancel }) {
     this.transport = transport;
     this.storage = storage;
     this.ui = ui;
@@ -60,7 +66,7 @@ export class Chat {
       send: (item) => this.transport.request("user_uttered", this.#utterance(item)),
       canSend: () => this.loaded && this.transport.connected,
       onSent: (item, ack) => this.#sent(item, ack),
-      onRefused: (_item, error) => this.ui.showError(`Not sent: ${error.message}`),
+      onRefused: (_item, error) => this.ui.showError(this.#problem(error, "error.notSent")),
       onChange: () => this.ui.setPending(this.#pendingView()),
       schedule,
       cancel,
@@ -79,6 +85,15 @@ export class Chat {
     this.agentTyping = null; // the typing agent's name
     /** @type {Record<string, string>} quick-reply payload -> the title shown while pending */
     this.displays = {};
+    // The language: the customer's pick (kept in storage) > the conversation's > the initial.
+    this.initialLanguage = supported(language) || DEFAULT_LANGUAGE;
+    /** @type {string|null} */
+    this.picked = supported(this.#get("lang"));
+    /** @type {string|null} the conversation's language, as the service identified it */
+    this.identified = null;
+    this.language = chooseLanguage({ picked: this.picked, identified: null, initial: this.initialLanguage });
+    this.t = translator(this.language);
+    this.ui.setLanguage(this.language, this.t, this.transcript);
   }
 
   // -- transport events ------------------------------------------------------------------------
@@ -113,6 +128,7 @@ export class Chat {
   /** @param {import("../shared/protocol").SessionInfo} info `tandem_session` */
   onSession(info) {
     if (!info) return;
+    this.#identify(info.language);
     const id = info.conversation_id || null;
     if (id !== this.transcript.conversationId) {
       const hadOne = this.transcript.conversationId !== null || this.transcript.entries.size > 0;
@@ -129,6 +145,7 @@ export class Chat {
   /** @param {import("../shared/protocol").TranscriptPayload} payload `tandem_transcript` */
   onTranscript(payload) {
     if (!payload || !this.#adopt(payload.conversation_id)) return;
+    this.#identify(payload.language);
     this.#add(payload.messages || []);
     if (payload.has_more) this.#sync(payload.last_seq);
   }
@@ -148,7 +165,9 @@ export class Chat {
 
   /** @param {StateChange} change `tandem_state` */
   onState(change) {
+    const before = this.status;
     this.status = applyStateChange(this.status, change);
+    if (change && this.status !== before) this.#identify(change.language);
     if (this.status.state !== "bot") this.#setBotThinking(false);
     if (this.status.state !== "agent") this.#setAgentTyping(null);
     if (this.status.state !== "queued") this.offlineFormOpen = false;
@@ -157,7 +176,7 @@ export class Chat {
 
   /** @param {{typing: boolean, agent_name?: string}} payload `tandem_typing` */
   onTyping(payload) {
-    this.#setAgentTyping(payload && payload.typing ? payload.agent_name || "Support" : null);
+    this.#setAgentTyping(payload && payload.typing ? payload.agent_name || "" : null);
   }
 
   /** @param {{code: string}} payload `tandem_error` */
@@ -190,7 +209,7 @@ export class Chat {
       this.#adopt(ack.conversation_id);
       return ack.state;
     } catch (/** @type {any} */ error) {
-      this.ui.showError(error.code === "offline" ? "You're offline; try again in a moment." : error.message);
+      this.ui.showError(this.#problem(error));
       return null;
     }
   }
@@ -215,7 +234,7 @@ export class Chat {
       this.#refresh();
       return null;
     } catch (/** @type {any} */ error) {
-      return error.code === "offline" ? "You're offline; try again in a moment." : error.message;
+      return this.#problem(error, error.code === "bad_request" ? "error.invalidEmail" : "error.generic");
     }
   }
 
@@ -232,14 +251,25 @@ export class Chat {
     try {
       await this.transport.request("tandem_csat", payload);
     } catch (/** @type {any} */ error) {
-      if (error.code !== "invalid_state") {
-        return error.code === "offline" ? "You're offline; try again in a moment." : error.message;
-      }
+      if (error.code !== "invalid_state") return this.#problem(error);
       // already rated (e.g. from another tab): nothing left to ask
     }
     this.#set(`rated:${this.status.conversationId}`, "1");
     this.#refresh();
     return null;
+  }
+
+  /**
+   * The customer picked a language in the header: it wins over the conversation's, is
+   * remembered, and is sent with their messages as `metadata.language`.
+   * @param {string} language
+   */
+  setLanguage(language) {
+    const code = supported(language);
+    if (!code) return;
+    this.picked = code;
+    this.#set("lang", code);
+    this.#applyLanguage();
   }
 
   /** The customer typed: tell the agent (throttled), and that they stopped after a pause. */
@@ -249,12 +279,56 @@ export class Chat {
   }
 
   // -- internals -------------------------------------------------------------------------------
+  /**
+   * The service told the conversation's language (an optional ISO 639-1 `language` field).
+   * @param {unknown} value
+   */
+  #identify(value) {
+    const code = languageField(value);
+    if (!code || code === this.identified) return;
+    this.identified = code;
+    this.#applyLanguage();
+  }
+
+  #applyLanguage() {
+    const next = chooseLanguage({ picked: this.picked, identified: this.identified, initial: this.initialLanguage });
+    if (next === this.language) return;
+    this.language = next;
+    this.t = translator(next);
+    this.ui.setLanguage(next, this.t, this.transcript);
+    this.#refresh();
+    this.#typingView();
+    this.ui.setPending(this.#pendingView());
+  }
+
+  /**
+   * What to tell the customer about a failed request, in their language.
+   * @param {any} error a TransportError
+   * @param {import("./i18n.js").MessageKey} [otherwise] for codes without their own text
+   */
+  #problem(error, otherwise = "error.generic") {
+    const code = error && error.code;
+    if (code === "offline") return this.t("error.offline");
+    if (code === "timeout") return this.t("error.timeout");
+    if (code === "rate_limited") return this.t("error.rateLimited");
+    if (code === "empty_message") return this.t("error.empty");
+    if (code === "too_long") {
+      // The service's message names its limit (TANDEM_MAX_MESSAGE_CHARS); the box allows 4000.
+      const limit = /(\d+)/.exec(String(error.message || ""));
+      return this.t("error.tooLong", { max: limit ? limit[1] : MAX_MESSAGE_CHARS });
+    }
+    return this.t(otherwise);
+  }
+
   /** @param {import("../shared/outbox.js").Pending} item */
   #utterance(item) {
     /** @type {Record<string, any>} */
     const payload = { message: item.text, client_msg_id: item.cmid };
     if (this.sessionId) payload.session_id = this.sessionId;
-    if (this.customData) payload.customData = this.customData;
+    // The customer's own pick of language goes to the service as a hint (docs/widget.md);
+    // metadata and customData are one thing to the service, so they travel together.
+    if (this.picked) payload.metadata = { ...this.customData, language: this.picked };
+    else if (this.customData) payload.customData = this.customData;
     return payload;
   }
 
@@ -318,6 +392,7 @@ export class Chat {
     try {
       const ack = await this.transport.request("tandem_sync", { after_seq: afterSeq });
       if (!this.#adopt(ack.conversation_id)) return;
+      this.#identify(ack.language);
       this.#add(ack.messages || []);
       if (ack.has_more) this.#sync(ack.last_seq);
     } catch {
@@ -349,22 +424,23 @@ export class Chat {
   }
 
   #typingView() {
-    const text = this.agentTyping
-      ? `${this.agentTyping} is typing…`
-      : this.botThinking
-        ? "The assistant is typing…"
-        : "";
+    const text =
+      this.agentTyping !== null
+        ? this.t("typing.agent", { name: this.agentTyping || this.t("entry.support") })
+        : this.botThinking
+          ? this.t("typing.bot")
+          : "";
     this.ui.setTyping(text);
   }
 
   #refresh() {
     const entries = this.transcript.list();
     const rated = this.#get(`rated:${this.status.conversationId}`) === "1";
-    const shown = view(this.status, {
-      messageLeft: offlineMessageLeft(entries),
-      rated,
-      offlineFormOpen: this.offlineFormOpen,
-    });
+    const shown = view(
+      this.status,
+      { messageLeft: offlineMessageLeft(entries), rated, offlineFormOpen: this.offlineFormOpen },
+      this.t,
+    );
     const last = entries[entries.length - 1];
     const quick =
       this.status.state === "bot" && last && last.author === "bot" && last.buttons ? last.buttons : [];

@@ -7,6 +7,7 @@
 // and call `Tandem.init({...})` yourself. See docs/widget.md for every option.
 
 import { Chat } from "./chat.js";
+import { initialLanguage } from "./i18n.js";
 import { customerTransport } from "./transport.js";
 import { WidgetView } from "./view.js";
 
@@ -14,9 +15,11 @@ const VERSION = "0.1.0";
 const script = document.currentScript instanceof HTMLScriptElement ? document.currentScript : null;
 
 /**
- * @typedef {{server: string, path: string, title: string, greeting: string, launcherLabel: string,
+ * Texts left empty come from the widget's catalog in the customer's language (i18n.js); a
+ * string is used in every language, an object ({en: "…", hr: "…"}) per language.
+ * @typedef {{server: string, path: string, title: unknown, greeting: unknown, launcherLabel: unknown,
  *   accentColor: string, position: string, open: boolean, customData?: Record<string, any>,
- *   storage: string, storageKey: string}} Config
+ *   storage: string, storageKey: string, lang: string}} Config
  */
 
 /** @typedef {{open(): void, close(): void, toggle(): void, send(text: string): void, shutdown(): void, chat: Chat}} Mounted */
@@ -28,9 +31,10 @@ const page = /** @type {Window & {TandemConfig?: Partial<Config>, Tandem?: Recor
 const DEFAULTS = {
   server: "", // the handoff service's origin; default: where this script was loaded from
   path: "/socket.io/",
-  title: "Assistant",
-  greeting: "Hi! Ask me about orders, delivery, returns or payments. A person is one click away.",
-  launcherLabel: "Open support chat",
+  title: "", // "Assistant", in the customer's language
+  greeting: "", // a short hello, in the customer's language
+  launcherLabel: "", // "Open support chat", in the customer's language
+  lang: "", // the language to start in; default: the page's <html lang>, then the browser's
   accentColor: "",
   position: "right",
   open: false,
@@ -123,6 +127,7 @@ function mount(options = {}) {
     openOfflineForm: (open) => chat.openOfflineForm(open),
     leaveMessage: (form) => chat.leaveMessage(form),
     rate: (rating, comment) => chat.rate(rating, comment),
+    setLanguage: (language) => chat.setLanguage(language),
     onOpenChange: (open) => {
       host.dataset.open = String(open);
       try {
@@ -149,7 +154,12 @@ function mount(options = {}) {
       tandem_error: (payload) => chat.onError(payload),
     },
   });
-  chat = new Chat({ transport, storage, view, prefix: config.storageKey, customData: config.customData });
+  const language = initialLanguage({
+    configured: config.lang,
+    page: document.documentElement.lang,
+    browser: navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language],
+  });
+  chat = new Chat({ transport, storage, view, prefix: config.storageKey, customData: config.customData, language });
   view.setConnected(true);
 
   (document.body || document.documentElement).append(host);

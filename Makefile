@@ -15,7 +15,7 @@ run: setup  ## run the whole product on 127.0.0.1 (Ctrl-C stops it)
 test: setup  ## every check and test: lint, types, data, unit, dialogue, integration, end to end
 	@scripts/test
 
-lint: setup  ## ruff (lint + format check) and mypy
+lint: setup  ## ruff (lint + format check), mypy, and the JavaScript type check (tsc)
 	@scripts/test lint
 
 format: setup  ## format the Python code

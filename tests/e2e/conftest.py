@@ -7,7 +7,8 @@ own browser contexts (a customer, an agent…) and they are closed when it ends;
 fails its test if it raised a JavaScript error or opened a dialog (``alert`` from injected
 markup would be one). Screenshots and the stack's logs go to ``test-artifacts/``.
 
-A missing Chromium, model or widget build fails the run with a message saying what to do.
+A missing Chromium, Tamil font, model or widget build fails the run with a message saying what
+to do.
 """
 
 from __future__ import annotations
@@ -66,6 +67,17 @@ def load_stack_module() -> ModuleType:
     return module
 
 
+def tamil_font() -> bool:
+    """The widget speaks Tamil: its screenshots must show the script, not boxes."""
+    fc_list = shutil.which("fc-list")
+    if not fc_list:
+        return False
+    found = subprocess.run(
+        [fc_list, ":lang=ta", "family"], capture_output=True, text=True, timeout=30, check=False
+    )
+    return bool(found.stdout.strip())
+
+
 def missing_prerequisites(model: Path) -> list[str]:
     problems = []
     if not CHROMIUM.exists():
@@ -79,6 +91,11 @@ def missing_prerequisites(model: Path) -> list[str]:
         if not (WIDGET_DIST / built).exists():
             problems.append(f"widget/dist/{built} is missing: run scripts/build-widget.")
             break
+    if not tamil_font():
+        problems.append(
+            "no font with Tamil for Chromium (fc-list :lang=ta is empty): install Debian's "
+            "fonts-noto-core ('make setup' does, or 'sudo apt-get install fonts-noto-core')."
+        )
     if not WEBCHAT_BUNDLE.exists():
         problems.append(
             "rasa-webchat's bundle is missing (widget/node_modules): run scripts/build-widget."

@@ -42,6 +42,16 @@ class Widget:
         return self.page.get_by_role("button", name=re.compile("support chat"))
 
     @property
+    def launcher_button(self) -> Locator:
+        """The launcher whatever language the widget speaks (its label is translated)."""
+        return self.page.locator("tandem-widget button.launcher")
+
+    @property
+    def language_picker(self) -> Locator:
+        """The language select in the widget's header."""
+        return self.dialog.get_by_role("combobox")
+
+    @property
     def dialog(self) -> Locator:
         return self.page.get_by_role("dialog")
 

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { Chat } from "../src/widget/chat.js";
+import { ManualClock } from "./fakes.js";
 import { customerAck, customerOut, memoryStorage } from "./golden.js";
 
 /** A transport that records what the widget sends and answers acks from a script. */
@@ -49,6 +50,7 @@ class FakeView {
   setQuickReplies(buttons) { this.quick = buttons; }
   setStatus(shown, status) { this.status = { shown, status }; }
   showError(text) { this.errors.push(text); }
+  setLanguage(language, t, transcript) { this.language = language; this.t = t; this.relabelled = transcript.list(); }
 }
 
 const flushAll = () => new Promise((resolve) => setImmediate(resolve));
@@ -238,4 +240,35 @@ test("'Talk to a person' asks the service, which answers with the new state", as
   transport.connected = false;
   assert.equal(await chat.requestAgent(), null);
   assert.match(view.errors.at(-1), /offline/);
+});
+
+test("the outbox's one rule in the widget: a server failure is retried while connected, a refusal does not block", async () => {
+  const clock = new ManualClock();
+  const transport = new FakeTransport();
+  const view = new FakeView();
+  const chat = new Chat({ transport, storage: memoryStorage(), view, schedule: clock.schedule, cancel: clock.cancel });
+  let failOnce = true;
+  let seq = 0;
+  transport.answer = (event, payload) => {
+    if (event !== "user_uttered") return { ok: true };
+    if (payload.message === "first" && failOnce) {
+      failOnce = false;
+      return { ok: false, error: { code: "internal", message: "the server failed" } };
+    }
+    if (payload.message === "refused") return { ok: false, error: { code: "not_allowed_any_more", message: "no" } };
+    return { ...customerAck("user_uttered"), seq: ++seq };
+  };
+  handshake(chat, transport);
+  chat.send("first");
+  chat.send("refused");
+  chat.send("third");
+  await flushAll();
+  assert.deepEqual(view.pending.map((p) => p.text), ["first", "refused", "third"]); // waiting, in order
+  clock.advance(1000);
+  await flushAll();
+  const sent = transport.requests.filter(([e]) => e === "user_uttered").map(([, p]) => p.message);
+  assert.deepEqual(sent, ["first", "first", "refused", "third"]);
+  assert.deepEqual(chat.transcript.list().map((e) => e.text), ["first", "third"]);
+  assert.deepEqual(view.pending, []);
+  assert.deepEqual(view.errors, ["This message could not be sent."]); // the service's reason is English; this is the customer's language
 });

@@ -3,34 +3,45 @@
 
 import { Transcript } from "../shared/transcript.js";
 
+/** @typedef {import("../shared/protocol").ConversationInfo} ConversationInfo */
+/** @typedef {import("../shared/protocol").QueueItem} QueueItem */
+/** @typedef {import("../shared/protocol").Note} Note */
+/** @typedef {import("../shared/transcript.js").Entry} Entry */
+
 /**
  * @typedef {object} ConversationView
  * @property {string} id
- * @property {object|null} info        ConversationInfo
+ * @property {ConversationInfo|null} info
  * @property {Transcript} transcript
- * @property {Map<string, object>} notes  by note id
- * @property {Map<number, object>} nlu    customer seq -> {intent, confidence}
+ * @property {Map<string, Note>} notes  by note id
+ * @property {Map<number, {intent: string, confidence: number|null}>} nlu  customer seq -> what the bot understood
  * @property {boolean} customerTyping
  * @property {number} unread
- * @property {object[]|null} history   the customer's conversations (get_history)
+ * @property {ConversationInfo[]|null} history   the customer's conversations (get_history)
  * @property {boolean} loaded          a full get_conversation / claim / watch answer applied
  */
 
 export class Desk {
   constructor() {
+    /** @type {import("../shared/protocol").AgentInfo|null} */
     this.agent = null;
-    /** @type {Map<string, object>} */ this.queue = new Map();
-    /** @type {Map<string, object>} */ this.tickets = new Map();
+    /** @type {Map<string, QueueItem>} */ this.queue = new Map();
+    /** @type {Map<string, QueueItem>} */ this.tickets = new Map();
     /** @type {Set<string>} conversations this agent owns */ this.mine = new Set();
     /** @type {Map<string, ConversationView>} */ this.conversations = new Map();
+    /** @type {import("../shared/protocol").Canned[]} */
     this.canned = [];
-    this.agents = [];
+    /** @type {import("../shared/protocol").DeskStats|null} */
     this.stats = null;
+    /** @type {string|null} */
     this.selected = null;
   }
 
   // -- queue and tickets -----------------------------------------------------------------------
-  /** `hello` ack: who I am, what I own, the queue and tickets (replacing what we had). */
+  /**
+   * `hello` ack: who I am, what I own, the queue and tickets (replacing what we had).
+   * @param {import("../shared/protocol").HelloAck} ack
+   */
   applyHello(ack) {
     this.agent = ack.agent;
     this.mine = new Set(ack.active.map((c) => c.conversation_id));
@@ -38,13 +49,19 @@ export class Desk {
     this.applyQueue(ack);
   }
 
-  /** `get_queue` ack (or the queue part of `hello`). */
+  /**
+   * `get_queue` ack (or the queue part of `hello`).
+   * @param {{queue: QueueItem[], tickets: QueueItem[]}} ack
+   */
   applyQueue(ack) {
     this.queue = new Map(ack.queue.map((i) => [i.conversation_id, i]));
     this.tickets = new Map(ack.tickets.map((i) => [i.conversation_id, i]));
   }
 
-  /** `queue_added`: a new queue entry or ticket, or an update of one (replace by id). */
+  /**
+   * `queue_added`: a new queue entry or ticket, or an update of one (replace by id).
+   * @param {QueueItem} item
+   */
   queueAdded(item) {
     if (item.state === "offline") {
       this.queue.delete(item.conversation_id);
@@ -55,13 +72,17 @@ export class Desk {
     }
   }
 
-  /** `queue_removed` */
+  /**
+   * `queue_removed`
+   * @param {{conversation_id: string, state: string, by?: import("../shared/protocol").AgentRef}} payload
+   */
   queueRemoved(payload) {
     this.queue.delete(payload.conversation_id);
     this.tickets.delete(payload.conversation_id);
     const conv = this.conversations.get(payload.conversation_id);
     if (conv && conv.info) {
-      conv.info = { ...conv.info, state: payload.state, owner: payload.by || conv.info.owner };
+      const state = /** @type {import("../shared/protocol").StateName} */ (payload.state);
+      conv.info = { ...conv.info, state, owner: payload.by || conv.info.owner };
     }
   }
 
@@ -77,6 +98,8 @@ export class Desk {
   /**
    * May I claim this item now? Routing's rule (handoff/routing.py), computed here because it
    * changes with time (and `queue_added` items carry no `eligible`). Tickets: anyone.
+   * @param {QueueItem} item
+   * @param {number} now Unix seconds
    */
   eligible(item, now) {
     if (item.state === "offline" || now >= item.exclusive_until) return true;
@@ -86,7 +109,10 @@ export class Desk {
   }
 
   // -- conversations ---------------------------------------------------------------------------
-  /** @returns {ConversationView} */
+  /**
+   * @param {string} id
+   * @returns {ConversationView}
+   */
   conversation(id) {
     let conv = this.conversations.get(id);
     if (!conv) {
@@ -106,7 +132,10 @@ export class Desk {
     return conv;
   }
 
-  /** `get_conversation` / `watch` / `claim` acks and `conversation_assigned`: merge everything. */
+  /**
+   * `get_conversation` / `watch` / `claim` acks and `conversation_assigned`: merge everything.
+   * @param {import("../shared/protocol").ConversationDetail} detail
+   */
   applyDetail(detail) {
     const conv = this.conversation(detail.conversation.conversation_id);
     conv.info = detail.conversation;
@@ -116,7 +145,11 @@ export class Desk {
     return { conv, fresh };
   }
 
-  /** `conversation_message`: true if the entry was new. */
+  /**
+   * `conversation_message`: true if the entry was new.
+   * @param {string} conversationId
+   * @param {Entry} entry
+   */
   applyMessage(conversationId, entry) {
     const conv = this.conversation(conversationId);
     const fresh = this.#addEntries(conv, [entry]);
@@ -126,28 +159,43 @@ export class Desk {
     return fresh.length > 0;
   }
 
-  /** `conversation_note` or the `add_note` ack. */
+  /**
+   * `conversation_note` or the `add_note` ack.
+   * @param {string} conversationId
+   * @param {Note} note
+   */
   applyNote(conversationId, note) {
     this.conversation(conversationId).notes.set(note.id, note);
   }
 
-  /** `conversation_assigned`: it is mine now (a claim in another tab, or a transfer to me). */
+  /**
+   * `conversation_assigned`: it is mine now (a claim in another tab, or a transfer to me).
+   * @param {import("../shared/protocol").ConversationDetail} detail
+   */
   assigned(detail) {
     this.mine.add(detail.conversation.conversation_id);
     return this.applyDetail(detail);
   }
 
-  /** `conversation_unassigned`: no longer mine. */
+  /**
+   * `conversation_unassigned`: no longer mine.
+   * @param {{conversation_id: string, reason: string}} payload
+   */
   unassigned(payload) {
     this.mine.delete(payload.conversation_id);
     const conv = this.conversations.get(payload.conversation_id);
     if (conv && conv.info) {
-      const state = { closed: "closed", handed_back: "bot", transferred: "agent", requeued: "queued" }[payload.reason];
+      /** @type {Record<string, import("../shared/protocol").StateName>} */
+      const states = { closed: "closed", handed_back: "bot", transferred: "agent", requeued: "queued" };
+      const state = states[payload.reason];
       conv.info = { ...conv.info, state: state || conv.info.state };
     }
   }
 
-  /** `conversation_updated` */
+  /**
+   * `conversation_updated`: the details replace what we had (the transcript stays).
+   * @param {ConversationInfo} info
+   */
   updated(info) {
     const conv = this.conversation(info.conversation_id);
     conv.info = info;
@@ -158,11 +206,16 @@ export class Desk {
     return [...this.mine].map((id) => this.conversation(id));
   }
 
+  /** @param {string|null} id */
   select(id) {
     this.selected = id;
     if (id) this.conversation(id).unread = 0;
   }
 
+  /**
+   * @param {ConversationView} conv
+   * @param {Entry[]|undefined} entries
+   */
   #addEntries(conv, entries) {
     const fresh = conv.transcript.applyMany(entries || []);
     for (const entry of fresh) {
@@ -175,8 +228,20 @@ export class Desk {
 }
 
 /**
+ * The browser tab's title: "(2) • Tandem console" with two waiting and unread messages.
+ * @param {Desk} desk
+ */
+export function pageTitle(desk) {
+  const queued = desk.queue.size;
+  const unread = desk.mineList().some((c) => c.unread > 0);
+  return `${queued ? `(${queued}) ` : ""}${unread ? "• " : ""}Tandem console`;
+}
+
+/**
  * How long it has waited against the target: "ok" (under half), "warn" (half to target),
  * "late" (past the target).
+ * @param {number} waitedSeconds
+ * @param {number} targetSeconds
  */
 export function waitLevel(waitedSeconds, targetSeconds) {
   const target = targetSeconds > 0 ? targetSeconds : 120;
@@ -185,20 +250,29 @@ export function waitLevel(waitedSeconds, targetSeconds) {
   return "ok";
 }
 
-/** Triage summary as label/value rows ("order_number" -> "Order number"). */
+/**
+ * Triage summary as label/value rows ("order_number" -> "Order number").
+ * @param {Record<string, unknown>|null|undefined} summary
+ * @returns {[string, string][]}
+ */
 export function summaryRows(summary) {
   return Object.entries(summary || {})
     .filter(([, value]) => value !== null && value !== undefined && value !== "")
-    .map(([key, value]) => [
+    .map(([key, value]) => /** @type {[string, string]} */ ([
       key.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase()),
       typeof value === "object" ? JSON.stringify(value) : String(value),
-    ]);
+    ]));
 }
 
-/** The stats panel's rows from a `get_stats` ack's `stats`. */
+/**
+ * The stats panel's rows from a `get_stats` ack's `stats`.
+ * @param {import("../shared/protocol").DeskStats|null} stats
+ * @param {(seconds: number) => string} describe
+ * @returns {[string, string][]}
+ */
 export function statsRows(stats, describe) {
   if (!stats) return [];
-  const seconds = (v) => (v === null || v === undefined ? "—" : describe(v));
+  const seconds = (/** @type {number|null|undefined} */ v) => (v === null || v === undefined ? "—" : describe(v));
   const reasons = Object.entries(stats.handoffs_by_reason || {})
     .sort((a, b) => b[1] - a[1])
     .map(([reason, count]) => `${reason} ${count}`)
@@ -217,8 +291,12 @@ export function statsRows(stats, describe) {
   ];
 }
 
-/** Tags typed as "billing, Refund  late" -> ["billing", "refund", "late"] (≤ 10, ≤ 32 chars). */
+/**
+ * Tags typed as "billing, Refund  late" -> ["billing", "refund", "late"] (≤ 10, ≤ 32 chars).
+ * @param {string} text
+ */
 export function parseTags(text) {
+  /** @type {string[]} */
   const tags = [];
   for (const raw of String(text || "").split(/[,\s]+/)) {
     const tag = raw.trim().toLowerCase();

@@ -1,205 +1,234 @@
-// The console's DOM pieces (pure builders: data in, elements out). Text is always set as text.
+// The console's screen: the login form, the header, the sidebar (queue, my conversations,
+// tickets, today's stats) and the pane of the open conversation (conversation-view.js). It only
+// renders what the controller holds and hands clicks back to it; all text goes in as text.
 
-import { h, srOnly } from "../shared/dom.js";
-import { clock, confidence, humanReason, shortDuration } from "../shared/format.js";
-import { displayText } from "../shared/transcript.js";
-import { summaryRows, waitLevel } from "./desk.js";
+import { h, replace } from "../shared/dom.js";
+import { describeWait, shortDuration } from "../shared/format.js";
+import { ConversationPane } from "./conversation-view.js";
+import { pageTitle, statsRows, waitLevel } from "./desk.js";
+import { definitionList, loginView, mineItem, queueItem } from "./parts.js";
 
-export function loginView(onSubmit, message = "") {
-  const error = h("p", { class: "error", role: "alert", hidden: !message }, message);
-  const username = h("input", { id: "username", name: "username", autocomplete: "username", required: true, maxlength: "64" });
-  const password = h("input", { id: "password", name: "password", type: "password", autocomplete: "current-password", required: true, maxlength: "256" });
-  const submit = h("button", { type: "submit", class: "primary" }, "Log in");
-  const form = h(
-    "form",
-    {
-      class: "login-form",
-      "aria-labelledby": "login-title",
-      onsubmit: async (event) => {
-        event.preventDefault();
-        submit.disabled = true;
-        const problem = await onSubmit(username.value.trim(), password.value);
-        submit.disabled = false;
-        if (problem) {
-          error.textContent = problem;
-          error.hidden = false;
-          password.select();
-        }
-      },
-    },
-    h("h1", { id: "login-title" }, "Tandem agent console"),
-    h("label", { for: "username" }, "Username"),
-    username,
-    h("label", { for: "password" }, "Password"),
-    password,
-    error,
-    submit,
-  );
-  return { root: h("main", { class: "login" }, form), focus: () => username.focus() };
-}
+/** @typedef {import("./controller.js").ConsoleController} ConsoleController */
 
-/** A queue entry or ticket row. */
-export function queueItem(item, { now, target, eligible, onOpen, onClaim, selected }) {
-  const waited = now - item.queued_at;
-  const level = item.state === "offline" ? "ticket" : waitLevel(waited, target);
-  const preview = item.preview || "(no message yet)";
-  const contact = item.contact ? `${item.contact.name ? `${item.contact.name} ` : ""}<${item.contact.email}>` : "";
-  return h(
-    "li",
-    {
-      class: `queue-item wait-${level}${selected ? " selected" : ""}`,
-      dataset: { conversationId: item.conversation_id, queuedAt: String(item.queued_at) },
-    },
-    h(
-      "button",
-      { type: "button", class: "open", onclick: onOpen, "aria-current": selected ? "true" : null },
+/** The screen the controller drives (it implements controller.js's ConsoleViewLike). */
+export class ConsoleView {
+  /** @param {HTMLElement} root where the console lives (index.js: `#app`) */
+  constructor(root) {
+    this.root = root;
+    /** @type {ConsoleController|null} */
+    this.controller = null;
+    this.built = false;
+    /** @type {ReturnType<typeof setTimeout>|undefined} */
+    this.toastTimer = undefined;
+    this.pane = new ConversationPane(() => this.c);
+  }
+
+  /**
+   * The controller whose state this view shows (it is built with the view, so it comes after).
+   * @param {ConsoleController} controller
+   */
+  bind(controller) {
+    this.controller = controller;
+    return this;
+  }
+
+  /** @returns {ConsoleController} */
+  get c() {
+    if (!this.controller) throw new Error("ConsoleView.bind(controller) first");
+    return this.controller;
+  }
+
+  /** @param {string} message */
+  showLogin(message) {
+    this.built = false;
+    const view = loginView((/** @type {string} */ username, /** @type {string} */ password) => this.c.login(username, password), message);
+    replace(this.root, view.root);
+    document.title = "Log in — Tandem console";
+    view.focus();
+  }
+
+  showDesk() {
+    const c = this.c;
+    document.title = "Tandem console";
+    this.connection = h("span", { class: "connection", role: "status" }, "Connecting…");
+    this.me = h("span", { class: "me" });
+    const presence = h(
+      "select",
+      { id: "presence", onchange: () => c.setPresence(presence.value) },
+      h("option", { value: "online" }, "Online"),
+      h("option", { value: "away" }, "Away"),
+    );
+    this.presence = presence;
+    const target = h("input", {
+      id: "wait-target",
+      type: "number",
+      min: "10",
+      step: "10",
+      value: String(c.waitTarget),
+      onchange: () => c.setWaitTarget(Number(target.value)),
+    });
+    this.live = h("p", { class: "sr-only", role: "status", "aria-live": "polite" });
+    this.toast = h("p", { class: "toast", role: "alert", hidden: true });
+    this.queueList = h("ul", { class: "queue", "aria-label": "Queued conversations" });
+    this.queueCount = h("span", { class: "count" });
+    this.ticketList = h("ul", { class: "tickets", "aria-label": "Offline tickets" });
+    this.ticketCount = h("span", { class: "count" });
+    this.mineList = h("ul", { class: "mine", "aria-label": "My conversations" });
+    this.statsList = h("div", { class: "stats-body" });
+    const main = h("main", { class: "conversation", id: "conversation", tabindex: "-1" });
+    const header = h(
+      "header",
+      { class: "topbar" },
+      h("h1", {}, "Tandem"),
+      this.connection,
+      h("div", { class: "spacer" }),
+      h("label", { for: "presence" }, "Status"),
+      presence,
+      h("label", { for: "wait-target" }, "Wait target (s)"),
+      target,
+      this.me,
+      h("button", { type: "button", onclick: () => c.logout() }, "Log out"),
+    );
+    const sidebar = h(
+      "nav",
+      { class: "sidebar", "aria-label": "Queue and conversations" },
+      h("section", { "aria-labelledby": "queue-title", class: "queue-section" }, h("h2", { id: "queue-title" }, "Queue ", this.queueCount), this.queueList),
+      h("section", { "aria-labelledby": "mine-title" }, h("h2", { id: "mine-title" }, "My conversations"), this.mineList),
+      h("section", { "aria-labelledby": "tickets-title" }, h("h2", { id: "tickets-title" }, "Offline tickets ", this.ticketCount), this.ticketList),
       h(
-        "span",
-        { class: "line" },
-        h("span", { class: "badge reason" }, humanReason(item.reason)),
-        item.language ? h("span", { class: "badge lang", title: "Language" }, item.language.toUpperCase()) : null,
-        item.skill ? h("span", { class: "badge skill" }, item.skill) : null,
-        h("span", { class: "wait", title: "Waiting for" }, item.state === "offline" ? offlineWhy(item.offline_reason) : shortDuration(waited)),
+        "section",
+        { "aria-labelledby": "stats-title", class: "stats" },
+        h("h2", { id: "stats-title" }, "Today"),
+        this.statsList,
+        h("button", { type: "button", class: "link", onclick: () => c.refreshStats() }, "Refresh stats"),
       ),
-      h("span", { class: "preview" }, preview),
-      contact ? h("span", { class: "contact" }, contact) : null,
-      srOnly(item.state === "offline" ? "Offline ticket." : `Waiting ${shortDuration(waited)}.`),
-    ),
-    h(
-      "button",
-      {
-        type: "button",
-        class: "claim",
-        disabled: !eligible,
-        title: eligible ? null : "Reserved for agents with this language or skill for now",
-        onclick: onClaim,
-        "aria-label": `${item.state === "offline" ? "Answer" : "Claim"}: ${preview.slice(0, 60)}`,
-      },
-      item.state === "offline" ? "Answer" : "Claim",
-    ),
-  );
+    );
+    replace(this.root, header, this.toast, this.live, h("div", { class: "layout" }, sidebar, main));
+    this.built = true;
+    this.pane.mount(main);
+    this.pane.render();
+  }
+
+  /** @param {boolean} connected */
+  setConnected(connected) {
+    if (!this.connection) return;
+    this.connection.textContent = connected ? "Connected" : "Reconnecting…";
+    this.connection.className = `connection ${connected ? "ok" : "down"}`;
+  }
+
+  /** @param {import("../shared/protocol").AgentInfo} agent */
+  setAgent(agent) {
+    if (!this.me || !this.presence) return;
+    this.me.textContent = agent.name;
+    this.presence.value = agent.status;
+  }
+
+  /** @param {string} text */
+  announce(text) {
+    if (!this.toast) return;
+    const toast = this.toast;
+    toast.textContent = text;
+    toast.hidden = !text;
+    clearTimeout(this.toastTimer);
+    this.toastTimer = setTimeout(() => (toast.hidden = true), 6000);
+  }
+
+  renderLists() {
+    if (!this.built || !this.queueList || !this.ticketList || !this.mineList) return;
+    const c = this.c;
+    const desk = c.desk;
+    const now = c.now() / 1000;
+    /** @param {import("../shared/protocol").QueueItem} item @param {boolean} eligible */
+    const row = (item, eligible) =>
+      queueItem(item, {
+        now,
+        target: c.waitTarget,
+        eligible,
+        selected: item.conversation_id === desk.selected,
+        onOpen: () => c.select(item.conversation_id),
+        onClaim: () => c.claim(item.conversation_id),
+      });
+    const queue = desk.queueList();
+    setText(this.queueCount, `(${queue.length})`);
+    replace(this.queueList, queue.length ? queue.map((item) => row(item, desk.eligible(item, now))) : h("li", { class: "empty" }, "Nobody is waiting."));
+    const tickets = desk.ticketList();
+    setText(this.ticketCount, `(${tickets.length})`);
+    replace(this.ticketList, tickets.length ? tickets.map((item) => row(item, true)) : h("li", { class: "empty" }, "No tickets."));
+    const mine = desk.mineList();
+    replace(
+      this.mineList,
+      mine.length
+        ? mine.map((conv) => mineItem(conv, { selected: conv.id === desk.selected, onOpen: () => c.select(conv.id) }))
+        : h("li", { class: "empty" }, "None yet: claim one from the queue."),
+    );
+    document.title = pageTitle(desk);
+  }
+
+  /**
+   * Every second: running wait times and their colours, without rebuilding the lists.
+   * @param {number} now Unix seconds
+   */
+  tick(now) {
+    if (!this.queueList) return;
+    for (const li of this.queueList.querySelectorAll("li.queue-item")) {
+      if (!(li instanceof HTMLElement)) continue;
+      const waited = now - Number(li.dataset.queuedAt);
+      const wait = li.querySelector(".wait");
+      if (wait) wait.textContent = shortDuration(waited);
+      li.classList.remove("wait-ok", "wait-warn", "wait-late");
+      li.classList.add(`wait-${waitLevel(waited, this.c.waitTarget)}`);
+    }
+  }
+
+  renderStats() {
+    if (!this.statsList) return;
+    const rows = statsRows(this.c.desk.stats, (/** @type {number} */ s) => (s < 60 ? `${Math.round(s)} s` : describeWait(s).replace("about ", "")));
+    replace(this.statsList, definitionList(rows, "stats-list"));
+  }
+
+  // -- the open conversation (conversation-view.js) --------------------------------------------
+  renderConversation() {
+    if (this.built) this.pane.render();
+  }
+
+  /** @param {import("../shared/transcript.js").Entry[]} entries */
+  appendEntries(entries) {
+    if (this.built) this.pane.appendEntries(entries);
+  }
+
+  renderNotes() {
+    if (this.built) this.pane.renderNotes();
+  }
+
+  renderTyping() {
+    if (this.built) this.pane.renderTyping();
+  }
+
+  renderComposer() {
+    if (this.built) this.pane.renderComposer();
+  }
+
+  renderPending() {
+    if (this.built) this.pane.renderPending();
+  }
+
+  renderStory() {
+    if (this.built) this.pane.renderStory();
+  }
+
+  closeDialog() {
+    this.pane.closeDialog();
+  }
+
+  focusReply() {
+    this.pane.focusReply();
+  }
 }
 
-function offlineWhy(reason) {
-  return { closed_hours: "after hours", no_agents: "nobody online", wait_limit: "waited too long", customer: "left a message" }[reason] || "offline";
-}
-
-/** A row of "My conversations". */
-export function mineItem(conv, { selected, onOpen }) {
-  const info = conv.info || {};
-  const last = conv.transcript.last();
-  return h(
-    "li",
-    { class: `mine-item${selected ? " selected" : ""}`, dataset: { conversationId: conv.id } },
-    h(
-      "button",
-      { type: "button", class: "open", onclick: onOpen, "aria-current": selected ? "true" : null },
-      h(
-        "span",
-        { class: "line" },
-        h("span", { class: "badge reason" }, humanReason(info.reason)),
-        conv.unread ? h("span", { class: "badge unread", "aria-label": `${conv.unread} unread` }, String(conv.unread)) : null,
-        conv.customerTyping ? h("span", { class: "typing-dot" }, "typing…") : null,
-      ),
-      h("span", { class: "preview" }, last ? last.text : "…"),
-    ),
-  );
-}
-
-/** One transcript entry, with what the bot understood of customer messages. */
-export function transcriptEntry(entry, conv) {
-  const who =
-    entry.author === "customer"
-      ? "Customer"
-      : entry.author === "bot"
-        ? "Bot"
-        : entry.author === "agent"
-          ? entry.agent_name || "Agent"
-          : "System";
-  const nlu = entry.author === "customer" ? conv.nlu.get(entry.seq) : null;
-  const buttons = entry.buttons && entry.buttons.length
-    ? h("p", { class: "buttons" }, "Buttons: ", entry.buttons.map((b) => b.title).join(" · "))
-    : null;
-  return h(
-    "li",
-    { class: `entry entry-${entry.author}`, dataset: { seq: String(entry.seq), author: entry.author } },
-    h("span", { class: "who" }, who),
-    h("span", { class: "time" }, clock(entry.ts)),
-    h("p", { class: "text" }, displayText(entry, conv.transcript)),
-    buttons,
-    entry.author === "customer" ? nluChip(nlu) : null,
-  );
-}
-
-export function nluChip(nlu) {
-  if (!nlu) return h("p", { class: "nlu nlu-none" }, "not answered by the bot");
-  return h(
-    "p",
-    { class: "nlu" },
-    "intent ",
-    h("code", { class: "intent" }, nlu.intent || "—"),
-    " · confidence ",
-    h("span", { class: "confidence" }, confidence(nlu.confidence)),
-  );
-}
-
-/** "Before you reply": reason, summary, contact, and the customer's earlier conversations. */
-export function storyView(conv, { onOpenHistory }) {
-  const info = conv.info || {};
-  const facts = [
-    ["Handoff reason", info.reason ? `${info.reason} (${humanReason(info.reason)})` : "—"],
-    ["Language", (info.language || "—").toUpperCase()],
-    ["Skill", info.skill || "—"],
-    ["State", info.state || "—"],
-  ];
-  if (info.owner) facts.push(["Owner", info.owner.name]);
-  if (info.queued_at) facts.push(["Handed off at", clock(info.queued_at)]);
-  if (info.contact) facts.push(["Contact", `${info.contact.name ? `${info.contact.name} ` : ""}<${info.contact.email}>`]);
-  if (info.offline_reason) facts.push(["Offline because", offlineWhy(info.offline_reason)]);
-  const summary = summaryRows(info.summary);
-  const history = (conv.history || []).filter((c) => c.conversation_id !== conv.id);
-  return h(
-    "section",
-    { class: "story", "aria-labelledby": "story-title" },
-    h("h3", { id: "story-title" }, "Before you reply"),
-    definitionList(facts, "facts"),
-    h("h4", {}, "Triage summary"),
-    summary.length ? definitionList(summary, "summary") : h("p", { class: "muted" }, "No triage answers."),
-    h("h4", {}, "Earlier conversations"),
-    conv.history === null
-      ? h("p", { class: "muted" }, "Loading…")
-      : history.length
-        ? h(
-            "ul",
-            { class: "history" },
-            history.map((c) =>
-              h(
-                "li",
-                {},
-                h(
-                  "button",
-                  { type: "button", class: "link", onclick: () => onOpenHistory(c.conversation_id) },
-                  `${new Date(c.created_at * 1000).toLocaleString()} · ${c.state}${c.reason ? ` · ${humanReason(c.reason)}` : ""}`,
-                ),
-                c.resolution ? h("p", { class: "muted" }, `Resolution: ${c.resolution}`) : null,
-                c.csat ? h("p", { class: "muted" }, `CSAT ${c.csat}/5`) : null,
-              ),
-            ),
-          )
-        : h("p", { class: "muted" }, "None: this is their first conversation."),
-  );
-}
-
-export function definitionList(rows, className) {
-  return h("dl", { class: className }, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
-}
-
-export function noteItem(note) {
-  return h(
-    "li",
-    { class: "note", dataset: { noteId: note.id } },
-    h("span", { class: "who" }, note.agent.name),
-    h("span", { class: "time" }, clock(note.ts)),
-    h("p", { class: "text" }, note.text),
-  );
+/**
+ * @param {HTMLElement|undefined} el
+ * @param {string} text
+ */
+function setText(el, text) {
+  if (el) el.textContent = text;
 }

@@ -4,10 +4,11 @@
 /**
  * h("button", {type: "button", class: "x", onclick: fn, "aria-label": "Send"}, "Send")
  * Attributes starting with "on" become listeners; `hidden`/`disabled` booleans; `dataset`.
- * @param {string} tag
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
  * @param {Record<string, any>} [attrs]
  * @param {...any} children strings, numbers, nodes, arrays, null/false (skipped)
- * @returns {HTMLElement}
+ * @returns {HTMLElementTagNameMap[K]}
  */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -20,7 +21,7 @@ export function h(tag, attrs = {}, ...children) {
     } else if (key === "class") {
       el.className = value;
     } else if (key === "value") {
-      el.value = value;
+      /** @type {any} */ (el).value = value; // the property: the current value of a field
     } else if (value === true) {
       el.setAttribute(key, "");
     } else {
@@ -31,7 +32,13 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
-/** Append children (strings become text nodes; arrays are flattened). */
+/**
+ * Append children (strings become text nodes; arrays are flattened).
+ * @template {Element} E
+ * @param {E} el
+ * @param {...any} children
+ * @returns {E}
+ */
 export function append(el, ...children) {
   for (const child of [children].flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
@@ -40,20 +47,33 @@ export function append(el, ...children) {
   return el;
 }
 
-/** Replace all children. */
+/**
+ * Replace all children.
+ * @template {Element} E
+ * @param {E} el
+ * @param {...any} children
+ * @returns {E}
+ */
 export function replace(el, ...children) {
   el.replaceChildren();
   return append(el, children);
 }
 
-/** Text for screen readers only (the class is styled in each front end's CSS). */
+/**
+ * Text for screen readers only (the class is styled in each front end's CSS).
+ * @param {string} text
+ */
 export function srOnly(text) {
   return h("span", { class: "sr-only" }, text);
 }
 
 const SVG = "http://www.w3.org/2000/svg";
 
-/** A small inline SVG icon from path data (decorative: hidden from screen readers). */
+/**
+ * A small inline SVG icon from path data (decorative: hidden from screen readers).
+ * @param {string} pathData
+ * @param {number} [size]
+ */
 export function icon(pathData, size = 24) {
   const svg = document.createElementNS(SVG, "svg");
   svg.setAttribute("viewBox", "0 0 24 24");

@@ -1,17 +1,35 @@
 // Small formatting helpers shared by the widget and the console (pure).
 
-/** "under a minute", "about 1 minute", "about 4 minutes", "about 1 hour". */
-export function describeWait(seconds) {
+/**
+ * How to say a wait: under a minute, about N minutes (rounded), or about N hours. The words
+ * are each front end's (describeWait below in English; the widget's catalog, shared/i18n.js).
+ * @param {number|null|undefined} seconds
+ * @returns {{unit: "underMinute"|"minutes"|"hours", count: number}}
+ */
+export function waitParts(seconds) {
   if (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds < 60) {
-    return "under a minute";
+    return { unit: "underMinute", count: 0 };
   }
   const minutes = Math.round(seconds / 60);
-  if (minutes < 60) return `about ${minutes} minute${minutes === 1 ? "" : "s"}`;
-  const hours = Math.round(minutes / 60);
-  return `about ${hours} hour${hours === 1 ? "" : "s"}`;
+  if (minutes < 60) return { unit: "minutes", count: minutes };
+  return { unit: "hours", count: Math.round(minutes / 60) };
 }
 
-/** "45s", "3m 05s", "1h 02m": a compact running duration. */
+/**
+ * "under a minute", "about 1 minute", "about 4 minutes", "about 1 hour".
+ * @param {number|null|undefined} seconds
+ */
+export function describeWait(seconds) {
+  const { unit, count } = waitParts(seconds);
+  if (unit === "underMinute") return "under a minute";
+  const word = unit === "minutes" ? "minute" : "hour";
+  return `about ${count} ${word}${count === 1 ? "" : "s"}`;
+}
+
+/**
+ * "45s", "3m 05s", "1h 02m": a compact running duration.
+ * @param {number} seconds
+ */
 export function shortDuration(seconds) {
   const s = Math.max(0, Math.floor(seconds || 0));
   if (s < 60) return `${s}s`;
@@ -21,20 +39,30 @@ export function shortDuration(seconds) {
   return `${h}h ${String(m % 60).padStart(2, "0")}m`;
 }
 
-/** "14:05" in the viewer's time zone, for a Unix time in seconds. */
+/**
+ * "14:05" in the viewer's time zone, for a Unix time in seconds.
+ * @param {number|null|undefined} ts
+ */
 export function clock(ts) {
   if (!ts) return "";
   const d = new Date(ts * 1000);
   return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
 }
 
-/** "0.97" for a confidence, "–" when unknown. */
+/**
+ * "0.97" for a confidence, "–" when unknown.
+ * @param {number|null|undefined} value
+ */
 export function confidence(value) {
   return typeof value === "number" && Number.isFinite(value) ? value.toFixed(2) : "–";
 }
 
-/** A handoff reason in words, for badges. */
+/**
+ * A handoff reason in words, for badges.
+ * @param {string|null|undefined} reason
+ */
 export function humanReason(reason) {
+  /** @type {Record<string, string>} */
   const names = {
     requested: "asked for a person",
     frustration: "frustrated",
@@ -45,5 +73,5 @@ export function humanReason(reason) {
     bot_unavailable: "bot unavailable",
     other: "other",
   };
-  return names[reason] || reason || "—";
+  return (reason && names[reason]) || reason || "—";
 }

@@ -22,6 +22,7 @@ export function newClientMsgId(prefix = "w") {
 
 const CMID = /^[A-Za-z0-9_.:-]{1,64}$/;
 
+/** @param {unknown} value */
 export function isClientMsgId(value) {
   return typeof value === "string" && CMID.test(value);
 }

@@ -12,6 +12,7 @@
 export class Transcript {
   /** @param {string|null} conversationId */
   constructor(conversationId = null) {
+    /** @type {string|null} */
     this.conversationId = conversationId;
     /** @type {Map<number, Entry>} */
     this.entries = new Map();
@@ -19,7 +20,10 @@ export class Transcript {
     this.highest = 0;
   }
 
-  /** Forget everything: a new conversation (its seqs start again at 1). */
+  /**
+   * Forget everything: a new conversation (its seqs start again at 1).
+   * @param {string|null} [conversationId]
+   */
   reset(conversationId = null) {
     this.conversationId = conversationId;
     this.entries.clear();
@@ -78,6 +82,8 @@ export class Transcript {
 /**
  * A `bot_uttered` payload (Rasa's shape + metadata.tandem) as a transcript entry.
  * Returns null for a payload without Tandem metadata (it cannot be placed in order).
+ * @param {any} payload
+ * @returns {Entry|null}
  */
 export function entryFromBotUttered(payload) {
   const meta = payload && payload.metadata && payload.metadata.tandem;
@@ -89,8 +95,8 @@ export function entryFromBotUttered(payload) {
   const replies = payload.quick_replies || payload.buttons;
   if (Array.isArray(replies) && replies.length) {
     entry.buttons = replies
-      .filter((b) => b && typeof b.title === "string" && typeof b.payload === "string")
-      .map((b) => ({ title: b.title, payload: b.payload }));
+      .filter((/** @type {any} */ b) => b && typeof b.title === "string" && typeof b.payload === "string")
+      .map((/** @type {{title: string, payload: string}} */ b) => ({ title: b.title, payload: b.payload }));
   }
   const attachment = payload.attachment;
   if (attachment && attachment.type === "image" && attachment.payload && attachment.payload.src) {
@@ -119,7 +125,11 @@ export function displayText(entry, transcript) {
   return entry.text;
 }
 
-/** Only http(s) and same-page relative URLs are ever put into an <img src>. */
+/**
+ * Only http(s) and same-page relative URLs are ever put into an <img src>.
+ * @param {unknown} url
+ * @returns {string|null}
+ */
 export function safeImageUrl(url) {
   if (typeof url !== "string" || !url) return null;
   try {

@@ -1,44 +1,99 @@
 // The widget's logic, between the transport and the view: the transcript, the outbox, the
-// conversation's status, typing indicators. No DOM here (the view renders what this decides),
-// so the node tests drive it with a fake transport and a recording view.
+// conversation's status, typing indicators, and the language the widget speaks. No DOM here
+// (the view renders what this decides), so the node tests drive it with a fake transport and
+// a recording view.
 
+import { Outbox } from "../shared/outbox.js";
+import { Timers } from "../shared/timers.js";
 import { Transcript, entryFromBotUttered } from "../shared/transcript.js";
-import { Outbox } from "./outbox.js";
+import { TYPING_SHOWN_MAX_MS, TypingSender } from "../shared/typing.js";
+import { DEFAULT_LANGUAGE, chooseLanguage, languageField, supported, translator } from "./i18n.js";
 import { applySession, applyStateChange, initialStatus, offlineMessageLeft, view } from "./status.js";
 
 const BOT_THINKING_MAX_MS = 20000; // past the service's bot timeout, it tells the customer itself
-const AGENT_TYPING_MAX_MS = 15000; // a lost "stopped typing" must not leave the dots forever
-const TYPING_THROTTLE_MS = 2000; // docs/protocol.md: at most one tandem_typing every 2 s
-const TYPING_IDLE_MS = 3000;
-const RETRY_MS = 3000;
+export const MAX_MESSAGE_CHARS = 4000; // the service's default limit; the message box's maxlength
+
+/** @typedef {import("../shared/transcript.js").Entry} Entry */
+/** @typedef {import("../shared/protocol").StateChange} StateChange */
+
+/**
+ * What Chat asks of its view (view.js; a recorder in the tests).
+ * @typedef {object} ChatViewLike
+ * @property {(connected: boolean) => void} setConnected
+ * @property {() => void} resetTranscript
+ * @property {(entries: Entry[], transcript: Transcript) => void} addEntries
+ * @property {(items: {cmid: string, text: string}[]) => void} setPending
+ * @property {(text: string) => void} setTyping
+ * @property {(buttons: {title: string, payload: string}[]) => void} setQuickReplies
+ * @property {(shown: import("./status.js").Shown, status: import("./status.js").Status) => void} setStatus
+ * @property {(text: string) => void} showError
+ * @property {(language: string, t: import("./i18n.js").Translate, transcript: Transcript) => void} setLanguage
+ *   the widget's texts in another language (entries already shown included)
+ */
+
+/**
+ * The transport as Chat uses it (shared/transport.js's Transport, or a fake).
+ * @typedef {{connected: boolean, request(event: string, payload?: any): Promise<any>,
+ *   emit(event: string, payload: any): void}} CustomerTransportLike
+ */
+
+/**
+ * @typedef {object} ChatOptions
+ * @property {CustomerTransportLike} transport
+ * @property {import("../shared/outbox.js").OutboxOptions["storage"]} storage
+ * @property {ChatViewLike} view
+ * @property {string} [prefix]          of the storage keys
+ * @property {Record<string, any>} [customData]  sent with every message
+ * @property {string} [language]        the language to start in (i18n.js initialLanguage)
+ * @property {import("../shared/timers.js").Schedule} [schedule]
+ * @property {import("../shared/timers.js").Cancel} [cancel]
+ */
 
 export class Chat {
-  /**
-   * @param {{transport: any, storage: Storage|null, view: any, prefix?: string,
-   *   customData?: object, schedule?: (fn: Function, ms: number) => any,
-   *   cancel?: (handle: any) => void}} options
-   */
-  constructor({ transport, storage, view: ui, prefix = "tandem:", customData, schedule, cancel }) {
+  /** @param {ChatOptions} options */
+  constructor({ transport, storage, view: ui, prefix = "tandem:", customData, language = DEFAULT_LANGUAGE, schedule, cancel }) {
     this.transport = transport;
     this.storage = storage;
     this.ui = ui;
     this.prefix = prefix;
     this.customData = customData && Object.keys(customData).length ? customData : undefined;
-    this.schedule = schedule || ((fn, ms) => setTimeout(fn, ms));
-    this.cancel = cancel || ((handle) => clearTimeout(handle));
+    this.timers = new Timers(schedule, cancel);
     this.transcript = new Transcript();
-    this.outbox = new Outbox(storage, `${prefix}outbox`);
+    this.outbox = new Outbox({
+      storage,
+      key: `${prefix}outbox`,
+      prefix: "w",
+      send: (item) => this.transport.request("user_uttered", this.#utterance(item)),
+      canSend: () => this.loaded && this.transport.connected,
+      onSent: (item, ack) => this.#sent(item, ack),
+      onRefused: (_item, error) => this.ui.showError(this.#problem(error, "error.notSent")),
+      onChange: () => this.ui.setPending(this.#pendingView()),
+      schedule,
+      cancel,
+    });
+    this.typingSender = new TypingSender({
+      emit: (typing) => this.transport.emit("tandem_typing", { typing }),
+      schedule,
+      cancel,
+    });
     this.status = initialStatus();
     this.sessionId = this.#get("session");
     this.loaded = false; // the first session handshake on this page is done
-    this.flushing = false;
-    this.flushAgain = false;
     this.offlineFormOpen = false;
     this.botThinking = false;
+    /** @type {string|null} */
     this.agentTyping = null; // the typing agent's name
-    this.timers = {};
-    this.typingSentAt = 0;
-    this.typingOn = false;
+    /** @type {Record<string, string>} quick-reply payload -> the title shown while pending */
+    this.displays = {};
+    // The language: the customer's pick (kept in storage) > the conversation's > the initial.
+    this.initialLanguage = supported(language) || DEFAULT_LANGUAGE;
+    /** @type {string|null} */
+    this.picked = supported(this.#get("lang"));
+    /** @type {string|null} the conversation's language, as the service identified it */
+    this.identified = null;
+    this.language = chooseLanguage({ picked: this.picked, identified: null, initial: this.initialLanguage });
+    this.t = translator(this.language);
+    this.ui.setLanguage(this.language, this.t, this.transcript);
   }
 
   // -- transport events ------------------------------------------------------------------------
@@ -59,6 +114,7 @@ export class Chat {
     this.#setAgentTyping(null);
   }
 
+  /** @param {unknown} sessionId `session_confirm`: the id as a bare string */
   onSessionConfirm(sessionId) {
     if (typeof sessionId !== "string" || !sessionId) return;
     if (this.sessionId && this.sessionId !== sessionId) {
@@ -69,8 +125,10 @@ export class Chat {
     this.#set("session", sessionId);
   }
 
+  /** @param {import("../shared/protocol").SessionInfo} info `tandem_session` */
   onSession(info) {
     if (!info) return;
+    this.#identify(info.language);
     const id = info.conversation_id || null;
     if (id !== this.transcript.conversationId) {
       const hadOne = this.transcript.conversationId !== null || this.transcript.entries.size > 0;
@@ -84,90 +142,65 @@ export class Chat {
     this.flush();
   }
 
+  /** @param {import("../shared/protocol").TranscriptPayload} payload `tandem_transcript` */
   onTranscript(payload) {
     if (!payload || !this.#adopt(payload.conversation_id)) return;
+    this.#identify(payload.language);
     this.#add(payload.messages || []);
     if (payload.has_more) this.#sync(payload.last_seq);
   }
 
+  /** @param {any} payload `bot_uttered` (Rasa's shape + metadata.tandem) */
   onBotUttered(payload) {
     const entry = entryFromBotUttered(payload);
     if (!entry || !this.#adopt(payload.metadata.tandem.conversation_id)) return;
     this.#add([entry]);
   }
 
+  /** @param {{conversation_id: string, entry: Entry}} payload `tandem_message` (another tab's) */
   onMessage(payload) {
     if (!payload || !this.#adopt(payload.conversation_id)) return;
     this.#add([payload.entry]);
   }
 
+  /** @param {StateChange} change `tandem_state` */
   onState(change) {
+    const before = this.status;
     this.status = applyStateChange(this.status, change);
+    if (change && this.status !== before) this.#identify(change.language);
     if (this.status.state !== "bot") this.#setBotThinking(false);
     if (this.status.state !== "agent") this.#setAgentTyping(null);
     if (this.status.state !== "queued") this.offlineFormOpen = false;
     this.#refresh();
   }
 
+  /** @param {{typing: boolean, agent_name?: string}} payload `tandem_typing` */
   onTyping(payload) {
-    this.#setAgentTyping(payload && payload.typing ? payload.agent_name || "Support" : null);
+    this.#setAgentTyping(payload && payload.typing ? payload.agent_name || "" : null);
   }
 
+  /** @param {{code: string}} payload `tandem_error` */
   onError(payload) {
     if (payload && payload.code === "no_session") this.onConnect();
   }
 
   // -- customer actions ------------------------------------------------------------------------
-  /** Send a message (or a quick reply's payload, shown as its title while pending). */
+  /**
+   * Send a message (or a quick reply's payload, shown as its title while pending).
+   * @param {string} text
+   * @param {string} [display]
+   */
   send(text, display = undefined) {
     if (typeof text !== "string" || !text.trim()) return;
+    if (display) this.displays[text] = display;
+    this.typingSender.stop();
     this.outbox.add(text);
-    if (display) this.displays = { ...(this.displays || {}), [text]: display };
-    this.#stopTyping();
-    this.ui.setPending(this.#pendingView());
     this.flush();
   }
 
-  /** Deliver the outbox in order, once each (a resend carries the same client_msg_id). */
-  async flush() {
-    if (this.flushing) {
-      this.flushAgain = true; // a message added meanwhile: go round once more when done
-      return;
-    }
-    if (!this.loaded || !this.transport.connected) return;
-    this.flushing = true;
-    this.flushAgain = false;
-    try {
-      for (const item of this.outbox.items()) {
-        const payload = { message: item.text, client_msg_id: item.cmid };
-        if (this.sessionId) payload.session_id = this.sessionId;
-        if (this.customData) payload.customData = this.customData;
-        let ack;
-        try {
-          ack = await this.transport.request("user_uttered", payload);
-        } catch (error) {
-          if (["too_long", "empty_message", "bad_request", "forbidden"].includes(error.code)) {
-            this.outbox.remove(item.cmid); // it can never be stored; say so
-            this.ui.showError(`Not sent: ${error.message}`);
-            continue;
-          }
-          if (error.code === "rate_limited") this.#later("flush", () => this.flush(), RETRY_MS);
-          break; // offline, timeout, internal: keep it, retry on the next connect
-        }
-        this.outbox.remove(item.cmid);
-        this.#adopt(ack.conversation_id);
-        const entry = { seq: ack.seq, author: "customer", text: item.text, ts: Date.now() / 1000, client_msg_id: item.cmid };
-        this.#add([entry]);
-        if (this.status.state === "bot" && !ack.duplicate) this.#setBotThinking(true);
-      }
-    } finally {
-      this.flushing = false;
-      this.ui.setPending(this.#pendingView());
-    }
-    if (this.flushAgain) {
-      this.flushAgain = false;
-      await this.flush();
-    }
+  /** Deliver the outbox (shared/outbox.js: in order, once each, until acknowledged). */
+  flush() {
+    return this.outbox.flush();
   }
 
   async requestAgent() {
@@ -175,8 +208,8 @@ export class Chat {
       const ack = await this.transport.request("tandem_request_agent", {});
       this.#adopt(ack.conversation_id);
       return ack.state;
-    } catch (error) {
-      this.ui.showError(error.code === "offline" ? "You're offline; try again in a moment." : error.message);
+    } catch (/** @type {any} */ error) {
+      this.ui.showError(this.#problem(error));
       return null;
     }
   }
@@ -186,8 +219,13 @@ export class Chat {
     this.#refresh();
   }
 
-  /** The offline form; resolves to null when sent, else the error message for the form. */
+  /**
+   * The offline form; resolves to null when sent, else the error message for the form.
+   * @param {{email: string, name?: string, message: string}} form
+   * @returns {Promise<string|null>}
+   */
   async leaveMessage({ email, name, message }) {
+    /** @type {Record<string, string>} */
     const payload = { email, message };
     if (name) payload.name = name;
     try {
@@ -195,21 +233,25 @@ export class Chat {
       this.offlineFormOpen = false;
       this.#refresh();
       return null;
-    } catch (error) {
-      return error.code === "offline" ? "You're offline; try again in a moment." : error.message;
+    } catch (/** @type {any} */ error) {
+      return this.#problem(error, error.code === "bad_request" ? "error.invalidEmail" : "error.generic");
     }
   }
 
-  /** CSAT; resolves to null when stored, else the error message. */
+  /**
+   * CSAT; resolves to null when stored, else the error message.
+   * @param {number} rating 1-5
+   * @param {string} [comment]
+   * @returns {Promise<string|null>}
+   */
   async rate(rating, comment) {
+    /** @type {{rating: number, comment?: string}} */
     const payload = { rating };
     if (comment) payload.comment = comment;
     try {
       await this.transport.request("tandem_csat", payload);
-    } catch (error) {
-      if (error.code !== "invalid_state") {
-        return error.code === "offline" ? "You're offline; try again in a moment." : error.message;
-      }
+    } catch (/** @type {any} */ error) {
+      if (error.code !== "invalid_state") return this.#problem(error);
       // already rated (e.g. from another tab): nothing left to ask
     }
     this.#set(`rated:${this.status.conversationId}`, "1");
@@ -217,19 +259,95 @@ export class Chat {
     return null;
   }
 
+  /**
+   * The customer picked a language in the header: it wins over the conversation's, is
+   * remembered, and is sent with their messages as `metadata.language`.
+   * @param {string} language
+   */
+  setLanguage(language) {
+    const code = supported(language);
+    if (!code) return;
+    this.picked = code;
+    this.#set("lang", code);
+    this.#applyLanguage();
+  }
+
   /** The customer typed: tell the agent (throttled), and that they stopped after a pause. */
   typing() {
     if (this.status.state !== "agent" || !this.transport.connected) return;
-    const now = Date.now();
-    if (!this.typingOn || now - this.typingSentAt > TYPING_THROTTLE_MS) {
-      this.transport.emit("tandem_typing", { typing: true });
-      this.typingOn = true;
-      this.typingSentAt = now;
-    }
-    this.#later("typingIdle", () => this.#stopTyping(), TYPING_IDLE_MS);
+    this.typingSender.typing(null);
   }
 
   // -- internals -------------------------------------------------------------------------------
+  /**
+   * The service told the conversation's language (an optional ISO 639-1 `language` field).
+   * @param {unknown} value
+   */
+  #identify(value) {
+    const code = languageField(value);
+    if (!code || code === this.identified) return;
+    this.identified = code;
+    this.#applyLanguage();
+  }
+
+  #applyLanguage() {
+    const next = chooseLanguage({ picked: this.picked, identified: this.identified, initial: this.initialLanguage });
+    if (next === this.language) return;
+    this.language = next;
+    this.t = translator(next);
+    this.ui.setLanguage(next, this.t, this.transcript);
+    this.#refresh();
+    this.#typingView();
+    this.ui.setPending(this.#pendingView());
+  }
+
+  /**
+   * What to tell the customer about a failed request, in their language.
+   * @param {any} error a TransportError
+   * @param {import("./i18n.js").MessageKey} [otherwise] for codes without their own text
+   */
+  #problem(error, otherwise = "error.generic") {
+    const code = error && error.code;
+    if (code === "offline") return this.t("error.offline");
+    if (code === "timeout") return this.t("error.timeout");
+    if (code === "rate_limited") return this.t("error.rateLimited");
+    if (code === "empty_message") return this.t("error.empty");
+    if (code === "too_long") {
+      // The service's message names its limit (TANDEM_MAX_MESSAGE_CHARS); the box allows 4000.
+      const limit = /(\d+)/.exec(String(error.message || ""));
+      return this.t("error.tooLong", { max: limit ? limit[1] : MAX_MESSAGE_CHARS });
+    }
+    return this.t(otherwise);
+  }
+
+  /** @param {import("../shared/outbox.js").Pending} item */
+  #utterance(item) {
+    /** @type {Record<string, any>} */
+    const payload = { message: item.text, client_msg_id: item.cmid };
+    if (this.sessionId) payload.session_id = this.sessionId;
+    // The customer's own pick of language goes to the service as a hint (docs/widget.md);
+    // metadata and customData are one thing to the service, so they travel together.
+    if (this.picked) payload.metadata = { ...this.customData, language: this.picked };
+    else if (this.customData) payload.customData = this.customData;
+    return payload;
+  }
+
+  /**
+   * @param {import("../shared/outbox.js").Pending} item
+   * @param {any} ack
+   */
+  #sent(item, ack) {
+    this.#adopt(ack.conversation_id);
+    /** @type {Entry} */
+    const entry = { seq: ack.seq, author: "customer", text: item.text, ts: Date.now() / 1000, client_msg_id: item.cmid };
+    this.#add([entry]);
+    if (this.status.state === "bot" && !ack.duplicate) this.#setBotThinking(true);
+  }
+
+  /**
+   * The conversation entries belong to: the first one seen is adopted, others are stale.
+   * @param {string|null|undefined} conversationId
+   */
   #adopt(conversationId) {
     if (!conversationId) return false;
     if (this.transcript.conversationId === null) {
@@ -240,6 +358,7 @@ export class Chat {
     return conversationId === this.transcript.conversationId;
   }
 
+  /** @param {string|null} conversationId */
   #newConversation(conversationId) {
     this.transcript.reset(conversationId);
     this.status = { ...initialStatus(), conversationId };
@@ -247,6 +366,7 @@ export class Chat {
     this.ui.resetTranscript();
   }
 
+  /** @param {Entry[]} entries */
   #add(entries) {
     const fresh = this.transcript.applyMany(entries);
     if (!fresh.length) return;
@@ -259,7 +379,7 @@ export class Chat {
     }
     this.ui.addEntries(fresh, this.transcript);
     this.ui.setPending(this.#pendingView());
-    if (this.transcript.hasGap()) this.#later("sync", () => this.#syncGap(), 300);
+    if (this.transcript.hasGap()) this.timers.later("sync", () => this.#syncGap(), 300);
     this.#refresh();
   }
 
@@ -267,10 +387,12 @@ export class Chat {
     if (this.transcript.hasGap()) this.#sync(this.transcript.contiguous);
   }
 
+  /** @param {number} afterSeq */
   async #sync(afterSeq) {
     try {
       const ack = await this.transport.request("tandem_sync", { after_seq: afterSeq });
       if (!this.#adopt(ack.conversation_id)) return;
+      this.#identify(ack.language);
       this.#add(ack.messages || []);
       if (ack.has_more) this.#sync(ack.last_seq);
     } catch {
@@ -282,48 +404,43 @@ export class Chat {
     return this.outbox
       .items()
       .filter((p) => !this.transcript.hasClientMessage(p.cmid))
-      .map((p) => ({ cmid: p.cmid, text: (this.displays && this.displays[p.text]) || p.text }));
+      .map((p) => ({ cmid: p.cmid, text: this.displays[p.text] || p.text }));
   }
 
+  /** @param {boolean} on */
   #setBotThinking(on) {
     this.botThinking = on;
-    if (on) this.#later("bot", () => this.#setBotThinking(false), BOT_THINKING_MAX_MS);
-    else this.#clear("bot");
+    if (on) this.timers.later("bot", () => this.#setBotThinking(false), BOT_THINKING_MAX_MS);
+    else this.timers.clear("bot");
     this.#typingView();
   }
 
+  /** @param {string|null} name */
   #setAgentTyping(name) {
     this.agentTyping = name;
-    if (name) this.#later("agent", () => this.#setAgentTyping(null), AGENT_TYPING_MAX_MS);
-    else this.#clear("agent");
+    if (name) this.timers.later("agent", () => this.#setAgentTyping(null), TYPING_SHOWN_MAX_MS);
+    else this.timers.clear("agent");
     this.#typingView();
   }
 
   #typingView() {
-    const text = this.agentTyping
-      ? `${this.agentTyping} is typing…`
-      : this.botThinking
-        ? "The assistant is typing…"
-        : "";
+    const text =
+      this.agentTyping !== null
+        ? this.t("typing.agent", { name: this.agentTyping || this.t("entry.support") })
+        : this.botThinking
+          ? this.t("typing.bot")
+          : "";
     this.ui.setTyping(text);
-  }
-
-  #stopTyping() {
-    this.#clear("typingIdle");
-    if (this.typingOn) {
-      this.typingOn = false;
-      this.transport.emit("tandem_typing", { typing: false });
-    }
   }
 
   #refresh() {
     const entries = this.transcript.list();
     const rated = this.#get(`rated:${this.status.conversationId}`) === "1";
-    const shown = view(this.status, {
-      messageLeft: offlineMessageLeft(entries),
-      rated,
-      offlineFormOpen: this.offlineFormOpen,
-    });
+    const shown = view(
+      this.status,
+      { messageLeft: offlineMessageLeft(entries), rated, offlineFormOpen: this.offlineFormOpen },
+      this.t,
+    );
     const last = entries[entries.length - 1];
     const quick =
       this.status.state === "bot" && last && last.author === "bot" && last.buttons ? last.buttons : [];
@@ -331,21 +448,7 @@ export class Chat {
     this.ui.setQuickReplies(quick);
   }
 
-  #later(name, fn, ms) {
-    this.#clear(name);
-    this.timers[name] = this.schedule(() => {
-      delete this.timers[name];
-      fn();
-    }, ms);
-  }
-
-  #clear(name) {
-    if (this.timers[name] !== undefined) {
-      this.cancel(this.timers[name]);
-      delete this.timers[name];
-    }
-  }
-
+  /** @param {string} key */
   #get(key) {
     try {
       return this.storage ? this.storage.getItem(this.prefix + key) : null;
@@ -354,6 +457,10 @@ export class Chat {
     }
   }
 
+  /**
+   * @param {string} key
+   * @param {string} value
+   */
   #set(key, value) {
     try {
       if (this.storage) this.storage.setItem(this.prefix + key, value);

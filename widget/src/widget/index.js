@@ -7,18 +7,34 @@
 // and call `Tandem.init({...})` yourself. See docs/widget.md for every option.
 
 import { Chat } from "./chat.js";
-import { CustomerTransport } from "./transport.js";
+import { initialLanguage } from "./i18n.js";
+import { customerTransport } from "./transport.js";
 import { WidgetView } from "./view.js";
 
 const VERSION = "0.1.0";
-const script = document.currentScript;
+const script = document.currentScript instanceof HTMLScriptElement ? document.currentScript : null;
 
+/**
+ * Texts left empty come from the widget's catalog in the customer's language (i18n.js); a
+ * string is used in every language, an object ({en: "…", hr: "…"}) per language.
+ * @typedef {{server: string, path: string, title: unknown, greeting: unknown, launcherLabel: unknown,
+ *   accentColor: string, position: string, open: boolean, customData?: Record<string, any>,
+ *   storage: string, storageKey: string, lang: string}} Config
+ */
+
+/** @typedef {{open(): void, close(): void, toggle(): void, send(text: string): void, shutdown(): void, chat: Chat}} Mounted */
+
+/** What the host page may set on window (docs/widget.md). */
+const page = /** @type {Window & {TandemConfig?: Partial<Config>, Tandem?: Record<string, any>}} */ (window);
+
+/** @type {Config} */
 const DEFAULTS = {
   server: "", // the handoff service's origin; default: where this script was loaded from
   path: "/socket.io/",
-  title: "Assistant",
-  greeting: "Hi! Ask me about orders, delivery, returns or payments. A person is one click away.",
-  launcherLabel: "Open support chat",
+  title: "", // "Assistant", in the customer's language
+  greeting: "", // a short hello, in the customer's language
+  launcherLabel: "", // "Open support chat", in the customer's language
+  lang: "", // the language to start in; default: the page's <html lang>, then the browser's
   accentColor: "",
   position: "right",
   open: false,
@@ -27,16 +43,21 @@ const DEFAULTS = {
   storageKey: "tandem:",
 };
 
-/** Options from the script tag's data attributes: data-title, data-accent-color, … */
+/**
+ * Options from the script tag's data attributes: data-title, data-accent-color, …
+ * @param {HTMLScriptElement|null} tag
+ * @returns {Record<string, any>}
+ */
 function fromScriptTag(tag) {
   if (!tag) return {};
+  /** @type {Record<string, any>} */
   const out = {};
   for (const [key, value] of Object.entries(tag.dataset)) {
     if (key === "manual") continue;
     if (key === "open") out.open = value !== "false";
     else if (key === "customData") {
       try {
-        out.customData = JSON.parse(value);
+        out.customData = JSON.parse(value || "null");
       } catch {
         // ignore malformed JSON rather than break the host page
       }
@@ -45,6 +66,7 @@ function fromScriptTag(tag) {
   return out;
 }
 
+/** @param {HTMLScriptElement|null} tag */
 function defaultServer(tag) {
   try {
     if (tag && tag.src) return new URL(tag.src, location.href).origin;
@@ -54,6 +76,7 @@ function defaultServer(tag) {
   return location.origin;
 }
 
+/** @param {string} kind "local" | "session" */
 function pickStorage(kind) {
   try {
     const storage = kind === "session" ? window.sessionStorage : window.localStorage;
@@ -66,11 +89,17 @@ function pickStorage(kind) {
   }
 }
 
+/** @type {Mounted|null} */
 let mounted = null;
 
+/**
+ * @param {Partial<Config>} [options]
+ * @returns {Mounted}
+ */
 function mount(options = {}) {
   if (mounted) return mounted;
-  const config = { ...DEFAULTS, ...(window.TandemConfig || {}), ...fromScriptTag(script), ...options };
+  /** @type {Config} */
+  const config = { ...DEFAULTS, ...(page.TandemConfig || {}), ...fromScriptTag(script), ...options };
   config.server = config.server || defaultServer(script);
   config.position = config.position === "left" ? "left" : "right";
   const storage = pickStorage(config.storage);
@@ -82,6 +111,7 @@ function mount(options = {}) {
   if (config.accentColor) host.style.setProperty("--tw-accent", String(config.accentColor));
   const root = host.attachShadow({ mode: "open" });
 
+  /** @type {Chat} */
   let chat;
   let connecting = false;
   const connect = () => {
@@ -97,6 +127,7 @@ function mount(options = {}) {
     openOfflineForm: (open) => chat.openOfflineForm(open),
     leaveMessage: (form) => chat.leaveMessage(form),
     rate: (rating, comment) => chat.rate(rating, comment),
+    setLanguage: (language) => chat.setLanguage(language),
     onOpenChange: (open) => {
       host.dataset.open = String(open);
       try {
@@ -107,7 +138,7 @@ function mount(options = {}) {
       if (open) connect();
     },
   });
-  const transport = new CustomerTransport({
+  const transport = customerTransport({
     url: config.server,
     path: config.path,
     handlers: {
@@ -123,7 +154,12 @@ function mount(options = {}) {
       tandem_error: (payload) => chat.onError(payload),
     },
   });
-  chat = new Chat({ transport, storage, view, prefix: config.storageKey, customData: config.customData });
+  const language = initialLanguage({
+    configured: config.lang,
+    page: document.documentElement.lang,
+    browser: navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language],
+  });
+  chat = new Chat({ transport, storage, view, prefix: config.storageKey, customData: config.customData, language });
   view.setConnected(true);
 
   (document.body || document.documentElement).append(host);
@@ -137,7 +173,7 @@ function mount(options = {}) {
     open: () => view.toggle(true),
     close: () => view.toggle(false),
     toggle: () => view.toggle(),
-    send: (text) => {
+    send: (/** @type {string} */ text) => {
       connect();
       chat.send(text);
     },
@@ -153,12 +189,12 @@ function mount(options = {}) {
 
 const api = {
   version: VERSION,
-  init: (options) => mount(options),
+  init: (/** @type {Partial<Config>} */ options) => mount(options),
   open: () => mount().open(),
   close: () => mounted && mounted.close(),
   toggle: () => mount().toggle(),
 };
-window.Tandem = Object.assign(window.Tandem || {}, api);
+page.Tandem = Object.assign(page.Tandem || {}, api);
 
 if (!(script && "manual" in script.dataset)) {
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => mount());

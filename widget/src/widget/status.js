@@ -1,12 +1,20 @@
 // Where the customer's conversation stands, from `tandem_session` and `tandem_state`, and what
-// the widget should show for it (pure).
+// the widget should show for it, in the customer's language (pure).
 
-import { describeWait } from "../shared/format.js";
+import { translator, waitText } from "./i18n.js";
+
+const ENGLISH = translator("en");
 
 /**
  * @typedef {{conversationId: string|null, state: string, reason?: string,
  *   queuePosition?: number, estimatedWait?: number, agentName?: string,
  *   offlineReason?: string, businessHours?: string, csatRequested?: boolean}} Status
+ */
+
+/**
+ * What the widget shows for a status (view() below).
+ * @typedef {{panel: "none"|"queued"|"offline-form"|"offline-done"|"csat"|"csat-done",
+ *   title: string, subtitle: string, detail: string, canRequestAgent: boolean}} Shown
  */
 
 /** @returns {Status} */
@@ -17,6 +25,8 @@ export function initialStatus() {
 /**
  * `tandem_session`: a (possibly new) conversation and its state.
  * @param {Status} status
+ * @param {import("../shared/protocol").SessionInfo|null|undefined} info
+ * @returns {Status}
  */
 export function applySession(status, info) {
   if (!info) return status;
@@ -29,6 +39,8 @@ export function applySession(status, info) {
 /**
  * `tandem_state`: replaces what depends on the state, keeps the rest.
  * @param {Status} status
+ * @param {import("../shared/protocol").StateChange|null|undefined} change
+ * @returns {Status}
  */
 export function applyStateChange(status, change) {
   if (!change || !change.state) return status;
@@ -54,7 +66,10 @@ export function applyStateChange(status, change) {
   return next;
 }
 
-/** True if the customer already left a message in the current offline stretch. */
+/**
+ * True if the customer already left a message in the current offline stretch.
+ * @param {import("../shared/transcript.js").Entry[]} entries
+ */
 export function offlineMessageLeft(entries) {
   for (let i = entries.length - 1; i >= 0; i -= 1) {
     const e = entries[i];
@@ -69,49 +84,53 @@ export function offlineMessageLeft(entries) {
  * above the composer (with its own text, `detail`).
  * @param {Status} status
  * @param {{messageLeft: boolean, rated: boolean, offlineFormOpen: boolean}} flags
- * @returns {{panel: "none"|"queued"|"offline-form"|"offline-done"|"csat"|"csat-done",
- *   title: string, subtitle: string, detail: string, canRequestAgent: boolean}}
+ * @param {import("./i18n.js").Translate} [t] the customer's language (default English)
+ * @returns {Shown}
  */
-export function view(status, flags) {
+export function view(status, flags, t = ENGLISH) {
   const s = status.state;
   if (s === "queued") {
     const pos = status.queuePosition;
-    const where = pos ? `You're number ${pos} in line` : "You're in line";
+    const wait = waitText(t, status.estimatedWait);
     return {
       panel: flags.offlineFormOpen ? "offline-form" : "queued",
       title: "",
-      subtitle: "Waiting for a person",
+      subtitle: t("status.waiting"),
       detail: flags.offlineFormOpen
-        ? "Rather not wait? Leave your email and a message; we'll answer by email."
-        : `${where} (${describeWait(status.estimatedWait)}).`,
+        ? t("status.ratherNotWait")
+        : pos
+          ? t("status.position", { position: pos, wait })
+          : t("status.inLine", { wait }),
       canRequestAgent: false,
     };
   }
   if (s === "agent") {
     return {
       panel: "none",
-      title: status.agentName || "Support",
-      subtitle: "You're chatting with a person.",
+      title: status.agentName || t("entry.support"),
+      subtitle: t("status.withPerson"),
       detail: "",
       canRequestAgent: false,
     };
   }
   if (s === "offline") {
     if (flags.messageLeft) {
-      return { panel: "offline-done", title: "", subtitle: "Message received", detail: "", canRequestAgent: false };
+      return { panel: "offline-done", title: "", subtitle: t("status.messageReceived"), detail: "", canRequestAgent: false };
     }
-    const why = {
-      closed_hours: "We're closed right now.",
-      no_agents: "Nobody is available right now.",
-      wait_limit: "Sorry, nobody could join in time.",
-      customer: "Leave us a message.",
-    }[status.offlineReason || ""] || "Nobody is available right now.";
-    const hours = status.businessHours ? ` Our hours: ${status.businessHours}.` : "";
+    /** @type {Record<string, import("./i18n.js").MessageKey>} */
+    const reasons = {
+      closed_hours: "offline.closedHours",
+      no_agents: "offline.noAgents",
+      wait_limit: "offline.waitLimit",
+      customer: "offline.customer",
+    };
+    const why = t(reasons[status.offlineReason || ""] || "offline.noAgents");
+    const hours = status.businessHours ? ` ${t("offline.hours", { hours: status.businessHours })}` : "";
     return {
       panel: "offline-form",
       title: "",
       subtitle: why,
-      detail: `${why}${hours} Leave your email and a message; we'll answer by email.`,
+      detail: `${why}${hours} ${t("offline.leaveEmail")}`,
       canRequestAgent: false,
     };
   }
@@ -120,10 +139,10 @@ export function view(status, flags) {
     return {
       panel: asking ? "csat" : flags.rated ? "csat-done" : "none",
       title: "",
-      subtitle: asking ? "Conversation closed" : "Write to start a new conversation.",
+      subtitle: asking ? t("status.closed") : t("status.writeAgain"),
       detail: "",
       canRequestAgent: true,
     };
   }
-  return { panel: "none", title: "", subtitle: "Ask me anything, or talk to a person.", detail: "", canRequestAgent: true };
+  return { panel: "none", title: "", subtitle: t("status.bot"), detail: "", canRequestAgent: true };
 }

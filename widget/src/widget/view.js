@@ -1,10 +1,17 @@
 // The widget's DOM, inside its own Shadow DOM: the host page's CSS cannot reach in, ours cannot
 // leak out. Every piece of text is set as text (see shared/dom.js); nothing is parsed as HTML.
+// The widget's own words come from the catalog of the language Chat chose (i18n.js); when it
+// changes, setLanguage() puts every one of them in the new language, the transcript included.
 
 import { h, icon, replace, srOnly } from "../shared/dom.js";
 import { clock } from "../shared/format.js";
 import { displayText, safeImageUrl } from "../shared/transcript.js";
+import { configuredText, languageChoices, translator } from "./i18n.js";
 import css from "./styles.css";
+
+/** @typedef {import("../shared/transcript.js").Entry} Entry */
+/** @typedef {import("../shared/transcript.js").Transcript} Transcript */
+/** @typedef {import("./i18n.js").MessageKey} MessageKey */
 
 // Material-style "chat bubble" and "close" glyphs.
 const CHAT_ICON =
@@ -12,23 +19,35 @@ const CHAT_ICON =
 const CLOSE_ICON =
   "M19 6.41 17.59 5 12 10.59 6.41 5 5 6.41 10.59 12 5 17.59 6.41 19 12 13.41 17.59 19 19 17.59 13.41 12z";
 
+/** @type {[number, MessageKey][]} */
 const RATINGS = [
-  [1, "Very bad"],
-  [2, "Bad"],
-  [3, "OK"],
-  [4, "Good"],
-  [5, "Very good"],
+  [1, "csat.rating1"],
+  [2, "csat.rating2"],
+  [3, "csat.rating3"],
+  [4, "csat.rating4"],
+  [5, "csat.rating5"],
 ];
+
+/**
+ * What the embedder may configure (index.js); a text left empty comes from the catalog, and an
+ * object ({en: "…", hr: "…"}) gives one per language.
+ * @typedef {{title: unknown, greeting: unknown, position: string, launcherLabel: unknown}} ViewConfig
+ */
+
+/**
+ * @typedef {{send(text: string, display?: string): void, requestAgent(): Promise<any>,
+ *   typing(): void, openOfflineForm(open?: boolean): void,
+ *   leaveMessage(form: {email: string, name: string, message: string}): Promise<string|null>,
+ *   rate(rating: number, comment: string): Promise<string|null>,
+ *   setLanguage(language: string): void,
+ *   onOpenChange?(open: boolean): void}} ViewActions
+ */
 
 export class WidgetView {
   /**
    * @param {ShadowRoot} root
-   * @param {{title: string, greeting: string, position: string, launcherLabel: string}} config
-   * @param {{send(text: string, display?: string): void, requestAgent(): Promise<any>,
-   *   typing(): void, openOfflineForm(open?: boolean): void,
-   *   leaveMessage(form: object): Promise<string|null>,
-   *   rate(rating: number, comment: string): Promise<string|null>,
-   *   onOpenChange?(open: boolean): void}} actions
+   * @param {ViewConfig} config
+   * @param {ViewActions} actions
    */
   constructor(root, config, actions) {
     this.root = root;
@@ -37,11 +56,111 @@ export class WidgetView {
     this.open = false;
     this.unread = 0;
     this.panelKind = "";
+    this.language = "en";
+    this.t = translator("en");
+    /** @type {Transcript|null} the transcript last shown (re-rendered in another language) */
+    this.transcript = null;
+    this.stateTitle = ""; // an agent's name while they are in the chat
     this.#style();
-    this.#build();
+    this.badge = h("span", { class: "badge", "aria-hidden": "true", hidden: true });
+    this.launcher = h(
+      "button",
+      { type: "button", class: "launcher", "aria-expanded": "false", "aria-controls": "tw-panel", onclick: () => this.toggle() },
+      icon(CHAT_ICON, 28),
+      this.badge,
+    );
+    this.title = h("h2", { id: "tw-title" });
+    this.subtitle = h("p", { class: "subtitle", id: "tw-subtitle" });
+    this.person = h("button", { type: "button", class: "person", onclick: () => this.actions.requestAgent() });
+    this.languageLabel = h("label", { for: "tw-lang", class: "sr-only" });
+    this.languagePicker = h(
+      "select",
+      { id: "tw-lang", class: "lang", onchange: () => this.actions.setLanguage(this.languagePicker.value) },
+      languageChoices().map(([code, name]) => h("option", { value: code, lang: code }, name)),
+    );
+    this.closeButton = h("button", { type: "button", class: "icon", onclick: () => this.toggle(false) }, icon(CLOSE_ICON, 22));
+    this.connection = h("p", { class: "connection", role: "status", hidden: true });
+    this.greeting = h("p", { class: "greeting" });
+    this.entries = h("ol", { class: "entries" });
+    this.pending = h("ol", { class: "entries pending-list" });
+    this.log = h("div", { class: "log", role: "log", "aria-live": "polite", tabindex: "0" }, this.greeting, this.entries, this.pending);
+    this.typing = h("p", { class: "typing", role: "status", hidden: true });
+    this.alert = h("p", { class: "alert", role: "alert", hidden: true });
+    this.panel = h("div", { class: "state-panel", hidden: true });
+    this.quick = h("div", { class: "quick", role: "group", hidden: true });
+    this.input = h("textarea", {
+      id: "tw-input",
+      rows: "1",
+      maxlength: "4000",
+      autocomplete: "off",
+      oninput: () => this.actions.typing(),
+      onkeydown: (/** @type {KeyboardEvent} */ event) => {
+        if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+          event.preventDefault();
+          this.#submit();
+        }
+      },
+    });
+    this.inputLabel = h("label", { for: "tw-input", class: "sr-only" });
+    this.sendButton = h("button", { type: "submit", class: "send" });
+    const composer = h(
+      "form",
+      { class: "composer", onsubmit: (/** @type {Event} */ event) => (event.preventDefault(), this.#submit()) },
+      this.inputLabel,
+      this.input,
+      this.sendButton,
+    );
+    this.dialog = h(
+      "section",
+      {
+        id: "tw-panel",
+        class: "panel",
+        role: "dialog",
+        "aria-modal": "false",
+        "aria-labelledby": "tw-title",
+        "aria-describedby": "tw-subtitle",
+        hidden: true,
+        onkeydown: (/** @type {KeyboardEvent} */ event) => {
+          if (event.key === "Escape") this.toggle(false);
+        },
+      },
+      h(
+        "header",
+        {},
+        h("div", { class: "heading" }, this.title, this.subtitle),
+        this.person,
+        h("div", { class: "tools" }, this.languageLabel, this.languagePicker, this.closeButton),
+      ),
+      this.connection,
+      this.log,
+      this.typing,
+      this.alert,
+      this.panel,
+      this.quick,
+      composer,
+    );
+    this.frame = h("div", { class: `tw tw-${config.position}` }, this.dialog, this.launcher);
+    this.root.append(this.frame);
+    this.#applyTexts();
   }
 
   // -- called by Chat --------------------------------------------------------------------------
+  /**
+   * Speak another language: every text of the widget, and the entries already shown.
+   * @param {string} language
+   * @param {import("./i18n.js").Translate} t
+   * @param {Transcript} transcript
+   */
+  setLanguage(language, t, transcript) {
+    this.language = language;
+    this.t = t;
+    this.#applyTexts();
+    this.transcript = transcript;
+    replace(this.entries, transcript.list().map((entry) => this.#entry(entry, transcript)));
+    this.panelKind = ""; // the next setStatus draws the panel anew (keeping what was typed)
+  }
+
+  /** @param {boolean} connected */
   setConnected(connected) {
     this.connection.hidden = connected;
   }
@@ -50,17 +169,23 @@ export class WidgetView {
     this.entries.replaceChildren();
   }
 
+  /**
+   * @param {Entry[]} entries
+   * @param {Transcript} transcript
+   */
   addEntries(entries, transcript) {
+    this.transcript = transcript;
     for (const entry of entries) {
       const item = this.#entry(entry, transcript);
       // Keep the list in seq order, whatever order entries arrive in (replays, gap fills).
-      const later = [...this.entries.children].find((li) => Number(li.dataset.seq) > entry.seq);
+      const later = [...this.entries.children].find((li) => li instanceof HTMLElement && Number(li.dataset.seq) > entry.seq);
       this.entries.insertBefore(item, later || null);
       if (!this.open && entry.author !== "customer") this.#setUnread(this.unread + 1);
     }
     this.#scroll();
   }
 
+  /** @param {{cmid: string, text: string}[]} items */
   setPending(items) {
     replace(
       this.pending,
@@ -68,48 +193,54 @@ export class WidgetView {
         h(
           "li",
           { class: "msg msg-customer pending", dataset: { cmid: p.cmid } },
-          srOnly("You said (not sent yet):"),
+          srOnly(this.t("entry.pending")),
           h("p", { class: "bubble" }, p.text),
-          h("span", { class: "meta" }, "Sending…"),
+          h("span", { class: "meta" }, this.t("entry.sending")),
         ),
       ),
     );
     this.#scroll();
   }
 
+  /** @param {string} text */
   setTyping(text) {
     this.typing.textContent = text;
     this.typing.hidden = !text;
     if (text) this.#scroll();
   }
 
+  /** @param {{title: string, payload: string}[]} buttons */
   setQuickReplies(buttons) {
     replace(
       this.quick,
-      buttons.map((b) =>
-        h("button", { type: "button", class: "chip", onclick: () => this.actions.send(b.payload, b.title) }, b.title),
-      ),
+      buttons.map((b) => h("button", { type: "button", class: "chip", onclick: () => this.actions.send(b.payload, b.title) }, b.title)),
     );
     this.quick.hidden = buttons.length === 0;
   }
 
+  /**
+   * @param {import("./status.js").Shown} shown
+   * @param {import("./status.js").Status} status
+   */
   setStatus(shown, status) {
-    this.title.textContent = shown.title || this.config.title;
+    this.stateTitle = shown.title;
+    this.title.textContent = this.#title();
     this.subtitle.textContent = shown.subtitle;
     this.person.hidden = !shown.canRequestAgent;
-    this.root.host.dataset.state = status.state;
+    if (this.root.host instanceof HTMLElement) this.root.host.dataset.state = status.state;
     const key = `${shown.panel}|${shown.detail}`;
     if (key === this.panelKind) return;
     this.panelKind = key;
     if (shown.panel === "queued") this.#queuedPanel(shown);
     else if (shown.panel === "offline-form") this.#offlinePanel(shown, status.state === "queued");
-    else if (shown.panel === "offline-done") this.#notice("Thanks! Your message reached us; we'll answer by email.");
+    else if (shown.panel === "offline-done") this.#notice(this.t("form.done"));
     else if (shown.panel === "csat") this.#csatPanel();
-    else if (shown.panel === "csat-done") this.#notice("Thanks for your feedback! Write again any time.");
+    else if (shown.panel === "csat-done") this.#notice(this.t("csat.done"));
     else replace(this.panel);
     this.panel.hidden = this.panel.children.length === 0;
   }
 
+  /** @param {string} text */
   showError(text) {
     this.alert.textContent = text;
     this.alert.hidden = !text;
@@ -120,7 +251,7 @@ export class WidgetView {
     this.open = open;
     this.dialog.hidden = !open;
     this.launcher.setAttribute("aria-expanded", String(open));
-    this.launcher.setAttribute("aria-label", open ? "Close support chat" : this.config.launcherLabel);
+    this.#launcherLabel();
     // First (the host shows or hides the launcher on phones), then move the focus.
     if (this.actions.onOpenChange) this.actions.onOpenChange(open);
     if (open) {
@@ -144,98 +275,37 @@ export class WidgetView {
     }
   }
 
-  #build() {
-    const c = this.config;
-    this.badge = h("span", { class: "badge", "aria-hidden": "true", hidden: true });
-    this.launcher = h(
-      "button",
-      {
-        type: "button",
-        class: "launcher",
-        "aria-expanded": "false",
-        "aria-controls": "tw-panel",
-        "aria-label": c.launcherLabel,
-        onclick: () => this.toggle(),
-      },
-      icon(CHAT_ICON, 28),
-      this.badge,
-    );
-    this.title = h("h2", { id: "tw-title" }, c.title);
-    this.subtitle = h("p", { class: "subtitle", id: "tw-subtitle" });
-    this.person = h(
-      "button",
-      { type: "button", class: "person", onclick: () => this.actions.requestAgent() },
-      "Talk to a person",
-    );
-    const close = h(
-      "button",
-      { type: "button", class: "icon", "aria-label": "Close chat", onclick: () => this.toggle(false) },
-      icon(CLOSE_ICON, 22),
-    );
-    this.connection = h(
-      "p",
-      { class: "connection", role: "status", hidden: true },
-      "Reconnecting… messages you write now are sent once you're back online.",
-    );
-    this.greeting = h("p", { class: "greeting" }, c.greeting);
-    this.entries = h("ol", { class: "entries" });
-    this.pending = h("ol", { class: "entries pending-list" });
-    this.log = h(
-      "div",
-      { class: "log", role: "log", "aria-live": "polite", "aria-label": "Conversation", tabindex: "0" },
-      this.greeting,
-      this.entries,
-      this.pending,
-    );
-    this.typing = h("p", { class: "typing", role: "status", hidden: true });
-    this.alert = h("p", { class: "alert", role: "alert", hidden: true });
-    this.panel = h("div", { class: "state-panel", hidden: true });
-    this.quick = h("div", { class: "quick", role: "group", "aria-label": "Suggested replies", hidden: true });
-    this.input = h("textarea", {
-      id: "tw-input",
-      rows: "1",
-      maxlength: "4000",
-      placeholder: "Write a message…",
-      autocomplete: "off",
-      oninput: () => this.actions.typing(),
-      onkeydown: (event) => {
-        if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-          event.preventDefault();
-          this.#submit();
-        }
-      },
-    });
-    const composer = h(
-      "form",
-      { class: "composer", onsubmit: (event) => (event.preventDefault(), this.#submit()) },
-      h("label", { for: "tw-input", class: "sr-only" }, "Message"),
-      this.input,
-      h("button", { type: "submit", class: "send" }, "Send"),
-    );
-    this.dialog = h(
-      "section",
-      {
-        id: "tw-panel",
-        class: "panel",
-        role: "dialog",
-        "aria-modal": "false",
-        "aria-labelledby": "tw-title",
-        "aria-describedby": "tw-subtitle",
-        hidden: true,
-        onkeydown: (event) => {
-          if (event.key === "Escape") this.toggle(false);
-        },
-      },
-      h("header", {}, h("div", { class: "heading" }, this.title, this.subtitle), this.person, close),
-      this.connection,
-      this.log,
-      this.typing,
-      this.alert,
-      this.panel,
-      this.quick,
-      composer,
-    );
-    this.root.append(h("div", { class: `tw tw-${c.position}` }, this.dialog, this.launcher));
+  /** Every fixed text, in the current language (also the `lang` the fonts and readers use). */
+  #applyTexts() {
+    const t = this.t;
+    this.frame.lang = this.language;
+    this.#launcherLabel();
+    this.title.textContent = this.#title();
+    this.person.textContent = t("header.person");
+    this.languageLabel.textContent = t("header.language");
+    this.languagePicker.value = this.language;
+    this.closeButton.setAttribute("aria-label", t("header.close"));
+    this.connection.textContent = t("connection.reconnecting");
+    this.greeting.textContent = configuredText(this.config.greeting, this.language, t("header.greeting"));
+    this.log.setAttribute("aria-label", t("log.label"));
+    this.quick.setAttribute("aria-label", t("quick.label"));
+    this.input.placeholder = t("composer.placeholder");
+    this.inputLabel.textContent = t("composer.label");
+    this.sendButton.textContent = t("composer.send");
+  }
+
+  #title() {
+    return this.stateTitle || configuredText(this.config.title, this.language, this.t("header.title"));
+  }
+
+  #launcherLabel() {
+    const label = configuredText(this.config.launcherLabel, this.language, this.t("launcher.open"));
+    const text = this.open
+      ? this.t("launcher.close")
+      : this.unread
+        ? this.t("launcher.unread", { label, count: this.unread })
+        : label;
+    this.launcher.setAttribute("aria-label", text);
   }
 
   #submit() {
@@ -247,117 +317,114 @@ export class WidgetView {
     this.input.focus();
   }
 
+  /**
+   * @param {Entry} entry
+   * @param {Transcript} transcript
+   */
   #entry(entry, transcript) {
-    const who =
-      entry.author === "customer"
-        ? "You"
-        : entry.author === "agent"
-          ? entry.agent_name || "Support"
-          : entry.author === "bot"
-            ? "Assistant"
-            : "";
+    const t = this.t;
     const parts = [];
     if (entry.author === "system") {
       parts.push(h("p", { class: "bubble" }, entry.text));
     } else {
-      parts.push(srOnly(`${who} said:`));
-      if (entry.author === "agent") parts.push(h("span", { class: "who", "aria-hidden": "true" }, who));
+      const name = entry.agent_name || t("entry.support");
+      const said =
+        entry.author === "customer" ? t("entry.saidYou") : entry.author === "agent" ? t("entry.saidAgent", { name }) : t("entry.saidAssistant");
+      parts.push(srOnly(said));
+      if (entry.author === "agent") parts.push(h("span", { class: "who", "aria-hidden": "true" }, name));
       if (entry.text) parts.push(h("p", { class: "bubble" }, displayText(entry, transcript)));
       const src = safeImageUrl(entry.image);
-      if (src) parts.push(h("img", { class: "image", src, alt: "Image from the assistant", loading: "lazy" }));
+      if (src) parts.push(h("img", { class: "image", src, alt: t("entry.image"), loading: "lazy" }));
     }
     parts.push(h("span", { class: "meta" }, clock(entry.ts)));
-    return h(
-      "li",
-      { class: `msg msg-${entry.author}`, dataset: { seq: String(entry.seq), author: entry.author } },
-      parts,
-    );
+    return h("li", { class: `msg msg-${entry.author}`, dataset: { seq: String(entry.seq), author: entry.author } }, parts);
   }
 
+  /** @param {import("./status.js").Shown} shown */
   #queuedPanel(shown) {
     replace(
       this.panel,
       h("p", { class: "queue-info" }, shown.detail),
-      h(
-        "p",
-        { class: "hint" },
-        "Meanwhile, ask me about orders, delivery, returns or payments; " +
-          "everything you write is also read by the person who joins.",
-      ),
-      h(
-        "button",
-        { type: "button", class: "link", onclick: () => this.actions.openOfflineForm(true) },
-        "Leave a message instead",
-      ),
+      h("p", { class: "hint" }, this.t("queued.hint")),
+      h("button", { type: "button", class: "link", onclick: () => this.actions.openOfflineForm(true) }, this.t("queued.leaveMessage")),
     );
   }
 
+  /**
+   * @param {import("./status.js").Shown} shown
+   * @param {boolean} fromQueue the customer would rather not wait ("Keep waiting" goes back)
+   */
   #offlinePanel(shown, fromQueue) {
+    const t = this.t;
+    const kept = this.#typed(["tw-email", "tw-name", "tw-offline-message"]); // a language switch keeps them
     const error = h("p", { class: "alert", role: "alert", hidden: true });
-    const email = h("input", { id: "tw-email", type: "email", required: true, autocomplete: "email", maxlength: "254" });
-    const name = h("input", { id: "tw-name", type: "text", autocomplete: "name", maxlength: "100" });
-    const message = h("textarea", { id: "tw-offline-message", required: true, rows: "3", maxlength: "4000" });
-    const submit = h("button", { type: "submit", class: "send" }, "Send message");
+    const email = h("input", { id: "tw-email", type: "email", required: true, autocomplete: "email", maxlength: "254", value: kept["tw-email"] });
+    const name = h("input", { id: "tw-name", type: "text", autocomplete: "name", maxlength: "100", value: kept["tw-name"] });
+    const message = h("textarea", { id: "tw-offline-message", required: true, rows: "3", maxlength: "4000", value: kept["tw-offline-message"] });
+    const submit = h("button", { type: "submit", class: "send" }, t("form.send"));
     const form = h(
       "form",
       {
         class: "offline-form",
         "aria-labelledby": "tw-offline-title",
-        onsubmit: async (event) => {
+        onsubmit: async (/** @type {Event} */ event) => {
           event.preventDefault();
           submit.disabled = true;
-          const problem = await this.actions.leaveMessage({
-            email: email.value.trim(),
-            name: name.value.trim(),
-            message: message.value,
-          });
+          const problem = await this.actions.leaveMessage({ email: email.value.trim(), name: name.value.trim(), message: message.value });
           submit.disabled = false;
           error.textContent = problem || "";
           error.hidden = !problem;
         },
       },
-      h("h3", { id: "tw-offline-title" }, "Leave a message"),
+      h("h3", { id: "tw-offline-title" }, t("form.title")),
       h("p", {}, shown.detail),
-      h("label", { for: "tw-email" }, "Email"),
+      h("label", { for: "tw-email" }, t("form.email")),
       email,
-      h("label", { for: "tw-name" }, "Name (optional)"),
+      h("label", { for: "tw-name" }, t("form.name")),
       name,
-      h("label", { for: "tw-offline-message" }, "Message"),
+      h("label", { for: "tw-offline-message" }, t("form.message")),
       message,
       error,
       h(
         "div",
         { class: "row" },
         submit,
-        fromQueue
-          ? h("button", { type: "button", class: "link", onclick: () => this.actions.openOfflineForm(false) }, "Keep waiting")
-          : null,
+        fromQueue ? h("button", { type: "button", class: "link", onclick: () => this.actions.openOfflineForm(false) }, t("form.keepWaiting")) : null,
       ),
     );
     replace(this.panel, form);
   }
 
   #csatPanel() {
+    const t = this.t;
+    const kept = this.#typed(["tw-csat-comment"]);
+    const checked = this.panel.querySelector("input[name=tw-rating]:checked");
     const error = h("p", { class: "alert", role: "alert", hidden: true });
-    const comment = h("textarea", { id: "tw-csat-comment", rows: "2", maxlength: "1000" });
+    const comment = h("textarea", { id: "tw-csat-comment", rows: "2", maxlength: "1000", value: kept["tw-csat-comment"] });
     const choices = RATINGS.map(([value, label]) =>
       h(
         "label",
         { class: "star" },
-        h("input", { type: "radio", name: "tw-rating", value: String(value), required: true }),
+        h("input", {
+          type: "radio",
+          name: "tw-rating",
+          value: String(value),
+          required: true,
+          checked: checked instanceof HTMLInputElement && checked.value === String(value),
+        }),
         h("span", { "aria-hidden": "true" }, String(value)),
-        srOnly(`${value} of 5, ${label.toLowerCase()}`),
+        srOnly(t("csat.option", { value, label: t(label) })),
       ),
     );
-    const submit = h("button", { type: "submit", class: "send" }, "Send rating");
+    const submit = h("button", { type: "submit", class: "send" }, t("csat.send"));
     const form = h(
       "form",
       {
         class: "csat-form",
-        onsubmit: async (event) => {
+        onsubmit: async (/** @type {Event} */ event) => {
           event.preventDefault();
           const picked = form.querySelector("input[name=tw-rating]:checked");
-          if (!picked) return;
+          if (!(picked instanceof HTMLInputElement)) return;
           submit.disabled = true;
           const problem = await this.actions.rate(Number(picked.value), comment.value.trim());
           submit.disabled = false;
@@ -365,13 +432,8 @@ export class WidgetView {
           error.hidden = !problem;
         },
       },
-      h(
-        "fieldset",
-        {},
-        h("legend", {}, "How would you rate this conversation?"),
-        h("div", { class: "stars" }, choices),
-      ),
-      h("label", { for: "tw-csat-comment" }, "Comment (optional)"),
+      h("fieldset", {}, h("legend", {}, t("csat.legend")), h("div", { class: "stars" }, choices)),
+      h("label", { for: "tw-csat-comment" }, t("csat.comment")),
       comment,
       error,
       submit,
@@ -379,20 +441,32 @@ export class WidgetView {
     replace(this.panel, form);
   }
 
+  /**
+   * What the customer has typed in the panel's fields (by id), to keep across a re-render.
+   * @param {string[]} ids
+   * @returns {Record<string, string>}
+   */
+  #typed(ids) {
+    /** @type {Record<string, string>} */
+    const values = {};
+    for (const id of ids) {
+      const field = this.panel.querySelector(`#${id}`);
+      values[id] = field instanceof HTMLInputElement || field instanceof HTMLTextAreaElement ? field.value : "";
+    }
+    return values;
+  }
+
+  /** @param {string} text */
   #notice(text) {
     replace(this.panel, h("p", { class: "notice" }, text));
   }
 
+  /** @param {number} count */
   #setUnread(count) {
     this.unread = count;
     this.badge.textContent = count ? String(count) : "";
     this.badge.hidden = count === 0;
-    if (!this.open) {
-      this.launcher.setAttribute(
-        "aria-label",
-        count ? `${this.config.launcherLabel} (${count} new)` : this.config.launcherLabel,
-      );
-    }
+    this.#launcherLabel();
   }
 
   #scroll() {

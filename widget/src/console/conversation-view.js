@@ -1,0 +1,340 @@
+// The open conversation's pane: header and actions, the story before replying, the transcript
+// with what the bot understood, replies waiting to be sent, typing, the reply box with canned
+// responses, internal notes, and the transfer and close forms. Renders only; every action
+// goes to the controller. All text goes in as text (shared/dom.js).
+
+import { append, h, replace, srOnly } from "../shared/dom.js";
+import { humanReason } from "../shared/format.js";
+import { noteItem, nluChip, storyView, transcriptEntry } from "./parts.js";
+
+/** @typedef {import("./controller.js").ConsoleController} ConsoleController */
+
+/**
+ * A conversation's details, or nothing yet (still loading).
+ * @param {import("./desk.js").ConversationView} conv
+ * @returns {Partial<import("../shared/protocol").ConversationInfo>}
+ */
+function infoOf(conv) {
+  return conv.info || {};
+}
+
+export class ConversationPane {
+  /** @param {() => ConsoleController} controller */
+  constructor(controller) {
+    this.controllerOf = controller;
+    /** @type {HTMLElement|null} */
+    this.main = null;
+    /** @type {Record<string, HTMLElement>|null} the parts of the rendered conversation */
+    this.parts = null;
+  }
+
+  get c() {
+    return this.controllerOf();
+  }
+
+  /** @param {HTMLElement} main */
+  mount(main) {
+    this.main = main;
+    this.parts = null;
+  }
+
+  /** The whole pane for the selected conversation (or a placeholder). */
+  render() {
+    if (!this.main) return;
+    const c = this.c;
+    const desk = c.desk;
+    const id = desk.selected;
+    if (!id) {
+      this.parts = null;
+      replace(
+        this.main,
+        h("div", { class: "placeholder" }, h("h2", {}, "No conversation open"), h("p", {}, "Pick one from the queue or from your conversations. New ones appear here as they arrive.")),
+      );
+      return;
+    }
+    const conv = desk.conversation(id);
+    const info = infoOf(conv);
+    const actions = h("div", { class: "actions" });
+    if (info.state === "queued" || info.state === "offline") {
+      append(actions, h("button", { type: "button", class: "primary", onclick: () => c.claim(id) }, info.state === "offline" ? "Answer this ticket" : "Claim"));
+    }
+    if (c.canReply(id)) {
+      append(
+        actions,
+        h("button", { type: "button", onclick: () => c.handBack(id) }, "Hand back to bot"),
+        h("button", { type: "button", onclick: () => this.openTransfer(id) }, "Transfer…"),
+        h("button", { type: "button", onclick: () => this.openClose(id) }, "Close…"),
+      );
+    }
+    const parts = {
+      dialog: h("div", { class: "dialog-area" }),
+      story: h("div", { class: "story-area" }),
+      transcript: h("ol", { class: "transcript", role: "log", "aria-label": "Transcript", "aria-live": "polite" }),
+      pending: h("ol", { class: "transcript pending" }),
+      typing: h("p", { class: "typing", role: "status" }),
+      composer: h("div", { class: "composer-area" }),
+      notes: h("ul", { class: "notes-list", "aria-label": "Notes" }),
+    };
+    this.parts = parts;
+    const noteText = /** @type {HTMLTextAreaElement} */ (h("textarea", { id: "note", rows: "2", maxlength: "4000" }));
+    const noteForm = h(
+      "form",
+      {
+        class: "note-form",
+        onsubmit: async (/** @type {Event} */ event) => {
+          event.preventDefault();
+          if (await c.addNote(id, noteText.value)) noteText.value = "";
+        },
+      },
+      h("label", { for: "note" }, "Add an internal note (agents only)"),
+      noteText,
+      h("button", { type: "submit" }, "Add note"),
+    );
+    replace(
+      this.main,
+      h(
+        "header",
+        { class: "conv-header" },
+        h("h2", { id: "conv-title" }, `Customer ${(info.customer_id || "").slice(0, 10)}…`),
+        h("p", { class: "conv-state" }, `${info.state || "loading"} · ${humanReason(info.reason)}${info.owner ? ` · ${info.owner.name}` : ""}`),
+        actions,
+      ),
+      parts.dialog,
+      h(
+        "div",
+        { class: "conv-grid" },
+        h(
+          "section",
+          { class: "thread", "aria-labelledby": "thread-title" },
+          h("h3", { id: "thread-title" }, "Transcript"),
+          h("div", { class: "scroll" }, parts.transcript, parts.pending),
+          parts.typing,
+          parts.composer,
+        ),
+        h(
+          "aside",
+          { class: "context", "aria-label": "Context" },
+          parts.story,
+          h("section", { class: "notes", "aria-labelledby": "notes-title" }, h("h3", { id: "notes-title" }, "Internal notes"), parts.notes, noteForm),
+        ),
+      ),
+    );
+    this.appendEntries(conv.transcript.list());
+    this.renderStory();
+    this.renderNotes();
+    this.renderTyping();
+    this.renderComposer();
+    this.renderPending();
+  }
+
+  /**
+   * New entries of the selected conversation, in seq order, each once.
+   * @param {import("../shared/transcript.js").Entry[]} entries
+   */
+  appendEntries(entries) {
+    const selected = this.c.desk.selected;
+    if (!this.parts || !selected) return;
+    const conv = this.c.desk.conversation(selected);
+    const list = this.parts.transcript;
+    for (const entry of entries) {
+      if (list.querySelector(`li[data-seq="${entry.seq}"]`)) continue;
+      const item = transcriptEntry(entry, conv);
+      const later = [...list.children].find((li) => li instanceof HTMLElement && Number(li.dataset.seq) > entry.seq);
+      list.insertBefore(item, later || null);
+      if (entry.nlu) {
+        // The bot's answer names what it understood of an earlier customer message.
+        const target = list.querySelector(`li[data-seq="${entry.nlu.seq}"] .nlu`);
+        if (target) target.replaceWith(nluChip(conv.nlu.get(entry.nlu.seq)));
+      }
+    }
+    const scroll = list.parentElement;
+    if (scroll) scroll.scrollTop = scroll.scrollHeight;
+  }
+
+  /** Replies not acknowledged yet ("sending…"). */
+  renderPending() {
+    const selected = this.c.desk.selected;
+    if (!this.parts || !selected) return;
+    replace(
+      this.parts.pending,
+      this.c.pendingFor(selected).map((p) => h("li", { class: "entry entry-agent pending" }, h("span", { class: "who" }, "You (sending…)"), h("p", { class: "text" }, p.text))),
+    );
+  }
+
+  renderStory() {
+    const c = this.c;
+    if (!this.parts || !c.desk.selected) return;
+    replace(this.parts.story, storyView(c.desk.conversation(c.desk.selected), { onOpenHistory: (/** @type {string} */ cid) => c.select(cid) }));
+  }
+
+  renderNotes() {
+    const desk = this.c.desk;
+    if (!this.parts || !desk.selected) return;
+    const notes = [...desk.conversation(desk.selected).notes.values()].sort((a, b) => a.ts - b.ts);
+    replace(this.parts.notes, notes.length ? notes.map(noteItem) : h("li", { class: "muted" }, "No notes yet."));
+  }
+
+  renderTyping() {
+    const desk = this.c.desk;
+    if (!this.parts || !desk.selected) return;
+    this.parts.typing.textContent = desk.conversation(desk.selected).customerTyping ? "Customer is typing…" : "";
+  }
+
+  /** The reply box (mine, with a person on it), or why there is none. */
+  renderComposer() {
+    const c = this.c;
+    const id = c.desk.selected;
+    if (!this.parts || !id) return;
+    const info = infoOf(c.desk.conversation(id));
+    if (!c.canReply(id)) {
+      const why =
+        info.state === "queued" || info.state === "offline"
+          ? "Claim this conversation to reply."
+          : info.state === "closed"
+            ? "This conversation is closed."
+            : info.state === "bot"
+              ? "The bot has this conversation."
+              : info.owner
+                ? `${info.owner.name} has this conversation.`
+                : "";
+      replace(this.parts.composer, h("p", { class: "muted" }, why));
+      return;
+    }
+    const text = /** @type {HTMLTextAreaElement} */ (
+      h("textarea", {
+        id: "reply",
+        rows: "3",
+        maxlength: "4000",
+        value: c.draft(id),
+        oninput: () => c.draftChanged(id, text.value),
+        onkeydown: (/** @type {KeyboardEvent} */ event) => {
+          if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+            event.preventDefault();
+            submit();
+          }
+        },
+      })
+    );
+    const submit = () => {
+      const value = text.value;
+      if (!value.trim()) return;
+      text.value = "";
+      c.send(id, value);
+      text.focus();
+    };
+    const language = info.language || "en";
+    const canned = [...c.desk.canned].sort((a, b) => (a.language === language ? 0 : 1) - (b.language === language ? 0 : 1));
+    const picker = /** @type {HTMLSelectElement} */ (
+      h(
+        "select",
+        {
+          id: "canned",
+          onchange: () => {
+            if (picker.value) {
+              text.value = c.insertCanned(id, picker.value, text.value);
+              text.focus();
+            }
+            picker.value = "";
+          },
+        },
+        h("option", { value: "" }, "Insert a canned response…"),
+        canned.map((r) => h("option", { value: r.id }, `${r.title}${r.language && r.language !== language ? ` (${r.language})` : ""}`)),
+      )
+    );
+    replace(
+      this.parts.composer,
+      h(
+        "form",
+        { class: "reply-form", onsubmit: (/** @type {Event} */ event) => (event.preventDefault(), submit()) },
+        h("label", { for: "canned", class: "sr-only" }, "Canned responses"),
+        picker,
+        h("label", { for: "reply" }, "Reply to customer"),
+        text,
+        h("div", { class: "row" }, h("button", { type: "submit", class: "primary" }, "Send"), h("span", { class: "muted" }, "Enter sends · Shift+Enter new line")),
+      ),
+    );
+  }
+
+  focusReply() {
+    const reply = this.main && this.main.querySelector("#reply");
+    if (reply instanceof HTMLElement) reply.focus();
+  }
+
+  closeDialog() {
+    if (this.parts) replace(this.parts.dialog);
+  }
+
+  /** @param {string} id */
+  async openTransfer(id) {
+    const c = this.c;
+    const others = await c.colleagues();
+    if (!others || !this.parts || c.desk.selected !== id) return;
+    const select = /** @type {HTMLSelectElement} */ (
+      h(
+        "select",
+        { id: "transfer-to", required: true },
+        h("option", { value: "" }, "Choose a colleague…"),
+        others.map((a) =>
+          h(
+            "option",
+            { value: a.id, disabled: !a.online || a.status === "away" },
+            `${a.name} — ${a.online ? a.status : "offline"}, ${a.load}/${a.capacity}, ${a.languages.join("/")}${a.skills.length ? `, ${a.skills.join("/")}` : ""}`,
+          ),
+        ),
+      )
+    );
+    const note = /** @type {HTMLTextAreaElement} */ (h("textarea", { id: "transfer-note", rows: "2", maxlength: "4000" }));
+    replace(
+      this.parts.dialog,
+      h(
+        "form",
+        {
+          class: "inline-dialog",
+          "aria-labelledby": "transfer-title",
+          onsubmit: (/** @type {Event} */ event) => {
+            event.preventDefault();
+            c.transfer(id, select.value, note.value);
+          },
+        },
+        h("h3", { id: "transfer-title" }, "Transfer to a colleague"),
+        others.length ? null : h("p", { class: "muted" }, "No colleagues yet."),
+        h("label", { for: "transfer-to" }, "Colleague"),
+        select,
+        h("label", { for: "transfer-note" }, "Note for them (internal)"),
+        note,
+        h("div", { class: "row" }, h("button", { type: "submit", class: "primary" }, "Transfer"), h("button", { type: "button", onclick: () => this.closeDialog() }, "Cancel")),
+      ),
+    );
+    select.focus();
+  }
+
+  /** @param {string} id */
+  openClose(id) {
+    const c = this.c;
+    if (!this.parts) return;
+    const resolution = /** @type {HTMLTextAreaElement} */ (h("textarea", { id: "resolution", rows: "2", maxlength: "2000", required: true }));
+    const tags = /** @type {HTMLInputElement} */ (h("input", { id: "tags", type: "text", placeholder: "e.g. delivery, refund" }));
+    replace(
+      this.parts.dialog,
+      h(
+        "form",
+        {
+          class: "inline-dialog",
+          "aria-labelledby": "close-title",
+          onsubmit: (/** @type {Event} */ event) => {
+            event.preventDefault();
+            c.close(id, resolution.value, tags.value);
+          },
+        },
+        h("h3", { id: "close-title" }, "Close the conversation"),
+        h("label", { for: "resolution" }, "Resolution note"),
+        resolution,
+        h("label", { for: "tags" }, "Tags (comma separated)"),
+        tags,
+        h("div", { class: "row" }, h("button", { type: "submit", class: "primary" }, "Close conversation"), h("button", { type: "button", onclick: () => this.closeDialog() }, "Cancel")),
+        srOnly("The customer will be asked to rate the conversation."),
+      ),
+    );
+    resolution.focus();
+  }
+}

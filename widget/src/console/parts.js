@@ -1,0 +1,242 @@
+// The console's DOM pieces (pure builders: data in, elements out). Text is always set as text.
+
+import { h, srOnly } from "../shared/dom.js";
+import { clock, confidence, humanReason, shortDuration } from "../shared/format.js";
+import { displayText } from "../shared/transcript.js";
+import { summaryRows, waitLevel } from "./desk.js";
+
+/** @typedef {import("./desk.js").ConversationView} ConversationView */
+/** @typedef {import("../shared/protocol").QueueItem} QueueItem */
+/** @typedef {import("../shared/transcript.js").Entry} Entry */
+
+/**
+ * The login form; `onSubmit` resolves to null when logged in, else the problem to show.
+ * @param {(username: string, password: string) => Promise<string|null>} onSubmit
+ * @param {string} [message] why the agent is here again ("Your session has ended…")
+ */
+export function loginView(onSubmit, message = "") {
+  const error = h("p", { class: "error", role: "alert", hidden: !message }, message);
+  const username = h("input", { id: "username", name: "username", autocomplete: "username", required: true, maxlength: "64" });
+  const password = h("input", { id: "password", name: "password", type: "password", autocomplete: "current-password", required: true, maxlength: "256" });
+  const submit = h("button", { type: "submit", class: "primary" }, "Log in");
+  const form = h(
+    "form",
+    {
+      class: "login-form",
+      "aria-labelledby": "login-title",
+      onsubmit: async (/** @type {Event} */ event) => {
+        event.preventDefault();
+        submit.disabled = true;
+        const problem = await onSubmit(username.value.trim(), password.value);
+        submit.disabled = false;
+        if (problem) {
+          error.textContent = problem;
+          error.hidden = false;
+          password.select();
+        }
+      },
+    },
+    h("h1", { id: "login-title" }, "Tandem agent console"),
+    h("label", { for: "username" }, "Username"),
+    username,
+    h("label", { for: "password" }, "Password"),
+    password,
+    error,
+    submit,
+  );
+  return { root: h("main", { class: "login" }, form), focus: () => username.focus() };
+}
+
+/**
+ * A queue entry or ticket row.
+ * @param {QueueItem} item
+ * @param {{now: number, target: number, eligible: boolean, selected: boolean,
+ *   onOpen: () => void, onClaim: () => void}} options
+ */
+export function queueItem(item, { now, target, eligible, onOpen, onClaim, selected }) {
+  const waited = now - item.queued_at;
+  const level = item.state === "offline" ? "ticket" : waitLevel(waited, target);
+  const preview = item.preview || "(no message yet)";
+  const contact = item.contact ? `${item.contact.name ? `${item.contact.name} ` : ""}<${item.contact.email}>` : "";
+  return h(
+    "li",
+    {
+      class: `queue-item wait-${level}${selected ? " selected" : ""}`,
+      dataset: { conversationId: item.conversation_id, queuedAt: String(item.queued_at) },
+    },
+    h(
+      "button",
+      { type: "button", class: "open", onclick: onOpen, "aria-current": selected ? "true" : null },
+      h(
+        "span",
+        { class: "line" },
+        h("span", { class: "badge reason" }, humanReason(item.reason)),
+        item.language ? h("span", { class: "badge lang", title: "Language" }, item.language.toUpperCase()) : null,
+        item.skill ? h("span", { class: "badge skill" }, item.skill) : null,
+        h("span", { class: "wait", title: "Waiting for" }, item.state === "offline" ? offlineWhy(item.offline_reason) : shortDuration(waited)),
+      ),
+      h("span", { class: "preview" }, preview),
+      contact ? h("span", { class: "contact" }, contact) : null,
+      srOnly(item.state === "offline" ? "Offline ticket." : `Waiting ${shortDuration(waited)}.`),
+    ),
+    h(
+      "button",
+      {
+        type: "button",
+        class: "claim",
+        disabled: !eligible,
+        title: eligible ? null : "Reserved for agents with this language or skill for now",
+        onclick: onClaim,
+        "aria-label": `${item.state === "offline" ? "Answer" : "Claim"}: ${preview.slice(0, 60)}`,
+      },
+      item.state === "offline" ? "Answer" : "Claim",
+    ),
+  );
+}
+
+/** @param {string|undefined} reason */
+function offlineWhy(reason) {
+  /** @type {Record<string, string>} */
+  const why = { closed_hours: "after hours", no_agents: "nobody online", wait_limit: "waited too long", customer: "left a message" };
+  return (reason && why[reason]) || "offline";
+}
+
+/**
+ * A row of "My conversations".
+ * @param {ConversationView} conv
+ * @param {{selected: boolean, onOpen: () => void}} options
+ */
+export function mineItem(conv, { selected, onOpen }) {
+  const info = conv.info || { reason: "" };
+  const last = conv.transcript.last();
+  return h(
+    "li",
+    { class: `mine-item${selected ? " selected" : ""}`, dataset: { conversationId: conv.id } },
+    h(
+      "button",
+      { type: "button", class: "open", onclick: onOpen, "aria-current": selected ? "true" : null },
+      h(
+        "span",
+        { class: "line" },
+        h("span", { class: "badge reason" }, humanReason(info.reason)),
+        conv.unread ? h("span", { class: "badge unread", "aria-label": `${conv.unread} unread` }, String(conv.unread)) : null,
+        conv.customerTyping ? h("span", { class: "typing-dot" }, "typing…") : null,
+      ),
+      h("span", { class: "preview" }, last ? last.text : "…"),
+    ),
+  );
+}
+
+/**
+ * One transcript entry, with what the bot understood of customer messages.
+ * @param {Entry} entry
+ * @param {ConversationView} conv
+ */
+export function transcriptEntry(entry, conv) {
+  const who =
+    entry.author === "customer"
+      ? "Customer"
+      : entry.author === "bot"
+        ? "Bot"
+        : entry.author === "agent"
+          ? entry.agent_name || "Agent"
+          : "System";
+  const nlu = entry.author === "customer" ? conv.nlu.get(entry.seq) : null;
+  const buttons = entry.buttons && entry.buttons.length
+    ? h("p", { class: "buttons" }, "Buttons: ", entry.buttons.map((b) => b.title).join(" · "))
+    : null;
+  return h(
+    "li",
+    { class: `entry entry-${entry.author}`, dataset: { seq: String(entry.seq), author: entry.author } },
+    h("span", { class: "who" }, who),
+    h("span", { class: "time" }, clock(entry.ts)),
+    h("p", { class: "text" }, displayText(entry, conv.transcript)),
+    buttons,
+    entry.author === "customer" ? nluChip(nlu) : null,
+  );
+}
+
+/** @param {{intent: string, confidence: number|null}|null|undefined} nlu */
+export function nluChip(nlu) {
+  if (!nlu) return h("p", { class: "nlu nlu-none" }, "not answered by the bot");
+  return h(
+    "p",
+    { class: "nlu" },
+    "intent ",
+    h("code", { class: "intent" }, nlu.intent || "—"),
+    " · confidence ",
+    h("span", { class: "confidence" }, confidence(nlu.confidence)),
+  );
+}
+
+/**
+ * "Before you reply": reason, summary, contact, and the customer's earlier conversations.
+ * @param {ConversationView} conv
+ * @param {{onOpenHistory: (conversationId: string) => void}} options
+ */
+export function storyView(conv, { onOpenHistory }) {
+  /** @type {Partial<import("../shared/protocol").ConversationInfo>} */
+  const info = conv.info || {};
+  /** @type {[string, string][]} */
+  const facts = [
+    ["Handoff reason", info.reason ? `${info.reason} (${humanReason(info.reason)})` : "—"],
+    ["Language", (info.language || "—").toUpperCase()],
+    ["Skill", info.skill || "—"],
+    ["State", info.state || "—"],
+  ];
+  if (info.owner) facts.push(["Owner", info.owner.name]);
+  if (info.queued_at) facts.push(["Handed off at", clock(info.queued_at)]);
+  if (info.contact) facts.push(["Contact", `${info.contact.name ? `${info.contact.name} ` : ""}<${info.contact.email}>`]);
+  if (info.offline_reason) facts.push(["Offline because", offlineWhy(info.offline_reason)]);
+  const summary = summaryRows(info.summary);
+  const history = (conv.history || []).filter((c) => c.conversation_id !== conv.id);
+  return h(
+    "section",
+    { class: "story", "aria-labelledby": "story-title" },
+    h("h3", { id: "story-title" }, "Before you reply"),
+    definitionList(facts, "facts"),
+    h("h4", {}, "Triage summary"),
+    summary.length ? definitionList(summary, "summary") : h("p", { class: "muted" }, "No triage answers."),
+    h("h4", {}, "Earlier conversations"),
+    conv.history === null
+      ? h("p", { class: "muted" }, "Loading…")
+      : history.length
+        ? h(
+            "ul",
+            { class: "history" },
+            history.map((c) =>
+              h(
+                "li",
+                {},
+                h(
+                  "button",
+                  { type: "button", class: "link", onclick: () => onOpenHistory(c.conversation_id) },
+                  `${new Date(c.created_at * 1000).toLocaleString()} · ${c.state}${c.reason ? ` · ${humanReason(c.reason)}` : ""}`,
+                ),
+                c.resolution ? h("p", { class: "muted" }, `Resolution: ${c.resolution}`) : null,
+                c.csat ? h("p", { class: "muted" }, `CSAT ${c.csat}/5`) : null,
+              ),
+            ),
+          )
+        : h("p", { class: "muted" }, "None: this is their first conversation."),
+  );
+}
+
+/**
+ * @param {[string, string][]} rows
+ * @param {string} className
+ */
+export function definitionList(rows, className) {
+  return h("dl", { class: className }, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
+}
+
+/** @param {import("../shared/protocol").Note} note */
+export function noteItem(note) {
+  return h(
+    "li",
+    { class: "note", dataset: { noteId: note.id } },
+    h("span", { class: "who" }, note.agent.name),
+    h("span", { class: "time" }, clock(note.ts)),
+    h("p", { class: "text" }, note.text),
+  );
+}

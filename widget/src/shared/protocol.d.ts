@@ -1,0 +1,162 @@
+// The payloads the front ends read, as types for the JSDoc type check (`npm run typecheck`).
+// docs/protocol.md is the protocol; handoff/protocol/ holds the same shapes as TypedDicts and the
+// golden examples (docs/protocol-examples.json) are checked against both sides' tests. Types
+// only: nothing here is bundled.
+
+export type StateName = "bot" | "queued" | "agent" | "offline" | "closed";
+export type OfflineReason = "closed_hours" | "no_agents" | "wait_limit" | "customer";
+
+export interface AgentRef {
+  id: string;
+  name: string;
+}
+
+export interface Contact {
+  email: string;
+  name: string;
+}
+
+/** /agent: a conversation's details (hello.active, get_conversation, conversation_updated, …). */
+export interface ConversationInfo {
+  conversation_id: string;
+  customer_id: string;
+  state: StateName;
+  version: number;
+  reason: string;
+  language: string;
+  skill: string;
+  summary: Record<string, unknown>;
+  created_at: number;
+  queued_at: number | null;
+  claimed_at: number | null;
+  closed_at: number | null;
+  owner: AgentRef | null;
+  contact: Contact | null;
+  last_seq: number;
+  resolution: string;
+  tags: string[];
+  csat: number | null;
+  offline_reason: string;
+}
+
+/** /agent: a queue entry or an offline ticket. */
+export interface QueueItem {
+  conversation_id: string;
+  customer_id: string;
+  state: "queued" | "offline";
+  reason: string;
+  language: string;
+  skill: string;
+  summary: Record<string, unknown>;
+  queued_at: number;
+  exclusive_until: number;
+  position: number;
+  preview: string;
+  contact: Contact | null;
+  offline_reason?: OfflineReason;
+  eligible?: boolean;
+}
+
+export interface AgentInfo {
+  id: string;
+  username: string;
+  name: string;
+  languages: string[];
+  skills: string[];
+  capacity: number;
+  status: "online" | "away";
+}
+
+/** get_agents: a colleague, with the load a transfer would add to. */
+export interface AgentSummary {
+  id: string;
+  name: string;
+  languages: string[];
+  skills: string[];
+  capacity: number;
+  load: number;
+  online: boolean;
+  status: "online" | "away";
+}
+
+export interface Note {
+  id: string;
+  agent: AgentRef;
+  text: string;
+  ts: number;
+  client_msg_id?: string;
+}
+
+export interface Canned {
+  id: string;
+  title: string;
+  text: string;
+  language: string;
+  tags: string[];
+}
+
+export interface DeskStats {
+  day: string;
+  conversations_today: number;
+  handoffs_by_reason: Record<string, number>;
+  median_wait_s: number | null;
+  median_first_response_s: number | null;
+  csat_average: number | null;
+  csat_count: number;
+  queue_length: number;
+  tickets: number;
+  agents_online: number;
+}
+
+/** get_conversation / watch / claim acks, and conversation_assigned (with from_agent, note). */
+export interface ConversationDetail {
+  conversation: ConversationInfo;
+  messages: import("./transcript.js").Entry[];
+  notes?: Note[];
+  has_more?: boolean;
+  from_agent?: AgentRef;
+  note?: string;
+}
+
+export interface HelloAck {
+  agent: AgentInfo;
+  active: ConversationInfo[];
+  queue: QueueItem[];
+  tickets: QueueItem[];
+}
+
+/**
+ * The conversation's language as the widget reads it from the customer namespace's payloads:
+ * an optional ISO 639-1 code (docs/widget.md, "Languages"); the service does not send it yet.
+ */
+export interface ConversationLanguage {
+  language?: string;
+}
+
+/** The customer namespace's session and state payloads. */
+export interface SessionInfo extends ConversationLanguage {
+  session_id: string;
+  conversation_id: string | null;
+  state: StateName;
+  last_seq: number;
+}
+
+export interface StateChange extends ConversationLanguage {
+  conversation_id: string;
+  state: StateName;
+  reason?: string;
+  queue_position?: number;
+  estimated_wait_s?: number;
+  agent_name?: string;
+  offline_reason?: OfflineReason;
+  business_hours?: string;
+  csat_requested?: boolean;
+}
+
+export interface TranscriptPayload extends ConversationLanguage {
+  conversation_id: string | null;
+  after_seq: number;
+  last_seq: number;
+  messages: import("./transcript.js").Entry[];
+  has_more: boolean;
+}

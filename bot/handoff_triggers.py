@@ -8,7 +8,9 @@ triage form's last step instead.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+import unicodedata
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 
 REQUEST_HUMAN = "request_human"
@@ -25,6 +27,11 @@ REPEATABLE_INTENTS = frozenset(
     {"inform", "affirm", "deny", "thank", FRUSTRATION, REQUEST_HUMAN, *LOW_CONFIDENCE}
 )
 LOOP_LENGTH = 3
+# Two messages ask "the same question" when at least this share of their words match (words
+# compared by their first letters, so "costs" matches "cost" and "narudzbu" "narudžba").
+SAME_QUESTION_OVERLAP = 0.5
+_STEM_LETTERS = 5
+_WORD = re.compile(r"[^\W\d_][\w\u0900-\u0dff]*")
 
 
 @dataclass(frozen=True)
@@ -32,22 +39,27 @@ class Turn:
     """One customer message and what the bot did in reply."""
 
     intent: str  # the full retrieval intent for FAQs, e.g. "faq/shipping_time"
-    language: str = ENGLISH
+    # The language to answer in (ISO 639-1), None when the message was too short to tell.
+    language: str | None = ENGLISH
     in_form: bool = False  # a form was active when the message arrived
     bot_actions: tuple[str, ...] = field(default=())
+    text: str = ""
 
 
-def handoff_reason(turns: Sequence[Turn]) -> str | None:
+def handoff_reason(
+    turns: Sequence[Turn], served: Container[str] = frozenset({ENGLISH})
+) -> str | None:
     """The reason to hand off now, given the turns since the last handoff, or None.
 
     The last turn is the message just received; its ``bot_actions`` are still empty.
+    ``served``: the languages the bot answers in (any other hands off, reason ``language``).
     """
     if not turns:
         return None
     latest = turns[-1]
     if latest.intent == REQUEST_HUMAN:
         return "requested"
-    if latest.language != ENGLISH:
+    if _writes_another_language(turns, served):
         return "language"
     if latest.intent == FRUSTRATION and sum(t.intent == FRUSTRATION for t in turns) >= 2:
         return "frustration"
@@ -62,7 +74,23 @@ def handoff_reason(turns: Sequence[Turn]) -> str | None:
     return None
 
 
+def _writes_another_language(turns: Sequence[Turn], served: Container[str]) -> bool:
+    """The customer writes a language the bot does not serve: at once when it is the first
+    language the conversation shows, else only on a second message in it (a single message
+    that reads as another language in a Croatian conversation is more likely misread)."""
+    latest = turns[-1].language
+    if latest is None or latest in served:
+        return False
+    before = next((t.language for t in reversed(turns[:-1]) if t.language is not None), None)
+    return before is None or before == latest
+
+
 def _is_loop(turns: Sequence[Turn]) -> bool:
+    """The same question asked a third time in a row, after the same answer twice.
+
+    Several different questions that share an intent ("how do I return it?", then "is the
+    return label free?") were answered and are no circle; only asking the same thing again is.
+    """
     recent = turns[-LOOP_LENGTH:]
     if len(recent) < LOOP_LENGTH:
         return False
@@ -70,4 +98,20 @@ def _is_loop(turns: Sequence[Turn]) -> bool:
     if len(intents) != 1 or next(iter(intents)) in REPEATABLE_INTENTS:
         return False
     # Inside a form the form itself counts unanswered questions (actions/triage.py).
-    return not any(t.in_form for t in recent)
+    if any(t.in_form for t in recent):
+        return False
+    return all(same_question(a.text, b.text) for a, b in zip(recent, recent[1:], strict=False))
+
+
+def same_question(first: str, second: str) -> bool:
+    """Do two messages ask the same thing in (nearly) the same words?"""
+    a, b = _stems(first), _stems(second)
+    if not a or not b:
+        return first.strip().lower() == second.strip().lower()
+    return len(a & b) / len(a | b) >= SAME_QUESTION_OVERLAP
+
+
+def _stems(text: str) -> set[str]:
+    folded = unicodedata.normalize("NFD", text.lower())
+    folded = "".join(ch for ch in folded if not "\u0300" <= ch <= "\u036f")
+    return {w[:_STEM_LETTERS] for w in _WORD.findall(folded) if len(w) >= 3}

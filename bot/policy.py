@@ -27,17 +27,12 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.handoff_triggers import Turn, handoff_reason
-from bot.language import language_of
+from bot.language import language_name, language_of
+from bot.languages import served_languages
 
 HANDOFF_ACTION = "action_handoff"
 # After these the count of frustration, clarifications and repeats starts again.
 WINDOW_RESETS = frozenset({HANDOFF_ACTION, "action_resume_after_handback"})
-
-LANGUAGE_NAMES = {
-    "ar": "Arabic", "da": "Danish", "de": "German", "es": "Spanish", "fr": "French",
-    "it": "Italian", "ja": "Japanese", "nl": "Dutch", "pl": "Polish", "pt": "Portuguese",
-    "ru": "Russian", "sv": "Swedish", "tr": "Turkish", "zh": "Chinese",
-}  # fmt: skip
 
 
 def turns_since_last_handoff(tracker: DialogueStateTracker) -> list[Turn]:
@@ -49,7 +44,7 @@ def turns_since_last_handoff(tracker: DialogueStateTracker) -> list[Turn]:
     def close_turn() -> None:
         if turns and actions:
             last = turns[-1]
-            turns[-1] = Turn(last.intent, last.language, last.in_form, tuple(actions))
+            turns[-1] = Turn(last.intent, last.language, last.in_form, tuple(actions), last.text)
         actions.clear()
 
     for event in tracker.applied_events():
@@ -63,8 +58,8 @@ def turns_since_last_handoff(tracker: DialogueStateTracker) -> list[Turn]:
             if intent.startswith("EXTERNAL_"):
                 continue
             close_turn()
-            language = _language(event)
-            turns.append(Turn(intent=intent, language=language, in_form=in_form))
+            text = event.text or ""
+            turns.append(Turn(intent, _language(event), in_form=in_form, text=text))
         elif isinstance(event, ActionExecuted) and event.action_name:
             if event.action_name in WINDOW_RESETS:
                 turns = []
@@ -75,15 +70,17 @@ def turns_since_last_handoff(tracker: DialogueStateTracker) -> list[Turn]:
     return turns
 
 
-def _language(event: UserUttered) -> str:
+def _language(event: UserUttered) -> str | None:
+    """The language to answer the message in; None when it was too short to tell."""
     identified = event.parse_data.get("language")  # type: ignore[union-attr]
-    if isinstance(identified, dict) and identified.get("code"):
-        return str(identified["code"])
+    if isinstance(identified, dict):
+        code = identified.get("code")
+        return str(code) if code else None
     # Events that never went through NLU (dialogue tests, events posted over Rasa's HTTP API)
     # carry no language: identify it from the text, with the NLU component's own settings.
     if event.text and not event.text.startswith("/"):
         return language_of(event.text)
-    return "en"
+    return None
 
 
 @DefaultV1Recipe.register(
@@ -127,15 +124,16 @@ class HandoffGuardPolicy(Policy):
             return self._prediction(probabilities)
 
         turns = turns_since_last_handoff(tracker)
-        reason = handoff_reason(turns)
+        reason = handoff_reason(turns, served_languages().served)
         if reason is None:
             return self._prediction(probabilities)
 
         events = [SlotSet("handoff_reason", reason)]
-        if reason == "language":
-            code = turns[-1].language
-            events.append(SlotSet("customer_language", code))
-            events.append(SlotSet("language_name", LANGUAGE_NAMES.get(code, code.upper())))
+        code = turns[-1].language
+        if reason == "language" and code:
+            # The conversation is in that language now: the handoff message and payload say so.
+            events.append(SlotSet("language", code))
+            events.append(SlotSet("language_name", language_name(code)))
         probabilities[domain.index_for_action(HANDOFF_ACTION)] = 1.0
         # "No user prediction" is what lets this overrule an active form's own prediction.
         return self._prediction(probabilities, optional_events=events, is_no_user_prediction=True)

@@ -1,6 +1,6 @@
 # Tandem's front door. Every target installs what it needs first (scripts/setup is idempotent).
 # The README and .ci/run call these targets unchanged.
-.PHONY: help setup run test check lint format train content nlu-eval tune-nlu bench
+.PHONY: help setup run test check lint format train content nlu-eval language-eval tune-nlu bench
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/' | expand -t 12
@@ -27,8 +27,11 @@ train: setup  ## train the model if config, domain, data or bot/ changed (FORCE=
 content: setup  ## for content writers: validate the data, train, run the dialogue tests and NLU report
 	@scripts/test content
 
-nlu-eval: train  ## intent macro-F1 and handoff-request recall on the held-out split
-	@.venv/bot/bin/python scripts/nlu_eval.py tests/nlu/heldout.yml --json results/nlu-heldout.json
+nlu-eval: train  ## intent macro-F1 and handoff-request recall on the held-out split, per language
+	@.venv/bot/bin/python scripts/nlu_eval.py tests/nlu/heldout --json results/nlu-heldout.json
+
+language-eval: setup  ## how well the language identifier tells languages apart; its memory
+	@.venv/bot/bin/python scripts/language_eval.py --json results/language.json
 
 tune-nlu: train  ## sweep the fallback thresholds on the tuning split
 	@.venv/bot/bin/python scripts/nlu_eval.py tests/nlu/tuning.yml --tune

@@ -10,8 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.labels import button_for, problem_for
+from actions.locale import locale_for
 
-TALK_TO_A_PERSON = {"title": "Talk to a person", "payload": "/request_human"}
+REQUEST_HUMAN = "/request_human"
 MAX_CANDIDATES = 3
 # Intents whose names say nothing about the customer's problem.
 NOT_A_PROBLEM = {
@@ -35,6 +36,16 @@ CATEGORY_INTENTS = {
 }
 
 
+def _language(tracker: Tracker) -> str:
+    return str(tracker.get_slot("language") or "en")
+
+
+def phrase(language: str, key: str) -> str:
+    """A fixed phrase of the conversation's language (``phrases`` in its locale file)."""
+    phrases = locale_for(language).data.get("phrases") or {}
+    return str(phrases.get(key) or locale_for("en").data["phrases"][key])
+
+
 def candidate_intents(parse_data: dict[str, Any]) -> list[str]:
     """The likeliest intents of a low-confidence message, FAQ topics spelled out, best first."""
     faq_ranking = (parse_data.get("response_selector") or {}).get("faq", {}).get("ranking") or []
@@ -54,9 +65,10 @@ def candidate_intents(parse_data: dict[str, Any]) -> list[str]:
 
 def problem_summary(tracker: Tracker) -> str:
     """The customer's problem in a few words: the triage category, else their last request."""
+    language = _language(tracker)
     category = tracker.get_slot("problem_category")
     if category in CATEGORY_INTENTS:
-        return problem_for(CATEGORY_INTENTS[category]) or "you have a problem to solve"
+        return problem_for(CATEGORY_INTENTS[category], language) or phrase(language, "a_problem")
     for event in reversed(tracker.events):
         if event.get("event") != "user":
             continue
@@ -65,9 +77,9 @@ def problem_summary(tracker: Tracker) -> str:
         if intent == "faq":
             selector = (data.get("response_selector") or {}).get("faq", {}).get("response", {})
             intent = selector.get("intent_response_key")
-        if intent and intent not in NOT_A_PROBLEM and problem_for(intent):
-            return problem_for(intent) or ""
-    return "you haven't got what you came for"
+        if intent and intent not in NOT_A_PROBLEM and problem_for(intent, language):
+            return problem_for(intent, language) or ""
+    return phrase(language, "not_what_you_came_for")
 
 
 class ActionAcknowledgeFrustration(Action):
@@ -94,8 +106,9 @@ class ActionClarify(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        buttons = [button_for(name) for name in candidate_intents(tracker.latest_message)]
-        dispatcher.utter_message(
-            response="utter_clarify", buttons=[*filter(None, buttons), TALK_TO_A_PERSON]
-        )
+        language = _language(tracker)
+        candidates = candidate_intents(tracker.latest_message)
+        buttons = [button_for(name, language) for name in candidates]
+        person = {"title": phrase(language, "talk_to_a_person"), "payload": REQUEST_HUMAN}
+        dispatcher.utter_message(response="utter_clarify", buttons=[*filter(None, buttons), person])
         return []

@@ -30,15 +30,17 @@ def handoff_payload(reason: str, slots: dict[str, Any], language: str | None) ->
 
 
 def customer_language(tracker: Tracker) -> str:
-    """The language of the customer's latest message, as the NLU pipeline identified it."""
-    return (tracker.latest_message.get("language") or {}).get("code") or "en"
+    """The conversation's language: the ``language`` slot, else what NLU made of the latest
+    message (events posted without NLU), else English."""
+    identified = (tracker.latest_message.get("language") or {}).get("code")
+    return str(tracker.get_slot("language") or identified or "en")
 
 
 def handoff_events(
     dispatcher: CollectingDispatcher, tracker: Tracker, reason: str
 ) -> list[EventType]:
     """Says the reason's handoff message with the payload attached; stops any form."""
-    language = tracker.get_slot("customer_language") or customer_language(tracker)
+    language = customer_language(tracker)
     dispatcher.utter_message(
         response=f"utter_handoff_{reason}",
         json_message=handoff_payload(reason, dict(tracker.slots), language),
@@ -80,7 +82,6 @@ class ActionResumeAfterHandback(Action):
             *cleared,
             SlotSet("requested_slot", None),
             SlotSet("handoff_reason", None),
-            SlotSet("customer_language", None),
             SlotSet("language_name", None),
             SlotSet("triage_attempts", 0),
         ]

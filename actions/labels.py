@@ -1,4 +1,13 @@
-"""Button titles, payloads and problem names per intent, from intent_labels.yml."""
+"""Button titles, payloads and problem names per intent and language, from ``labels/<code>.yml``.
+
+English (``labels/en.yml``) is complete; another language's file may lack an entry, which then
+falls back to English, so a button never goes missing.
+
+Example::
+
+    button_for("faq/return_policy", "hr")   # {"title": "Kako funkcionira povrat", ...}
+    problem_for("report_login_problem")     # "you can't log in"
+"""
 
 from __future__ import annotations
 
@@ -8,29 +17,40 @@ from typing import Any
 
 import yaml
 
-LABELS_FILE = Path(__file__).with_name("intent_labels.yml")
+LABELS = Path(__file__).with_name("labels")
+ENGLISH = "en"
 
 
-@lru_cache(maxsize=1)
-def intent_labels() -> dict[str, dict[str, Any]]:
-    """Label entries keyed by intent name ("faq/<topic>" for FAQ topics)."""
-    with LABELS_FILE.open(encoding="utf-8") as handle:
+@lru_cache(maxsize=16)
+def intent_labels(language: str = ENGLISH) -> dict[str, dict[str, Any]]:
+    """Label entries keyed by intent name ("faq/<topic>" for FAQ topics) for ``language``."""
+    path = LABELS / f"{language}.yml"
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8") as handle:
         labels = yaml.safe_load(handle) or {}
     for intent, entry in labels.items():
         if not isinstance(entry, dict) or not entry.get("title"):
-            raise ValueError(f"{LABELS_FILE.name}: '{intent}' needs at least a title")
+            raise ValueError(f"{path.name}: '{intent}' needs at least a title")
     return labels
 
 
-def button_for(intent: str) -> dict[str, str] | None:
+def _entry(intent: str, language: str | None) -> dict[str, Any] | None:
+    english = intent_labels(ENGLISH).get(intent)
+    if english is None:
+        return None
+    return {**english, **intent_labels(language or ENGLISH).get(intent, {})}
+
+
+def button_for(intent: str, language: str | None = ENGLISH) -> dict[str, str] | None:
     """A quick-reply button offering ``intent``, or None when the intent is not offered."""
-    entry = intent_labels().get(intent)
+    entry = _entry(intent, language)
     if entry is None:
         return None
     return {"title": entry["title"], "payload": entry.get("payload") or f"/{intent}"}
 
 
-def problem_for(intent: str) -> str | None:
+def problem_for(intent: str, language: str | None = ENGLISH) -> str | None:
     """How to name the customer's problem behind ``intent``, or None."""
-    entry = intent_labels().get(intent)
+    entry = _entry(intent, language)
     return entry.get("problem") if entry else None

@@ -13,8 +13,15 @@ from rasa_sdk.types import DomainDict
 from actions import triage_rules
 from actions.dates import days_since
 from actions.handoff import handoff_events
+from actions.locale import locale_for
 
 REQUESTED_SLOT = "requested_slot"
+CONFIRMED_SLOT = "triage_confirmed"
+
+
+def conversation_language(tracker: Tracker) -> str:
+    """The conversation's language (the ``language`` slot); English until one is identified."""
+    return str(tracker.get_slot("language") or "en")
 
 
 def _slots(tracker: Tracker) -> dict[str, Any]:
@@ -30,6 +37,15 @@ def _previous_value(tracker: Tracker, slot: str) -> Any:
         elif before_latest_message and event.get("event") == "slot" and event.get("name") == slot:
             return event.get("value")
     return None
+
+
+def _corrected_in_latest_message(tracker: Tracker) -> bool:
+    """Did the latest message change an answer given before (a corrected order number, say)?"""
+    for slot in triage_rules.TRIAGE_SLOTS:
+        previous = _previous_value(tracker, slot)
+        if previous is not None and tracker.get_slot(slot) != previous:
+            return True
+    return False
 
 
 def _entities_in_latest_message(tracker: Tracker) -> set[str]:
@@ -59,12 +75,16 @@ class ValidateTriageForm(FormValidationAction):
         if tracker.get_slot("problem_category") != "order_not_arrived":
             return {}
         text = tracker.latest_message.get("text") or ""
-        days = days_since(text, date.today())
+        asked = tracker.get_slot(REQUESTED_SLOT) == "days_since_order"
+        days = days_since(text, date.today(), conversation_language(tracker), asked=asked)
         if days is not None:
+            previous = tracker.get_slot("days_since_order")
+            if previous is not None and previous != days and not asked:
+                dispatcher.utter_message(response="utter_corrected")
             return {"days_since_order": float(days), "triage_attempts": 0}
-        if tracker.get_slot(REQUESTED_SLOT) == "days_since_order" and not self._interrupted(
-            tracker
-        ):
+        # A message that carried another answer (a corrected order number, say) is no failed
+        # attempt at the date: the form asks for the date again without an error.
+        if asked and not self._interrupted(tracker) and not _entities_in_latest_message(tracker):
             dispatcher.utter_message(response="utter_invalid_days_since_order")
             return self._failed_attempt(tracker)
         return {}
@@ -75,7 +95,9 @@ class ValidateTriageForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         category = value if value in triage_rules.QUESTIONS else None
-        category = category or triage_rules.category_from_text(str(value))
+        category = category or triage_rules.category_from_text(
+            str(value), conversation_language(tracker)
+        )
         if category is None:
             return self._reject(
                 "problem_category", "utter_invalid_problem_category", dispatcher, tracker
@@ -93,6 +115,23 @@ class ValidateTriageForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         return self._yes_or_no("charges_pending", value, dispatcher, tracker)
+
+    def validate_triage_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if _corrected_in_latest_message(tracker):
+            # "No, it's TD-…": the message carried the fix; the recap comes again with it.
+            return {CONFIRMED_SLOT: None, "triage_attempts": 0}
+        answer = value if isinstance(value, bool) else None
+        if answer is None:
+            answer = triage_rules.yes_or_no(str(value), conversation_language(tracker))
+        if answer is True:
+            return {CONFIRMED_SLOT: True, "triage_attempts": 0}
+        if answer is False:
+            # The ask action stays silent after this, until the customer sends the fix.
+            dispatcher.utter_message(response="utter_triage_correct")
+            return {CONFIRMED_SLOT: None, "triage_attempts": 0}
+        return self._reject(CONFIRMED_SLOT, "utter_invalid_yes_no", dispatcher, tracker)
 
     def validate_order_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -138,7 +177,9 @@ class ValidateTriageForm(FormValidationAction):
     def _yes_or_no(
         self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> dict[str, Any]:
-        answer = value if isinstance(value, bool) else triage_rules.yes_or_no(str(value))
+        answer = value if isinstance(value, bool) else None
+        if answer is None:
+            answer = triage_rules.yes_or_no(str(value), conversation_language(tracker))
         if answer is None:
             return self._reject(slot, "utter_invalid_yes_no", dispatcher, tracker)
         return {slot: answer, "triage_attempts": 0}
@@ -179,7 +220,9 @@ class ActionFinishTriage(Action):
         response = triage_rules.resolution(slots)
         if response is None:
             return handoff_events(dispatcher, tracker, "triage")
-        dispatcher.utter_message(response=response, when=_when(slots.get("days_since_order")))
+        days = slots.get("days_since_order")
+        when = "" if days is None else locale_for(conversation_language(tracker)).when(int(days))
+        dispatcher.utter_message(response=response, when=when)
         return reset_triage()
 
 
@@ -196,13 +239,69 @@ class ActionStopTriage(Action):
         return [ActiveLoop(None), *reset_triage()]
 
 
-def _when(days: float | None) -> str:
-    if days is None:
-        return ""
-    return {0: "today", 1: "yesterday"}.get(int(days), f"{int(days)} days ago")
-
-
 def reset_triage() -> list[EventType]:
     """Events that clear every triage answer, so the next problem starts fresh."""
     events: list[EventType] = [SlotSet(name, None) for name in triage_rules.TRIAGE_SLOTS]
-    return [*events, SlotSet("triage_attempts", 0), SlotSet(REQUESTED_SLOT, None)]
+    return [
+        *events,
+        SlotSet(CONFIRMED_SLOT, None),
+        SlotSet("triage_attempts", 0),
+        SlotSet(REQUESTED_SLOT, None),
+    ]
+
+
+class ActionAskOrderNumber(Action):
+    """Asks for the order number; for a complaint, whether it is about an order at all."""
+
+    def name(self) -> str:
+        return "action_ask_order_number"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response=_for_category("utter_ask_order_number", tracker, domain))
+        return []
+
+
+class ActionAskProblemDescription(Action):
+    """Asks for the problem in the customer's words, with the question its category needs."""
+
+    def name(self) -> str:
+        return "action_ask_problem_description"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(
+            response=_for_category("utter_ask_problem_description", tracker, domain)
+        )
+        return []
+
+
+class ActionAskTriageConfirmed(Action):
+    """Recaps what a person will get ("order TD-582201; ordered 10 days ago; …") and asks
+    whether to pass it on; silent right after a "no", while the customer sends the fix."""
+
+    def name(self) -> str:
+        return "action_ask_triage_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        language = conversation_language(tracker)
+        latest = tracker.latest_message or {}
+        answered_no = (latest.get("intent") or {}).get("name") == "deny" or (
+            triage_rules.yes_or_no(latest.get("text") or "", language) is False
+        )
+        waiting_for_fix = answered_no and not _corrected_in_latest_message(tracker)
+        if tracker.get_slot(REQUESTED_SLOT) == CONFIRMED_SLOT and waiting_for_fix:
+            return []
+        recap = triage_rules.recap(_slots(tracker), locale_for(language))
+        dispatcher.utter_message(response="utter_ask_triage_confirmed", recap=recap)
+        return []
+
+
+def _for_category(response: str, tracker: Tracker, domain: DomainDict) -> str:
+    """``<response>_<category>`` when the domain has one for the problem's category."""
+    specific = f"{response}_{tracker.get_slot('problem_category')}"
+    return specific if specific in (domain.get("responses") or {}) else response

@@ -9,6 +9,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from actions.locale import ENGLISH, Locale, locale_for
+
 # The questions for each category, in the order they are asked. The first ones decide whether
 # an explanation can resolve the problem; the contact email is asked only when a person must act.
 QUESTIONS: dict[str, tuple[str, ...]] = {
@@ -47,6 +49,8 @@ DELIVERY_WINDOW_DAYS = 7
 # The third failed answer to the same question hands off (reason "loop").
 MAX_ATTEMPTS = 3
 ORDER_NOT_GIVEN = "not given"
+# The last question before a handoff: "Is that right? Shall I pass it on?"
+CONFIRMED = "triage_confirmed"
 
 _ORDER_NUMBER = re.compile(r"(?<![\w-])(?:td[\s-]?)?(\d{6})(?!\d)", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}", re.IGNORECASE)
@@ -88,9 +92,33 @@ def required_slots(slots: Mapping[str, Any]) -> list[str]:
     for slot in QUESTIONS[category]:
         answered = {name: slots.get(name) for name in needed}
         if resolution(answered) is not None:
-            break  # the answers so far call for an explanation: no more questions
+            return needed  # the answers so far call for an explanation: no more questions
         needed.append(slot)
+    if resolution(slots) is None:
+        needed.append(CONFIRMED)  # a person must act: recap first, so the customer can fix it
     return needed
+
+
+def recap(slots: Mapping[str, Any], words: Locale) -> str:
+    """Every answer a person will get, in one line of the conversation's language."""
+    parts = []
+    category = slots.get("problem_category")
+    names = words.data["recap"].get("problem_names") or {}
+    if category in names:
+        parts.append(words.recap_text("problem", value=names[category]))
+    for slot in QUESTIONS.get(category, ()):
+        value = slots.get(slot)
+        if value is None:
+            continue
+        if slot == "order_number" and value == ORDER_NOT_GIVEN:
+            parts.append(words.recap_text("order_not_given"))
+        elif slot == "days_since_order":
+            parts.append(words.recap_text(slot, when=words.when(int(value))))
+        elif isinstance(value, bool):
+            parts.append(words.recap_text(f"{slot}_{str(value).lower()}"))
+        else:
+            parts.append(words.recap_text(slot, value=value))
+    return str(words.data["recap"].get("separator", "; ")).join(parts)
 
 
 def summary(slots: Mapping[str, Any]) -> dict[str, Any]:
@@ -100,36 +128,20 @@ def summary(slots: Mapping[str, Any]) -> dict[str, Any]:
     return {**answers, "skill": skill} if skill else answers
 
 
-# Words that point to a category when the customer answers "what kind of problem?" in their
-# own words instead of pressing a button. First match wins, so specific phrases come first.
-_CATEGORY_WORDS: tuple[tuple[str, str], ...] = (
-    (r"\btwice\b|\bdouble\b|\btwo (charges|payments)\b|\bduplicate", "double_charge"),
-    (r"\bcharge|\bpayment|\bbilled\b|\bbank\b|\bcard\b|\bstatement\b", "unknown_charge"),
-    (r"\blog ?in\b|\bsign ?in\b|\bpassword|\baccount\b|\blocked\b", "login_problem"),
-    (r"\bapp\b|\bcrash|\bfreez", "app_crash"),
-    (r"\bwrong\b|\bdifferent (item|size|colou?r|product)|\binstead\b|\bmixed up\b", "wrong_item"),
-    (r"\bdamag|\bbroke|\bcrack|\bsmash|\bscratch|\bruin", "order_damaged"),
-    (
-        r"\barriv|\bdeliver|\blate\b|\blost\b|\bmissing\b|\bnever came\b|\bparcel|\bpackage",
-        "order_not_arrived",
-    ),
-    (r"\bcomplain|\brude\b|\bunhappy\b|\bterrible\b|\bservice\b", "complaint"),
-)
-_YES = re.compile(r"\b(yes|yeah|yep|yup|sure|i did|i have|already|tried|correct|pending)\b")
-_NO = re.compile(r"\b(no|nope|nah|not yet|haven't|have not|didn't|did not|never|both)\b")
-
-
-def category_from_text(text: str) -> str | None:
-    """The problem category a free-text answer points to, or None."""
-    lowered = text.lower()
-    for pattern, category in _CATEGORY_WORDS:
-        if re.search(pattern, lowered):
+def category_from_text(text: str, language: str | None = None) -> str | None:
+    """The problem category a free-text answer points to (the conversation's words, then
+    English's), or None. The words are in ``actions/locales/<language>.yml``."""
+    for code in dict.fromkeys((language or ENGLISH, ENGLISH)):
+        category = locale_for(code).category(text)
+        if category:
             return category
     return None
 
 
-def yes_or_no(text: str) -> bool | None:
+def yes_or_no(text: str, language: str | None = None) -> bool | None:
     """True for a yes, False for a no, None when the answer is neither or both."""
-    lowered = text.lower()
-    yes, no = bool(_YES.search(lowered)), bool(_NO.search(lowered))
-    return yes if yes != no else None
+    for code in dict.fromkeys((language or ENGLISH, ENGLISH)):
+        answer = locale_for(code).says_yes(text)
+        if answer is not None:
+            return answer
+    return None

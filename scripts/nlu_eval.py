@@ -1,15 +1,20 @@
-"""Evaluates the trained model's NLU on a held-out file and tunes the fallback thresholds.
+"""Evaluates the trained model's NLU on held-out files and tunes the fallback thresholds.
 
-    .venv/bot/bin/python scripts/nlu_eval.py tests/nlu/heldout.yml            # report
-    .venv/bot/bin/python scripts/nlu_eval.py tests/nlu/tuning.yml --tune     # threshold sweep
+    .venv/bot/bin/python scripts/nlu_eval.py tests/nlu/heldout                # report, per language
+    .venv/bot/bin/python scripts/nlu_eval.py tests/nlu/heldout/hr.yml         # one language
+    .venv/bot/bin/python scripts/nlu_eval.py tests/nlu/tuning --tune          # threshold sweep
+
+A directory holds one file per language (``<code>.yml``); each is scored on its own, then all
+together. Held-out examples that also occur word for word in the training data (short ones like
+"hvala" or "ok" do) are counted, and the F1 without them is reported beside the headline.
 
 Labels are full intents: "faq/<topic>" for FAQs (intent + response selector), and
 "nlu_fallback" for messages the bot should not answer confidently. The bot's ``out_of_scope``
 intent means exactly that (it answers "I can't help with that here" and a repeat hands off, as
 for a fallback), so predicting it for such a message counts as correct. A message the language
-identifier takes for another language counts as predicted "language_handoff" (always wrong here:
-the files are English). Fallback decisions are recomputed from the intent ranking, so one parse
-serves every threshold pair.
+identifier takes for a language the bot does not serve counts as predicted "language_handoff"
+(always wrong here: every file is in a served language). Fallback decisions are recomputed from
+the intent ranking, so one parse serves every threshold pair.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -63,7 +69,8 @@ async def parse_all(model: Path, texts: list[str]) -> list[dict[str, Any]]:
 def raw_prediction(parse: dict[str, Any]) -> tuple[str, float, float]:
     """(full intent, top confidence, margin to the runner-up), ignoring the fallback decision."""
     ranking = [r for r in parse.get("intent_ranking", []) if r["name"] != FALLBACK]
-    if (parse.get("language") or {}).get("code", "en") != "en":
+    language = parse.get("language") or {}
+    if language.get("code") and not language.get("served", True):
         return "language_handoff", 1.0, 1.0
     top = ranking[0]
     second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0
@@ -125,15 +132,36 @@ def configured_thresholds() -> tuple[float, float]:
     raise SystemExit("config.yml has no FallbackClassifier")
 
 
+def training_texts() -> set[str]:
+    """Every training example, lower-cased, without entity markup."""
+    texts = set()
+    for path in (ROOT / "data" / "nlu").glob("**/*.yml"):
+        for text, _ in load_examples(path):
+            texts.add(_plain(text))
+    return texts
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", text).strip().lower()
+
+
+def held_out_files(data: Path) -> list[Path]:
+    if data.is_dir():
+        return sorted(data.glob("*.yml"), key=lambda p: (p.stem != "en", p.stem))
+    return [data]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("data", type=Path)
+    parser.add_argument("data", type=Path, help="a held-out file, or a directory of them")
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "tandem.tar.gz")
     parser.add_argument("--tune", action="store_true", help="sweep the fallback thresholds")
     parser.add_argument("--json", type=Path, help="write the full result here")
     args = parser.parse_args()
 
-    examples = load_examples(args.data)
+    files = held_out_files(args.data)
+    per_file = {path: load_examples(path) for path in files}
+    examples = [e for path in files for e in per_file[path]]
     gold = [label for _, label in examples]
     print(f"parsing {len(examples)} examples from {args.data} with {args.model} …", flush=True)
     parses = asyncio.run(parse_all(args.model, [text for text, _ in examples]))
@@ -154,25 +182,49 @@ def main() -> int:
 
     threshold, ambiguity = configured_thresholds()
     predicted = [predict(r, threshold, ambiguity) for r in raws]
-    result = scores(gold, predicted)
-    result.update(data=str(args.data), threshold=threshold, ambiguity_threshold=ambiguity)
-    result["errors"] = [
-        {"text": text, "gold": g, "predicted": p}
-        for (text, g), p in zip(examples, predicted, strict=True)
-        if g != p
-    ]
+    trained = training_texts()
+    report: dict[str, Any] = {"threshold": threshold, "ambiguity_threshold": ambiguity}
+    offset = 0
     print(
-        f"\nintent macro-F1 {result['macro_f1']:.3f} (in scope {result['macro_f1_in_scope']:.3f}),"
-        f" accuracy {result['accuracy']:.3f}, request_human recall"
-        f" {result['request_human_recall']:.3f}, trapped {result['request_human_trapped']}"
-        f" (thresholds {threshold}/{ambiguity}, {len(gold)} examples)"
+        f"\n{'held-out':<10}{'examples':>9}{'macro-F1':>10}{'in scope':>10}{'accuracy':>10}"
+        f"{'human recall':>14}{'trapped':>9}{'also trained':>14}{'F1 without':>12}"
     )
+    groups = [(path.stem, per_file[path]) for path in files]
+    if len(files) > 1:
+        groups.append(("all", examples))
+    for name, group in groups:
+        if name == "all":
+            g_gold, g_pred, g_examples = gold, predicted, examples
+        else:
+            g_examples = group
+            g_gold = [label for _, label in group]
+            g_pred = predicted[offset : offset + len(group)]
+            offset += len(group)
+        result = scores(g_gold, g_pred)
+        distinct = [i for i, (text, _) in enumerate(g_examples) if _plain(text) not in trained]
+        unseen = scores([g_gold[i] for i in distinct], [g_pred[i] for i in distinct])
+        result["also_in_training"] = len(g_examples) - len(distinct)
+        result["macro_f1_without_those"] = unseen["macro_f1"]
+        result["errors"] = [
+            {"text": text, "gold": g, "predicted": p}
+            for (text, g), p in zip(g_examples, g_pred, strict=True)
+            if g != p
+        ]
+        report[name] = result
+        print(
+            f"{name:<10}{result['examples']:>9}{result['macro_f1']:>10.3f}"
+            f"{result['macro_f1_in_scope']:>10.3f}{result['accuracy']:>10.3f}"
+            f"{result['request_human_recall']:>14.3f}{result['request_human_trapped']:>9}"
+            f"{result['also_in_training']:>14}{result['macro_f1_without_those']:>12.3f}"
+        )
+    print(f"(thresholds {threshold}/{ambiguity})")
+    last = report["all"] if len(files) > 1 else report[files[0].stem]
     print("\nconfusions (gold -> predicted: count):")
-    for (g, p), n in Counter((e["gold"], e["predicted"]) for e in result["errors"]).most_common(15):
+    for (g, p), n in Counter((e["gold"], e["predicted"]) for e in last["errors"]).most_common(15):
         print(f"  {g} -> {p}: {n}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, indent=2))
+        args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False))
     return 0
 
 

@@ -24,15 +24,17 @@ def test_an_faq_gets_its_explanation_and_the_nlu_result(bot: Bot) -> None:
     assert reply["handoff"] is None
 
 
-def test_triage_collects_the_answers_then_hands_off_with_them(bot: Bot) -> None:
+def test_triage_collects_the_answers_recaps_them_then_hands_off_with_them(bot: Bot) -> None:
     _, replies = bot.conversation(
-        "my order hasn't arrived", "TD-482913", "10 days ago", "Jane.Doe@example.com"
+        "my order hasn't arrived", "TD-482913", "10 days ago", "Jane.Doe@example.com", "yes"
     )
     assert "order number" in texts(replies[0])[0]
     assert "When did you place the order" in texts(replies[1])[0]
     assert "email" in texts(replies[2])[0]
-    assert [r["handoff"] for r in replies[:3]] == [None, None, None]
-    assert replies[3]["handoff"] == {
+    recap = texts(replies[3])[0]
+    assert "TD-482913" in recap and "10 days ago" in recap and "jane.doe@example.com" in recap
+    assert [r["handoff"] for r in replies[:4]] == [None, None, None, None]
+    assert replies[4]["handoff"] == {
         "reason": "triage",
         "summary": {
             "problem_category": "order_not_arrived",
@@ -43,6 +45,34 @@ def test_triage_collects_the_answers_then_hands_off_with_them(bot: Bot) -> None:
         },
         "language": "en",
     }
+
+
+def test_the_customer_corrects_the_recap_before_it_goes_to_a_person(bot: Bot) -> None:
+    _, replies = bot.conversation(
+        "my order hasn't arrived",
+        "TD-482913",
+        "10 days ago",
+        "jane.doe@example.com",
+        "no",
+        "sorry, the order number is TD-482914",
+        "yes",
+    )
+    assert "right detail" in texts(replies[4])[0]  # "Send me the right detail"
+    assert len(replies[4]["messages"]) == 1  # no second recap until the fix comes
+    corrected = texts(replies[5])
+    assert any("updated" in t for t in corrected)
+    assert "TD-482914" in corrected[-1] and "couldn't read a date" not in " ".join(corrected)
+    assert replies[6]["handoff"]["summary"]["order_number"] == "TD-482914"
+
+
+def test_a_croatian_customer_is_triaged_in_croatian(bot: Bot) -> None:
+    _, replies = bot.conversation("moja narudžba još nije stigla", "TD-482913", "prije 10 dana")
+    assert replies[0]["nlu"]["language"]["code"] == "hr"
+    assert "Koji je broj Vaše narudžbe?" in texts(replies[0])[0]
+    assert "Kada ste naručili?" in texts(replies[1])[0]
+    # "prije 10 dana" is read as ten days ago: outside the delivery window, so the email is next
+    assert "e-mail adresu" in texts(replies[2])[0]
+    assert replies[2]["handoff"] is None
 
 
 def test_a_recent_order_is_resolved_without_a_person(bot: Bot) -> None:

@@ -119,7 +119,7 @@ def test_asking_for_a_person_mid_form_hands_off_with_what_was_collected(
 
 def test_a_language_handoff_carries_the_language(domain: dict[str, Any]) -> None:
     tracker = tracker_before("request_human_in_form", "action_handoff")
-    tracker.slots.update(handoff_reason="language", customer_language="de")
+    tracker.slots.update(handoff_reason="language", language="de")
     messages, _ = run_action(ActionHandoff(), tracker, domain)
     assert handoff(messages)["reason"] == "language"
     assert handoff(messages)["language"] == "de"
@@ -162,15 +162,16 @@ def test_stopping_the_form_clears_its_answers(domain: dict[str, Any]) -> None:
     assert all(value in (None, 0) for value in slot_events(events).values())
 
 
-def test_hand_back_says_so_and_resets(domain: dict[str, Any]) -> None:
+def test_hand_back_says_so_and_resets_but_keeps_the_language(domain: dict[str, Any]) -> None:
     tracker = tracker_from_events(
         "c1",
         [
             {"event": "slot", "name": "problem_category", "value": "wrong_item"},
-            {"event": "slot", "name": "customer_language", "value": "de"},
+            {"event": "slot", "name": "language", "value": "hr"},
         ],
     )
     messages, events = run_action(ActionResumeAfterHandback(), tracker, domain)
     assert responses(messages) == ["utter_handback"]
     slots = slot_events(events)
-    assert slots["problem_category"] is None and slots["customer_language"] is None
+    assert slots["problem_category"] is None
+    assert "language" not in slots  # the customer still writes Croatian after the hand-back

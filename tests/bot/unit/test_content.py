@@ -43,7 +43,7 @@ def test_the_required_faq_topics_exist() -> None:
 def test_every_faq_topic_and_problem_report_has_a_label(domain: dict[str, Any]) -> None:
     offered = faq_topics() | {i for i in domain["intents"] if i.startswith("report_")}
     missing = offered - set(intent_labels())
-    assert not missing, f"add these to actions/intent_labels.yml: {sorted(missing)}"
+    assert not missing, f"add these to actions/labels/en.yml: {sorted(missing)}"
 
 
 def test_faq_labels_send_a_question_not_an_intent() -> None:

@@ -12,9 +12,13 @@ def test_without_a_category_only_the_category_is_asked() -> None:
 
 
 @pytest.mark.parametrize("category", sorted(rules.QUESTIONS))
-def test_every_category_asks_its_questions_and_ends_with_an_email(category: str) -> None:
+def test_every_category_asks_its_questions_ends_with_an_email_then_recaps(category: str) -> None:
     slots = {"problem_category": category}
-    assert rules.required_slots(slots) == ["problem_category", *rules.QUESTIONS[category]]
+    assert rules.required_slots(slots) == [
+        "problem_category",
+        *rules.QUESTIONS[category],
+        "triage_confirmed",
+    ]
     assert rules.QUESTIONS[category][-1] == "contact_email"
 
 

@@ -39,8 +39,8 @@ def register_agent_handlers(sio: socketio.AsyncServer, hub: Hub) -> None:
         return register
 
     def agent_of(sid: str, *, limited: bool = True) -> AgentSocket:
-        sock = hub.agents_online.get(sid)
-        if sock is None or sock.expires_at <= hub.now():
+        sock = hub.connections.agents.get(sid)
+        if sock is None or sock.expires_at <= hub.clock():
             raise ProtocolError(ErrorCode.UNAUTHORIZED, "log in again")
         if limited and not hub.agent_limiter.allow(sock.agent.id, time.monotonic()):
             raise ProtocolError(ErrorCode.RATE_LIMITED, "too many requests; slow down a little")
@@ -48,7 +48,7 @@ def register_agent_handlers(sio: socketio.AsyncServer, hub: Hub) -> None:
 
     async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
         token = auth.get("token") if isinstance(auth, dict) else None
-        claims = hub.tokens.verify(token, hub.now())
+        claims = hub.tokens.verify(token, hub.clock())
         record = await hub.agents.get(claims.agent_id) if claims else None
         if (
             claims is None
@@ -60,15 +60,15 @@ def register_agent_handlers(sio: socketio.AsyncServer, hub: Hub) -> None:
                 "unauthorized",
                 {"code": "unauthorized", "message": "invalid or expired token; log in again"},
             )
-        hub.agents_online[sid] = AgentSocket(sid, record, claims.expires_at)
+        hub.connections.agents[sid] = AgentSocket(sid, record, claims.expires_at)
         await sio.enter_room(sid, rooms.AGENTS, namespace=NS)
         await sio.enter_room(sid, rooms.agent(record.id), namespace=NS)
-        await hub.presence.beat([record.id], hub.now())
+        await hub.presence.beat([record.id], hub.clock())
         return True
 
     async def disconnect(sid: str, reason: Any = None) -> None:
-        sock = hub.agents_online.pop(sid, None)
-        if sock is not None and not hub.agent_sockets(sock.agent.id):
+        sock = hub.connections.agents.pop(sid, None)
+        if sock is not None and not hub.connections.agent_sockets(sock.agent.id):
             await hub.presence.leave(sock.agent.id)
 
     @on("hello")
@@ -132,7 +132,9 @@ def register_agent_handlers(sio: socketio.AsyncServer, hub: Hub) -> None:
     @on("claim")
     async def claim(sid: str, data: Any) -> proto.ConversationAck:
         sock = agent_of(sid)
-        return {"ok": True, **await hub.desk.claim(sock, proto.parse_conversation_ref(data))}
+        conversation_id = proto.parse_conversation_ref(data)
+        detail = await hub.desk.claim(sock.agent, conversation_id, requester_sid=sid)
+        return {"ok": True, **detail}
 
     @on("send_message")
     async def send_message(sid: str, data: Any) -> proto.SendAck:
@@ -215,20 +217,22 @@ def register_agent_handlers(sio: socketio.AsyncServer, hub: Hub) -> None:
     async def transfer(sid: str, data: Any) -> dict[str, bool]:
         sock = agent_of(sid)
         conversation_id, target, note = proto.parse_transfer(data)
-        await hub.desk.transfer(sock, conversation_id, target, note)
+        await hub.desk.transfer(sock.agent, conversation_id, target, note)
         return {"ok": True}
 
     @on("hand_back")
     async def hand_back(sid: str, data: Any) -> dict[str, bool]:
         sock = agent_of(sid)
-        await hub.desk.hand_back(sock, proto.parse_conversation_ref(data))
+        conversation_id = proto.parse_conversation_ref(data)
+        await hub.desk.hand_back(sock.agent, conversation_id)
+        hub.bridge.kick(conversation_id)  # the bot says it is back, in order with new messages
         return {"ok": True}
 
     @on("close")
     async def close(sid: str, data: Any) -> dict[str, bool]:
         sock = agent_of(sid)
         conversation_id, resolution, tags = proto.parse_close(data)
-        await hub.desk.close(sock, conversation_id, resolution, tags)
+        await hub.desk.close(sock.agent, conversation_id, resolution, tags)
         return {"ok": True}
 
     @on("set_presence")
@@ -236,7 +240,7 @@ def register_agent_handlers(sio: socketio.AsyncServer, hub: Hub) -> None:
         sock = agent_of(sid)
         status = proto.parse_presence(data)
         await hub.agents.update(sock.agent.id, {"status": status})
-        for other in hub.agent_sockets(sock.agent.id):
+        for other in hub.connections.agent_sockets(sock.agent.id):
             other.agent = await hub.agents.get(sock.agent.id) or other.agent
         return {"ok": True, "status": "away" if status == "away" else "online"}
 
@@ -251,7 +255,7 @@ def register_agent_handlers(sio: socketio.AsyncServer, hub: Hub) -> None:
         agent_of(sid)
         proto.parse_empty(data)
         records = [r for r in await hub.agents.all() if not r.disabled]
-        online = await hub.presence.online(hub.now())
+        online = await hub.presence.online(hub.clock())
         loads = await hub.agents.loads([r.id for r in records])
         return {
             "ok": True,
@@ -274,7 +278,7 @@ def register_agent_handlers(sio: socketio.AsyncServer, hub: Hub) -> None:
     async def get_stats(sid: str, data: Any) -> proto.StatsAck:
         agent_of(sid)
         proto.parse_empty(data)
-        online = await hub.presence.online(hub.now())
+        online = await hub.presence.online(hub.clock())
         return {"ok": True, "stats": await hub.stats.desk_stats(agents_online=len(online))}
 
     async def unknown(event: str, sid: str, *args: Any) -> Any:

@@ -15,6 +15,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import os
+import socket
+import time
+from collections.abc import Callable
 from typing import Any
 
 import socketio  # type: ignore[import-untyped]  # no type information shipped
@@ -22,16 +26,29 @@ from sanic import Request, Sanic
 from sanic.response import BaseHTTPResponse
 
 from handoff.agent_ns import register_agent_handlers
+from handoff.bot_client import BotClient
 from handoff.bridge import BotBridge
+from handoff.canned import load_canned
 from handoff.customer_ns import register_customer_handlers
 from handoff.demo import ensure_demo_agent
 from handoff.desk import Desk
 from handoff.http_api import build_blueprint, mount_static
-from handoff.hub import Hub
+from handoff.hub import Connections, Hub
+from handoff.ids import SessionSigner
 from handoff.keys import Keys
+from handoff.notify import Notifier
 from handoff.pubsub import RedisManager
+from handoff.ratelimit import RateLimiter
 from handoff.settings import Settings
+from handoff.store import pool as redis_pool
+from handoff.store.agents import AgentStore
+from handoff.store.conversations import ConversationStore
+from handoff.store.desk_facts import DeskFactsReader
+from handoff.store.presence import Presence
+from handoff.store.stats import Stats
 from handoff.sweeper import Sweeper
+from handoff.texts import SystemTexts
+from handoff.tokens import TokenSigner
 
 log = logging.getLogger("handoff")
 _names = itertools.count(1)
@@ -47,8 +64,11 @@ class HandoffApp(socketio.ASGIApp):  # type: ignore[misc]
         self.hub = hub
 
 
-def create_app(settings: Settings) -> HandoffApp:
-    """Build the whole service for ``settings``; nothing connects until the server starts."""
+def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> HandoffApp:
+    """Build the whole service for ``settings``; nothing connects until the server starts.
+
+    Every part is built here and handed what it uses; ``clock`` is the one source of "now".
+    """
     keys = Keys(settings.redis_prefix)
     sio = socketio.AsyncServer(
         async_mode="asgi",
@@ -64,7 +84,90 @@ def create_app(settings: Settings) -> HandoffApp:
     sanic_app: Sanic[Any, Any] = Sanic(f"tandem_handoff_{next(_names)}", configure_logging=False)
     sanic_app.config.REQUEST_MAX_SIZE = settings.max_payload_bytes
     sanic_app.config.FALLBACK_ERROR_FORMAT = "json"
-    hub = Hub(settings, sio)
+
+    replica = f"{socket.gethostname()}:{os.getpid()}:{settings.port}"
+    # Clients connect lazily, inside the server's event loop, on first use.
+    redis: Any = redis_pool.connect(
+        settings.redis_url,
+        decode_responses=True,
+        health_check_interval=30,
+        socket_connect_timeout=5,
+    )
+    conversations = ConversationStore(
+        redis, keys, retention_seconds=settings.retention_days * 86400
+    )
+    agents = AgentStore(redis, keys)
+    presence = Presence(redis, keys, replica=replica, ttl=settings.presence_ttl)
+    stats = Stats(redis, keys, zone=settings.business_hours.zone)
+    facts = DeskFactsReader(redis, keys)
+    bot = BotClient(settings.rasa_url, token=settings.bot_token, timeout=settings.rasa_timeout)
+    texts = SystemTexts.load()
+    notify = Notifier(sio)
+    desk = Desk(
+        settings=settings,
+        conversations=conversations,
+        agents=agents,
+        presence=presence,
+        stats=stats,
+        facts=facts,
+        notify=notify,
+        texts=texts,
+        clock=clock,
+    )
+    bridge = BotBridge(
+        redis,
+        keys,
+        conversations=conversations,
+        bot=bot,
+        desk=desk,
+        facts=facts,
+        notify=notify,
+        texts=texts,
+        lease_ms=int((settings.rasa_timeout + 2.0) * 1000),
+        clock=clock,
+    )
+    connections = Connections()
+    limiters = {
+        "customer": RateLimiter(burst=settings.rate_burst, per_minute=settings.rate_per_minute),
+        # Agents type fast and legitimately burst (canned replies); give them more room.
+        "agent": RateLimiter(
+            burst=settings.rate_burst * 3, per_minute=settings.rate_per_minute * 4
+        ),
+        "login": RateLimiter(burst=5, per_minute=10),
+    }
+    hub = Hub(
+        settings=settings,
+        sio=sio,
+        keys=keys,
+        redis=redis,
+        sessions=SessionSigner(settings.secret),
+        tokens=TokenSigner(settings.secret),
+        texts=texts,
+        canned=load_canned(settings.canned_responses),
+        customer_limiter=limiters["customer"],
+        agent_limiter=limiters["agent"],
+        login_limiter=limiters["login"],
+        connections=connections,
+        conversations=conversations,
+        agents=agents,
+        presence=presence,
+        stats=stats,
+        bot=bot,
+        notify=notify,
+        desk=desk,
+        bridge=bridge,
+        clock=clock,
+    )
+    sweeper = Sweeper(
+        settings,
+        sio,
+        connections=connections,
+        agents=agents,
+        presence=presence,
+        desk=desk,
+        limiters=list(limiters.values()),
+        clock=clock,
+    )
     sanic_app.ctx.hub = hub
     register_customer_handlers(sio, hub)
     register_agent_handlers(sio, hub)
@@ -74,27 +177,34 @@ def create_app(settings: Settings) -> HandoffApp:
 
     @sanic_app.before_server_start
     async def open_resources(app: Sanic[Any, Any], _: Any = None) -> None:
-        await hub.open()
-        hub.desk = Desk(hub)
-        hub.bridge = BotBridge(hub)
+        # Check Redis once at start-up; the service still starts (and reports 503) without it.
+        try:
+            await redis.ping()
+        except Exception as exc:  # noqa: BLE001 - reported, then retried on every use
+            log.error("cannot reach Redis at %s yet: %s", settings.redis_url, exc)
         if settings.dev and settings.demo_agent:
-            await ensure_demo_agent(hub.agents, settings.demo_agent)
-        app.ctx.sweeper = asyncio.create_task(Sweeper(hub).run(), name="sweeper")
+            await ensure_demo_agent(agents, settings.demo_agent)
+        app.ctx.sweeper = asyncio.create_task(sweeper.run(), name="sweeper")
         log.info(
             "handoff replica %s ready (redis %s, rasa %s)",
-            hub.replica,
+            replica,
             settings.redis_url,
             settings.rasa_url,
         )
 
     @sanic_app.after_server_stop
     async def close_resources(app: Sanic[Any, Any], _: Any = None) -> None:
-        sweeper: asyncio.Task[None] = app.ctx.sweeper
-        sweeper.cancel()
-        await asyncio.gather(sweeper, return_exceptions=True)
-        await hub.bridge.close()
+        task: asyncio.Task[None] = app.ctx.sweeper
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await bridge.close()
         await sio.manager.drain()  # events queued for the other replicas
-        await hub.close()
+        try:
+            await presence.leave_all(connections.agent_ids())
+        except Exception:  # noqa: BLE001 - shutting down; Redis may already be gone
+            log.warning("could not clear presence on shutdown")
+        await redis.aclose()
+        await bot.aclose()
 
     async def security_headers(request: Request, response: BaseHTTPResponse) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -17,7 +17,9 @@ and a handoff the bot asks for is moot (a person is already being found).
 
 Example::
 
-    bridge = BotBridge(hub)
+    bridge = BotBridge(redis, keys, conversations=conversations, bot=bot_client, desk=desk,
+                       facts=facts, notify=notifier, texts=texts, lease_ms=17000,
+                       clock=time.time)
     bridge.kick("c_…")      # after storing a customer message in state "bot"
 """
 
@@ -27,16 +29,20 @@ import asyncio
 import json
 import logging
 import secrets
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
-from handoff.bot_client import BotMessage, BotTurn, BotUnavailable
+from handoff.bot_client import BotClient, BotMessage, BotTurn, BotUnavailable
+from handoff.desk import Desk
 from handoff.entries import encode, stored
+from handoff.keys import Keys
+from handoff.notify import Notifier
 from handoff.ownership import BOT_ANSWERS, State
-from handoff.protocol.types import AgentEntry, Nlu
+from handoff.protocol.types import Nlu
+from handoff.store.conversations import ConversationStore
+from handoff.store.desk_facts import DeskFactsReader
 from handoff.store.scripts import RELEASE_BOT_LOCK, TAKE_BOT_WORK
-
-if TYPE_CHECKING:
-    from handoff.hub import Hub
+from handoff.texts import SystemTexts
 
 log = logging.getLogger("handoff.bridge")
 
@@ -65,16 +71,40 @@ def turn_entries(turn: BotTurn, answered_seq: int | None) -> list[list[str]]:
 
 
 class BotBridge:
-    def __init__(self, hub: Hub) -> None:
-        self.hub = hub
-        self.keys = hub.keys
+    """Feeds each conversation's unanswered customer messages to the bot (see the module's doc).
+
+    ``lease_ms``: how long a replica may hold a conversation; long enough for one bot call
+    (renewed before each call).
+    """
+
+    def __init__(
+        self,
+        redis: Any,
+        keys: Keys,
+        *,
+        conversations: ConversationStore,
+        bot: BotClient,
+        desk: Desk,
+        facts: DeskFactsReader,
+        notify: Notifier,
+        texts: SystemTexts,
+        lease_ms: int,
+        clock: Callable[[], float],
+    ) -> None:
+        self.keys = keys
+        self.conversations = conversations
+        self.bot = bot
+        self.desk = desk
+        self.facts = facts
+        self.notify = notify
+        self.texts = texts
+        self.lease_ms = lease_ms
+        self.now = clock
         self._running: dict[str, asyncio.Task[None]] = {}
         self._again: set[str] = set()
         self._timers: set[asyncio.TimerHandle] = set()
-        self._take = hub.redis.register_script(TAKE_BOT_WORK)
-        self._release = hub.redis.register_script(RELEASE_BOT_LOCK)
-        # Long enough for one bot call; renewed before each call.
-        self.lease_ms = int((hub.settings.rasa_timeout + 2.0) * 1000)
+        self._take = redis.register_script(TAKE_BOT_WORK)
+        self._release = redis.register_script(RELEASE_BOT_LOCK)
 
     def kick(self, conversation_id: str) -> None:
         """Make sure someone works through this conversation's unanswered messages."""
@@ -182,7 +212,7 @@ class BotBridge:
             return True
         if not message:
             # Only non-customer entries remain (e.g. system notes); nothing for the bot.
-            await self.hub.conversations.commit_bot_turn(
+            await self.conversations.commit_bot_turn(
                 conversation_id, version=version, processed_seq=last_seq, entries=[]
             )
             return True
@@ -214,7 +244,7 @@ class BotBridge:
         conversation_id, seq = conversation["id"], int(message["seq"])
         metadata: dict[str, Any] = json.loads(message["meta"]) if message.get("meta") else {}
         metadata.update(seq=seq, customer_id=conversation.get("customer", ""))
-        return await self.hub.bot.send_message(
+        return await self.bot.send_message(
             conversation_id,
             message.get("text", ""),
             message_id=f"{conversation_id}:{seq}",
@@ -231,8 +261,8 @@ class BotBridge:
             turn = await self._ask_bot(conversation, message)
         except BotUnavailable as exc:
             log.warning("bot unavailable for %s: %s", conversation_id, exc)
-            lead = self.hub.texts.render("bot_unavailable", conversation.get("language", ""))
-            await self.hub.desk.hand_to_people(
+            lead = self.texts.render("bot_unavailable", conversation.get("language", ""))
+            await self.desk.hand_to_people(
                 conversation,
                 version=version,
                 reason="bot_unavailable",
@@ -242,39 +272,38 @@ class BotBridge:
                 lead=lead,
             )
             return False
-        if turn.handoff is None:
-            if not await self._store_turn(conversation, version, seq, turn, answered_seq=seq):
-                log.info("dropped a bot answer for %s: a person took over", conversation_id)
-                return False
-            return True
-        # A handoff: what the decision needs is read while the turn is stored, and the desk is
-        # told before the customer's messages go out (different audiences, so no order between
-        # them; the customer still gets the bot's message, then the system's, then the state).
-        facts = asyncio.ensure_future(self.hub.desk.facts.read(now=self.hub.now()))
+        # A handoff: what the decision needs is read while the turn is stored. The bridge relays
+        # the turn as it relays every turn (sending only queues, see handoff.pubsub); then the
+        # desk takes over. The customer gets the bot's message, the system's, then the state.
+        handoff = turn.handoff
+        facts = asyncio.ensure_future(self.facts.read(now=self.now())) if handoff else None
         try:
-            entries = await self._commit_turn(conversation, version, seq, turn, answered_seq=seq)
+            current = await self._store_turn(conversation, version, seq, turn, answered_seq=seq)
         except BaseException:
-            facts.cancel()
+            if facts is not None:
+                facts.cancel()
             raise
-        if entries is None:
-            facts.cancel()
+        if not current:
+            if facts is not None:
+                facts.cancel()
             log.info("dropped a bot answer for %s: a person took over", conversation_id)
             return False
-        await self.hub.desk.hand_to_people(
+        if handoff is None or facts is None:
+            return True
+        await self.desk.hand_to_people(
             conversation,
             version=version,
-            reason=turn.handoff.reason,
-            summary=turn.handoff.summary,
-            language=turn.handoff.language or turn.language,
+            reason=handoff.reason,
+            summary=handoff.summary,
+            language=handoff.language or turn.language,
             preview=message.get("text", ""),
             facts=await facts,
-            said_first=entries,
         )
         return False
 
     async def _hand_back(self, conversation: dict[str, str], version: int, bot_seq: int) -> None:
         try:
-            turn = await self.hub.bot.hand_back(conversation["id"])
+            turn = await self.bot.hand_back(conversation["id"])
         except BotUnavailable as exc:
             # The person already said goodbye; the bot's next answer will show whether it is back.
             log.warning("bot did not confirm the hand-back of %s: %s", conversation["id"], exc)
@@ -290,31 +319,10 @@ class BotBridge:
         clear_event: str = "",
         answered_seq: int | None = None,
     ) -> bool:
-        """Store the turn and relay it; False if it was stale (a person took over)."""
-        entries = await self._commit_turn(
-            conversation, version, processed_seq, turn, clear_event, answered_seq
-        )
-        if entries is None:
-            return False
-        for entry in entries:
-            await self.hub.notify.entry(
-                conversation["id"], conversation.get("customer", ""), "", entry
-            )
-        return True
-
-    async def _commit_turn(
-        self,
-        conversation: dict[str, str],
-        version: int,
-        processed_seq: int,
-        turn: BotTurn,
-        clear_event: str = "",
-        answered_seq: int | None = None,
-    ) -> list[AgentEntry] | None:
-        """Store the turn (if still current); the stored entries, not yet relayed."""
+        """Store the turn (if still current) and relay it; False if it was stale."""
         entries = turn_entries(turn, answered_seq)
         fields = {"language": turn.language} if turn.language else None
-        committed = await self.hub.conversations.commit_bot_turn(
+        committed = await self.conversations.commit_bot_turn(
             conversation["id"],
             version=version,
             processed_seq=processed_seq,
@@ -323,9 +331,13 @@ class BotBridge:
             clear_event=clear_event,
         )
         if committed is None:
-            return None
+            return False  # a person took over while the bot was thinking
         seqs, ts = committed
-        return [stored(fields_, seq, ts) for fields_, seq in zip(entries, seqs, strict=True)]
+        for fields_, seq in zip(entries, seqs, strict=True):
+            await self.notify.entry(
+                conversation["id"], conversation.get("customer", ""), "", stored(fields_, seq, ts)
+            )
+        return True
 
 
 def _pairs(flat: list[str]) -> dict[str, str]:

@@ -71,7 +71,7 @@ def register_customer_handlers(sio: socketio.AsyncServer, hub: Hub) -> None:
         return register
 
     def session_of(sid: str) -> CustomerSocket:
-        sock = hub.customers.get(sid)
+        sock = hub.connections.customers.get(sid)
         if sock is None:
             raise ProtocolError(ErrorCode.NO_SESSION, "send session_request first")
         return sock
@@ -110,14 +110,14 @@ def register_customer_handlers(sio: socketio.AsyncServer, hub: Hub) -> None:
         return True
 
     async def disconnect(sid: str, reason: Any = None) -> None:
-        hub.customers.pop(sid, None)
+        hub.connections.customers.pop(sid, None)
 
     @on("session_request")
     async def session_request(sid: str, data: Any) -> None:
         claimed, last_seq = proto.parse_session_request(data)
         session_id = claimed if claimed and hub.sessions.verify(claimed) else hub.sessions.issue()
         customer_id = hub.sessions.customer_id(session_id)
-        previous = hub.customers.get(sid)
+        previous = hub.connections.customers.get(sid)
         if previous is not None and previous.customer_id != customer_id:
             await sio.leave_room(sid, rooms.customer(previous.customer_id), namespace=NS)
         conversation_id = await store.current(customer_id)
@@ -125,7 +125,7 @@ def register_customer_handlers(sio: socketio.AsyncServer, hub: Hub) -> None:
         sock = CustomerSocket(
             sid, session_id, customer_id, conversation_id if conversation else None
         )
-        hub.customers[sid] = sock
+        hub.connections.customers[sid] = sock
         await sio.enter_room(sid, rooms.customer(customer_id), namespace=NS)
         await sio.emit("session_confirm", session_id, to=sid, namespace=NS)
         info: proto.SessionInfo = {

@@ -6,32 +6,38 @@ Each operation is one atomic transition on Redis (``ConversationStore.transition
 
 Example::
 
-    desk = Desk(hub)
+    desk = Desk(settings=settings, conversations=conversations, agents=agents,
+                presence=presence, stats=stats, facts=facts, notify=notifier,
+                texts=texts, clock=time.time)
     await desk.hand_to_people(conversation, version=3, reason="requested",
                               summary={}, language="en")
-    detail = await desk.claim(agent_socket, "c_…")
+    detail = await desk.claim(agent_record, "c_…", requester_sid=sid)
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, cast
 
 from handoff import views
 from handoff.entries import encode, stored
-from handoff.hub import AgentSocket, Hub
+from handoff.notify import Notifier
 from handoff.ownership import Action, State, handoff_target
 from handoff.protocol.agent import ConversationDetail, QueueItem
 from handoff.protocol.customer import StateChange
 from handoff.protocol.errors import ErrorCode, ProtocolError
-from handoff.protocol.types import AgentEntry, AgentRef, OfflineReason, StateName
+from handoff.protocol.types import AgentRef, OfflineReason, StateName
 from handoff.routing import exclusive_until, need_for
-from handoff.store.agents import AgentRecord
-from handoff.store.conversations import TransitionResult
+from handoff.settings import Settings
+from handoff.store.agents import AgentRecord, AgentStore
+from handoff.store.conversations import ConversationStore, TransitionResult
 from handoff.store.desk_facts import DeskFacts, DeskFactsReader
+from handoff.store.presence import Presence
+from handoff.store.stats import Stats
+from handoff.texts import SystemTexts
 from handoff.waiting import describe_wait, estimate_wait
 
 log = logging.getLogger("handoff.desk")
@@ -57,17 +63,36 @@ def refusal(result: TransitionResult) -> ProtocolError:
 
 
 class Desk:
-    def __init__(self, hub: Hub) -> None:
-        self.hub = hub
-        self.texts = hub.texts
-        self.store = hub.conversations
-        self.facts = DeskFactsReader(hub.redis, hub.keys)
+    """Every change of owner, with what each party is told about it (see the module's doc)."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        conversations: ConversationStore,
+        agents: AgentStore,
+        presence: Presence,
+        stats: Stats,
+        facts: DeskFactsReader,
+        notify: Notifier,
+        texts: SystemTexts,
+        clock: Callable[[], float],
+    ) -> None:
+        self.settings = settings
+        self.store = conversations
+        self.agents = agents
+        self.presence = presence
+        self.stats = stats
+        self.facts = facts
+        self.notify = notify
+        self.texts = texts
+        self.now = clock
 
     # -- who can take work ------------------------------------------------------------------------
     async def available_agents(self) -> list[AgentRecord]:
         """Agents with a live console, enabled, and not set to away."""
-        online = await self.hub.presence.online(self.hub.now())
-        records = await self.hub.agents.many(sorted(online))
+        online = await self.presence.online(self.now())
+        records = await self.agents.many(sorted(online))
         return [r for r in records if not r.disabled and r.status == "online"]
 
     # -- bot -> people ----------------------------------------------------------------------------
@@ -82,24 +107,22 @@ class Desk:
         preview: str = "",
         lead: str = "",
         facts: DeskFacts | None = None,
-        said_first: Sequence[AgentEntry] = (),
     ) -> TransitionResult:
         """Queue the conversation for a person, or make it an offline ticket when nobody can come.
 
         ``version`` guards against acting on a conversation that changed meanwhile (``None``:
         whatever the version, as long as the bot owns it). ``lead`` is said first (e.g. that the
         bot is unavailable). ``facts``: already read (the bridge reads them while it stores the
-        bot's turn). ``said_first``: stored entries to relay to the customer before the system
-        message (the bot's own handoff message), after the desk has been told.
+        bot's turn).
         """
-        settings, now = self.hub.settings, self.hub.now()
+        settings, now = self.settings, self.now()
         conversation_id = conversation["id"]
         language = (language or conversation.get("language") or settings.default_language).lower()
         # Who can come, their loads, the queue's length and recent waits: one round trip.
         if facts is None:
             facts = await self.facts.read(now=now)
         target, why = handoff_target(
-            open_now=settings.business_hours.is_open(datetime.now(UTC)),
+            open_now=settings.business_hours.is_open(datetime.fromtimestamp(now, UTC)),
             agents_available=len(facts.available),
         )
         need = need_for(language=language, summary=summary)
@@ -143,15 +166,11 @@ class Desk:
         )
         customer_id = conversation.get("customer", "")
         if not result.ok:
-            for said in said_first:  # stored already: relayed whatever became of the handoff
-                await self.hub.notify.entry(conversation_id, customer_id, "", said)
             return result
         merged = {**conversation, **fields, "state": target.value, "version": str(result.version)}
         # The desk first: "someone is waiting" is the notice the handoff exists for.
-        await self.hub.notify.queue_added(views.queue_item(merged, position=position))
-        for said in said_first:
-            await self.hub.notify.entry(conversation_id, customer_id, "", said)
-        await self.hub.notify.entry(
+        await self.notify.queue_added(views.queue_item(merged, position=position))
+        await self.notify.entry(
             conversation_id, customer_id, "", stored(entry, result.seq, result.ts)
         )
         change: StateChange = {
@@ -166,8 +185,8 @@ class Desk:
             change["offline_reason"] = cast(OfflineReason, why)
             if why == "closed_hours":
                 change["business_hours"] = settings.business_hours.describe()
-        await self.hub.notify.customer_state(customer_id, change)
-        await self.hub.stats.record_handoff(reason)  # bookkeeping, after everyone is told
+        await self.notify.customer_state(customer_id, change)
+        await self.stats.record_handoff(reason)  # bookkeeping, after everyone is told
         return result
 
     async def go_offline(self, conversation: Mapping[str, str], why: str) -> TransitionResult:
@@ -182,10 +201,10 @@ class Desk:
             return result
         customer_id = conversation.get("customer", "")
         if entry is not None:
-            await self.hub.notify.entry(
+            await self.notify.entry(
                 conversation_id, customer_id, "", stored(entry, result.seq, result.ts)
             )
-        await self.hub.notify.customer_state(
+        await self.notify.customer_state(
             customer_id,
             {
                 "conversation_id": conversation_id,
@@ -194,19 +213,22 @@ class Desk:
             },
         )
         merged = {**conversation, "state": "offline", "offline_reason": why}
-        await self.hub.notify.queue_added(views.queue_item(merged, position=0))
+        await self.notify.queue_added(views.queue_item(merged, position=0))
         await self.broadcast_positions()
         return result
 
     # -- agents take, pass on, hand back, close ---------------------------------------------
-    async def claim(self, sock: AgentSocket, conversation_id: str) -> ConversationDetail:
-        agent = sock.agent
+    async def claim(
+        self, agent: AgentRecord, conversation_id: str, *, requester_sid: str | None = None
+    ) -> ConversationDetail:
+        """``agent`` takes the conversation; ``requester_sid`` (the asking tab, which gets the
+        detail in its ack) is left out of the other tabs' ``conversation_assigned``."""
         conversation = await self.store.get(conversation_id)
         if conversation is None:
             raise ProtocolError(ErrorCode.NOT_FOUND, "no such conversation")
         if conversation.get("state") == State.QUEUED:
             item = views.queue_item(
-                conversation, position=0, profile=agent.profile(), now=self.hub.now()
+                conversation, position=0, profile=agent.profile(), now=self.now()
             )
             if not item.get("eligible", True):
                 raise ProtocolError(
@@ -221,7 +243,7 @@ class Desk:
             event="agent_joined",
             agent_name=agent.name,
         )
-        now = self.hub.now()
+        now = self.now()
         result = await self.store.transition(
             conversation_id,
             Action.CLAIM,
@@ -245,40 +267,35 @@ class Desk:
                 )
             raise refusal(result)
         if result.previous_state == State.QUEUED and conversation.get("queued_at"):
-            await self.hub.stats.record_wait(max(0.0, now - float(conversation["queued_at"])))
+            await self.stats.record_wait(max(0.0, now - float(conversation["queued_at"])))
         customer_id = conversation.get("customer", "")
         by = {"id": agent.id, "name": agent.name}
-        await self.hub.notify.entry(
+        await self.notify.entry(
             conversation_id, customer_id, agent.id, stored(entry, result.seq, result.ts)
         )
-        await self.hub.notify.customer_state(
+        await self.notify.customer_state(
             customer_id,
             {"conversation_id": conversation_id, "state": "agent", "agent_name": agent.name},
         )
-        await self.hub.notify.queue_removed(conversation_id, "agent", by)
+        await self.notify.queue_removed(conversation_id, "agent", by)
         detail = await self.detail(conversation_id)
-        await self.hub.sio.emit(
-            "conversation_assigned",
-            detail,
-            to=f"agent:{agent.id}",
-            namespace="/agent",
-            skip_sid=sock.sid,
+        await self.notify.to_agent(
+            agent.id, "conversation_assigned", detail, skip_sid=requester_sid
         )
         await self.broadcast_positions()
         return detail
 
     async def transfer(
-        self, sock: AgentSocket, conversation_id: str, target_id: str, note: str
+        self, agent: AgentRecord, conversation_id: str, target_id: str, note: str
     ) -> None:
-        agent = sock.agent
         if target_id == agent.id:
             raise ProtocolError(
                 ErrorCode.BAD_REQUEST, "you cannot transfer a conversation to yourself"
             )
-        target = await self.hub.agents.get(target_id)
+        target = await self.agents.get(target_id)
         if target is None:
             raise ProtocolError(ErrorCode.NOT_FOUND, "no such agent")
-        if target.disabled or target.id not in await self.hub.presence.online(self.hub.now()):
+        if target.disabled or target.id not in await self.presence.online(self.now()):
             raise ProtocolError(ErrorCode.AGENT_UNAVAILABLE, f"{target.name} is not online")
         conversation = await self._get(conversation_id)
         entry = encode(
@@ -308,11 +325,11 @@ class Desk:
             saved = await self.store.add_note(
                 conversation_id, {"id": agent.id, "name": agent.name}, note, ""
             )
-            await self.hub.notify.note(conversation_id, target.id, saved)
-        await self.hub.notify.entry(
+            await self.notify.note(conversation_id, target.id, saved)
+        await self.notify.entry(
             conversation_id, customer_id, target.id, stored(entry, result.seq, result.ts)
         )
-        await self.hub.notify.customer_state(
+        await self.notify.customer_state(
             customer_id,
             {"conversation_id": conversation_id, "state": "agent", "agent_name": target.name},
         )
@@ -320,15 +337,15 @@ class Desk:
         assigned = {**detail, "from_agent": {"id": agent.id, "name": agent.name}}
         if note:
             assigned["note"] = note
-        await self.hub.notify.to_agent(target.id, "conversation_assigned", assigned)
-        await self.hub.notify.to_agent(
+        await self.notify.to_agent(target.id, "conversation_assigned", assigned)
+        await self.notify.to_agent(
             agent.id,
             "conversation_unassigned",
             {"conversation_id": conversation_id, "reason": "transferred"},
         )
 
-    async def hand_back(self, sock: AgentSocket, conversation_id: str) -> None:
-        agent = sock.agent
+    async def hand_back(self, agent: AgentRecord, conversation_id: str) -> None:
+        """Back to the bot; the caller kicks the bridge, which tells the bot (``bot_event``)."""
         conversation = await self._get(conversation_id)
         entry = encode(
             author="system",
@@ -349,23 +366,21 @@ class Desk:
         if not result.ok:
             raise refusal(result)
         customer_id = conversation.get("customer", "")
-        await self.hub.notify.entry(
+        await self.notify.entry(
             conversation_id, customer_id, "", stored(entry, result.seq, result.ts)
         )
-        await self.hub.notify.customer_state(
+        await self.notify.customer_state(
             customer_id, {"conversation_id": conversation_id, "state": "bot"}
         )
-        await self.hub.notify.to_agent(
+        await self.notify.to_agent(
             agent.id,
             "conversation_unassigned",
             {"conversation_id": conversation_id, "reason": "handed_back"},
         )
-        self.hub.bridge.kick(conversation_id)
 
     async def close(
-        self, sock: AgentSocket, conversation_id: str, resolution: str, tags: list[str]
+        self, agent: AgentRecord, conversation_id: str, resolution: str, tags: list[str]
     ) -> None:
-        agent = sock.agent
         conversation = await self._get(conversation_id)
         entry = encode(
             author="system",
@@ -374,7 +389,7 @@ class Desk:
             agent_name=agent.name,
         )
         fields = {
-            "closed_at": repr(self.hub.now()),
+            "closed_at": repr(self.now()),
             "resolution": resolution,
             "tags": json.dumps(tags),
         }
@@ -384,14 +399,14 @@ class Desk:
         if not result.ok:
             raise refusal(result)
         customer_id = conversation.get("customer", "")
-        await self.hub.notify.entry(
+        await self.notify.entry(
             conversation_id, customer_id, "", stored(entry, result.seq, result.ts)
         )
-        await self.hub.notify.customer_state(
+        await self.notify.customer_state(
             customer_id,
             {"conversation_id": conversation_id, "state": "closed", "csat_requested": True},
         )
-        await self.hub.notify.to_agent(
+        await self.notify.to_agent(
             agent.id,
             "conversation_unassigned",
             {"conversation_id": conversation_id, "reason": "closed"},
@@ -401,11 +416,11 @@ class Desk:
     async def requeue_owned_by(self, agent_id: str) -> int:
         """An agent was disabled: every conversation they own goes back to the queue."""
         moved = 0
-        for conversation_id in await self.hub.agents.active(agent_id):
+        for conversation_id in await self.agents.active(agent_id):
             conversation = await self.store.get(conversation_id)
             if conversation is None:
                 continue
-            now = self.hub.now()
+            now = self.now()
             entry = encode(
                 author="system",
                 text=self.texts.render("requeued", conversation.get("language", "")),
@@ -424,12 +439,12 @@ class Desk:
                 continue
             moved += 1
             customer_id = conversation.get("customer", "")
-            await self.hub.notify.entry(
+            await self.notify.entry(
                 conversation_id, customer_id, "", stored(entry, result.seq, result.ts)
             )
             merged = {**conversation, **fields, "state": "queued", "owner": "", "owner_name": ""}
-            await self.hub.notify.queue_added(views.queue_item(merged, position=0))
-            await self.hub.notify.to_agent(
+            await self.notify.queue_added(views.queue_item(merged, position=0))
+            await self.notify.to_agent(
                 agent_id,
                 "conversation_unassigned",
                 {"conversation_id": conversation_id, "reason": "requeued"},
@@ -440,7 +455,7 @@ class Desk:
 
     async def expire_waits(self) -> int:
         """Queued longer than the wait limit: tell the customer honestly and offer the form."""
-        cutoff = self.hub.now() - self.hub.settings.queue_wait_limit
+        cutoff = self.now() - self.settings.queue_wait_limit
         stale = await self.store.queued_before(cutoff)
         moved = 0
         for conversation in await self.store.get_many(stale):
@@ -461,7 +476,7 @@ class Desk:
         }
 
     async def queue_for(self, agent: AgentRecord) -> tuple[list[QueueItem], list[QueueItem]]:
-        now, profile = self.hub.now(), agent.profile()
+        now, profile = self.now(), agent.profile()
         queued = await self.store.get_many([c for c, _ in await self.store.queue()])
         tickets = await self.store.get_many([c for c, _ in await self.store.tickets()])
         return (
@@ -480,13 +495,13 @@ class Desk:
             "state": cast(StateName, state),
         }
         if state == State.QUEUED:
-            rank = await self.hub.redis.zrank(self.hub.keys.queue, conversation["id"])
+            rank = await self.store.redis.zrank(self.store.keys.queue, conversation["id"])
             position = int(rank) + 1 if rank is not None else 1
             change["queue_position"] = position
             change["estimated_wait_s"] = estimate_wait(
                 position=position,
                 agents_available=len(await self.available_agents()),
-                recent_waits=await self.hub.stats.recent_waits(),
+                recent_waits=await self.stats.recent_waits(),
             )
         elif state == State.AGENT:
             change["agent_name"] = conversation.get("owner_name", "")
@@ -503,9 +518,9 @@ class Desk:
             return
         conversations = await self.store.get_many(queue)
         agents = len(await self.available_agents())
-        recent = await self.hub.stats.recent_waits()
+        recent = await self.stats.recent_waits()
         for position, conversation in enumerate(conversations, start=1):
-            await self.hub.notify.customer_state(
+            await self.notify.customer_state(
                 conversation.get("customer", ""),
                 {
                     "conversation_id": conversation["id"],

@@ -71,7 +71,8 @@ def build_blueprint() -> Blueprint:
         if hub.settings.metrics_token and bearer(request) != hub.settings.metrics_token:
             return error(401, ErrorCode.UNAUTHORIZED, "metrics need the metrics token")
         snapshot = await hub.stats.snapshot(
-            customer_sockets=len(hub.customers), agent_sockets=len(hub.agents_online)
+            customer_sockets=len(hub.connections.customers),
+            agent_sockets=len(hub.connections.agents),
         )
         return text(render(snapshot), content_type="text/plain; version=0.0.4; charset=utf-8")
 
@@ -97,7 +98,7 @@ def build_blueprint() -> Blueprint:
         ok = await asyncio.to_thread(verify_password, password, stored_hash)
         if record is None or not ok or record.disabled:
             return error(401, ErrorCode.UNAUTHORIZED, "wrong username or password")
-        now = hub.now()
+        now = hub.clock()
         token = hub.tokens.issue(record.id, record.token_gen, hub.settings.token_ttl, now)
         return json_response(
             {
@@ -112,7 +113,7 @@ def build_blueprint() -> Blueprint:
     async def transcript(request: Request, conversation_id: str) -> HTTPResponse:
         """The whole conversation for an agent (JSON, or ``?format=text``)."""
         hub = hub_of(request)
-        claims = hub.tokens.verify(bearer(request), hub.now())
+        claims = hub.tokens.verify(bearer(request), hub.clock())
         record = await hub.agents.get(claims.agent_id) if claims else None
         if (
             claims is None

@@ -22,6 +22,8 @@ from handoff.protocol.types import AgentEntry, AgentRef, Note, StateName
 
 
 class Notifier:
+    """Sends the service's events to Socket.IO rooms (see the module's doc for an example)."""
+
     def __init__(self, sio: socketio.AsyncServer) -> None:
         self.sio = sio
 
@@ -117,8 +119,13 @@ class Notifier:
             payload["by"] = by
         await self._emit("queue_removed", payload, to=rooms.AGENTS, namespace=rooms.AGENTS_NS)
 
-    async def to_agent(self, agent_id: str, event: str, payload: Any) -> None:
-        await self._emit(event, payload, to=rooms.agent(agent_id), namespace=rooms.AGENTS_NS)
+    async def to_agent(
+        self, agent_id: str, event: str, payload: Any, *, skip_sid: str | None = None
+    ) -> None:
+        """To every console tab of one agent (but ``skip_sid``, which has it from its ack)."""
+        await self._emit(
+            event, payload, to=rooms.agent(agent_id), namespace=rooms.AGENTS_NS, skip_sid=skip_sid
+        )
 
     async def conversation_updated(self, info: ConversationInfo) -> None:
         owner = info["owner"]["id"] if info["owner"] else ""

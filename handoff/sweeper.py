@@ -10,7 +10,9 @@ Every replica may do the same work at once: each step is an atomic, idempotent s
 
 Example::
 
-    task = asyncio.create_task(Sweeper(hub).run())
+    sweeper = Sweeper(settings, sio, connections=connections, agents=agents, presence=presence,
+                      desk=desk, limiters=[customer_limiter], clock=time.time)
+    task = asyncio.create_task(sweeper.run())
 """
 
 from __future__ import annotations
@@ -18,17 +20,45 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable, Sequence
+
+import socketio  # type: ignore[import-untyped]  # no type information shipped
 
 from handoff import rooms
-from handoff.hub import Hub
+from handoff.desk import Desk
+from handoff.hub import Connections
+from handoff.ratelimit import RateLimiter
+from handoff.settings import Settings
+from handoff.store.agents import AgentStore
+from handoff.store.presence import Presence
 
 log = logging.getLogger("handoff.sweeper")
 TICK = 0.5
 
 
 class Sweeper:
-    def __init__(self, hub: Hub) -> None:
-        self.hub = hub
+    """One replica's housekeeping loop (see the module's doc)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sio: socketio.AsyncServer,
+        *,
+        connections: Connections,
+        agents: AgentStore,
+        presence: Presence,
+        desk: Desk,
+        limiters: Sequence[RateLimiter],
+        clock: Callable[[], float],
+    ) -> None:
+        self.settings = settings
+        self.sio = sio
+        self.connections = connections
+        self.agents = agents
+        self.presence = presence
+        self.desk = desk
+        self.limiters = limiters
+        self.now = clock
         self._last_beat = 0.0
         self._last_check = 0.0
         self._last_queue = 0.0
@@ -45,31 +75,30 @@ class Sweeper:
             await asyncio.sleep(TICK)
 
     async def tick(self) -> None:
-        hub, now, mono = self.hub, self.hub.now(), time.monotonic()
-        if mono - self._last_beat >= hub.settings.presence_ttl / 3:
+        now, mono = self.now(), time.monotonic()
+        if mono - self._last_beat >= self.settings.presence_ttl / 3:
             self._last_beat = mono
-            await hub.presence.beat({s.agent.id for s in hub.agents_online.values()}, now)
-        if mono - self._last_check >= hub.settings.agent_check_interval:
+            await self.presence.beat(self.connections.agent_ids(), now)
+        if mono - self._last_check >= self.settings.agent_check_interval:
             self._last_check = mono
             await self.check_agents(now)
-            while agent_id := await hub.redis.spop(hub.keys.requeue):
-                moved = await hub.desk.requeue_owned_by(str(agent_id))
+            while agent_id := await self.agents.redis.spop(self.agents.keys.requeue):
+                moved = await self.desk.requeue_owned_by(str(agent_id))
                 log.info("requeued %d conversations of disabled agent %s", moved, agent_id)
         if mono - self._last_queue >= 1.0:
             self._last_queue = mono
-            await hub.desk.expire_waits()
+            await self.desk.expire_waits()
         if mono - self._last_prune >= 60:
             self._last_prune = mono
-            for limiter in (hub.customer_limiter, hub.agent_limiter, hub.login_limiter):
+            for limiter in self.limiters:
                 limiter.prune(mono)
 
     async def check_agents(self, now: float) -> None:
         """Disconnect consoles whose agent is disabled or revoked; refresh the others' records."""
-        hub = self.hub
-        sockets = list(hub.agents_online.values())
+        sockets = list(self.connections.agents.values())
         if not sockets:
             return
-        records = {r.id: r for r in await hub.agents.many(sorted({s.agent.id for s in sockets}))}
+        records = {r.id: r for r in await self.agents.many(sorted({s.agent.id for s in sockets}))}
         for sock in sockets:
             record = records.get(sock.agent.id)
             reason = ""
@@ -83,10 +112,10 @@ class Sweeper:
                 sock.agent = record or sock.agent
                 continue
             log.info("disconnecting agent %s (%s)", sock.agent.username, reason)
-            await hub.sio.emit(
+            await self.sio.emit(
                 "session_ended", {"reason": reason}, to=sock.sid, namespace=rooms.AGENTS_NS
             )
-            await hub.sio.disconnect(sock.sid, namespace=rooms.AGENTS_NS)
-            hub.agents_online.pop(sock.sid, None)
-            if not hub.agent_sockets(sock.agent.id):
-                await hub.presence.leave(sock.agent.id)
+            await self.sio.disconnect(sock.sid, namespace=rooms.AGENTS_NS)
+            self.connections.agents.pop(sock.sid, None)
+            if not self.connections.agent_sockets(sock.agent.id):
+                await self.presence.leave(sock.agent.id)

@@ -7,7 +7,7 @@ Example::
 """
 
 from handoff.app import create_app
-from handoff.settings import Settings
+from handoff.config.settings import Settings
 
 __all__ = ["Settings", "create_app"]
 __version__ = "0.1.0"

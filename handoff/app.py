@@ -25,30 +25,30 @@ import socketio  # type: ignore[import-untyped]  # no type information shipped
 from sanic import Request, Sanic
 from sanic.response import BaseHTTPResponse
 
-from handoff.agent_ns import register_agent_handlers
-from handoff.bot_client import BotClient
-from handoff.bridge import BotBridge
-from handoff.canned import load_canned
-from handoff.customer_ns import register_customer_handlers
-from handoff.demo import ensure_demo_agent
-from handoff.desk import Desk
-from handoff.http_api import build_blueprint, mount_static
-from handoff.hub import Connections, Hub
-from handoff.ids import SessionSigner
-from handoff.keys import Keys
-from handoff.notify import Notifier
-from handoff.pubsub import RedisManager
-from handoff.ratelimit import RateLimiter
-from handoff.settings import Settings
+from handoff.config.canned import load_canned
+from handoff.config.settings import Settings
+from handoff.config.texts import SystemTexts
+from handoff.edges.agent_ns import register_agent_handlers
+from handoff.edges.customer_ns import register_customer_handlers
+from handoff.edges.http_api import build_blueprint, mount_static
+from handoff.edges.sockets import Connections, Hub
+from handoff.edges.sweeper import Sweeper
+from handoff.fanout.notify import Notifier
+from handoff.fanout.pubsub import RedisManager
+from handoff.security.ids import SessionSigner
+from handoff.security.ratelimit import RateLimiter
+from handoff.security.tokens import TokenSigner
+from handoff.services.bot_client import BotClient
+from handoff.services.bridge import BotBridge
+from handoff.services.demo_agent import ensure_demo_agent
+from handoff.services.desk import Desk
 from handoff.store import pool as redis_pool
 from handoff.store.agents import AgentStore
 from handoff.store.conversations import ConversationStore
-from handoff.store.desk_facts import DeskFactsReader
+from handoff.store.facts import DeskFactsReader
+from handoff.store.keys import Keys
 from handoff.store.presence import Presence
 from handoff.store.stats import Stats
-from handoff.sweeper import Sweeper
-from handoff.texts import SystemTexts
-from handoff.tokens import TokenSigner
 
 log = logging.getLogger("handoff")
 _names = itertools.count(1)

@@ -18,12 +18,12 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from handoff.entries import decode
-from handoff.ids import new_conversation_id
-from handoff.keys import Keys
-from handoff.ownership import Action, rule_for
+from handoff.domain.entries import decode
+from handoff.domain.ownership import Action, rule_for
 from handoff.protocol.types import AgentEntry, AgentRef, Note
+from handoff.security.ids import new_conversation_id
 from handoff.store import scripts
+from handoff.store.keys import Keys
 from handoff.store.stats import DAY_TTL
 
 DEDUP_TTL = 24 * 3600  # a client resends within seconds; a day is generous
@@ -214,7 +214,7 @@ class ConversationStore:
         entry: Sequence[str] | None = None,
         handoff_reason: str = "",
     ) -> TransitionResult:
-        """Apply ``action`` atomically if its rule (``handoff.ownership``) holds right now."""
+        """Apply ``action`` atomically if its rule (``handoff.domain.ownership``) holds now."""
         rule = rule_for(action)
         keys = [
             self.keys.conversation(conversation_id),
@@ -271,7 +271,7 @@ class ConversationStore:
         """Store the bot's answer if the conversation is still at the same version.
 
         The same version means the same state: the bot's, or waiting for a person (then the bot
-        answers FAQ questions only, ``handoff.bridge``).
+        answers FAQ questions only, ``handoff.services.bridge``).
 
         Returns the new entries' seqs and their timestamp, or ``None`` when the answer is stale
         (a person took over while the bot was thinking): then nothing is stored and the answer

@@ -24,9 +24,9 @@ from zoneinfo import ZoneInfo
 
 import redis.asyncio as aioredis
 
-from handoff.keys import Keys
-from handoff.metrics import Histogram, Snapshot, bucket_for
+from handoff.domain.metrics import Histogram, Snapshot, bucket_for
 from handoff.protocol.agent import DeskStats
+from handoff.store.keys import Keys
 
 RECENT_WAITS = 50
 DAY_SAMPLES = 1000  # per day and kind: plenty for a median, bounded for a busy desk

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from handoff.bridge import BotBridge
-from handoff.keys import Keys
+from handoff.services.bridge import BotBridge
+from handoff.store.keys import Keys
 
 
 def make_bridge() -> BotBridge:

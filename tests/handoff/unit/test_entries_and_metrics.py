@@ -1,14 +1,14 @@
 import pytest
 
-from handoff.bot_client import BotUnavailable, parse_turn
-from handoff.bridge import turn_entries
-from handoff.canned import load_canned
-from handoff.entries import bot_uttered, decode, encode, for_customer, stored
-from handoff.keys import Keys
-from handoff.metrics import Histogram, Snapshot, bucket_for, render
-from handoff.settings import DEFAULT_CANNED
+from handoff.config.canned import load_canned
+from handoff.config.settings import DEFAULT_CANNED
+from handoff.config.texts import SystemTexts
+from handoff.domain.entries import bot_uttered, decode, encode, for_customer, stored
+from handoff.domain.metrics import Histogram, Snapshot, bucket_for, render
+from handoff.services.bot_client import BotUnavailable, parse_turn
+from handoff.services.bridge import turn_entries
+from handoff.store.keys import Keys
 from handoff.store.stats import Stats
-from handoff.texts import SystemTexts
 
 
 def test_entries_round_trip_and_hide_agent_ids_from_customers() -> None:

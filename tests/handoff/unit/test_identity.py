@@ -1,8 +1,8 @@
 import pytest
 
-from handoff.ids import SessionSigner, is_conversation_id, new_conversation_id
-from handoff.passwords import hash_password, verify_password
-from handoff.tokens import TokenSigner
+from handoff.security.ids import SessionSigner, is_conversation_id, new_conversation_id
+from handoff.security.passwords import hash_password, verify_password
+from handoff.security.tokens import TokenSigner
 
 SECRET = "s" * 32
 

@@ -1,6 +1,6 @@
 import pytest
 
-from handoff.ownership import (
+from handoff.domain.ownership import (
     RULES,
     Action,
     AlreadyClaimed,

@@ -1,6 +1,6 @@
-from handoff.ratelimit import RateLimiter, take
-from handoff.routing import AgentProfile, eligible, exclusive_until, matches, need_for
-from handoff.waiting import describe_wait, estimate_wait, positions
+from handoff.domain.routing import AgentProfile, eligible, exclusive_until, matches, need_for
+from handoff.domain.waiting import describe_wait, estimate_wait, positions
+from handoff.security.ratelimit import RateLimiter, take
 
 GERMAN = AgentProfile("a_de", frozenset({"de", "en"}), frozenset({"billing"}))
 ENGLISH = AgentProfile("a_en", frozenset({"en"}), frozenset())

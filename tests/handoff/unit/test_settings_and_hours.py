@@ -2,8 +2,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from handoff.hours import BusinessHours
-from handoff.settings import DEV_SECRET, Settings, SettingsError
+from handoff.config.hours import BusinessHours
+from handoff.config.settings import DEV_SECRET, Settings, SettingsError
 
 
 def test_defaults() -> None:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from handoff.hours import BusinessHours
+from handoff.config.hours import BusinessHours
 
 # Used only when TANDEM_DEV=1 and no secret is given: sessions and tokens then survive restarts
 # on a developer machine, and nobody mistakes it for a production setting.

@@ -12,10 +12,10 @@ import json
 from collections.abc import Mapping
 from typing import Any, Literal, cast
 
+from handoff.domain.agents import AgentRecord
+from handoff.domain.routing import AgentProfile, Need, eligible
 from handoff.protocol.agent import AgentInfo, ConversationInfo, QueueItem
 from handoff.protocol.types import AgentRef, Contact, OfflineReason, StateName
-from handoff.routing import AgentProfile, Need, eligible
-from handoff.store.agents import AgentRecord
 
 
 def _float(value: str | None) -> float | None:

@@ -18,21 +18,22 @@ from typing import Any
 
 import socketio  # type: ignore[import-untyped]  # no type information shipped
 
-from handoff.bot_client import BotClient
-from handoff.bridge import BotBridge
-from handoff.desk import Desk
-from handoff.ids import SessionSigner
-from handoff.keys import Keys
-from handoff.notify import Notifier
+from handoff.config.settings import Settings
+from handoff.config.texts import SystemTexts
+from handoff.domain.agents import AgentRecord
+from handoff.fanout.notify import Notifier
 from handoff.protocol.agent import Canned
-from handoff.ratelimit import RateLimiter
-from handoff.settings import Settings
-from handoff.store.agents import AgentRecord, AgentStore
+from handoff.security.ids import SessionSigner
+from handoff.security.ratelimit import RateLimiter
+from handoff.security.tokens import TokenSigner
+from handoff.services.bot_client import BotClient
+from handoff.services.bridge import BotBridge
+from handoff.services.desk import Desk
+from handoff.store.agents import AgentStore
 from handoff.store.conversations import ConversationStore
+from handoff.store.keys import Keys
 from handoff.store.presence import Presence
 from handoff.store.stats import Stats
-from handoff.texts import SystemTexts
-from handoff.tokens import TokenSigner
 
 
 @dataclass

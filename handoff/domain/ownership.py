@@ -41,7 +41,8 @@ class Action(StrEnum):
 
 
 # States in which the bot answers the customer's messages: all of them while it owns the
-# conversation, FAQ questions only while the customer waits for a person (``handoff.bridge``).
+# conversation, FAQ questions only while the customer waits for a person
+# (``handoff.services.bridge``).
 BOT_ANSWERS = frozenset({State.BOT, State.QUEUED})
 
 # Why a conversation was handed to people. The first six come from the bot (DESIGN.md).

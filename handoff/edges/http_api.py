@@ -18,15 +18,15 @@ from sanic import Blueprint, Request, Sanic
 from sanic.response import HTTPResponse, file, text
 from sanic.response import json as json_response
 
-from handoff import views
-from handoff.entries import for_customer
-from handoff.hub import Hub
-from handoff.ids import is_conversation_id
-from handoff.metrics import render
-from handoff.passwords import verify_password
+from handoff.domain import views
+from handoff.domain.agents import USERNAME
+from handoff.domain.entries import for_customer
+from handoff.domain.metrics import render
+from handoff.edges.sockets import Hub
 from handoff.protocol.errors import ErrorCode
 from handoff.protocol.types import AgentEntry
-from handoff.store.agents import USERNAME
+from handoff.security.ids import is_conversation_id
+from handoff.security.passwords import verify_password
 
 MAX_CREDENTIAL_CHARS = 256
 # A hash to check against when the username does not exist, so the answer takes as long.

@@ -18,10 +18,11 @@ from typing import Any
 
 import socketio  # type: ignore[import-untyped]  # no type information shipped
 
-from handoff import rooms, views
-from handoff.customer_ns import Handler, guarded
-from handoff.entries import encode, stored
-from handoff.hub import AgentSocket, Hub
+from handoff.domain import views
+from handoff.domain.entries import encode, stored
+from handoff.edges.customer_ns import Handler, guarded
+from handoff.edges.sockets import AgentSocket, Hub
+from handoff.fanout import rooms
 from handoff.protocol import agent as proto
 from handoff.protocol.errors import ErrorCode, ProtocolError
 

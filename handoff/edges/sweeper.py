@@ -24,11 +24,11 @@ from collections.abc import Callable, Sequence
 
 import socketio  # type: ignore[import-untyped]  # no type information shipped
 
-from handoff import rooms
-from handoff.desk import Desk
-from handoff.hub import Connections
-from handoff.ratelimit import RateLimiter
-from handoff.settings import Settings
+from handoff.config.settings import Settings
+from handoff.edges.sockets import Connections
+from handoff.fanout import rooms
+from handoff.security.ratelimit import RateLimiter
+from handoff.services.desk import Desk
 from handoff.store.agents import AgentStore
 from handoff.store.presence import Presence
 

@@ -20,7 +20,7 @@ import hmac
 import json
 from dataclasses import dataclass
 
-from handoff.ids import derive_key, is_agent_id
+from handoff.security.ids import derive_key, is_agent_id
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from handoff.keys import Keys
-from handoff.routing import AgentProfile
+from handoff.domain.routing import AgentProfile
+from handoff.store.keys import Keys
 from handoff.store.scripts import HANDOFF_FACTS
 
 _FIELDS = 7  # id, disabled, status, languages, skills, capacity, load

@@ -18,10 +18,11 @@ from typing import Any
 
 import socketio  # type: ignore[import-untyped]  # no type information shipped
 
-from handoff import rooms, views
-from handoff.entries import encode, for_customer, stored
-from handoff.hub import CustomerSocket, Hub
-from handoff.ownership import BOT_ANSWERS, State
+from handoff.domain import views
+from handoff.domain.entries import encode, for_customer, stored
+from handoff.domain.ownership import BOT_ANSWERS, State
+from handoff.edges.sockets import CustomerSocket, Hub
+from handoff.fanout import rooms
 from handoff.protocol import customer as proto
 from handoff.protocol.errors import ErrorCode, ProtocolError
 

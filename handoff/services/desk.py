@@ -1,7 +1,7 @@
 """The support desk: every change of owner, with what each party is told about it.
 
 Each operation is one atomic transition on Redis (``ConversationStore.transition``, rules from
-``handoff.ownership``) followed by notifications. Refusals raise
+``handoff.domain.ownership``) followed by notifications. Refusals raise
 :class:`~handoff.protocol.errors.ProtocolError` with the code the client sees; nothing changed.
 
 Example::
@@ -22,23 +22,24 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from handoff import views
-from handoff.entries import encode, stored
-from handoff.notify import Notifier
-from handoff.ownership import Action, State, handoff_target
+from handoff.config.settings import Settings
+from handoff.config.texts import SystemTexts
+from handoff.domain import views
+from handoff.domain.agents import AgentRecord
+from handoff.domain.entries import encode, stored
+from handoff.domain.ownership import Action, State, handoff_target
+from handoff.domain.routing import exclusive_until, need_for
+from handoff.domain.waiting import describe_wait, estimate_wait
+from handoff.fanout.notify import Notifier
 from handoff.protocol.agent import ConversationDetail, QueueItem
 from handoff.protocol.customer import StateChange
 from handoff.protocol.errors import ErrorCode, ProtocolError
 from handoff.protocol.types import AgentRef, OfflineReason, StateName
-from handoff.routing import exclusive_until, need_for
-from handoff.settings import Settings
-from handoff.store.agents import AgentRecord, AgentStore
+from handoff.store.agents import AgentStore
 from handoff.store.conversations import ConversationStore, TransitionResult
-from handoff.store.desk_facts import DeskFacts, DeskFactsReader
+from handoff.store.facts import DeskFacts, DeskFactsReader
 from handoff.store.presence import Presence
 from handoff.store.stats import Stats
-from handoff.texts import SystemTexts
-from handoff.waiting import describe_wait, estimate_wait
 
 log = logging.getLogger("handoff.desk")
 

@@ -14,7 +14,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from handoff.ownership import State
+from handoff.domain.ownership import State
 
 # Seconds; chosen around what support teams promise (a minute) and what hurts (half an hour).
 BUCKETS: tuple[float, ...] = (5, 15, 30, 60, 120, 300, 600, 1800, 3600)

@@ -1,7 +1,7 @@
 """Fan-out: every event the service sends to rooms goes through here.
 
 python-socketio's Redis manager delivers to this replica's sockets first and publishes to the
-others; callers never wait for anyone to read (``handoff.pubsub`` queues the publishes).
+others; callers never wait for anyone to read (``handoff.fanout.pubsub`` queues the publishes).
 
 Example::
 
@@ -14,8 +14,8 @@ from typing import Any
 
 import socketio  # type: ignore[import-untyped]  # no type information shipped
 
-from handoff import rooms
-from handoff.entries import bot_uttered, for_customer
+from handoff.domain.entries import bot_uttered, for_customer
+from handoff.fanout import rooms
 from handoff.protocol.agent import ConversationInfo, QueueItem, QueueRemoved
 from handoff.protocol.customer import StateChange
 from handoff.protocol.types import AgentEntry, AgentRef, Note, StateName
@@ -51,9 +51,9 @@ class Notifier:
 
         ``skip_sid`` is the socket that wrote the entry (a customer's or an agent's tab): its ack
         carries the seq, so it gets no copy; the writer's other tabs do. One after the other,
-        customer first: an emit only queues (this replica's sockets, and one
-        publish for the others, see ``handoff.pubsub``), so running them concurrently would only
-        add tasks and a trip round the event loop before the customer's copy goes out.
+        customer first: an emit only queues (this replica's sockets, and one publish for the
+        others, see ``handoff.fanout.pubsub``), so running them concurrently would only add
+        tasks and a trip round the event loop before the customer's copy goes out.
         """
         if entry["author"] == "customer":
             await self._emit(

@@ -32,17 +32,17 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from handoff.bot_client import BotClient, BotMessage, BotTurn, BotUnavailable
-from handoff.desk import Desk
-from handoff.entries import encode, stored
-from handoff.keys import Keys
-from handoff.notify import Notifier
-from handoff.ownership import BOT_ANSWERS, State
+from handoff.config.texts import SystemTexts
+from handoff.domain.entries import encode, stored
+from handoff.domain.ownership import BOT_ANSWERS, State
+from handoff.fanout.notify import Notifier
 from handoff.protocol.types import Nlu
+from handoff.services.bot_client import BotClient, BotMessage, BotTurn, BotUnavailable
+from handoff.services.desk import Desk
 from handoff.store.conversations import ConversationStore
-from handoff.store.desk_facts import DeskFactsReader
+from handoff.store.facts import DeskFactsReader
+from handoff.store.keys import Keys
 from handoff.store.scripts import RELEASE_BOT_LOCK, TAKE_BOT_WORK
-from handoff.texts import SystemTexts
 
 log = logging.getLogger("handoff.bridge")
 
@@ -272,9 +272,9 @@ class BotBridge:
                 lead=lead,
             )
             return False
-        # A handoff: what the decision needs is read while the turn is stored. The bridge relays
-        # the turn as it relays every turn (sending only queues, see handoff.pubsub); then the
-        # desk takes over. The customer gets the bot's message, the system's, then the state.
+        # What a handoff decision needs is read while the turn is stored. The bridge relays the
+        # turn as it relays every turn (sending only queues, see handoff.fanout.pubsub); then
+        # the desk takes over. The customer gets the bot's message, the system's, the state.
         handoff = turn.handoff
         facts = asyncio.ensure_future(self.facts.read(now=self.now())) if handoff else None
         try:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from handoff.passwords import hash_password
-from handoff.store.agents import AgentError, AgentStore
+from handoff.domain.agents import AgentError
+from handoff.security.passwords import hash_password
+from handoff.store.agents import AgentStore
 
 log = logging.getLogger("handoff")
 

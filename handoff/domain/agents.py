@@ -21,6 +21,12 @@ LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 SKILL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
+def is_available(*, disabled: bool, status: str) -> bool:
+    """Whether an agent with a live console (presence says who has one) can take work now:
+    enabled and not set to away. The one definition of "available agent"."""
+    return not disabled and status == "online"
+
+
 class AgentError(ValueError):
     """A CLI/login input that cannot be applied; the message says why."""
 
@@ -54,6 +60,11 @@ class AgentRecord:
             status=data.get("status") or "online",
             created_at=float(data.get("created_at", "0")),
         )
+
+    @property
+    def available(self) -> bool:
+        """Enabled and not away (see :func:`is_available`)."""
+        return is_available(disabled=self.disabled, status=self.status)
 
     def profile(self, load: int = 0) -> AgentProfile:
         return AgentProfile(

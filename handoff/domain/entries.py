@@ -19,7 +19,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, cast
 
-from handoff.protocol.customer import BotUttered, QuickReply, TandemMeta
+from handoff.protocol.customer import BotUttered, QuickReply, TandemMeta, Transcript
 from handoff.protocol.types import AgentEntry, Author, Button, CustomerEntry, Nlu, SystemEvent
 
 _JSON_FIELDS = ("buttons", "attachment", "custom", "nlu")
@@ -132,8 +132,8 @@ def bot_uttered(conversation_id: str, entry: AgentEntry) -> BotUttered:
     return message
 
 
-def preview(text: str, limit: int = 140) -> str:
-    """A one-line excerpt for queue lists."""
+def preview(text: str, limit: int = 280) -> str:
+    """A one-line excerpt for queue lists (``preview`` of a queued conversation or a ticket)."""
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
@@ -143,3 +143,16 @@ def stored(fields: list[str], seq: int, ts: float) -> AgentEntry:
     mapping = dict(zip(fields[::2], fields[1::2], strict=True))
     mapping.update(seq=str(seq), ts=repr(ts))
     return decode(mapping)
+
+
+def transcript(
+    conversation_id: str | None, after_seq: int, entries: list[AgentEntry], has_more: bool
+) -> Transcript:
+    """What a customer gets of the transcript after ``after_seq`` (replay and sync)."""
+    return {
+        "conversation_id": conversation_id,
+        "after_seq": after_seq,
+        "last_seq": entries[-1]["seq"] if entries else after_seq,
+        "messages": [for_customer(e) for e in entries],
+        "has_more": has_more,
+    }

@@ -100,14 +100,15 @@ def rule_for(action: Action) -> Rule:
 def check(action: Action, *, state: str, owner: str, actor: str) -> None:
     """Raise the matching :class:`TransitionError` if ``actor`` may not do ``action`` now.
 
-    ``owner`` and ``actor`` are agent ids ("" for none / the system). Used both before a change
-    (to answer early) and to explain a refusal the atomic Redis check reported.
+    ``owner`` and ``actor`` are agent ids ("" for none / the system). The atomic Redis check
+    enforces the same rules; this explains its refusals (``handoff.services.desk.refusal``)
+    and answers questions asked before a change (:func:`is_allowed`).
     """
     rule = RULES[action]
     if state not in {s.value for s in rule.from_states}:
         if action is Action.CLAIM and state == State.AGENT:
             raise AlreadyClaimed("another agent already claimed this conversation", state, owner)
-        raise InvalidState(f"cannot {action.value} a conversation that is {state}", state, owner)
+        raise InvalidState(f"the conversation is {state}; that is not possible now", state, owner)
     if rule.owner_must_act and owner != actor:
         raise NotOwner("only the agent who owns this conversation can do that", state, owner)
 

@@ -14,7 +14,7 @@ from typing import Any, Literal, cast
 
 from handoff.domain.agents import AgentRecord
 from handoff.domain.routing import AgentProfile, Need, eligible
-from handoff.protocol.agent import AgentInfo, ConversationInfo, QueueItem
+from handoff.protocol.agent import AgentInfo, AgentSummary, ConversationInfo, QueueItem
 from handoff.protocol.types import AgentRef, Contact, OfflineReason, StateName
 
 
@@ -104,5 +104,19 @@ def agent_info(record: AgentRecord) -> AgentInfo:
         "languages": list(record.languages),
         "skills": list(record.skills),
         "capacity": record.capacity,
+        "status": "away" if record.status == "away" else "online",
+    }
+
+
+def agent_summary(record: AgentRecord, *, load: int, online: bool) -> AgentSummary:
+    """A colleague as ``get_agents`` lists them (for transfers)."""
+    return {
+        "id": record.id,
+        "name": record.name,
+        "languages": list(record.languages),
+        "skills": list(record.skills),
+        "capacity": record.capacity,
+        "load": load,
+        "online": online,
         "status": "away" if record.status == "away" else "online",
     }

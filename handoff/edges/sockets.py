@@ -1,4 +1,4 @@
-"""This replica's sockets, and the plain record of resources the socket handlers are given.
+"""This replica's sockets: who is connected here, bound to which session or agent.
 
 State that must outlive a socket lives in Redis, never here: the socket maps below only say who
 is connected to *this* replica.
@@ -12,28 +12,9 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
-import socketio  # type: ignore[import-untyped]  # no type information shipped
-
-from handoff.config.settings import Settings
-from handoff.config.texts import SystemTexts
 from handoff.domain.agents import AgentRecord
-from handoff.fanout.notify import Notifier
-from handoff.protocol.agent import Canned
-from handoff.security.ids import SessionSigner
-from handoff.security.ratelimit import RateLimiter
-from handoff.security.tokens import TokenSigner
-from handoff.services.bot_client import BotClient
-from handoff.services.bridge import BotBridge
-from handoff.services.desk import Desk
-from handoff.store.agents import AgentStore
-from handoff.store.conversations import ConversationStore
-from handoff.store.keys import Keys
-from handoff.store.presence import Presence
-from handoff.store.stats import Stats
 
 
 @dataclass
@@ -68,30 +49,3 @@ class Connections:
 
     def agent_ids(self) -> set[str]:
         return {s.agent.id for s in self.agents.values()}
-
-
-@dataclass(frozen=True)
-class Hub:
-    """What the socket handlers use, built by ``create_app``: a record, with no behaviour."""
-
-    settings: Settings
-    sio: socketio.AsyncServer
-    keys: Keys
-    redis: Any
-    sessions: SessionSigner
-    tokens: TokenSigner
-    texts: SystemTexts
-    canned: list[Canned]
-    customer_limiter: RateLimiter
-    agent_limiter: RateLimiter
-    login_limiter: RateLimiter
-    connections: Connections
-    conversations: ConversationStore
-    agents: AgentStore
-    presence: Presence
-    stats: Stats
-    bot: BotClient
-    notify: Notifier
-    desk: Desk
-    bridge: BotBridge
-    clock: Callable[[], float]

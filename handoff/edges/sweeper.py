@@ -20,11 +20,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import socketio  # type: ignore[import-untyped]  # no type information shipped
 
 from handoff.config.settings import Settings
+from handoff.domain.clock import Clock
 from handoff.edges.sockets import Connections
 from handoff.fanout import rooms
 from handoff.security.ratelimit import RateLimiter
@@ -49,7 +50,7 @@ class Sweeper:
         presence: Presence,
         desk: Desk,
         limiters: Sequence[RateLimiter],
-        clock: Callable[[], float],
+        clock: Clock,
     ) -> None:
         self.settings = settings
         self.sio = sio
@@ -82,8 +83,8 @@ class Sweeper:
         if mono - self._last_check >= self.settings.agent_check_interval:
             self._last_check = mono
             await self.check_agents(now)
-            while agent_id := await self.agents.redis.spop(self.agents.keys.requeue):
-                moved = await self.desk.requeue_owned_by(str(agent_id))
+            while agent_id := await self.agents.next_to_requeue():
+                moved = await self.desk.requeue_owned_by(agent_id)
                 log.info("requeued %d conversations of disabled agent %s", moved, agent_id)
         if mono - self._last_queue >= 1.0:
             self._last_queue = mono

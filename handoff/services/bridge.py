@@ -17,9 +17,9 @@ and a handoff the bot asks for is moot (a person is already being found).
 
 Example::
 
-    bridge = BotBridge(redis, keys, conversations=conversations, bot=bot_client, desk=desk,
-                       facts=facts, notify=notifier, texts=texts, lease_ms=17000,
-                       clock=time.time)
+    bridge = BotBridge(lease=BotLease(redis, keys, lease_ms=17_000),
+                       conversations=conversations, bot=bot_client, desk=desk, facts=facts,
+                       notify=notifier, texts=texts, clock=time.time)
     bridge.kick("c_…")      # after storing a customer message in state "bot"
 """
 
@@ -29,20 +29,19 @@ import asyncio
 import json
 import logging
 import secrets
-from collections.abc import Callable
 from typing import Any
 
 from handoff.config.texts import SystemTexts
+from handoff.domain.clock import Clock
 from handoff.domain.entries import encode, stored
-from handoff.domain.ownership import BOT_ANSWERS, State
+from handoff.domain.ownership import State
 from handoff.fanout.notify import Notifier
 from handoff.protocol.types import Nlu
 from handoff.services.bot_client import BotClient, BotMessage, BotTurn, BotUnavailable
 from handoff.services.desk import Desk
+from handoff.store.bot_lease import BotLease
 from handoff.store.conversations import ConversationStore
 from handoff.store.facts import DeskFactsReader
-from handoff.store.keys import Keys
-from handoff.store.scripts import RELEASE_BOT_LOCK, TAKE_BOT_WORK
 
 log = logging.getLogger("handoff.bridge")
 
@@ -71,40 +70,31 @@ def turn_entries(turn: BotTurn, answered_seq: int | None) -> list[list[str]]:
 
 
 class BotBridge:
-    """Feeds each conversation's unanswered customer messages to the bot (see the module's doc).
-
-    ``lease_ms``: how long a replica may hold a conversation; long enough for one bot call
-    (renewed before each call).
-    """
+    """Feeds each conversation's unanswered customer messages to the bot (see the module's doc)."""
 
     def __init__(
         self,
-        redis: Any,
-        keys: Keys,
         *,
+        lease: BotLease,
         conversations: ConversationStore,
         bot: BotClient,
         desk: Desk,
         facts: DeskFactsReader,
         notify: Notifier,
         texts: SystemTexts,
-        lease_ms: int,
-        clock: Callable[[], float],
+        clock: Clock,
     ) -> None:
-        self.keys = keys
+        self.lease = lease
         self.conversations = conversations
         self.bot = bot
         self.desk = desk
         self.facts = facts
         self.notify = notify
         self.texts = texts
-        self.lease_ms = lease_ms
         self.now = clock
         self._running: dict[str, asyncio.Task[None]] = {}
         self._again: set[str] = set()
         self._timers: set[asyncio.TimerHandle] = set()
-        self._take = redis.register_script(TAKE_BOT_WORK)
-        self._release = redis.register_script(RELEASE_BOT_LOCK)
 
     def kick(self, conversation_id: str) -> None:
         """Make sure someone works through this conversation's unanswered messages."""
@@ -128,16 +118,11 @@ class BotBridge:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _pump(self, conversation_id: str) -> None:
-        keys = [
-            self.keys.bot_lock(conversation_id),
-            self.keys.conversation(conversation_id),
-            self.keys.log(conversation_id),
-        ]
         try:
             while True:
                 self._again.discard(conversation_id)
                 token = secrets.token_hex(8)
-                if await self._drain(conversation_id, keys, token) == "busy":
+                if await self._drain(conversation_id, token) == "busy":
                     return
                 if conversation_id not in self._again:
                     return
@@ -163,40 +148,31 @@ class BotBridge:
         timer = loop.call_later(delay, fire)
         self._timers.add(timer)
 
-    async def _drain(self, conversation_id: str, keys: list[str], token: str) -> str:
+    async def _drain(self, conversation_id: str, token: str) -> str:
         """Work through the conversation under one lease: ``busy``, ``done`` or ``stopped``.
 
         Each step takes the next piece of work and renews the lease in one round trip
         (``TAKE_BOT_WORK``); when nothing is left, the same step releases the lease.
         """
-        mode = "acquire"
+        renew = False
         while True:
-            reply = await self._take(keys=keys, args=[token, self.lease_ms, mode])
-            status = str(reply[0])
-            if status == "busy":
+            work = await self.lease.take(conversation_id, token, renew=renew)
+            if work.status == "busy":
                 # Another replica is on it; if it died, try again once its lease is over.
-                self._later(conversation_id, max(int(reply[1]), 50) / 1000 + 0.05)
-                return status
-            if status in ("done", "lost"):
+                self._later(conversation_id, max(work.busy_ms, 50) / 1000 + 0.05)
+                return work.status
+            if work.status != "work":  # done, or lost to another replica
                 return "done"
-            mode = "renew"
-            conversation = _pairs(reply[1])
+            renew = True
             try:
-                more = await self._step(conversation, _pairs(reply[2]), int(reply[3] or 0))
+                more = await self._step(work.conversation, work.message, work.last_seq)
             except BaseException:
-                await self._release(keys=keys[:2], args=[token])
+                await self.lease.release(conversation_id, token)
                 raise
             if not more:
                 # The bot is done with it (handed to people, a stale answer): release, and
                 # go on only if work is pending after all (e.g. handed back meanwhile).
-                state, bot_seq, customer_seq, event = await self._release(
-                    keys=keys[:2], args=[token]
-                )
-                unanswered = int(customer_seq or 0) > int(bot_seq or 0)
-                pending = (state in BOT_ANSWERS and unanswered) or (
-                    state == State.BOT and event == "handback"
-                )
-                if pending:
+                if (await self.lease.release(conversation_id, token)).work_left:
                     self._again.add(conversation_id)
                 return "stopped"
 
@@ -338,8 +314,3 @@ class BotBridge:
                 conversation["id"], conversation.get("customer", ""), "", stored(fields_, seq, ts)
             )
         return True
-
-
-def _pairs(flat: list[str]) -> dict[str, str]:
-    """A Redis ``[field, value, ...]`` reply as a dict."""
-    return dict(zip(flat[::2], flat[1::2], strict=True))

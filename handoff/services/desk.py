@@ -1,13 +1,18 @@
 """The support desk: every change of owner, with what each party is told about it.
 
 Each operation is one atomic transition on Redis (``ConversationStore.transition``, rules from
-``handoff.domain.ownership``) followed by notifications. Refusals raise
-:class:`~handoff.protocol.errors.ProtocolError` with the code the client sees; nothing changed.
+``handoff.domain.ownership``) followed by notifications, always through :meth:`Desk._change`:
+the system entry is written by the same script that changes the owner, and nobody is told of
+a change that did not happen. Refusals raise :class:`~handoff.protocol.errors.ProtocolError`
+with the code the client sees; nothing changed.
+
+The desk is told first (``queue_added``, ``queue_removed``: what the handoff exists for), then
+the customer (the system entry, then the new state), then the agent who let it go.
 
 Example::
 
     desk = Desk(settings=settings, conversations=conversations, agents=agents,
-                presence=presence, stats=stats, facts=facts, notify=notifier,
+                presence=presence, stats=stats, facts=facts, board=board, notify=notifier,
                 texts=texts, clock=time.time)
     await desk.hand_to_people(conversation, version=3, reason="requested",
                               summary={}, language="en")
@@ -18,23 +23,33 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, cast
 
 from handoff.config.settings import Settings
 from handoff.config.texts import SystemTexts
-from handoff.domain import views
+from handoff.domain import entries, views
 from handoff.domain.agents import AgentRecord
+from handoff.domain.clock import Clock
 from handoff.domain.entries import encode, stored
-from handoff.domain.ownership import Action, State, handoff_target
+from handoff.domain.ownership import (
+    Action,
+    AlreadyClaimed,
+    State,
+    TransitionError,
+    check,
+    handoff_target,
+    rule_for,
+)
 from handoff.domain.routing import exclusive_until, need_for
 from handoff.domain.waiting import describe_wait, estimate_wait
 from handoff.fanout.notify import Notifier
-from handoff.protocol.agent import ConversationDetail, QueueItem
+from handoff.protocol.agent import ConversationDetail
 from handoff.protocol.customer import StateChange
 from handoff.protocol.errors import ErrorCode, ProtocolError
-from handoff.protocol.types import AgentRef, OfflineReason, StateName
+from handoff.protocol.types import AgentRef, OfflineReason
+from handoff.services.board import Board
 from handoff.store.agents import AgentStore
 from handoff.store.conversations import ConversationStore, TransitionResult
 from handoff.store.facts import DeskFacts, DeskFactsReader
@@ -44,22 +59,36 @@ from handoff.store.stats import Stats
 log = logging.getLogger("handoff.desk")
 
 
-def refusal(result: TransitionResult) -> ProtocolError:
-    """Explain a transition the atomic check refused."""
+def refusal(result: TransitionResult, action: Action, actor: str = "") -> ProtocolError:
+    """Explain a transition the atomic check refused, with the rules of ``ownership.check``."""
     if result.status == "missing":
         return ProtocolError(ErrorCode.NOT_FOUND, "no such conversation")
     if result.status == "capacity":
         return ProtocolError(
             ErrorCode.AT_CAPACITY, "that agent already has as many conversations as allowed"
         )
+    state = result.previous_state
+    try:
+        check(action, state=state, owner=result.owner, actor=actor)
+    except AlreadyClaimed:
+        by: AgentRef = {"id": result.owner, "name": result.owner_name}
+        return ProtocolError(
+            ErrorCode.ALREADY_CLAIMED,
+            f"{result.owner_name} already took this conversation",
+            {"by": by},
+        )
+    except TransitionError as exc:
+        details = {"state": state} if exc.code == ErrorCode.INVALID_STATE else None
+        return ProtocolError(ErrorCode(exc.code), str(exc), details)
+    # The rules allow it, so the conversation changed between the read and the check.
     if result.status == "owner":
         return ProtocolError(
             ErrorCode.NOT_OWNER, "only the agent who owns this conversation can do that"
         )
     return ProtocolError(
         ErrorCode.INVALID_STATE,
-        f"the conversation is {result.previous_state}; that is not possible now",
-        {"state": result.previous_state},
+        f"the conversation is {state}; that is not possible now",
+        {"state": state},
     )
 
 
@@ -75,9 +104,10 @@ class Desk:
         presence: Presence,
         stats: Stats,
         facts: DeskFactsReader,
+        board: Board,
         notify: Notifier,
         texts: SystemTexts,
-        clock: Callable[[], float],
+        clock: Clock,
     ) -> None:
         self.settings = settings
         self.store = conversations
@@ -85,16 +115,10 @@ class Desk:
         self.presence = presence
         self.stats = stats
         self.facts = facts
+        self.board = board
         self.notify = notify
         self.texts = texts
         self.now = clock
-
-    # -- who can take work ------------------------------------------------------------------------
-    async def available_agents(self) -> list[AgentRecord]:
-        """Agents with a live console, enabled, and not set to away."""
-        online = await self.presence.online(self.now())
-        records = await self.agents.many(sorted(online))
-        return [r for r in records if not r.disabled and r.status == "online"]
 
     # -- bot -> people ----------------------------------------------------------------------------
     async def hand_to_people(
@@ -117,7 +141,6 @@ class Desk:
         bot's turn).
         """
         settings, now = self.settings, self.now()
-        conversation_id = conversation["id"]
         language = (language or conversation.get("language") or settings.default_language).lower()
         # Who can come, their loads, the queue's length and recent waits: one round trip.
         if facts is None:
@@ -136,9 +159,14 @@ class Desk:
             "exclusive_until": repr(
                 exclusive_until(need, facts.available, now, settings.routing_wait)
             ),
-            "preview": preview[:280],
+            "preview": entries.preview(preview),
         }
-        position, wait = 0, 0.0
+        state: StateChange = {
+            "conversation_id": conversation["id"],
+            "state": target.value,
+            "reason": reason,
+        }
+        position = 0
         if target is State.QUEUED:
             position = facts.queue_length + 1
             wait = estimate_wait(
@@ -146,76 +174,56 @@ class Desk:
                 agents_available=len(facts.available),
                 recent_waits=facts.recent_waits,
             )
+            state["queue_position"] = position
+            state["estimated_wait_s"] = wait
             text = self.texts.render(
                 "queued", language, position=position, wait=describe_wait(wait)
             )
         else:
             fields["offline_reason"] = why
+            state["offline_reason"] = cast(OfflineReason, why)
+            if why == "closed_hours":
+                state["business_hours"] = settings.business_hours.describe()
             text = self.texts.render(
                 f"offline_{why}", language, hours=settings.business_hours.describe()
             )
         entry = encode(author="system", text=f"{lead} {text}".strip(), event=target.value)
-        action = Action.HANDOFF if target is State.QUEUED else Action.GO_OFFLINE
-        result = await self.store.transition(
-            conversation_id,
-            action,
+        result = await self._change(
+            conversation,
+            Action.HANDOFF if target is State.QUEUED else Action.GO_OFFLINE,
+            entry,
             expected_version=version,
             queue_score=now,
             fields=fields,
-            entry=entry,
             handoff_reason=reason,
+            queue_position=position,
+            state=state,
+            refuse=False,
         )
-        customer_id = conversation.get("customer", "")
-        if not result.ok:
-            return result
-        merged = {**conversation, **fields, "state": target.value, "version": str(result.version)}
-        # The desk first: "someone is waiting" is the notice the handoff exists for.
-        await self.notify.queue_added(views.queue_item(merged, position=position))
-        await self.notify.entry(
-            conversation_id, customer_id, "", stored(entry, result.seq, result.ts)
-        )
-        change: StateChange = {
-            "conversation_id": conversation_id,
-            "state": target.value,
-            "reason": reason,
-        }
-        if target is State.QUEUED:
-            change["queue_position"] = position
-            change["estimated_wait_s"] = wait
-        else:
-            change["offline_reason"] = cast(OfflineReason, why)
-            if why == "closed_hours":
-                change["business_hours"] = settings.business_hours.describe()
-        await self.notify.customer_state(customer_id, change)
-        await self.stats.record_handoff(reason)  # bookkeeping, after everyone is told
+        if result.ok:
+            await self.stats.record_handoff(reason)  # bookkeeping, after everyone is told
         return result
 
     async def go_offline(self, conversation: Mapping[str, str], why: str) -> TransitionResult:
         """A queued conversation becomes a ticket (waited too long, or the customer chose to)."""
-        conversation_id, language = conversation["id"], conversation.get("language", "")
-        text = self.texts.render(f"offline_{why}", language) if why == "wait_limit" else ""
-        entry = encode(author="system", text=text, event="offline") if text else None
-        result = await self.store.transition(
-            conversation_id, Action.GO_OFFLINE, fields={"offline_reason": why}, entry=entry
-        )
-        if not result.ok:
-            return result
-        customer_id = conversation.get("customer", "")
-        if entry is not None:
-            await self.notify.entry(
-                conversation_id, customer_id, "", stored(entry, result.seq, result.ts)
-            )
-        await self.notify.customer_state(
-            customer_id,
-            {
-                "conversation_id": conversation_id,
+        language = conversation.get("language", "")
+        result = await self._change(
+            conversation,
+            Action.GO_OFFLINE,
+            self._notice(language, f"offline_{why}", event="offline")
+            if why == "wait_limit"
+            else None,
+            fields={"offline_reason": why},
+            queue_position=0,
+            state={
+                "conversation_id": conversation["id"],
                 "state": "offline",
                 "offline_reason": cast(OfflineReason, why),
             },
+            refuse=False,
         )
-        merged = {**conversation, "state": "offline", "offline_reason": why}
-        await self.notify.queue_added(views.queue_item(merged, position=0))
-        await self.broadcast_positions()
+        if result.ok:
+            await self.board.broadcast_positions()
         return result
 
     # -- agents take, pass on, hand back, close ---------------------------------------------
@@ -224,13 +232,10 @@ class Desk:
     ) -> ConversationDetail:
         """``agent`` takes the conversation; ``requester_sid`` (the asking tab, which gets the
         detail in its ack) is left out of the other tabs' ``conversation_assigned``."""
-        conversation = await self.store.get(conversation_id)
-        if conversation is None:
-            raise ProtocolError(ErrorCode.NOT_FOUND, "no such conversation")
+        conversation = await self._get(conversation_id)
+        now = self.now()
         if conversation.get("state") == State.QUEUED:
-            item = views.queue_item(
-                conversation, position=0, profile=agent.profile(), now=self.now()
-            )
+            item = views.queue_item(conversation, position=0, profile=agent.profile(), now=now)
             if not item.get("eligible", True):
                 raise ProtocolError(
                     ErrorCode.NOT_ELIGIBLE,
@@ -238,52 +243,33 @@ class Desk:
                     {"exclusive_until": item["exclusive_until"]},
                 )
         language = conversation.get("language", "")
-        entry = encode(
-            author="system",
-            text=self.texts.render("agent_joined", language, agent=agent.name),
-            event="agent_joined",
-            agent_name=agent.name,
-        )
-        now = self.now()
-        result = await self.store.transition(
-            conversation_id,
-            Action.CLAIM,
-            new_owner=agent.id,
-            new_owner_name=agent.name,
-            capacity=agent.capacity,
-            fields={"claimed_at": repr(now)},
-            entry=entry,
-        )
-        if not result.ok:
-            if result.status == "state" and result.previous_state == State.AGENT:
-                by: AgentRef = {"id": result.owner, "name": result.owner_name}
-                raise ProtocolError(
-                    ErrorCode.ALREADY_CLAIMED,
-                    f"{result.owner_name} already took this conversation",
-                    {"by": by},
-                )
-            if result.status == "capacity":
+        try:
+            result = await self._change(
+                conversation,
+                Action.CLAIM,
+                self._notice(language, "agent_joined", agent_name=agent.name, agent=agent.name),
+                new_owner=agent,
+                fields={"claimed_at": repr(now)},
+                dequeue_by={"id": agent.id, "name": agent.name},
+                state={
+                    "conversation_id": conversation_id,
+                    "state": "agent",
+                    "agent_name": agent.name,
+                },
+            )
+        except ProtocolError as exc:
+            if exc.code is ErrorCode.AT_CAPACITY:
                 raise ProtocolError(
                     ErrorCode.AT_CAPACITY, f"you already have {agent.capacity} conversations"
-                )
-            raise refusal(result)
+                ) from None
+            raise
         if result.previous_state == State.QUEUED and conversation.get("queued_at"):
             await self.stats.record_wait(max(0.0, now - float(conversation["queued_at"])))
-        customer_id = conversation.get("customer", "")
-        by = {"id": agent.id, "name": agent.name}
-        await self.notify.entry(
-            conversation_id, customer_id, agent.id, stored(entry, result.seq, result.ts)
-        )
-        await self.notify.customer_state(
-            customer_id,
-            {"conversation_id": conversation_id, "state": "agent", "agent_name": agent.name},
-        )
-        await self.notify.queue_removed(conversation_id, "agent", by)
-        detail = await self.detail(conversation_id)
+        detail = await self.board.detail(conversation_id)
         await self.notify.to_agent(
             agent.id, "conversation_assigned", detail, skip_sid=requester_sid
         )
-        await self.broadcast_positions()
+        await self.board.broadcast_positions()
         return detail
 
     async def transfer(
@@ -299,159 +285,91 @@ class Desk:
         if target.disabled or target.id not in await self.presence.online(self.now()):
             raise ProtocolError(ErrorCode.AGENT_UNAVAILABLE, f"{target.name} is not online")
         conversation = await self._get(conversation_id)
-        entry = encode(
-            author="system",
-            text=self.texts.render(
-                "transferred",
+        await self._change(
+            conversation,
+            Action.TRANSFER,
+            self._notice(
                 conversation.get("language", ""),
+                "transferred",
+                agent_name=target.name,
                 from_agent=agent.name,
                 agent=target.name,
             ),
-            event="transferred",
-            agent_name=target.name,
-        )
-        result = await self.store.transition(
-            conversation_id,
-            Action.TRANSFER,
             actor=agent.id,
-            new_owner=target.id,
-            new_owner_name=target.name,
-            capacity=target.capacity,
-            entry=entry,
+            new_owner=target,
+            state={"conversation_id": conversation_id, "state": "agent", "agent_name": target.name},
+            note=({"id": agent.id, "name": agent.name}, note) if note else None,
+            updated=True,
         )
-        if not result.ok:
-            raise refusal(result)
-        customer_id = conversation.get("customer", "")
-        if note:
-            saved = await self.store.add_note(
-                conversation_id, {"id": agent.id, "name": agent.name}, note, ""
-            )
-            await self.notify.note(conversation_id, target.id, saved)
-        await self.notify.entry(
-            conversation_id, customer_id, target.id, stored(entry, result.seq, result.ts)
-        )
-        await self.notify.customer_state(
-            customer_id,
-            {"conversation_id": conversation_id, "state": "agent", "agent_name": target.name},
-        )
-        detail = await self.detail(conversation_id)
+        detail = await self.board.detail(conversation_id)
         assigned = {**detail, "from_agent": {"id": agent.id, "name": agent.name}}
         if note:
             assigned["note"] = note
         await self.notify.to_agent(target.id, "conversation_assigned", assigned)
-        await self.notify.to_agent(
-            agent.id,
-            "conversation_unassigned",
-            {"conversation_id": conversation_id, "reason": "transferred"},
-        )
+        await self._unassigned(agent.id, conversation_id, "transferred")
 
     async def hand_back(self, agent: AgentRecord, conversation_id: str) -> None:
         """Back to the bot; the caller kicks the bridge, which tells the bot (``bot_event``)."""
         conversation = await self._get(conversation_id)
-        entry = encode(
-            author="system",
-            text=self.texts.render(
-                "handed_back", conversation.get("language", ""), agent=agent.name
-            ),
-            event="handed_back",
-            agent_name=agent.name,
-        )
-        # bot_event: the bridge tells the bot (in order with the customer's next messages).
-        result = await self.store.transition(
-            conversation_id,
+        await self._change(
+            conversation,
             Action.HAND_BACK,
+            self._notice(
+                conversation.get("language", ""),
+                "handed_back",
+                agent_name=agent.name,
+                agent=agent.name,
+            ),
             actor=agent.id,
+            # The bridge tells the bot, in order with the customer's next messages.
             fields={"bot_event": "handback"},
-            entry=entry,
+            state={"conversation_id": conversation_id, "state": "bot"},
+            updated=True,
         )
-        if not result.ok:
-            raise refusal(result)
-        customer_id = conversation.get("customer", "")
-        await self.notify.entry(
-            conversation_id, customer_id, "", stored(entry, result.seq, result.ts)
-        )
-        await self.notify.customer_state(
-            customer_id, {"conversation_id": conversation_id, "state": "bot"}
-        )
-        await self.notify.to_agent(
-            agent.id,
-            "conversation_unassigned",
-            {"conversation_id": conversation_id, "reason": "handed_back"},
-        )
+        await self._unassigned(agent.id, conversation_id, "handed_back")
 
     async def close(
         self, agent: AgentRecord, conversation_id: str, resolution: str, tags: list[str]
     ) -> None:
         conversation = await self._get(conversation_id)
-        entry = encode(
-            author="system",
-            text=self.texts.render("closed", conversation.get("language", ""), agent=agent.name),
-            event="closed",
-            agent_name=agent.name,
+        await self._change(
+            conversation,
+            Action.CLOSE,
+            self._notice(
+                conversation.get("language", ""), "closed", agent_name=agent.name, agent=agent.name
+            ),
+            actor=agent.id,
+            fields={
+                "closed_at": repr(self.now()),
+                "resolution": resolution,
+                "tags": json.dumps(tags),
+            },
+            state={"conversation_id": conversation_id, "state": "closed", "csat_requested": True},
+            updated=True,
         )
-        fields = {
-            "closed_at": repr(self.now()),
-            "resolution": resolution,
-            "tags": json.dumps(tags),
-        }
-        result = await self.store.transition(
-            conversation_id, Action.CLOSE, actor=agent.id, fields=fields, entry=entry
-        )
-        if not result.ok:
-            raise refusal(result)
-        customer_id = conversation.get("customer", "")
-        await self.notify.entry(
-            conversation_id, customer_id, "", stored(entry, result.seq, result.ts)
-        )
-        await self.notify.customer_state(
-            customer_id,
-            {"conversation_id": conversation_id, "state": "closed", "csat_requested": True},
-        )
-        await self.notify.to_agent(
-            agent.id,
-            "conversation_unassigned",
-            {"conversation_id": conversation_id, "reason": "closed"},
-        )
+        await self._unassigned(agent.id, conversation_id, "closed")
         await self.store.expire(conversation_id)
 
     async def requeue_owned_by(self, agent_id: str) -> int:
         """An agent was disabled: every conversation they own goes back to the queue."""
         moved = 0
-        for conversation_id in await self.agents.active(agent_id):
-            conversation = await self.store.get(conversation_id)
-            if conversation is None:
-                continue
+        for conversation in await self.store.get_many(await self.agents.active(agent_id)):
             now = self.now()
-            entry = encode(
-                author="system",
-                text=self.texts.render("requeued", conversation.get("language", "")),
-                event="requeued",
-            )
-            fields = {"queued_at": repr(now), "exclusive_until": repr(now)}
-            result = await self.store.transition(
-                conversation_id,
+            result = await self._change(
+                conversation,
                 Action.REQUEUE,
+                self._notice(conversation.get("language", ""), "requeued"),
                 actor=agent_id,
-                fields=fields,
-                entry=entry,
+                fields={"queued_at": repr(now), "exclusive_until": repr(now)},
                 queue_score=now,
+                queue_position=0,
+                refuse=False,
             )
-            if not result.ok:
-                continue
-            moved += 1
-            customer_id = conversation.get("customer", "")
-            await self.notify.entry(
-                conversation_id, customer_id, "", stored(entry, result.seq, result.ts)
-            )
-            merged = {**conversation, **fields, "state": "queued", "owner": "", "owner_name": ""}
-            await self.notify.queue_added(views.queue_item(merged, position=0))
-            await self.notify.to_agent(
-                agent_id,
-                "conversation_unassigned",
-                {"conversation_id": conversation_id, "reason": "requeued"},
-            )
+            if result.ok:
+                moved += 1
+                await self._unassigned(agent_id, conversation["id"], "requeued")
         if moved:
-            await self.broadcast_positions()
+            await self.board.broadcast_positions()
         return moved
 
     async def expire_waits(self) -> int:
@@ -464,74 +382,100 @@ class Desk:
                 moved += 1
         return moved
 
-    # -- views ------------------------------------------------------------------------------------
-    async def detail(self, conversation_id: str, after_seq: int = 0) -> ConversationDetail:
-        conversation = await self._get(conversation_id)
-        messages, has_more = await self.store.read_log(conversation_id, after_seq)
-        notes = await self.store.read_notes(conversation_id)
-        return {
-            "conversation": views.conversation_info(conversation),
-            "messages": messages,
-            "notes": notes,
-            "has_more": has_more,
-        }
+    # -- the one way a change happens -------------------------------------------------------------
+    async def _change(
+        self,
+        conversation: Mapping[str, str],
+        action: Action,
+        entry: list[str] | None,
+        *,
+        actor: str = "",
+        new_owner: AgentRecord | None = None,
+        expected_version: int | None = None,
+        queue_score: float | None = None,
+        fields: Mapping[str, str] | None = None,
+        handoff_reason: str = "",
+        queue_position: int | None = None,
+        dequeue_by: AgentRef | None = None,
+        state: StateChange | None = None,
+        note: tuple[AgentRef, str] | None = None,
+        updated: bool = False,
+        refuse: bool = True,
+    ) -> TransitionResult:
+        """Transition atomically (with the system ``entry``), then tell everyone concerned.
 
-    async def queue_for(self, agent: AgentRecord) -> tuple[list[QueueItem], list[QueueItem]]:
-        now, profile = self.now(), agent.profile()
-        queued = await self.store.get_many([c for c, _ in await self.store.queue()])
-        tickets = await self.store.get_many([c for c, _ in await self.store.tickets()])
-        return (
-            [
-                views.queue_item(c, position=i + 1, profile=profile, now=now)
-                for i, c in enumerate(queued)
-            ],
-            [views.queue_item(c, position=0, profile=profile, now=now) for c in tickets],
+        A refusal raises (``refuse``) or comes back in the result, and then nobody is told.
+        Then, in this order: the desk (``queue_position``: the conversation joins the queue or
+        the tickets at that place; ``dequeue_by``: it left the queue, taken by that agent), the
+        ``note`` (author, text) for the new owner, the system entry, the customer's new
+        ``state``, and the owner's and watchers' consoles (``updated``: the conversation's
+        details changed in a way no other event tells them: ``conversation_updated``).
+        """
+        conversation_id = conversation["id"]
+        result = await self.store.transition(
+            conversation_id,
+            action,
+            actor=actor,
+            expected_version=expected_version,
+            new_owner=new_owner.id if new_owner else "",
+            new_owner_name=new_owner.name if new_owner else "",
+            capacity=new_owner.capacity if new_owner else None,
+            queue_score=queue_score,
+            fields=fields,
+            entry=entry,
+            handoff_reason=handoff_reason,
         )
-
-    async def state_for_customer(self, conversation: Mapping[str, str]) -> StateChange:
-        """What a (re)connecting customer is told about where their conversation stands."""
-        state = conversation.get("state", "bot")
-        change: StateChange = {
-            "conversation_id": conversation["id"],
-            "state": cast(StateName, state),
+        if not result.ok:
+            if refuse:
+                raise refusal(result, action, actor)
+            return result
+        owner = new_owner.id if new_owner else ""
+        current = {
+            **conversation,
+            **(fields or {}),
+            "state": rule_for(action).to_state.value,
+            "version": str(result.version),
+            "owner": owner,
+            "owner_name": new_owner.name if new_owner else "",
         }
-        if state == State.QUEUED:
-            rank = await self.store.redis.zrank(self.store.keys.queue, conversation["id"])
-            position = int(rank) + 1 if rank is not None else 1
-            change["queue_position"] = position
-            change["estimated_wait_s"] = estimate_wait(
-                position=position,
-                agents_available=len(await self.available_agents()),
-                recent_waits=await self.stats.recent_waits(),
-            )
-        elif state == State.AGENT:
-            change["agent_name"] = conversation.get("owner_name", "")
-        elif state == State.OFFLINE and conversation.get("offline_reason"):
-            change["offline_reason"] = cast(OfflineReason, conversation["offline_reason"])
-        elif state == State.CLOSED:
-            change["csat_requested"] = not conversation.get("csat")
-        return change
+        if entry is not None:
+            current["seq"] = str(result.seq)
+        customer_id = conversation.get("customer", "")
+        if queue_position is not None:
+            await self.notify.queue_added(views.queue_item(current, position=queue_position))
+        if dequeue_by is not None:
+            await self.notify.queue_removed(conversation_id, "agent", dequeue_by)
+        if note is not None:
+            saved = await self.store.add_note(conversation_id, note[0], note[1], "")
+            await self.notify.note(conversation_id, owner, saved)
+        if entry is not None:
+            said = stored(entry, result.seq, result.ts)
+            await self.notify.entry(conversation_id, customer_id, owner, said)
+        if state is not None:
+            await self.notify.customer_state(customer_id, state)
+        if updated:
+            await self.notify.conversation_updated(views.conversation_info(current))
+        return result
 
-    async def broadcast_positions(self) -> None:
-        """Everyone still queued learns their new place in line."""
-        queue = [c for c, _ in await self.store.queue()]
-        if not queue:
-            return
-        conversations = await self.store.get_many(queue)
-        agents = len(await self.available_agents())
-        recent = await self.stats.recent_waits()
-        for position, conversation in enumerate(conversations, start=1):
-            await self.notify.customer_state(
-                conversation.get("customer", ""),
-                {
-                    "conversation_id": conversation["id"],
-                    "state": "queued",
-                    "queue_position": position,
-                    "estimated_wait_s": estimate_wait(
-                        position=position, agents_available=agents, recent_waits=recent
-                    ),
-                },
-            )
+    def _notice(
+        self,
+        language: str,
+        key: str,
+        *,
+        event: str = "",
+        agent_name: str = "",
+        **values: object,
+    ) -> list[str]:
+        """The system entry of a change: ``key``'s sentence in the conversation's language."""
+        text = self.texts.render(key, language, **values)
+        return encode(author="system", text=text, event=event or key, agent_name=agent_name)
+
+    async def _unassigned(self, agent_id: str, conversation_id: str, reason: str) -> None:
+        await self.notify.to_agent(
+            agent_id,
+            "conversation_unassigned",
+            {"conversation_id": conversation_id, "reason": reason},
+        )
 
     async def _get(self, conversation_id: str) -> dict[str, str]:
         conversation = await self.store.get(conversation_id)

@@ -11,7 +11,6 @@ Example::
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -24,6 +23,7 @@ from handoff.domain.agents import (
     clean_languages,
     clean_skills,
 )
+from handoff.domain.clock import SYSTEM_CLOCK, Clock
 from handoff.security.ids import new_agent_id
 from handoff.store.keys import Keys
 
@@ -31,10 +31,11 @@ from handoff.store.keys import Keys
 class AgentStore:
     """Agent records: ``agent:<id>`` hashes plus a username index."""
 
-    def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, *, clock: Clock = SYSTEM_CLOCK) -> None:
         # redis-py types replies as bytes | str whatever decode_responses says; we decode.
         self.redis: Any = redis
         self.keys = keys
+        self.now = clock
 
     async def create(
         self,
@@ -67,7 +68,7 @@ class AgentStore:
             "disabled": "0",
             "token_gen": "1",
             "status": "online",
-            "created_at": repr(time.time()),
+            "created_at": repr(self.now()),
         }
         await self.redis.hset(self.keys.agent(agent_id), mapping=record)
         return AgentRecord.from_hash(record)
@@ -103,6 +104,11 @@ class AgentStore:
         """Disable, revoke tokens, and ask a replica to requeue the agent's conversations."""
         await self.update(agent_id, {"disabled": "1"}, revoke=True)
         await self.redis.sadd(self.keys.requeue, agent_id)
+
+    async def next_to_requeue(self) -> str | None:
+        """One disabled agent whose conversations still need requeueing (taken off the set)."""
+        agent_id = await self.redis.spop(self.keys.requeue)
+        return str(agent_id) if agent_id else None
 
     async def loads(self, agent_ids: Sequence[str]) -> dict[str, int]:
         """How many conversations each agent owns right now."""

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from handoff.domain.agents import is_available
 from handoff.domain.routing import AgentProfile
 from handoff.store.keys import Keys
 from handoff.store.scripts import HANDOFF_FACTS
@@ -22,12 +23,16 @@ _FIELDS = 7  # id, disabled, status, languages, skills, capacity, load
 
 @dataclass(frozen=True)
 class DeskFacts:
-    available: list[AgentProfile]  # live console, enabled, not away; with their load
+    """Who can take work now (with their load), the queue's length, the latest waits."""
+
+    available: list[AgentProfile]  # live console and is_available; with their load
     queue_length: int
     recent_waits: list[float]
 
 
 class DeskFactsReader:
+    """Reads :class:`DeskFacts` with one script call (``HANDOFF_FACTS``)."""
+
     def __init__(self, redis: Any, keys: Keys) -> None:
         self.keys = keys
         self._script = redis.register_script(HANDOFF_FACTS)
@@ -42,7 +47,7 @@ class DeskFactsReader:
         for i in range(0, len(flat), _FIELDS):
             agent_id, disabled, status, languages, skills, capacity, load = flat[i : i + _FIELDS]
             # The same defaults as AgentRecord.from_hash.
-            if disabled == "1" or (status or "online") != "online":
+            if not is_available(disabled=disabled == "1", status=status or "online"):
                 continue
             available.append(
                 AgentProfile(

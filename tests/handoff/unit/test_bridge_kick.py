@@ -4,27 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import time
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from handoff.services.bridge import BotBridge
-from handoff.store.keys import Keys
 
 
 def make_bridge() -> BotBridge:
     unused: Any = None  # the pump's work is faked: no store, bot, desk or notifier is reached
     return BotBridge(
-        SimpleNamespace(register_script=lambda script: None),
-        Keys(),
+        lease=unused,
         conversations=unused,
         bot=unused,
         desk=unused,
         facts=unused,
         notify=unused,
         texts=unused,
-        lease_ms=3000,
         clock=time.time,
     )
 
@@ -34,7 +30,7 @@ async def test_a_kick_right_after_the_last_check_starts_a_new_pump() -> None:
     bridge = make_bridge()
     drains: list[str] = []
 
-    async def drain(conversation_id: str, keys: list[str], token: str) -> str:
+    async def drain(conversation_id: str, token: str) -> str:
         drains.append(conversation_id)
         if len(drains) == 1:
             # A message is stored and kicked after this pump found nothing left to do, but
@@ -56,7 +52,7 @@ async def test_kicks_while_running_are_folded_into_one_more_pass() -> None:
     drains: list[str] = []
     release = asyncio.Event()
 
-    async def drain(conversation_id: str, keys: list[str], token: str) -> str:
+    async def drain(conversation_id: str, token: str) -> str:
         drains.append(conversation_id)
         if len(drains) == 1:
             await release.wait()

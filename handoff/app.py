@@ -233,7 +233,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
     @sanic_app.before_server_start
     async def open_resources(app: Sanic[Any, Any], _: Any = None) -> None:
         # Check Redis once at start-up; the service still starts (and reports 503) without it.
-        if not await pool.reachable(redis, timeout=5.0):
+        if not await pool.reachable(redis, within=5.0):
             log.error("cannot reach Redis at %s yet", settings.redis_url)
         if settings.dev and settings.demo_agent:
             await ensure_demo_agent(agents, settings.demo_agent)

@@ -45,12 +45,6 @@ class Action(StrEnum):
 # (``handoff.services.bridge``).
 BOT_ANSWERS = frozenset({State.BOT, State.QUEUED})
 
-# Why a conversation was handed to people. The first six come from the bot (DESIGN.md).
-BOT_REASONS = frozenset(
-    {"requested", "frustration", "low_confidence", "triage", "language", "loop"}
-)
-REASONS = BOT_REASONS | {"bot_unavailable", "requeued", "other"}
-
 
 @dataclass(frozen=True)
 class Rule:
@@ -119,11 +113,6 @@ def is_allowed(action: Action, *, state: str, owner: str, actor: str) -> bool:
     except TransitionError:
         return False
     return True
-
-
-def normalise_reason(reason: object) -> str:
-    """A reason from outside (the bot) mapped onto the known set; unknown ones become ``other``."""
-    return reason if isinstance(reason, str) and reason in REASONS else "other"
 
 
 def handoff_target(*, open_now: bool, agents_available: int) -> tuple[State, str]:

@@ -1,8 +1,10 @@
-"""Queue order, positions and the estimated wait told to customers (pure logic).
+"""The estimated wait told to queued customers, and how it is worded (pure logic).
+
+A customer's place in line is the queue's order (a sorted set by time queued, read in
+``handoff.store``); this module turns a place into an honest estimate.
 
 Example::
 
-    positions(["c_a", "c_b"])                         # {"c_a": 1, "c_b": 2}
     estimate_wait(position=2, agents_available=1, recent_waits=[30, 90, 60])   # 120.0
 """
 
@@ -13,11 +15,6 @@ from collections.abc import Sequence
 
 # Used until real waits have been observed: one minute per place, shared among agents.
 DEFAULT_WAIT = 60.0
-
-
-def positions(queue_in_order: Sequence[str]) -> dict[str, int]:
-    """1-based place of each conversation; the queue is ordered by time queued, oldest first."""
-    return {conversation_id: index + 1 for index, conversation_id in enumerate(queue_in_order)}
 
 
 def estimate_wait(*, position: int, agents_available: int, recent_waits: Sequence[float]) -> float:

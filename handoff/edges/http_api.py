@@ -84,7 +84,7 @@ class HttpApi:
 
     async def health(self, request: Request) -> HTTPResponse:
         """200 while Redis answers (``degraded`` if the bot does not); 503 without Redis."""
-        redis_ok = await pool.reachable(self.redis, timeout=2.0)
+        redis_ok = await pool.reachable(self.redis, within=2.0)
         rasa_ok, rasa_detail = await self.bot.health()
         status = "ok" if redis_ok and rasa_ok else ("degraded" if redis_ok else "down")
         body = {"status": status, "redis": "ok" if redis_ok else "unreachable", "rasa": rasa_detail}

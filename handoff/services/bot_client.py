@@ -21,7 +21,7 @@ from typing import Any
 
 import aiohttp
 
-from handoff.domain.ownership import normalise_reason
+from handoff.config.reasons import normalise_reason
 from handoff.protocol.types import Button
 
 MAX_BOT_TEXT = 20_000  # the bot is trusted, but a runaway template must not flood the customer

@@ -1,13 +1,10 @@
 """The support desk: every change of owner, with what each party is told about it.
 
-Each operation is one atomic transition on Redis (``ConversationStore.transition``, rules from
-``handoff.domain.ownership``) followed by notifications, always through :meth:`Desk._change`:
-the system entry is written by the same script that changes the owner, and nobody is told of
-a change that did not happen. Refusals raise :class:`~handoff.protocol.errors.ProtocolError`
-with the code the client sees; nothing changed.
-
-The desk is told first (``queue_added``, ``queue_removed``: what the handoff exists for), then
-the customer (the system entry, then the new state), then the agent who let it go.
+Each operation decides what changes (to whom, with which sentence, what the customer is told)
+and hands it to ``handoff.services.changes``: one atomic transition, then the notifications in
+one fixed order. Refusals raise :class:`~handoff.protocol.errors.ProtocolError` with the code
+the client sees; nothing changed. The agent who let a conversation go hears it last
+(``conversation_unassigned``).
 
 Example::
 
@@ -32,15 +29,11 @@ from handoff.config.texts import SystemTexts
 from handoff.domain import entries, views
 from handoff.domain.agents import AgentRecord
 from handoff.domain.clock import Clock
-from handoff.domain.entries import encode, stored
+from handoff.domain.entries import encode
 from handoff.domain.ownership import (
     Action,
-    AlreadyClaimed,
     State,
-    TransitionError,
-    check,
     handoff_target,
-    rule_for,
 )
 from handoff.domain.routing import exclusive_until, need_for
 from handoff.domain.waiting import describe_wait, estimate_wait
@@ -48,8 +41,9 @@ from handoff.fanout.notify import Notifier
 from handoff.protocol.agent import ConversationDetail
 from handoff.protocol.customer import StateChange
 from handoff.protocol.errors import ErrorCode, ProtocolError
-from handoff.protocol.types import AgentRef, OfflineReason
+from handoff.protocol.types import OfflineReason
 from handoff.services.board import Board
+from handoff.services.changes import Changes
 from handoff.store.agents import AgentStore
 from handoff.store.conversations import ConversationStore, TransitionResult
 from handoff.store.facts import DeskFacts, DeskFactsReader
@@ -57,39 +51,6 @@ from handoff.store.presence import Presence
 from handoff.store.stats import Stats
 
 log = logging.getLogger("handoff.desk")
-
-
-def refusal(result: TransitionResult, action: Action, actor: str = "") -> ProtocolError:
-    """Explain a transition the atomic check refused, with the rules of ``ownership.check``."""
-    if result.status == "missing":
-        return ProtocolError(ErrorCode.NOT_FOUND, "no such conversation")
-    if result.status == "capacity":
-        return ProtocolError(
-            ErrorCode.AT_CAPACITY, "that agent already has as many conversations as allowed"
-        )
-    state = result.previous_state
-    try:
-        check(action, state=state, owner=result.owner, actor=actor)
-    except AlreadyClaimed:
-        by: AgentRef = {"id": result.owner, "name": result.owner_name}
-        return ProtocolError(
-            ErrorCode.ALREADY_CLAIMED,
-            f"{result.owner_name} already took this conversation",
-            {"by": by},
-        )
-    except TransitionError as exc:
-        details = {"state": state} if exc.code == ErrorCode.INVALID_STATE else None
-        return ProtocolError(ErrorCode(exc.code), str(exc), details)
-    # The rules allow it, so the conversation changed between the read and the check.
-    if result.status == "owner":
-        return ProtocolError(
-            ErrorCode.NOT_OWNER, "only the agent who owns this conversation can do that"
-        )
-    return ProtocolError(
-        ErrorCode.INVALID_STATE,
-        f"the conversation is {state}; that is not possible now",
-        {"state": state},
-    )
 
 
 class Desk:
@@ -119,6 +80,7 @@ class Desk:
         self.notify = notify
         self.texts = texts
         self.now = clock
+        self.changes = Changes(conversations, notify, texts)
 
     # -- bot -> people ----------------------------------------------------------------------------
     async def hand_to_people(
@@ -188,7 +150,7 @@ class Desk:
                 f"offline_{why}", language, hours=settings.business_hours.describe()
             )
         entry = encode(author="system", text=f"{lead} {text}".strip(), event=target.value)
-        result = await self._change(
+        result = await self.changes.apply(
             conversation,
             Action.HANDOFF if target is State.QUEUED else Action.GO_OFFLINE,
             entry,
@@ -207,10 +169,10 @@ class Desk:
     async def go_offline(self, conversation: Mapping[str, str], why: str) -> TransitionResult:
         """A queued conversation becomes a ticket (waited too long, or the customer chose to)."""
         language = conversation.get("language", "")
-        result = await self._change(
+        result = await self.changes.apply(
             conversation,
             Action.GO_OFFLINE,
-            self._notice(language, f"offline_{why}", event="offline")
+            self.changes.notice(language, f"offline_{why}", event="offline")
             if why == "wait_limit"
             else None,
             fields={"offline_reason": why},
@@ -244,10 +206,12 @@ class Desk:
                 )
         language = conversation.get("language", "")
         try:
-            result = await self._change(
+            result = await self.changes.apply(
                 conversation,
                 Action.CLAIM,
-                self._notice(language, "agent_joined", agent_name=agent.name, agent=agent.name),
+                self.changes.notice(
+                    language, "agent_joined", agent_name=agent.name, agent=agent.name
+                ),
                 new_owner=agent,
                 fields={"claimed_at": repr(now)},
                 dequeue_by={"id": agent.id, "name": agent.name},
@@ -285,10 +249,10 @@ class Desk:
         if target.disabled or target.id not in await self.presence.online(self.now()):
             raise ProtocolError(ErrorCode.AGENT_UNAVAILABLE, f"{target.name} is not online")
         conversation = await self._get(conversation_id)
-        await self._change(
+        await self.changes.apply(
             conversation,
             Action.TRANSFER,
-            self._notice(
+            self.changes.notice(
                 conversation.get("language", ""),
                 "transferred",
                 agent_name=target.name,
@@ -306,15 +270,15 @@ class Desk:
         if note:
             assigned["note"] = note
         await self.notify.to_agent(target.id, "conversation_assigned", assigned)
-        await self._unassigned(agent.id, conversation_id, "transferred")
+        await self.changes.unassigned(agent.id, conversation_id, "transferred")
 
     async def hand_back(self, agent: AgentRecord, conversation_id: str) -> None:
         """Back to the bot; the caller kicks the bridge, which tells the bot (``bot_event``)."""
         conversation = await self._get(conversation_id)
-        await self._change(
+        await self.changes.apply(
             conversation,
             Action.HAND_BACK,
-            self._notice(
+            self.changes.notice(
                 conversation.get("language", ""),
                 "handed_back",
                 agent_name=agent.name,
@@ -326,16 +290,16 @@ class Desk:
             state={"conversation_id": conversation_id, "state": "bot"},
             updated=True,
         )
-        await self._unassigned(agent.id, conversation_id, "handed_back")
+        await self.changes.unassigned(agent.id, conversation_id, "handed_back")
 
     async def close(
         self, agent: AgentRecord, conversation_id: str, resolution: str, tags: list[str]
     ) -> None:
         conversation = await self._get(conversation_id)
-        await self._change(
+        await self.changes.apply(
             conversation,
             Action.CLOSE,
-            self._notice(
+            self.changes.notice(
                 conversation.get("language", ""), "closed", agent_name=agent.name, agent=agent.name
             ),
             actor=agent.id,
@@ -347,7 +311,7 @@ class Desk:
             state={"conversation_id": conversation_id, "state": "closed", "csat_requested": True},
             updated=True,
         )
-        await self._unassigned(agent.id, conversation_id, "closed")
+        await self.changes.unassigned(agent.id, conversation_id, "closed")
         await self.store.expire(conversation_id)
 
     async def requeue_owned_by(self, agent_id: str) -> int:
@@ -355,10 +319,10 @@ class Desk:
         moved = 0
         for conversation in await self.store.get_many(await self.agents.active(agent_id)):
             now = self.now()
-            result = await self._change(
+            result = await self.changes.apply(
                 conversation,
                 Action.REQUEUE,
-                self._notice(conversation.get("language", ""), "requeued"),
+                self.changes.notice(conversation.get("language", ""), "requeued"),
                 actor=agent_id,
                 fields={"queued_at": repr(now), "exclusive_until": repr(now)},
                 queue_score=now,
@@ -367,7 +331,7 @@ class Desk:
             )
             if result.ok:
                 moved += 1
-                await self._unassigned(agent_id, conversation["id"], "requeued")
+                await self.changes.unassigned(agent_id, conversation["id"], "requeued")
         if moved:
             await self.board.broadcast_positions()
         return moved
@@ -381,101 +345,6 @@ class Desk:
             if (await self.go_offline(conversation, "wait_limit")).ok:
                 moved += 1
         return moved
-
-    # -- the one way a change happens -------------------------------------------------------------
-    async def _change(
-        self,
-        conversation: Mapping[str, str],
-        action: Action,
-        entry: list[str] | None,
-        *,
-        actor: str = "",
-        new_owner: AgentRecord | None = None,
-        expected_version: int | None = None,
-        queue_score: float | None = None,
-        fields: Mapping[str, str] | None = None,
-        handoff_reason: str = "",
-        queue_position: int | None = None,
-        dequeue_by: AgentRef | None = None,
-        state: StateChange | None = None,
-        note: tuple[AgentRef, str] | None = None,
-        updated: bool = False,
-        refuse: bool = True,
-    ) -> TransitionResult:
-        """Transition atomically (with the system ``entry``), then tell everyone concerned.
-
-        A refusal raises (``refuse``) or comes back in the result, and then nobody is told.
-        Then, in this order: the desk (``queue_position``: the conversation joins the queue or
-        the tickets at that place; ``dequeue_by``: it left the queue, taken by that agent), the
-        ``note`` (author, text) for the new owner, the system entry, the customer's new
-        ``state``, and the owner's and watchers' consoles (``updated``: the conversation's
-        details changed in a way no other event tells them: ``conversation_updated``).
-        """
-        conversation_id = conversation["id"]
-        result = await self.store.transition(
-            conversation_id,
-            action,
-            actor=actor,
-            expected_version=expected_version,
-            new_owner=new_owner.id if new_owner else "",
-            new_owner_name=new_owner.name if new_owner else "",
-            capacity=new_owner.capacity if new_owner else None,
-            queue_score=queue_score,
-            fields=fields,
-            entry=entry,
-            handoff_reason=handoff_reason,
-        )
-        if not result.ok:
-            if refuse:
-                raise refusal(result, action, actor)
-            return result
-        owner = new_owner.id if new_owner else ""
-        current = {
-            **conversation,
-            **(fields or {}),
-            "state": rule_for(action).to_state.value,
-            "version": str(result.version),
-            "owner": owner,
-            "owner_name": new_owner.name if new_owner else "",
-        }
-        if entry is not None:
-            current["seq"] = str(result.seq)
-        customer_id = conversation.get("customer", "")
-        if queue_position is not None:
-            await self.notify.queue_added(views.queue_item(current, position=queue_position))
-        if dequeue_by is not None:
-            await self.notify.queue_removed(conversation_id, "agent", dequeue_by)
-        if note is not None:
-            saved = await self.store.add_note(conversation_id, note[0], note[1], "")
-            await self.notify.note(conversation_id, owner, saved)
-        if entry is not None:
-            said = stored(entry, result.seq, result.ts)
-            await self.notify.entry(conversation_id, customer_id, owner, said)
-        if state is not None:
-            await self.notify.customer_state(customer_id, state)
-        if updated:
-            await self.notify.conversation_updated(views.conversation_info(current))
-        return result
-
-    def _notice(
-        self,
-        language: str,
-        key: str,
-        *,
-        event: str = "",
-        agent_name: str = "",
-        **values: object,
-    ) -> list[str]:
-        """The system entry of a change: ``key``'s sentence in the conversation's language."""
-        text = self.texts.render(key, language, **values)
-        return encode(author="system", text=text, event=event or key, agent_name=agent_name)
-
-    async def _unassigned(self, agent_id: str, conversation_id: str, reason: str) -> None:
-        await self.notify.to_agent(
-            agent_id,
-            "conversation_unassigned",
-            {"conversation_id": conversation_id, "reason": reason},
-        )
 
     async def _get(self, conversation_id: str) -> dict[str, str]:
         conversation = await self.store.get(conversation_id)

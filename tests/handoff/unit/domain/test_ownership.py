@@ -1,3 +1,5 @@
+"""Who owns a conversation, and which changes of owner the rules allow."""
+
 import pytest
 
 from handoff.domain.ownership import (
@@ -10,7 +12,6 @@ from handoff.domain.ownership import (
     check,
     handoff_target,
     is_allowed,
-    normalise_reason,
 )
 
 
@@ -57,8 +58,3 @@ def test_handoff_target() -> None:
     assert handoff_target(open_now=True, agents_available=2) == (State.QUEUED, "")
     assert handoff_target(open_now=True, agents_available=0) == (State.OFFLINE, "no_agents")
     assert handoff_target(open_now=False, agents_available=5) == (State.OFFLINE, "closed_hours")
-
-
-def test_reasons_from_the_bot_are_normalised() -> None:
-    assert normalise_reason("frustration") == "frustration"
-    assert normalise_reason("made_up") == "other" and normalise_reason(None) == "other"

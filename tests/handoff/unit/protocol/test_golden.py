@@ -9,7 +9,7 @@ import pytest
 from handoff.protocol.registry import CONNECT_AUTH, EVENTS
 from handoff.protocol.validate import check
 
-DOCS = Path(__file__).resolve().parents[3] / "docs"
+DOCS = Path(__file__).resolve().parents[4] / "docs"
 GOLDEN = json.loads((DOCS / "protocol-examples.json").read_text())
 EXAMPLES = GOLDEN["examples"]
 

@@ -52,7 +52,8 @@ def refusal(result: TransitionResult, action: Action, actor: str = "") -> Protoc
     except TransitionError as exc:
         details = {"state": state} if exc.code == ErrorCode.INVALID_STATE else None
         return ProtocolError(ErrorCode(exc.code), str(exc), details)
-    # The rules allow it, so the conversation changed between the read and the check.
+    # The rules allow it; the script refused for what they leave to it (another version, or
+    # an owner where nobody should own it).
     if result.status == "owner":
         return ProtocolError(
             ErrorCode.NOT_OWNER, "only the agent who owns this conversation can do that"

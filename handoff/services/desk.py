@@ -19,7 +19,6 @@ Example::
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -49,8 +48,6 @@ from handoff.store.conversations import ConversationStore, TransitionResult
 from handoff.store.facts import DeskFacts, DeskFactsReader
 from handoff.store.presence import Presence
 from handoff.store.stats import Stats
-
-log = logging.getLogger("handoff.desk")
 
 
 class Desk:

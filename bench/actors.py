@@ -120,9 +120,9 @@ async def create_agents(redis_url: str, count: int, *, capacity: int = 50) -> li
     """
     import redis.asyncio as aioredis
 
-    from handoff.keys import Keys
-    from handoff.passwords import hash_password
+    from handoff.security.passwords import hash_password
     from handoff.store.agents import AgentStore
+    from handoff.store.keys import Keys
 
     password_hash = hash_password(PASSWORD, n=2**10)
     redis = aioredis.Redis.from_url(redis_url, decode_responses=True)

@@ -4,6 +4,11 @@ python-socketio's maintainer recommends its ASGI integration, so the socket serv
 as ``socketio.ASGIApp(sio, other_asgi_app=sanic_app)`` and the result is served by uvicorn;
 lifespan events go to Sanic, whose listeners open and close the replica's resources.
 
+``create_app`` is the one place that knows how the parts fit: it builds the stores, the
+fan-out, the services and the edges, and hands each one what it uses (nothing reaches for a
+shared context object). The imports run one way: edges -> services -> fanout -> store ->
+domain / security / config -> protocol (``docs/architecture.md``).
+
 Example::
 
     app = create_app(Settings.from_env())
@@ -15,40 +20,83 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import os
+import socket
+from dataclasses import dataclass
 from typing import Any
 
 import socketio  # type: ignore[import-untyped]  # no type information shipped
 from sanic import Request, Sanic
 from sanic.response import BaseHTTPResponse
 
-from handoff.agent_ns import register_agent_handlers
-from handoff.bridge import BotBridge
-from handoff.customer_ns import register_customer_handlers
-from handoff.demo import ensure_demo_agent
-from handoff.desk import Desk
-from handoff.http_api import build_blueprint, mount_static
-from handoff.hub import Hub
-from handoff.keys import Keys
-from handoff.pubsub import RedisManager
-from handoff.settings import Settings
-from handoff.sweeper import Sweeper
+from handoff.config.canned import load_canned
+from handoff.config.settings import Settings
+from handoff.config.texts import SystemTexts
+from handoff.domain.clock import SYSTEM_CLOCK, Clock
+from handoff.edges.agent_ns import AgentNamespace
+from handoff.edges.customer_ns import CustomerNamespace
+from handoff.edges.http_api import HttpApi
+from handoff.edges.sockets import Connections
+from handoff.edges.static import mount_static
+from handoff.edges.sweeper import Sweeper
+from handoff.fanout.notify import Notifier
+from handoff.fanout.pubsub import RedisManager
+from handoff.security.ids import SessionSigner
+from handoff.security.ratelimit import RateLimiter
+from handoff.security.tokens import TokenSigner
+from handoff.services.agent_auth import AgentAuth
+from handoff.services.board import Board
+from handoff.services.bot_client import BotClient
+from handoff.services.bridge import BotBridge
+from handoff.services.demo_agent import ensure_demo_agent
+from handoff.services.desk import Desk
+from handoff.store import pool
+from handoff.store.agents import AgentStore
+from handoff.store.bot_lease import BotLease
+from handoff.store.conversations import ConversationStore
+from handoff.store.facts import DeskFactsReader
+from handoff.store.keys import Keys
+from handoff.store.presence import Presence
+from handoff.store.stats import Stats
 
 log = logging.getLogger("handoff")
 _names = itertools.count(1)
 
 
+@dataclass(frozen=True)
+class Parts:
+    """What ``create_app`` built, for tests and tools to reach (a record; no behaviour)."""
+
+    settings: Settings
+    redis: Any
+    connections: Connections
+    conversations: ConversationStore
+    agents: AgentStore
+    presence: Presence
+    stats: Stats
+    bot: BotClient
+    notify: Notifier
+    board: Board
+    desk: Desk
+    bridge: BotBridge
+    sweeper: Sweeper
+
+
 class HandoffApp(socketio.ASGIApp):  # type: ignore[misc]
     """The ASGI app uvicorn serves, with handles on its parts (for tests and tools)."""
 
-    def __init__(self, sio: socketio.AsyncServer, sanic_app: Sanic[Any, Any], hub: Hub) -> None:
+    def __init__(self, sio: socketio.AsyncServer, sanic_app: Sanic[Any, Any], parts: Parts) -> None:
         super().__init__(sio, other_asgi_app=sanic_app)
         self.sio = sio
         self.sanic = sanic_app
-        self.hub = hub
+        self.parts = parts
 
 
-def create_app(settings: Settings) -> HandoffApp:
-    """Build the whole service for ``settings``; nothing connects until the server starts."""
+def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp:
+    """Build the whole service for ``settings``; nothing connects until the server starts.
+
+    ``clock`` is the one source of "now" for every part.
+    """
     keys = Keys(settings.redis_prefix)
     sio = socketio.AsyncServer(
         async_mode="asgi",
@@ -64,37 +112,152 @@ def create_app(settings: Settings) -> HandoffApp:
     sanic_app: Sanic[Any, Any] = Sanic(f"tandem_handoff_{next(_names)}", configure_logging=False)
     sanic_app.config.REQUEST_MAX_SIZE = settings.max_payload_bytes
     sanic_app.config.FALLBACK_ERROR_FORMAT = "json"
-    hub = Hub(settings, sio)
-    sanic_app.ctx.hub = hub
-    register_customer_handlers(sio, hub)
-    register_agent_handlers(sio, hub)
-    sanic_app.blueprint(build_blueprint())
+
+    # Stores: every Redis call. Clients connect lazily, inside the server's event loop.
+    replica = f"{socket.gethostname()}:{os.getpid()}:{settings.port}"
+    redis: Any = pool.connect(
+        settings.redis_url,
+        decode_responses=True,
+        health_check_interval=30,
+        socket_connect_timeout=5,
+    )
+    conversations = ConversationStore(
+        redis, keys, retention_seconds=settings.retention_days * 86400, clock=clock
+    )
+    agents = AgentStore(redis, keys, clock=clock)
+    presence = Presence(redis, keys, replica=replica, ttl=settings.presence_ttl)
+    stats = Stats(redis, keys, zone=settings.business_hours.zone, clock=clock)
+    facts = DeskFactsReader(redis, keys)
+    # A lease long enough for one bot call (it is renewed before each call).
+    lease = BotLease(redis, keys, lease_ms=int((settings.rasa_timeout + 2.0) * 1000))
+
+    # Services, over the stores and the fan-out.
+    texts = SystemTexts.load()
+    notify = Notifier(sio)
+    bot = BotClient(settings.rasa_url, token=settings.bot_token, timeout=settings.rasa_timeout)
+    board = Board(conversations=conversations, facts=facts, notify=notify, clock=clock)
+    desk = Desk(
+        settings=settings,
+        conversations=conversations,
+        agents=agents,
+        presence=presence,
+        stats=stats,
+        facts=facts,
+        board=board,
+        notify=notify,
+        texts=texts,
+        clock=clock,
+    )
+    bridge = BotBridge(
+        lease=lease,
+        conversations=conversations,
+        bot=bot,
+        desk=desk,
+        facts=facts,
+        notify=notify,
+        texts=texts,
+        clock=clock,
+    )
+    auth = AgentAuth(
+        tokens=TokenSigner(settings.secret),
+        agents=agents,
+        token_ttl=settings.token_ttl,
+        clock=clock,
+    )
+
+    # Edges: where requests come in.
+    connections = Connections()
+    customer_limiter = RateLimiter(burst=settings.rate_burst, per_minute=settings.rate_per_minute)
+    # Agents type fast and legitimately burst (canned replies); give them more room.
+    agent_limiter = RateLimiter(
+        burst=settings.rate_burst * 3, per_minute=settings.rate_per_minute * 4
+    )
+    login_limiter = RateLimiter(burst=5, per_minute=10)
+    sio.register_namespace(
+        CustomerNamespace(
+            settings=settings,
+            sessions=SessionSigner(settings.secret),
+            connections=connections,
+            conversations=conversations,
+            stats=stats,
+            desk=desk,
+            board=board,
+            bridge=bridge,
+            notify=notify,
+            texts=texts,
+            limiter=customer_limiter,
+        )
+    )
+    sio.register_namespace(
+        AgentNamespace(
+            settings=settings,
+            auth=auth,
+            connections=connections,
+            conversations=conversations,
+            agents=agents,
+            presence=presence,
+            stats=stats,
+            desk=desk,
+            board=board,
+            bridge=bridge,
+            notify=notify,
+            canned=load_canned(settings.canned_responses),
+            limiter=agent_limiter,
+            clock=clock,
+        )
+    )
+    api = HttpApi(
+        settings=settings,
+        redis=redis,
+        bot=bot,
+        stats=stats,
+        auth=auth,
+        conversations=conversations,
+        connections=connections,
+        login_limiter=login_limiter,
+    )
+    sanic_app.blueprint(api.blueprint())
     if mount_static(sanic_app, settings.static_dir):
         log.info("serving the widget and console from %s", settings.static_dir)
+    sweeper = Sweeper(
+        settings,
+        sio,
+        connections=connections,
+        agents=agents,
+        presence=presence,
+        desk=desk,
+        limiters=[customer_limiter, agent_limiter, login_limiter],
+        clock=clock,
+    )
 
     @sanic_app.before_server_start
     async def open_resources(app: Sanic[Any, Any], _: Any = None) -> None:
-        await hub.open()
-        hub.desk = Desk(hub)
-        hub.bridge = BotBridge(hub)
+        # Check Redis once at start-up; the service still starts (and reports 503) without it.
+        if not await pool.reachable(redis, within=5.0):
+            log.error("cannot reach Redis at %s yet", settings.redis_url)
         if settings.dev and settings.demo_agent:
-            await ensure_demo_agent(hub.agents, settings.demo_agent)
-        app.ctx.sweeper = asyncio.create_task(Sweeper(hub).run(), name="sweeper")
+            await ensure_demo_agent(agents, settings.demo_agent)
+        app.ctx.sweeper = asyncio.create_task(sweeper.run(), name="sweeper")
         log.info(
             "handoff replica %s ready (redis %s, rasa %s)",
-            hub.replica,
+            replica,
             settings.redis_url,
             settings.rasa_url,
         )
 
     @sanic_app.after_server_stop
     async def close_resources(app: Sanic[Any, Any], _: Any = None) -> None:
-        sweeper: asyncio.Task[None] = app.ctx.sweeper
-        sweeper.cancel()
-        await asyncio.gather(sweeper, return_exceptions=True)
-        await hub.bridge.close()
+        task: asyncio.Task[None] = app.ctx.sweeper
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await bridge.close()
         await sio.manager.drain()  # events queued for the other replicas
-        await hub.close()
+        try:
+            await presence.leave_all(connections.agent_ids())
+        except Exception:  # noqa: BLE001 - shutting down; Redis may already be gone
+            log.warning("could not clear presence on shutdown")
+        await redis.aclose()
+        await bot.aclose()
 
     async def security_headers(request: Request, response: BaseHTTPResponse) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -103,4 +266,19 @@ def create_app(settings: Settings) -> HandoffApp:
             response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
 
     sanic_app.register_middleware(security_headers, "response")
-    return HandoffApp(sio, sanic_app, hub)
+    parts = Parts(
+        settings=settings,
+        redis=redis,
+        connections=connections,
+        conversations=conversations,
+        agents=agents,
+        presence=presence,
+        stats=stats,
+        bot=bot,
+        notify=notify,
+        board=board,
+        desk=desk,
+        bridge=bridge,
+        sweeper=sweeper,
+    )
+    return HandoffApp(sio, sanic_app, parts)

@@ -20,10 +20,11 @@ from collections.abc import Sequence
 
 import redis.asyncio as aioredis
 
-from handoff.keys import Keys
-from handoff.passwords import MIN_LENGTH, hash_password
-from handoff.settings import Settings, SettingsError
-from handoff.store.agents import AgentError, AgentStore, clean_languages, clean_skills
+from handoff.config.settings import Settings, SettingsError
+from handoff.domain.agents import AgentError, clean_languages, clean_skills
+from handoff.security.passwords import MIN_LENGTH, hash_password
+from handoff.store.agents import AgentStore
+from handoff.store.keys import Keys
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -13,7 +13,7 @@ import logging
 import uvicorn
 
 from handoff.app import create_app
-from handoff.settings import Settings
+from handoff.config.settings import Settings
 
 
 def configure_logging(level: str) -> None:

@@ -8,7 +8,6 @@ error here (unlike ``/``, no third-party client must be tolerated).
 from dataclasses import dataclass
 from typing import Any, Literal, NotRequired, TypedDict
 
-from handoff.ids import is_agent_id, is_conversation_id
 from handoff.protocol.customer import parse_client_msg_id, parse_text
 from handoff.protocol.errors import ErrorCode, ProtocolError
 from handoff.protocol.types import (
@@ -20,6 +19,7 @@ from handoff.protocol.types import (
     StateName,
 )
 from handoff.protocol.validate import check
+from handoff.security.ids import is_agent_id, is_conversation_id
 
 MAX_RESOLUTION_CHARS = 2000
 MAX_TAGS = 10

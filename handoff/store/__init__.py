@@ -1,1 +1,1 @@
-"""Redis I/O: every read and write of shared state (key names in ``handoff.keys``)."""
+"""Redis I/O: every read and write of shared state, and every key name (``keys.py``)."""

@@ -11,86 +11,31 @@ Example::
 from __future__ import annotations
 
 import json
-import re
-import time
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import redis.asyncio as aioredis
 
-from handoff.ids import new_agent_id
-from handoff.keys import Keys
-from handoff.routing import AgentProfile
-
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
-LANGUAGE = re.compile(r"^[a-z]{2,3}$")
-SKILL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-
-
-class AgentError(ValueError):
-    """A CLI/login input that cannot be applied; the message says why."""
-
-
-@dataclass(frozen=True)
-class AgentRecord:
-    id: str
-    username: str
-    name: str
-    password_hash: str
-    languages: tuple[str, ...]
-    skills: tuple[str, ...]
-    capacity: int
-    disabled: bool
-    token_gen: int
-    status: str
-    created_at: float
-
-    @classmethod
-    def from_hash(cls, data: Mapping[str, str]) -> AgentRecord:
-        return cls(
-            id=data["id"],
-            username=data["username"],
-            name=data.get("name") or data["username"],
-            password_hash=data.get("password_hash", ""),
-            languages=tuple(json.loads(data.get("languages", "[]"))),
-            skills=tuple(json.loads(data.get("skills", "[]"))),
-            capacity=int(data.get("capacity", "3")),
-            disabled=data.get("disabled") == "1",
-            token_gen=int(data.get("token_gen", "1")),
-            status=data.get("status") or "online",
-            created_at=float(data.get("created_at", "0")),
-        )
-
-    def profile(self, load: int = 0) -> AgentProfile:
-        return AgentProfile(
-            self.id, frozenset(self.languages), frozenset(self.skills), self.capacity, load
-        )
-
-
-def clean_languages(values: Iterable[str]) -> list[str]:
-    result = sorted({v.strip().lower() for v in values if v.strip()})
-    bad = [v for v in result if not LANGUAGE.match(v)]
-    if bad:
-        raise AgentError(f"languages must be ISO 639-1 codes such as en, de: {', '.join(bad)}")
-    return result
-
-
-def clean_skills(values: Iterable[str]) -> list[str]:
-    result = sorted({v.strip().lower() for v in values if v.strip()})
-    bad = [v for v in result if not SKILL.match(v)]
-    if bad:
-        raise AgentError(f"skills must be lower-case words (a-z 0-9 _ -): {', '.join(bad)}")
-    return result
+from handoff.domain.agents import (
+    USERNAME,
+    AgentError,
+    AgentRecord,
+    clean_languages,
+    clean_skills,
+)
+from handoff.domain.clock import SYSTEM_CLOCK, Clock
+from handoff.security.ids import new_agent_id
+from handoff.store.keys import Keys
 
 
 class AgentStore:
     """Agent records: ``agent:<id>`` hashes plus a username index."""
 
-    def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, *, clock: Clock = SYSTEM_CLOCK) -> None:
         # redis-py types replies as bytes | str whatever decode_responses says; we decode.
         self.redis: Any = redis
         self.keys = keys
+        self.now = clock
 
     async def create(
         self,
@@ -123,7 +68,7 @@ class AgentStore:
             "disabled": "0",
             "token_gen": "1",
             "status": "online",
-            "created_at": repr(time.time()),
+            "created_at": repr(self.now()),
         }
         await self.redis.hset(self.keys.agent(agent_id), mapping=record)
         return AgentRecord.from_hash(record)
@@ -159,6 +104,11 @@ class AgentStore:
         """Disable, revoke tokens, and ask a replica to requeue the agent's conversations."""
         await self.update(agent_id, {"disabled": "1"}, revoke=True)
         await self.redis.sadd(self.keys.requeue, agent_id)
+
+    async def next_to_requeue(self) -> str | None:
+        """One disabled agent whose conversations still need requeueing (taken off the set)."""
+        agent_id = await self.redis.spop(self.keys.requeue)
+        return str(agent_id) if agent_id else None
 
     async def loads(self, agent_ids: Sequence[str]) -> dict[str, int]:
         """How many conversations each agent owns right now."""

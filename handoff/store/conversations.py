@@ -2,7 +2,8 @@
 
 Example::
 
-    store = ConversationStore(redis, Keys("tandem:"), retention_seconds=90 * 86400)
+    store = ConversationStore(redis, Keys("tandem:"), retention_seconds=90 * 86400,
+                              clock=time.time)
     conversation_id = await store.start("u_…", expected_current="", day_key=stats.day_key())
     result = await store.append(conversation_id, encode(author="customer", text="hi"), cmid="m1")
     result.seq   # 1
@@ -11,19 +12,19 @@ Example::
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio as aioredis
 
-from handoff.entries import decode
-from handoff.ids import new_conversation_id
-from handoff.keys import Keys
-from handoff.ownership import Action, rule_for
+from handoff.domain.clock import SYSTEM_CLOCK, Clock
+from handoff.domain.entries import decode
+from handoff.domain.ownership import Action, rule_for
 from handoff.protocol.types import AgentEntry, AgentRef, Note
+from handoff.security.ids import new_conversation_id
 from handoff.store import scripts
+from handoff.store.keys import Keys
 from handoff.store.stats import DAY_TTL
 
 DEDUP_TTL = 24 * 3600  # a client resends within seconds; a day is generous
@@ -64,11 +65,19 @@ class TransitionResult:
 class ConversationStore:
     """All reads and writes of conversation data go through here."""
 
-    def __init__(self, redis: aioredis.Redis, keys: Keys, *, retention_seconds: int) -> None:
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        keys: Keys,
+        *,
+        retention_seconds: int,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
         # redis-py types replies as bytes | str whatever decode_responses says; we decode.
         self.redis: Any = redis
         self.keys = keys
         self.retention = retention_seconds
+        self.now = clock
         self._append = redis.register_script(scripts.APPEND)
         self._transition = redis.register_script(scripts.TRANSITION)
         self._commit = redis.register_script(scripts.COMMIT_BOT_TURN)
@@ -98,7 +107,7 @@ class ConversationStore:
             expected_current,
             new_id,
             customer_id,
-            _now(),
+            repr(self.now()),
             language,
             self.retention,
             DAY_TTL,
@@ -137,6 +146,22 @@ class ConversationStore:
         entries = [decode(fields) for _, fields in rows[:limit]]
         return entries, len(rows) > limit
 
+    async def read_whole_log(self, conversation_id: str) -> list[AgentEntry]:
+        """Every entry, oldest first (for exports; clients page with :meth:`read_log`)."""
+        entries: list[AgentEntry] = []
+        after, more = 0, True
+        while more:
+            chunk, more = await self.read_log(conversation_id, after)
+            entries += chunk
+            after = chunk[-1]["seq"] if chunk else after
+            more = more and bool(chunk)
+        return entries
+
+    async def fields(self, conversation_id: str, *names: str) -> list[str | None]:
+        """Some fields of the conversation's hash (``None`` where missing)."""
+        values = await self.redis.hmget(self.keys.conversation(conversation_id), list(names))
+        return [None if v is None else str(v) for v in values]
+
     async def read_notes(self, conversation_id: str) -> list[Note]:
         rows = await self.redis.xrange(self.keys.notes(conversation_id), count=REPLAY_LIMIT)
         return [note_from_fields(entry_id, fields) for entry_id, fields in rows]
@@ -151,6 +176,11 @@ class ConversationStore:
     async def tickets(self, limit: int = 200) -> list[tuple[str, float]]:
         rows = await self.redis.zrange(self.keys.tickets, 0, limit - 1, withscores=True)
         return [(str(m), float(s)) for m, s in rows]
+
+    async def queue_position(self, conversation_id: str) -> int | None:
+        """The 1-based place in the queue, ``None`` when not queued."""
+        rank = await self.redis.zrank(self.keys.queue, conversation_id)
+        return None if rank is None else int(rank) + 1
 
     async def queued_before(self, cutoff: float) -> list[str]:
         return [str(m) for m in await self.redis.zrangebyscore(self.keys.queue, "-inf", cutoff)]
@@ -173,7 +203,7 @@ class ConversationStore:
             self.keys.log(conversation_id),
             self.keys.dedup(conversation_id),
         ]
-        now = time.time()
+        now = self.now()
         args: list[str | int] = [
             cmid,
             ",".join(allowed),
@@ -214,7 +244,7 @@ class ConversationStore:
         entry: Sequence[str] | None = None,
         handoff_reason: str = "",
     ) -> TransitionResult:
-        """Apply ``action`` atomically if its rule (``handoff.ownership``) holds right now."""
+        """Apply ``action`` atomically if its rule (``handoff.domain.ownership``) holds now."""
         rule = rule_for(action)
         keys = [
             self.keys.conversation(conversation_id),
@@ -226,7 +256,7 @@ class ConversationStore:
             self.keys.agent_active(new_owner or "-"),
             self.keys.stats_handoffs,
         ]
-        now = time.time()
+        now = self.now()
         args = [
             conversation_id,
             ",".join(sorted(s.value for s in rule.from_states)),
@@ -271,14 +301,14 @@ class ConversationStore:
         """Store the bot's answer if the conversation is still at the same version.
 
         The same version means the same state: the bot's, or waiting for a person (then the bot
-        answers FAQ questions only, ``handoff.bridge``).
+        answers FAQ questions only, ``handoff.services.bridge``).
 
         Returns the new entries' seqs and their timestamp, or ``None`` when the answer is stale
         (a person took over while the bot was thinking): then nothing is stored and the answer
         is dropped.
         """
         keys = [self.keys.conversation(conversation_id), self.keys.log(conversation_id)]
-        now = time.time()
+        now = self.now()
         args = [
             str(version),
             str(processed_seq),
@@ -295,12 +325,21 @@ class ConversationStore:
     async def set_fields(self, conversation_id: str, fields: Mapping[str, str]) -> None:
         await self.redis.hset(self.keys.conversation(conversation_id), mapping=dict(fields))
 
+    async def rate(self, conversation_id: str, rating: int, comment: str) -> bool:
+        """Keep the customer's rating (and comment); False if it was rated already."""
+        key = self.keys.conversation(conversation_id)
+        if not await self.redis.hsetnx(key, "csat", str(rating)):
+            return False
+        if comment:
+            await self.redis.hset(key, "csat_comment", comment)
+        return True
+
     async def add_note(self, conversation_id: str, agent: AgentRef, text: str, cmid: str) -> Note:
         fields: dict[str, Any] = {
             "agent_id": agent["id"],
             "agent_name": agent["name"],
             "text": text,
-            "ts": _now(),
+            "ts": repr(self.now()),
         }
         if cmid:
             fields["cmid"] = cmid
@@ -330,7 +369,3 @@ def note_from_fields(entry_id: str, fields: Mapping[str, str]) -> Note:
     if fields.get("cmid"):
         note["client_msg_id"] = fields["cmid"]
     return note
-
-
-def _now() -> str:
-    return repr(time.time())

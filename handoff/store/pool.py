@@ -82,6 +82,14 @@ def connect(url: str, *, max_connections: int = MAX_CONNECTIONS, **options: Any)
     return aioredis.Redis.from_pool(pool)
 
 
+async def reachable(redis: Any, within: float = 2.0) -> bool:
+    """Whether Redis answers a PING within ``within`` seconds (for health checks)."""
+    try:
+        return bool(await asyncio.wait_for(redis.ping(), timeout=within))
+    except Exception:  # noqa: BLE001 - any failure means "not reachable"
+        return False
+
+
 def supported(url: str) -> bool:
     """Whether :func:`connect` handles this URL (Sentinel URLs are left to their own clients)."""
     return urlparse(url).scheme in ("redis", "rediss", "unix")

@@ -18,7 +18,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from handoff.keys import Keys
+from handoff.store.keys import Keys
 
 
 class Presence:

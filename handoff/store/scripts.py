@@ -3,7 +3,7 @@
 Why scripts: the check ("is it still queued?", "does this agent still own it?", "is this bot
 reply still for the current version?") and the change must not be separable, across replicas.
 The scripts know no rules of their own: callers pass the preconditions that
-``handoff.ownership`` computes. Every script returns a status word first.
+``handoff.domain.ownership`` computes. Every script returns a status word first.
 
 Stream ids are ``<seq>-0`` so that "everything after seq N" is one XRANGE.
 """

@@ -17,16 +17,16 @@ Example::
 from __future__ import annotations
 
 import statistics
-import time
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import redis.asyncio as aioredis
 
-from handoff.keys import Keys
-from handoff.metrics import Histogram, Snapshot, bucket_for
+from handoff.domain.clock import SYSTEM_CLOCK, Clock
+from handoff.domain.metrics import Histogram, Snapshot, bucket_for
 from handoff.protocol.agent import DeskStats
+from handoff.store.keys import Keys
 
 RECENT_WAITS = 50
 DAY_SAMPLES = 1000  # per day and kind: plenty for a median, bounded for a busy desk
@@ -34,15 +34,18 @@ DAY_TTL = 8 * 86400  # a day's figures are kept a week (the panel shows today on
 
 
 class Stats:
-    def __init__(self, redis: aioredis.Redis, keys: Keys, *, zone: str = "UTC") -> None:
+    def __init__(
+        self, redis: aioredis.Redis, keys: Keys, *, zone: str = "UTC", clock: Clock = SYSTEM_CLOCK
+    ) -> None:
         # redis-py types replies as bytes | str whatever decode_responses says; we decode.
         self.redis: Any = redis
         self.keys = keys
         self.zone = ZoneInfo(zone)
+        self.now = clock
 
     def today(self, now: float | None = None) -> str:
         """The desk's day (``YYYY-MM-DD`` in its time zone) at ``now`` (default: now)."""
-        moment = datetime.fromtimestamp(time.time() if now is None else now, UTC)
+        moment = datetime.fromtimestamp(self.now() if now is None else now, UTC)
         return moment.astimezone(self.zone).date().isoformat()
 
     def day_key(self, now: float | None = None) -> str:
@@ -116,7 +119,7 @@ class Stats:
         return [float(v) for v in await self.redis.lrange(self.keys.recent_waits, 0, -1)]
 
     async def snapshot(self, *, customer_sockets: int = 0, agent_sockets: int = 0) -> Snapshot:
-        now = time.time()
+        now = self.now()
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.hgetall(self.keys.stats_states)
             pipe.hgetall(self.keys.stats_handoffs)

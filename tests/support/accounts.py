@@ -8,9 +8,9 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from handoff.keys import Keys
-from handoff.passwords import hash_password
+from handoff.security.passwords import hash_password
 from handoff.store.agents import AgentStore
+from handoff.store.keys import Keys
 
 _names = itertools.count(1)
 PASSWORD = "correct horse battery staple"

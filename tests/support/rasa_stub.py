@@ -1,7 +1,9 @@
 """A stand-in for Rasa's Tandem channel (``docs/bot-channel.md``): a real HTTP server, scripted.
 
 It answers ``POST /webhooks/tandem/message`` according to the message text, so a test decides
-what the "bot" does by what the customer types:
+what the "bot" does by what the customer types. The messages of the golden examples
+(``docs/bot-channel-examples.json``, the contract the real channel is tested against) get
+their golden answers, exactly; otherwise:
 
 - ``slow <seconds> …``        answers after sleeping (a slow bot or action server)
 - ``empty …``                 ``{"messages": []}`` (Rasa's answer when the action server is down)
@@ -32,6 +34,7 @@ import asyncio
 import json
 import threading
 import time
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -40,6 +43,21 @@ import uvicorn
 from tests.support.ports import free_port, wait_for_port
 
 Scope = dict[str, Any]
+GOLDEN_PATH = Path(__file__).resolve().parents[2] / "docs" / "bot-channel-examples.json"
+GOLDEN: list[dict[str, Any]] = json.loads(GOLDEN_PATH.read_text(encoding="utf-8"))["examples"]
+
+
+def golden_answer(body: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+    """The golden response to a golden message (the same text, ``faq_only`` alike)."""
+    for example in GOLDEN:
+        request = example["request"]
+        if (
+            "message" in request
+            and request["message"] == body.get("message")
+            and request.get("faq_only", False) == body.get("faq_only", False)
+        ):
+            return example["response"]["status"], example["response"]["body"]
+    return None
 
 
 def _turn(
@@ -66,6 +84,9 @@ def answer(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     """The scripted answer for one request body: (status, JSON)."""
     if body.get("event") == "handback":
         return 200, _turn([{"text": "I'm back! Anything else I can help with?"}])
+    golden = golden_answer(body)
+    if golden is not None:
+        return golden
     text = str(body.get("message", ""))
     words = text.split()
     if words[:1] == ["slow"]:  # the delay is the server's business; the rest is the script

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from handoff.hours import DAYS
+from handoff.config.hours import DAYS
 from tests.support.handoff_server import HandoffServer
 
 pytestmark = pytest.mark.asyncio

@@ -1,0 +1,196 @@
+"""Typed settings, read once from ``TANDEM_*`` environment variables.
+
+Example::
+
+    settings = Settings.from_env()            # reads os.environ
+    settings = Settings.from_env({"TANDEM_DEV": "1"})  # or any mapping (tests)
+
+Every variable is documented in ``docs/handoff.md``; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from handoff.config.hours import BusinessHours
+
+# Used only when TANDEM_DEV=1 and no secret is given: sessions and tokens then survive restarts
+# on a developer machine, and nobody mistakes it for a production setting.
+DEV_SECRET = "tandem-dev-secret-do-not-use-in-production"  # noqa: S105 - dev only, by design
+DEFAULT_CANNED = Path(__file__).with_name("canned_responses.yml")
+
+
+class SettingsError(ValueError):
+    """A TANDEM_* variable is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the handoff service can be configured with."""
+
+    secret: str
+    host: str = "127.0.0.1"
+    port: int = 8000
+    dev: bool = False
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_prefix: str = "tandem:"
+    rasa_url: str = "http://127.0.0.1:5005"
+    bot_token: str = ""
+    rasa_timeout: float = 15.0
+    allowed_origins: tuple[str, ...] = ()
+    max_message_chars: int = 4000
+    max_payload_bytes: int = 65536
+    rate_burst: int = 10
+    rate_per_minute: float = 30.0
+    token_ttl: int = 12 * 3600
+    queue_wait_limit: float = 300.0
+    routing_wait: float = 60.0
+    business_hours: BusinessHours = field(default_factory=BusinessHours.always_open)
+    default_language: str = "en"
+    presence_ttl: float = 15.0
+    agent_check_interval: float = 2.0
+    retention_days: int = 90
+    static_dir: Path = Path("widget/dist")
+    canned_responses: Path = DEFAULT_CANNED
+    metrics_token: str = ""
+    log_level: str = "info"
+    demo_agent: str = ""
+
+    @property
+    def cors_origins(self) -> str | list[str] | None:
+        """The value python-socketio's ``cors_allowed_origins`` expects.
+
+        ``None`` means same-origin only (the default), ``"*"`` any origin.
+        """
+        if not self.allowed_origins:
+            return "*" if self.dev else None
+        if "*" in self.allowed_origins:
+            return "*"
+        return list(self.allowed_origins)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``env`` (default ``os.environ``); raises :class:`SettingsError`."""
+        source = os.environ if env is None else env
+        reader = _Reader(source)
+        dev = reader.flag("TANDEM_DEV", False)
+        secret = reader.text("TANDEM_SECRET", "")
+        if not secret:
+            if not dev:
+                raise SettingsError(
+                    "TANDEM_SECRET is not set: set it to a long random string "
+                    "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`), "
+                    "or set TANDEM_DEV=1 on a developer machine"
+                )
+            secret = DEV_SECRET
+        elif len(secret) < 16:
+            raise SettingsError("TANDEM_SECRET must be at least 16 characters")
+        origins = tuple(
+            o.strip().rstrip("/")
+            for o in reader.text("TANDEM_ALLOWED_ORIGINS", "").split(",")
+            if o.strip()
+        )
+        try:
+            hours = BusinessHours.parse(
+                reader.text("TANDEM_BUSINESS_HOURS", ""), reader.text("TANDEM_TIMEZONE", "UTC")
+            )
+        except ValueError as exc:
+            raise SettingsError(f"TANDEM_BUSINESS_HOURS / TANDEM_TIMEZONE: {exc}") from exc
+        return cls(
+            secret=secret,
+            host=reader.text("TANDEM_HOST", cls.host),
+            port=reader.integer("TANDEM_PORT", cls.port, low=0, high=65535),
+            dev=dev,
+            redis_url=reader.text("TANDEM_REDIS_URL", cls.redis_url),
+            redis_prefix=reader.text("TANDEM_REDIS_PREFIX", cls.redis_prefix),
+            rasa_url=reader.text("TANDEM_RASA_URL", cls.rasa_url).rstrip("/"),
+            bot_token=reader.text("TANDEM_BOT_TOKEN", ""),
+            rasa_timeout=reader.number("TANDEM_RASA_TIMEOUT", cls.rasa_timeout, low=0.1),
+            allowed_origins=origins,
+            max_message_chars=reader.integer(
+                "TANDEM_MAX_MESSAGE_CHARS", cls.max_message_chars, low=1
+            ),
+            max_payload_bytes=reader.integer(
+                "TANDEM_MAX_PAYLOAD_BYTES", cls.max_payload_bytes, low=1024
+            ),
+            rate_burst=reader.integer("TANDEM_RATE_BURST", cls.rate_burst, low=1),
+            rate_per_minute=reader.number("TANDEM_RATE_PER_MINUTE", cls.rate_per_minute, low=0.1),
+            token_ttl=reader.integer("TANDEM_TOKEN_TTL", cls.token_ttl, low=60),
+            queue_wait_limit=reader.number("TANDEM_QUEUE_WAIT_LIMIT", cls.queue_wait_limit, low=1),
+            routing_wait=reader.number("TANDEM_ROUTING_WAIT", cls.routing_wait, low=0),
+            business_hours=hours,
+            default_language=reader.text("TANDEM_DEFAULT_LANGUAGE", cls.default_language),
+            presence_ttl=reader.number("TANDEM_PRESENCE_TTL", cls.presence_ttl, low=1),
+            agent_check_interval=reader.number(
+                "TANDEM_AGENT_CHECK_INTERVAL", cls.agent_check_interval, low=0.1
+            ),
+            retention_days=reader.integer("TANDEM_RETENTION_DAYS", cls.retention_days, low=1),
+            static_dir=Path(reader.text("TANDEM_STATIC_DIR", str(cls.static_dir))),
+            canned_responses=Path(reader.text("TANDEM_CANNED_RESPONSES", str(DEFAULT_CANNED))),
+            metrics_token=reader.text("TANDEM_METRICS_TOKEN", ""),
+            log_level=reader.choice(
+                "TANDEM_LOG_LEVEL", "info", ("debug", "info", "warning", "error")
+            ),
+            demo_agent=reader.text("TANDEM_DEMO_AGENT", ""),
+        )
+
+
+class _Reader:
+    """Typed access to an environment mapping; errors name the variable."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+
+    def text(self, name: str, default: str) -> str:
+        value = self._env.get(name)
+        return default if value is None or value.strip() == "" else value.strip()
+
+    def flag(self, name: str, default: bool) -> bool:
+        value = self.text(name, "").lower()
+        if not value:
+            return default
+        if value in ("1", "true", "yes", "on"):
+            return True
+        if value in ("0", "false", "no", "off"):
+            return False
+        raise SettingsError(f"{name} must be 1/0, true/false, yes/no or on/off, not {value!r}")
+
+    def integer(
+        self, name: str, default: int, low: int | None = None, high: int | None = None
+    ) -> int:
+        raw = self.text(name, "")
+        if not raw:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be an integer, not {raw!r}") from None
+        self._bounds(name, value, low, high)
+        return value
+
+    def number(self, name: str, default: float, low: float | None = None) -> float:
+        raw = self.text(name, "")
+        if not raw:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+        self._bounds(name, value, low, None)
+        return value
+
+    def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
+        value = self.text(name, default).lower()
+        if value not in allowed:
+            raise SettingsError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+        return value
+
+    @staticmethod
+    def _bounds(name: str, value: float, low: float | None, high: float | None) -> None:
+        if low is not None and value < low:
+            raise SettingsError(f"{name} must be >= {low}, not {value}")
+        if high is not None and value > high:
+            raise SettingsError(f"{name} must be <= {high}, not {value}")

@@ -1,0 +1,291 @@
+"""Socket.IO handlers for agent consoles (namespace ``/agent``).
+
+A console connects with ``auth={"token": …}`` (from ``POST /api/login``); the token is checked
+at connect (``AgentAuth``: signature, expiry, agent enabled, not revoked) and the agent's
+identity comes only from it, never from a payload. Every operation answers through its
+acknowledgement.
+
+Example::
+
+    sio.register_namespace(AgentNamespace(settings=settings, auth=auth, ...))
+    await namespace.on_get_queue(sid, {})    # what a test can call directly
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import socketio  # type: ignore[import-untyped]  # no type information shipped
+
+from handoff.config.settings import Settings
+from handoff.domain import views
+from handoff.domain.clock import Clock
+from handoff.domain.entries import encode, stored
+from handoff.edges.guard import GuardedNamespace
+from handoff.edges.sockets import AgentSocket, Connections
+from handoff.fanout import rooms
+from handoff.fanout.notify import Notifier
+from handoff.protocol import agent as proto
+from handoff.protocol.errors import ErrorCode, ProtocolError
+from handoff.security.ratelimit import RateLimiter
+from handoff.services.agent_auth import AgentAuth
+from handoff.services.board import Board
+from handoff.services.bridge import BotBridge
+from handoff.services.desk import Desk
+from handoff.store.agents import AgentStore
+from handoff.store.conversations import ConversationStore
+from handoff.store.presence import Presence
+from handoff.store.stats import Stats
+
+SLOW_DOWN = "too many requests; slow down a little"
+
+
+class AgentNamespace(GuardedNamespace):
+    """The agent side of the protocol (``docs/protocol.md``), one method per event."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        auth: AgentAuth,
+        connections: Connections,
+        conversations: ConversationStore,
+        agents: AgentStore,
+        presence: Presence,
+        stats: Stats,
+        desk: Desk,
+        board: Board,
+        bridge: BotBridge,
+        notify: Notifier,
+        canned: list[proto.Canned],
+        limiter: RateLimiter,
+        clock: Clock,
+    ) -> None:
+        super().__init__(rooms.AGENTS_NS, limiter=limiter)
+        self.settings = settings
+        self.auth = auth
+        self.connections = connections
+        self.store = conversations
+        self.agents = agents
+        self.presence = presence
+        self.stats = stats
+        self.desk = desk
+        self.board = board
+        self.bridge = bridge
+        self.notify = notify
+        self.canned = canned
+        self.now = clock
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        session = await self.auth.authenticate(token)
+        if session is None:
+            raise socketio.exceptions.ConnectionRefusedError(
+                "unauthorized",
+                {"code": "unauthorized", "message": "invalid or expired token; log in again"},
+            )
+        record = session.agent
+        self.connections.agents[sid] = AgentSocket(sid, record, session.expires_at)
+        await self.enter_room(sid, rooms.AGENTS)
+        await self.enter_room(sid, rooms.agent(record.id))
+        await self.presence.beat([record.id], self.now())
+        return True
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        sock = self.connections.agents.pop(sid, None)
+        if sock is not None and not self.connections.agent_sockets(sock.agent.id):
+            await self.presence.leave(sock.agent.id)
+
+    # -- reading ------------------------------------------------------------------------------
+    async def on_hello(self, sid: str, data: Any) -> proto.HelloAck:
+        sock = self._agent(sid)
+        proto.parse_empty(data)
+        active = await self.store.get_many(await self.agents.active(sock.agent.id))
+        queue, tickets = await self.board.queue_for(sock.agent)
+        return {
+            "ok": True,
+            "agent": views.agent_info(sock.agent),
+            "active": [views.conversation_info(c) for c in active],
+            "queue": queue,
+            "tickets": tickets,
+        }
+
+    async def on_get_queue(self, sid: str, data: Any) -> proto.QueueAck:
+        sock = self._agent(sid)
+        proto.parse_empty(data)
+        queue, tickets = await self.board.queue_for(sock.agent)
+        return {"ok": True, "queue": queue, "tickets": tickets}
+
+    async def on_get_conversation(self, sid: str, data: Any) -> proto.ConversationAck:
+        self._agent(sid)
+        conversation_id, after = proto.parse_get_conversation(data)
+        return {"ok": True, **await self.board.detail(conversation_id, after)}
+
+    async def on_get_history(self, sid: str, data: Any) -> proto.HistoryAck:
+        self._agent(sid)
+        conversation = await self.store.get(proto.parse_conversation_ref(data))
+        if conversation is None:
+            raise ProtocolError(ErrorCode.NOT_FOUND, "no such conversation")
+        customer_id = conversation.get("customer", "")
+        earlier = await self.store.get_many(await self.store.customer_conversations(customer_id))
+        return {
+            "ok": True,
+            "customer_id": customer_id,
+            "conversations": [views.conversation_info(c) for c in reversed(earlier)],
+        }
+
+    async def on_watch(self, sid: str, data: Any) -> proto.ConversationAck:
+        sock = self._agent(sid)
+        conversation_id = proto.parse_conversation_ref(data)
+        detail = await self.board.detail(conversation_id)
+        await self.enter_room(sid, rooms.watch(conversation_id))
+        sock.watching.add(conversation_id)
+        return {"ok": True, **detail}
+
+    async def on_unwatch(self, sid: str, data: Any) -> dict[str, bool]:
+        sock = self._agent(sid)
+        conversation_id = proto.parse_conversation_ref(data)
+        await self.leave_room(sid, rooms.watch(conversation_id))
+        sock.watching.discard(conversation_id)
+        return {"ok": True}
+
+    async def on_get_canned(self, sid: str, data: Any) -> proto.CannedAck:
+        self._agent(sid)
+        proto.parse_empty(data)
+        return {"ok": True, "canned": self.canned}
+
+    async def on_get_agents(self, sid: str, data: Any) -> proto.AgentsAck:
+        self._agent(sid)
+        proto.parse_empty(data)
+        records = [r for r in await self.agents.all() if not r.disabled]
+        online = await self.presence.online(self.now())
+        loads = await self.agents.loads([r.id for r in records])
+        return {
+            "ok": True,
+            "agents": [
+                views.agent_summary(r, load=loads[r.id], online=r.id in online) for r in records
+            ],
+        }
+
+    async def on_get_stats(self, sid: str, data: Any) -> proto.StatsAck:
+        self._agent(sid)
+        proto.parse_empty(data)
+        online = await self.presence.online(self.now())
+        return {"ok": True, "stats": await self.stats.desk_stats(agents_online=len(online))}
+
+    # -- writing ------------------------------------------------------------------------------
+    async def on_claim(self, sid: str, data: Any) -> proto.ConversationAck:
+        sock = self._agent(sid)
+        conversation_id = proto.parse_conversation_ref(data)
+        detail = await self.desk.claim(sock.agent, conversation_id, requester_sid=sid)
+        return {"ok": True, **detail}
+
+    async def on_send_message(self, sid: str, data: Any) -> proto.SendAck:
+        sock = self._agent(sid)
+        out = proto.parse_send_message(data, self.settings.max_message_chars)
+        agent = sock.agent
+        fields = encode(
+            author="agent",
+            text=out.text,
+            agent_id=agent.id,
+            agent_name=agent.name,
+            client_msg_id=out.client_msg_id,
+        )
+        result = await self.store.append(
+            out.conversation_id,
+            fields,
+            cmid=out.client_msg_id,
+            allowed=("agent",),
+            required_owner=agent.id,
+            first_response=True,
+        )
+        if result.status == "dup":
+            return {"ok": True, "seq": result.seq, "duplicate": True}
+        if result.status == "missing":
+            raise ProtocolError(ErrorCode.NOT_FOUND, "no such conversation")
+        if result.status == "state":
+            raise ProtocolError(
+                ErrorCode.INVALID_STATE,
+                f"the conversation is {result.state}; claim it first",
+                {"state": result.state},
+            )
+        if result.status == "owner":
+            raise ProtocolError(ErrorCode.NOT_OWNER, "another agent owns this conversation")
+        await self.notify.entry(
+            out.conversation_id,
+            result.customer,
+            agent.id,
+            stored(fields, result.seq, result.ts),
+            skip_sid=sid,  # this tab has the entry from its ack
+        )
+        if result.first_response_queued_at is not None:
+            await self.stats.record_first_response(
+                max(0.0, result.ts - result.first_response_queued_at)
+            )
+        return {"ok": True, "seq": result.seq, "duplicate": False}
+
+    async def on_typing(self, sid: str, data: Any) -> dict[str, bool]:
+        # Typing is frequent and cheap; never worth a refusal.
+        sock = self._agent(sid, limited=False)
+        conversation_id, is_typing = proto.parse_typing(data)
+        owner, customer_id = await self.store.fields(conversation_id, "owner", "customer")
+        if owner != sock.agent.id:
+            raise ProtocolError(
+                ErrorCode.NOT_OWNER, "only the owner's typing is shown to the customer"
+            )
+        await self.notify.customer_typing(customer_id or "", is_typing, sock.agent.name)
+        return {"ok": True}
+
+    async def on_add_note(self, sid: str, data: Any) -> proto.NoteAck:
+        sock = self._agent(sid)
+        out = proto.parse_add_note(data)
+        state, owner = await self.store.fields(out.conversation_id, "state", "owner")
+        if state is None:
+            raise ProtocolError(ErrorCode.NOT_FOUND, "no such conversation")
+        note = await self.store.add_note(
+            out.conversation_id,
+            {"id": sock.agent.id, "name": sock.agent.name},
+            out.text,
+            out.client_msg_id,
+        )
+        await self.notify.note(out.conversation_id, owner or "", note)
+        return {"ok": True, "note": note}
+
+    async def on_transfer(self, sid: str, data: Any) -> dict[str, bool]:
+        sock = self._agent(sid)
+        conversation_id, target, note = proto.parse_transfer(data)
+        await self.desk.transfer(sock.agent, conversation_id, target, note)
+        return {"ok": True}
+
+    async def on_hand_back(self, sid: str, data: Any) -> dict[str, bool]:
+        sock = self._agent(sid)
+        conversation_id = proto.parse_conversation_ref(data)
+        await self.desk.hand_back(sock.agent, conversation_id)
+        # The bridge tells the bot and relays its "I'm back", in order with new messages.
+        self.bridge.kick(conversation_id)
+        return {"ok": True}
+
+    async def on_close(self, sid: str, data: Any) -> dict[str, bool]:
+        sock = self._agent(sid)
+        conversation_id, resolution, tags = proto.parse_close(data)
+        await self.desk.close(sock.agent, conversation_id, resolution, tags)
+        return {"ok": True}
+
+    async def on_set_presence(self, sid: str, data: Any) -> proto.PresenceAck:
+        sock = self._agent(sid)
+        status = proto.parse_presence(data)
+        await self.agents.update(sock.agent.id, {"status": status})
+        for other in self.connections.agent_sockets(sock.agent.id):
+            other.agent = await self.agents.get(sock.agent.id) or other.agent
+        return {"ok": True, "status": "away" if status == "away" else "online"}
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _agent(self, sid: str, *, limited: bool = True) -> AgentSocket:
+        """The caller's console; its token must still be valid. Spends a request token."""
+        sock = self.connections.agents.get(sid)
+        if sock is None or sock.expires_at <= self.now():
+            raise ProtocolError(ErrorCode.UNAUTHORIZED, "log in again")
+        if limited:
+            self.limit(sock.agent.id, SLOW_DOWN)
+        return sock

@@ -1,0 +1,299 @@
+"""Socket.IO handlers for customers (namespace ``/``), wire-compatible with Rasa's channel.
+
+Identity never comes from a message body: ``session_request`` binds the socket to a session the
+server issued (an unknown or unsigned id gets a fresh one), and every later event acts on that
+session's own conversation only. A message is stored (and acknowledged) first; the bot bridge
+is then kicked to answer it.
+
+Example::
+
+    sio.register_namespace(CustomerNamespace(settings=settings, sessions=signer, ...))
+    await namespace.on_tandem_sync(sid, {"after_seq": 0})    # what a test can call directly
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handoff.config.settings import Settings
+from handoff.config.texts import SystemTexts
+from handoff.domain import entries, views
+from handoff.domain.entries import encode, stored
+from handoff.domain.ownership import BOT_ANSWERS, Action, State, is_allowed
+from handoff.edges.guard import GuardedNamespace
+from handoff.edges.sockets import Connections, CustomerSocket
+from handoff.fanout import rooms
+from handoff.fanout.notify import Notifier
+from handoff.protocol import customer as proto
+from handoff.protocol.errors import ErrorCode, ProtocolError
+from handoff.security.ids import SessionSigner
+from handoff.security.ratelimit import RateLimiter
+from handoff.services.board import Board
+from handoff.services.bridge import BotBridge
+from handoff.services.desk import Desk
+from handoff.store.conversations import ConversationStore
+from handoff.store.stats import Stats
+
+SLOW_DOWN = "too many messages; slow down a little"
+
+
+class CustomerNamespace(GuardedNamespace):
+    """The customer side of the protocol (``docs/protocol.md``), one method per event."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        sessions: SessionSigner,
+        connections: Connections,
+        conversations: ConversationStore,
+        stats: Stats,
+        desk: Desk,
+        board: Board,
+        bridge: BotBridge,
+        notify: Notifier,
+        texts: SystemTexts,
+        limiter: RateLimiter,
+    ) -> None:
+        super().__init__(rooms.CUSTOMERS_NS, limiter=limiter)
+        self.settings = settings
+        self.sessions = sessions
+        self.connections = connections
+        self.store = conversations
+        self.stats = stats
+        self.desk = desk
+        self.board = board
+        self.bridge = bridge
+        self.notify = notify
+        self.texts = texts
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
+        return True
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        self.connections.customers.pop(sid, None)
+
+    # -- events -------------------------------------------------------------------------------
+    async def on_session_request(self, sid: str, data: Any) -> None:
+        claimed, last_seq = proto.parse_session_request(data)
+        session_id = claimed if claimed and self.sessions.verify(claimed) else self.sessions.issue()
+        customer_id = self.sessions.customer_id(session_id)
+        previous = self.connections.customers.get(sid)
+        if previous is not None and previous.customer_id != customer_id:
+            await self.leave_room(sid, rooms.customer(previous.customer_id))
+        conversation_id = await self.store.current(customer_id)
+        conversation = await self.store.get(conversation_id) if conversation_id else None
+        sock = CustomerSocket(
+            sid, session_id, customer_id, conversation_id if conversation else None
+        )
+        self.connections.customers[sid] = sock
+        await self.enter_room(sid, rooms.customer(customer_id))
+        await self.emit("session_confirm", session_id, to=sid)
+        info: proto.SessionInfo = {
+            "session_id": session_id,
+            "conversation_id": sock.conversation_id,
+            "state": conversation.get("state", "bot") if conversation else "bot",  # type: ignore[typeddict-item]
+            "last_seq": int(conversation.get("seq", "0")) if conversation else 0,
+        }
+        await self.emit("tandem_session", info, to=sid)
+        if conversation is None:
+            return
+        if last_seq is not None:
+            await self.emit("tandem_transcript", await self._transcript(sock, last_seq), to=sid)
+        if conversation.get("state") != State.BOT:
+            await self.emit(
+                "tandem_state", await self.board.state_for_customer(conversation), to=sid
+            )
+        if conversation.get("state") in BOT_ANSWERS:
+            self.bridge.kick(conversation["id"])  # resume anything a dead replica left unanswered
+
+    async def on_user_uttered(self, sid: str, data: Any) -> proto.UtteranceAck:
+        sock = self._session(sid)
+        utterance = proto.parse_user_uttered(data, self.settings.max_message_chars)
+        if utterance.session_id and utterance.session_id != sock.session_id:
+            raise ProtocolError(ErrorCode.FORBIDDEN, "session_id is not this socket's session")
+        self.limit(sock.customer_id, SLOW_DOWN)
+        fields = encode(
+            author="customer",
+            text=utterance.text,
+            client_msg_id=utterance.client_msg_id,
+            meta=utterance.metadata or None,
+        )
+        result = None
+        # A closed conversation is followed by a new one; another tab may race us.
+        for _ in range(3):
+            if sock.conversation_id is None:
+                await self._ensure_conversation(sock)
+            assert sock.conversation_id is not None
+            result = await self.store.append(
+                sock.conversation_id,
+                fields,
+                cmid=utterance.client_msg_id,
+                allowed=("bot", "queued", "agent", "offline"),
+                for_bot=True,
+            )
+            if result.status in ("ok", "dup"):
+                break
+            await self._ensure_conversation(sock)
+        assert result is not None and sock.conversation_id is not None
+        conversation_id = sock.conversation_id
+        if result.status == "dup":
+            return {
+                "ok": True,
+                "conversation_id": conversation_id,
+                "seq": result.seq,
+                "duplicate": True,
+            }
+        if not result.ok:
+            raise ProtocolError(ErrorCode.INTERNAL, "could not store the message; please retry")
+        entry = stored(fields, result.seq, result.ts)
+        await self.notify.entry(
+            conversation_id, sock.customer_id, result.owner, entry, skip_sid=sid
+        )
+        if result.state in BOT_ANSWERS:
+            self.bridge.kick(conversation_id)
+        return {
+            "ok": True,
+            "conversation_id": conversation_id,
+            "seq": result.seq,
+            "duplicate": False,
+        }
+
+    async def on_tandem_typing(self, sid: str, data: Any) -> dict[str, bool]:
+        sock = self._session(sid)
+        is_typing = proto.parse_typing(data)
+        self.limit("typing:" + sock.customer_id, SLOW_DOWN)
+        if sock.conversation_id:
+            (owner,) = await self.store.fields(sock.conversation_id, "owner")
+            await self.notify.agent_typing(sock.conversation_id, owner or "", is_typing)
+        return {"ok": True}
+
+    async def on_tandem_request_agent(self, sid: str, data: Any) -> proto.RequestAgentAck:
+        sock = self._session(sid)
+        proto.parse_request_agent(data)
+        self.limit(sock.customer_id, SLOW_DOWN)
+        conversation = await self._ensure_conversation(sock)
+        state = conversation.get("state", "bot")
+        # Only the bot hands off; otherwise a person is already there or being looked for.
+        if is_allowed(Action.HANDOFF, state=state, owner=conversation.get("owner", ""), actor=""):
+            await self.desk.hand_to_people(
+                conversation,
+                version=None,
+                reason="requested",
+                summary={},
+                language=conversation.get("language", ""),
+                preview="(asked for a person)",
+            )
+            updated = await self.store.get(conversation["id"])
+            state = updated.get("state", state) if updated else state
+        return {"ok": True, "conversation_id": conversation["id"], "state": state}  # type: ignore[typeddict-item]
+
+    async def on_tandem_csat(self, sid: str, data: Any) -> dict[str, bool]:
+        sock = self._session(sid)
+        rating, comment = proto.parse_csat(data)
+        self.limit(sock.customer_id, SLOW_DOWN)
+        conversation = await self.store.get(sock.conversation_id) if sock.conversation_id else None
+        if conversation is None or conversation.get("state") != State.CLOSED:
+            raise ProtocolError(ErrorCode.INVALID_STATE, "ratings are for closed conversations")
+        if not await self.store.rate(conversation["id"], rating, comment):
+            raise ProtocolError(ErrorCode.INVALID_STATE, "this conversation was already rated")
+        await self.stats.record_csat(rating)
+        # Whoever still has the conversation open sees the rating come in.
+        rated = {**conversation, "csat": str(rating)}
+        await self.notify.conversation_updated(views.conversation_info(rated))
+        return {"ok": True}
+
+    async def on_tandem_offline_message(self, sid: str, data: Any) -> proto.OfflineMessageAck:
+        sock = self._session(sid)
+        email, text, name = proto.parse_offline_message(data, self.settings.max_message_chars)
+        self.limit(sock.customer_id, SLOW_DOWN)
+        conversation = await self._ensure_conversation(sock)
+        if conversation.get("state") == State.QUEUED:
+            await self.desk.go_offline(conversation, "customer")
+        elif conversation.get("state") != State.OFFLINE:
+            raise ProtocolError(
+                ErrorCode.INVALID_STATE,
+                "the offline form is for when nobody is available",
+                {"state": conversation["state"]},
+            )
+        conversation_id = conversation["id"]
+        fields = encode(author="customer", text=text)
+        result = await self.store.append(conversation_id, fields, allowed=("offline",))
+        if not result.ok:
+            raise ProtocolError(
+                ErrorCode.INVALID_STATE,
+                "the conversation changed; please retry",
+                {"state": result.state},
+            )
+        await self.store.set_fields(
+            conversation_id,
+            {"contact_email": email, "contact_name": name, "preview": entries.preview(text)},
+        )
+        await self.notify.entry(
+            conversation_id, sock.customer_id, "", stored(fields, result.seq, result.ts)
+        )
+        thanks = encode(
+            author="system",
+            text=self.texts.render(
+                "offline_message", conversation.get("language", ""), email=email
+            ),
+            event="offline_message",
+        )
+        confirmed = await self.store.append(conversation_id, thanks)
+        if confirmed.ok:
+            await self.notify.entry(
+                conversation_id,
+                sock.customer_id,
+                "",
+                stored(thanks, confirmed.seq, confirmed.ts),
+            )
+        updated = await self.store.get(conversation_id)
+        if updated is not None:
+            await self.notify.queue_added(views.queue_item(updated, position=0))
+            # The ticket now has contact details: consoles that have it open show them.
+            await self.notify.conversation_updated(views.conversation_info(updated))
+        return {"ok": True, "conversation_id": conversation_id, "seq": result.seq}
+
+    async def on_tandem_sync(self, sid: str, data: Any) -> proto.SyncAck:
+        sock = self._session(sid)
+        after = proto.parse_sync(data)
+        self.limit("sync:" + sock.customer_id, SLOW_DOWN)
+        return {"ok": True, **await self._transcript(sock, after)}
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _session(self, sid: str) -> CustomerSocket:
+        sock = self.connections.customers.get(sid)
+        if sock is None:
+            raise ProtocolError(ErrorCode.NO_SESSION, "send session_request first")
+        return sock
+
+    async def _transcript(self, sock: CustomerSocket, after_seq: int) -> proto.Transcript:
+        """The session's transcript after ``after_seq`` (empty without a conversation)."""
+        if not sock.conversation_id:
+            return entries.transcript(None, after_seq, [], False)
+        found, has_more = await self.store.read_log(sock.conversation_id, after_seq)
+        return entries.transcript(sock.conversation_id, after_seq, found, has_more)
+
+    async def _ensure_conversation(self, sock: CustomerSocket) -> dict[str, str]:
+        """The session's open conversation, starting a new one if there is none or it is closed."""
+        if sock.conversation_id:
+            conversation = await self.store.get(sock.conversation_id)
+            if conversation is not None and conversation.get("state") != State.CLOSED:
+                return conversation
+        sock.conversation_id = await self.store.start(
+            sock.customer_id,
+            expected_current=sock.conversation_id or "",
+            day_key=self.stats.day_key(),
+        )
+        conversation = await self.store.get(sock.conversation_id)
+        assert conversation is not None
+        info: proto.SessionInfo = {
+            "session_id": sock.session_id,
+            "conversation_id": sock.conversation_id,
+            "state": "bot",
+            "last_seq": 0,
+        }
+        # To every tab: a new conversation started (e.g. after the last one was closed).
+        await self.emit("tandem_session", info, to=rooms.customer(sock.customer_id))
+        return conversation

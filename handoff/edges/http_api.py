@@ -1,0 +1,166 @@
+"""HTTP endpoints: health, metrics, agent login and the transcript export.
+
+Example::
+
+    api = HttpApi(settings=settings, redis=redis, bot=bot_client, stats=stats, auth=auth,
+                  conversations=conversations, connections=connections,
+                  login_limiter=RateLimiter(burst=5, per_minute=10))
+    sanic_app.blueprint(api.blueprint())
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, text
+from sanic.response import json as json_response
+
+from handoff.config.settings import Settings
+from handoff.domain import views
+from handoff.domain.entries import for_customer
+from handoff.domain.metrics import render
+from handoff.edges.sockets import Connections
+from handoff.protocol.errors import ErrorCode
+from handoff.protocol.types import AgentEntry
+from handoff.security.ids import is_conversation_id
+from handoff.security.ratelimit import RateLimiter
+from handoff.services.agent_auth import AgentAuth
+from handoff.services.bot_client import BotClient
+from handoff.store import pool
+from handoff.store.conversations import ConversationStore
+from handoff.store.stats import Stats
+
+MAX_CREDENTIAL_CHARS = 256
+
+
+def error(status: int, code: ErrorCode, message: str) -> HTTPResponse:
+    return json_response({"error": {"code": code.value, "message": message}}, status=status)
+
+
+def bearer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    return header[7:].strip() if header.lower().startswith("bearer ") else ""
+
+
+class HttpApi:
+    """The service's HTTP routes; each handler is a method (see the module's doc)."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        redis: Any,
+        bot: BotClient,
+        stats: Stats,
+        auth: AgentAuth,
+        conversations: ConversationStore,
+        connections: Connections,
+        login_limiter: RateLimiter,
+    ) -> None:
+        self.settings = settings
+        self.redis = redis
+        self.bot = bot
+        self.stats = stats
+        self.auth = auth
+        self.conversations = conversations
+        self.connections = connections
+        self.login_limiter = login_limiter
+
+    def blueprint(self) -> Blueprint:
+        bp = Blueprint("handoff_http")
+        bp.add_route(self.health, "/health", methods=["GET"])
+        bp.add_route(self.metrics, "/metrics", methods=["GET"])
+        bp.add_route(self.login, "/api/login", methods=["POST"])
+        bp.add_route(
+            self.transcript,
+            "/api/conversations/<conversation_id:str>/transcript",
+            methods=["GET"],
+        )
+        return bp
+
+    async def health(self, request: Request) -> HTTPResponse:
+        """200 while Redis answers (``degraded`` if the bot does not); 503 without Redis."""
+        redis_ok = await pool.reachable(self.redis, within=2.0)
+        rasa_ok, rasa_detail = await self.bot.health()
+        status = "ok" if redis_ok and rasa_ok else ("degraded" if redis_ok else "down")
+        body = {"status": status, "redis": "ok" if redis_ok else "unreachable", "rasa": rasa_detail}
+        return json_response(body, status=200 if redis_ok else 503)
+
+    async def metrics(self, request: Request) -> HTTPResponse:
+        if self.settings.metrics_token and bearer(request) != self.settings.metrics_token:
+            return error(401, ErrorCode.UNAUTHORIZED, "metrics need the metrics token")
+        snapshot = await self.stats.snapshot(
+            customer_sockets=len(self.connections.customers),
+            agent_sockets=len(self.connections.agents),
+        )
+        return text(render(snapshot), content_type="text/plain; version=0.0.4; charset=utf-8")
+
+    async def login(self, request: Request) -> HTTPResponse:
+        try:
+            body = json.loads(request.body or b"null")
+        except ValueError:
+            return error(400, ErrorCode.BAD_REQUEST, "body must be JSON")
+        if not isinstance(body, dict):
+            return error(400, ErrorCode.BAD_REQUEST, 'body must be {"username": …, "password": …}')
+        username, password = body.get("username"), body.get("password")
+        if not isinstance(username, str) or not isinstance(password, str):
+            return error(400, ErrorCode.BAD_REQUEST, "username and password must be strings")
+        if len(username) > MAX_CREDENTIAL_CHARS or len(password) > MAX_CREDENTIAL_CHARS:
+            return error(400, ErrorCode.TOO_LONG, "username or password too long")
+        ip = request.remote_addr or request.ip or "-"
+        if not self.login_limiter.allow(f"{ip}|{username}", time.monotonic()):
+            return error(429, ErrorCode.RATE_LIMITED, "too many attempts; wait a minute")
+        signed_in = await self.auth.sign_in(username, password)
+        if signed_in is None:
+            return error(401, ErrorCode.UNAUTHORIZED, "wrong username or password")
+        return json_response(
+            {
+                "token": signed_in.token,
+                "expires_at": signed_in.expires_at,
+                "agent": views.agent_info(signed_in.agent),
+            },
+            headers={"Cache-Control": "no-store"},
+        )
+
+    async def transcript(self, request: Request, conversation_id: str) -> HTTPResponse:
+        """The whole conversation for an agent (JSON, or ``?format=text``)."""
+        if await self.auth.authenticate(bearer(request)) is None:
+            return error(401, ErrorCode.UNAUTHORIZED, "send Authorization: Bearer <agent token>")
+        conversation = (
+            await self.conversations.get(conversation_id)
+            if is_conversation_id(conversation_id)
+            else None
+        )
+        if conversation is None:
+            return error(404, ErrorCode.NOT_FOUND, "no such conversation")
+        entries = await self.conversations.read_whole_log(conversation_id)
+        notes = await self.conversations.read_notes(conversation_id)
+        headers = {
+            "Content-Disposition": f'attachment; filename="transcript-{conversation_id}.{{ext}}"',
+            "Cache-Control": "no-store",
+        }
+        if request.args.get("format") == "text":
+            headers["Content-Disposition"] = headers["Content-Disposition"].format(ext="txt")
+            return text(transcript_text(conversation, entries), headers=headers)
+        headers["Content-Disposition"] = headers["Content-Disposition"].format(ext="json")
+        body = {
+            "conversation": views.conversation_info(conversation),
+            "messages": entries,
+            "notes": notes,
+        }
+        return json_response(body, headers=headers)
+
+
+def transcript_text(conversation: dict[str, str], entries: list[AgentEntry]) -> str:
+    """Plain text, one line per entry; served as text/plain, so nothing in it is ever markup."""
+    lines = [f"Conversation {conversation['id']} (customer {conversation.get('customer', '')})", ""]
+    for entry in entries:
+        when = datetime.fromtimestamp(entry["ts"], UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+        who = entry.get("agent_name") or entry["author"]
+        role = f" ({entry['author']})" if entry.get("agent_name") else ""
+        lines.append(f"[{when}] #{entry['seq']} {who}{role}: {for_customer(entry)['text']}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,122 @@
+"""Housekeeping each replica runs in the background, about once a second.
+
+- heartbeat the presence of agents connected here;
+- cut the sockets of agents who were disabled, revoked, or whose token expired (within
+  ``TANDEM_AGENT_CHECK_INTERVAL`` seconds);
+- requeue the conversations of disabled agents (the CLI leaves their ids in a Redis set);
+- turn conversations queued longer than ``TANDEM_QUEUE_WAIT_LIMIT`` into offline tickets.
+
+Every replica may do the same work at once: each step is an atomic, idempotent script.
+
+Example::
+
+    sweeper = Sweeper(settings, sio, connections=connections, agents=agents, presence=presence,
+                      desk=desk, limiters=[customer_limiter], clock=time.time)
+    task = asyncio.create_task(sweeper.run())
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+
+import socketio  # type: ignore[import-untyped]  # no type information shipped
+
+from handoff.config.settings import Settings
+from handoff.domain.clock import Clock
+from handoff.edges.sockets import Connections
+from handoff.fanout import rooms
+from handoff.security.ratelimit import RateLimiter
+from handoff.services.desk import Desk
+from handoff.store.agents import AgentStore
+from handoff.store.presence import Presence
+
+log = logging.getLogger("handoff.sweeper")
+TICK = 0.5
+
+
+class Sweeper:
+    """One replica's housekeeping loop (see the module's doc)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sio: socketio.AsyncServer,
+        *,
+        connections: Connections,
+        agents: AgentStore,
+        presence: Presence,
+        desk: Desk,
+        limiters: Sequence[RateLimiter],
+        clock: Clock,
+    ) -> None:
+        self.settings = settings
+        self.sio = sio
+        self.connections = connections
+        self.agents = agents
+        self.presence = presence
+        self.desk = desk
+        self.limiters = limiters
+        self.now = clock
+        self._last_beat = 0.0
+        self._last_check = 0.0
+        self._last_queue = 0.0
+        self._last_prune = time.monotonic()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("sweep failed; trying again")
+            await asyncio.sleep(TICK)
+
+    async def tick(self) -> None:
+        now, mono = self.now(), time.monotonic()
+        if mono - self._last_beat >= self.settings.presence_ttl / 3:
+            self._last_beat = mono
+            await self.presence.beat(self.connections.agent_ids(), now)
+        if mono - self._last_check >= self.settings.agent_check_interval:
+            self._last_check = mono
+            await self.check_agents(now)
+            while agent_id := await self.agents.next_to_requeue():
+                moved = await self.desk.requeue_owned_by(agent_id)
+                log.info("requeued %d conversations of disabled agent %s", moved, agent_id)
+        if mono - self._last_queue >= 1.0:
+            self._last_queue = mono
+            await self.desk.expire_waits()
+        if mono - self._last_prune >= 60:
+            self._last_prune = mono
+            for limiter in self.limiters:
+                limiter.prune(mono)
+
+    async def check_agents(self, now: float) -> None:
+        """Disconnect consoles whose agent is disabled or revoked; refresh the others' records."""
+        sockets = list(self.connections.agents.values())
+        if not sockets:
+            return
+        records = {r.id: r for r in await self.agents.many(sorted({s.agent.id for s in sockets}))}
+        for sock in sockets:
+            record = records.get(sock.agent.id)
+            reason = ""
+            if record is None or record.disabled:
+                reason = "disabled"
+            elif record.token_gen != sock.agent.token_gen:
+                reason = "revoked"
+            elif sock.expires_at <= now:
+                reason = "token_expired"
+            if not reason:
+                sock.agent = record or sock.agent
+                continue
+            log.info("disconnecting agent %s (%s)", sock.agent.username, reason)
+            await self.sio.emit(
+                "session_ended", {"reason": reason}, to=sock.sid, namespace=rooms.AGENTS_NS
+            )
+            await self.sio.disconnect(sock.sid, namespace=rooms.AGENTS_NS)
+            self.connections.agents.pop(sock.sid, None)
+            if not self.connections.agent_sockets(sock.agent.id):
+                await self.presence.leave(sock.agent.id)

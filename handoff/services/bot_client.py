@@ -1,0 +1,210 @@
+"""HTTP client for the bot's input channel (contract: ``docs/bot-channel.md``).
+
+The handoff service never imports Rasa; it calls ``POST /webhooks/tandem/message`` on loopback
+and gets the bot's messages, the NLU result and any handoff in one round trip. Anything but a
+200 with at least one message (a non-200, a timeout, a refused connection, an empty list,
+malformed JSON) is :class:`BotUnavailable`: Rasa's channels answer ``[]`` when the action server
+is down, and a customer must never be left waiting on a silent bot.
+
+Example::
+
+    bot = BotClient("http://127.0.0.1:5005", token="", timeout=15)
+    turn = await bot.send_message("c_…", "where is my parcel?", message_id="c_…:3", metadata={})
+    turn.messages[0].text, turn.handoff
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+from handoff.config.reasons import normalise_reason
+from handoff.protocol.types import Button
+
+MAX_BOT_TEXT = 20_000  # the bot is trusted, but a runaway template must not flood the customer
+
+
+class BotUnavailable(Exception):
+    """The bot could not answer; ``str(exc)`` says how (for logs, never for customers)."""
+
+
+@dataclass(frozen=True)
+class BotMessage:
+    text: str = ""
+    buttons: list[Button] = field(default_factory=list)
+    image: str = ""
+    attachment: dict[str, Any] | None = None
+    custom: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Handoff:
+    reason: str
+    summary: dict[str, Any]
+    language: str
+
+
+@dataclass(frozen=True)
+class BotTurn:
+    messages: list[BotMessage]
+    handoff: Handoff | None = None
+    language: str = ""
+    intent: str = ""
+    confidence: float | None = None
+
+
+def parse_turn(body: object, *, allow_empty: bool = False) -> BotTurn:
+    """The channel's JSON answer as a :class:`BotTurn`; raises :class:`BotUnavailable`."""
+    if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
+        raise BotUnavailable("answer is not {'messages': [...]}")
+    messages = [m for m in (_message(raw) for raw in body["messages"]) if m is not None]
+    if not body["messages"] and not allow_empty:
+        raise BotUnavailable("the bot answered with no messages")
+    handoff = _handoff(body.get("handoff"))
+    if handoff is None:
+        # Older channels may not fill the top-level field; the last custom payload still counts.
+        for raw in body["messages"]:
+            if isinstance(raw, dict) and isinstance(raw.get("custom"), dict):
+                handoff = _handoff(raw["custom"].get("handoff")) or handoff
+    nlu = body.get("nlu") if isinstance(body.get("nlu"), dict) else {}
+    assert isinstance(nlu, dict)
+    language = (
+        nlu.get("language", {}).get("code", "") if isinstance(nlu.get("language"), dict) else ""
+    )
+    intent = nlu.get("intent") if isinstance(nlu.get("intent"), str) else ""
+    confidence = nlu.get("confidence")
+    return BotTurn(
+        messages=messages,
+        handoff=handoff,
+        language=language if isinstance(language, str) and 2 <= len(language) <= 3 else "",
+        intent=str(intent)[:200],
+        confidence=(
+            round(float(confidence), 4)
+            if isinstance(confidence, int | float) and not isinstance(confidence, bool)
+            else None
+        ),
+    )
+
+
+def _message(raw: object) -> BotMessage | None:
+    if not isinstance(raw, dict):
+        return None
+    text = raw.get("text") if isinstance(raw.get("text"), str) else ""
+    assert isinstance(text, str)
+    buttons: list[Button] = []
+    for b in raw.get("buttons") or []:
+        if (
+            isinstance(b, dict)
+            and isinstance(b.get("title"), str)
+            and isinstance(b.get("payload"), str)
+        ):
+            buttons.append({"title": b["title"], "payload": b["payload"]})
+    image = raw.get("image") if isinstance(raw.get("image"), str) else ""
+    attachment = raw.get("attachment") if isinstance(raw.get("attachment"), dict) else None
+    custom = dict(raw["custom"]) if isinstance(raw.get("custom"), dict) else None
+    if custom is not None:
+        custom.pop("handoff", None)  # internal: for the service, not the customer
+        custom = custom or None
+    if not (text or buttons or image or attachment or custom):
+        return None
+    return BotMessage(text[:MAX_BOT_TEXT], buttons, str(image), attachment, custom)
+
+
+def _handoff(raw: object) -> Handoff | None:
+    if not isinstance(raw, dict):
+        return None
+    summary = raw.get("summary") if isinstance(raw.get("summary"), dict) else {}
+    language = raw.get("language") if isinstance(raw.get("language"), str) else ""
+    assert isinstance(summary, dict) and isinstance(language, str)
+    return Handoff(normalise_reason(raw.get("reason")), summary, language.lower()[:3])
+
+
+class BotClient:
+    """One pooled HTTP client to Rasa for the whole replica.
+
+    aiohttp rather than httpx: under the sustained benchmark httpx (pure-Python HTTP parsing and
+    connection-pool bookkeeping) was a third of the service's CPU; aiohttp's C parser costs a
+    fraction of that (docs/benchmarks.md). The session is opened on first use, inside the
+    server's event loop.
+    """
+
+    def __init__(self, base_url: str, *, token: str, timeout: float) -> None:
+        self._base = base_url.rstrip("/")
+        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._timeout = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, 3.0))
+        self._session: aiohttp.ClientSession | None = None
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                headers=self._headers,
+                timeout=self._timeout,
+                connector=aiohttp.TCPConnector(limit=200, keepalive_timeout=30),
+            )
+        return self._session
+
+    async def send_message(
+        self,
+        sender: str,
+        text: str,
+        *,
+        message_id: str,
+        metadata: dict[str, Any],
+        faq_only: bool = False,
+    ) -> BotTurn:
+        """The bot's turn for one customer message.
+
+        ``faq_only`` (the customer waits for a person): the bot answers FAQ questions only and
+        otherwise says nothing, so an empty turn is an answer here, not a failure.
+        """
+        body: dict[str, Any] = {
+            "sender": sender,
+            "message": text,
+            "message_id": message_id,
+            "metadata": metadata,
+        }
+        if faq_only:
+            body["faq_only"] = True
+        return parse_turn(await self._post(body), allow_empty=faq_only)
+
+    async def hand_back(self, sender: str) -> BotTurn:
+        """Tell the bot a person handed back; it answers with a short "I'm back" turn."""
+        return parse_turn(
+            await self._post({"sender": sender, "event": "handback"}), allow_empty=True
+        )
+
+    async def health(self) -> tuple[bool, str]:
+        try:
+            async with self._http().get(
+                self._base + "/webhooks/tandem/health", timeout=aiohttp.ClientTimeout(total=3.0)
+            ) as response:
+                status = response.status
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            return False, f"unreachable ({type(exc).__name__})"
+        if status != 200:
+            return False, f"HTTP {status}"
+        return True, "ok"
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def _post(self, body: dict[str, Any]) -> object:
+        try:
+            async with self._http().post(
+                self._base + "/webhooks/tandem/message", json=body
+            ) as response:
+                if response.status != 200:
+                    raise BotUnavailable(f"HTTP {response.status}")
+                raw = await response.read()
+        except TimeoutError as exc:
+            raise BotUnavailable(f"timed out ({type(exc).__name__})") from exc
+        except aiohttp.ClientError as exc:
+            raise BotUnavailable(f"unreachable ({type(exc).__name__})") from exc
+        try:
+            return json.loads(raw)
+        except ValueError as exc:
+            raise BotUnavailable("answer is not JSON") from exc

@@ -1,0 +1,316 @@
+"""The bridge to the bot: feeds each conversation's customer messages to Rasa, strictly in order.
+
+Customer messages are stored (and acknowledged) first; the bridge then works through what the
+bot has not answered yet (``customer_seq`` > ``bot_seq``), one message at a time, holding a
+short Redis lease per conversation so that only one replica talks to the bot about it. A
+replica that dies loses nothing: its lease expires and the next kick (a new message, or the
+customer reconnecting anywhere) resumes from ``bot_seq``.
+
+The bot's answer is stored only if the conversation is still at the version it had when the
+message was sent (``COMMIT_BOT_TURN``); if a person took over meanwhile, the answer is dropped.
+A bot that fails (down, slow, ``[]``) hands the conversation to people with reason
+``bot_unavailable``.
+
+While the customer waits for a person (``queued``), the bot keeps answering FAQ questions, and
+only those: other messages are left for the person (the bot neither answers nor records them),
+and a handoff the bot asks for is moot (a person is already being found).
+
+Example::
+
+    bridge = BotBridge(lease=BotLease(redis, keys, lease_ms=17_000),
+                       conversations=conversations, bot=bot_client, desk=desk, facts=facts,
+                       notify=notifier, texts=texts, clock=time.time)
+    bridge.kick("c_…")      # after storing a customer message in state "bot"
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+from typing import Any
+
+from handoff.config.texts import SystemTexts
+from handoff.domain.clock import Clock
+from handoff.domain.entries import encode, stored
+from handoff.domain.ownership import State
+from handoff.fanout.notify import Notifier
+from handoff.protocol.types import Nlu
+from handoff.services.bot_client import BotClient, BotMessage, BotTurn, BotUnavailable
+from handoff.services.desk import Desk
+from handoff.store.bot_lease import BotLease
+from handoff.store.conversations import ConversationStore
+from handoff.store.facts import DeskFactsReader
+
+log = logging.getLogger("handoff.bridge")
+
+
+def bot_entry(message: BotMessage, nlu: Nlu | None = None) -> list[str]:
+    return encode(
+        author="bot",
+        text=message.text,
+        buttons=message.buttons or None,
+        image=message.image,
+        attachment=message.attachment,
+        custom=message.custom,
+        nlu=nlu,
+    )
+
+
+def turn_entries(turn: BotTurn, answered_seq: int | None) -> list[list[str]]:
+    """The turn's entries; the first carries what the bot understood of ``answered_seq``.
+
+    Agents read it next to the customer's message (intent, confidence); customers never see it.
+    """
+    nlu: Nlu | None = None
+    if answered_seq is not None and turn.intent:
+        nlu = {"seq": answered_seq, "intent": turn.intent, "confidence": turn.confidence}
+    return [bot_entry(m, nlu if i == 0 else None) for i, m in enumerate(turn.messages)]
+
+
+class BotBridge:
+    """Feeds each conversation's unanswered customer messages to the bot (see the module's doc)."""
+
+    def __init__(
+        self,
+        *,
+        lease: BotLease,
+        conversations: ConversationStore,
+        bot: BotClient,
+        desk: Desk,
+        facts: DeskFactsReader,
+        notify: Notifier,
+        texts: SystemTexts,
+        clock: Clock,
+    ) -> None:
+        self.lease = lease
+        self.conversations = conversations
+        self.bot = bot
+        self.desk = desk
+        self.facts = facts
+        self.notify = notify
+        self.texts = texts
+        self.now = clock
+        self._running: dict[str, asyncio.Task[None]] = {}
+        self._again: set[str] = set()
+        self._timers: set[asyncio.TimerHandle] = set()
+
+    def kick(self, conversation_id: str) -> None:
+        """Make sure someone works through this conversation's unanswered messages."""
+        if conversation_id in self._running:
+            self._again.add(conversation_id)
+            return
+        task = asyncio.create_task(self._pump(conversation_id), name=f"bot:{conversation_id}")
+        self._running[conversation_id] = task
+        task.add_done_callback(lambda done: self._forget(conversation_id, done))
+
+    def _forget(self, conversation_id: str, task: asyncio.Future[None]) -> None:
+        if self._running.get(conversation_id) is task:
+            del self._running[conversation_id]
+
+    async def close(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
+        tasks = list(self._running.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _pump(self, conversation_id: str) -> None:
+        try:
+            while True:
+                self._again.discard(conversation_id)
+                token = secrets.token_hex(8)
+                if await self._drain(conversation_id, token) == "busy":
+                    return
+                if conversation_id not in self._again:
+                    return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("bridge failed for %s; retrying shortly", conversation_id)
+            self._later(conversation_id, 1.0)
+        finally:
+            # Leave ``_running`` in the same step as the last check of ``_again``: a kick that
+            # comes after it (a message stored after our last look) must start a new pump, not
+            # be folded into this one (its done callback runs a turn of the loop later; that gap
+            # once left a message unanswered until the customer's next one).
+            self._forget(conversation_id, asyncio.current_task())  # type: ignore[arg-type]
+
+    def _later(self, conversation_id: str, delay: float) -> None:
+        loop = asyncio.get_running_loop()
+
+        def fire() -> None:
+            self._timers.discard(timer)
+            self.kick(conversation_id)
+
+        timer = loop.call_later(delay, fire)
+        self._timers.add(timer)
+
+    async def _drain(self, conversation_id: str, token: str) -> str:
+        """Work through the conversation under one lease: ``busy``, ``done`` or ``stopped``.
+
+        Each step takes the next piece of work and renews the lease in one round trip
+        (``TAKE_BOT_WORK``); when nothing is left, the same step releases the lease.
+        """
+        renew = False
+        while True:
+            work = await self.lease.take(conversation_id, token, renew=renew)
+            if work.status == "busy":
+                # Another replica is on it; if it died, try again once its lease is over.
+                self._later(conversation_id, max(work.busy_ms, 50) / 1000 + 0.05)
+                return work.status
+            if work.status != "work":  # done, or lost to another replica
+                return "done"
+            renew = True
+            try:
+                more = await self._step(work.conversation, work.message, work.last_seq)
+            except BaseException:
+                await self.lease.release(conversation_id, token)
+                raise
+            if not more:
+                # The bot is done with it (handed to people, a stale answer): release, and
+                # go on only if work is pending after all (e.g. handed back meanwhile).
+                if (await self.lease.release(conversation_id, token)).work_left:
+                    self._again.add(conversation_id)
+                return "stopped"
+
+    async def _step(
+        self, conversation: dict[str, str], message: dict[str, str], last_seq: int
+    ) -> bool:
+        """One piece of work; False when the bot is done with this conversation for now."""
+        conversation_id = conversation["id"]
+        version = int(conversation["version"])
+        bot_seq = int(conversation.get("bot_seq") or 0)
+        if conversation.get("bot_event") == "handback":
+            await self._hand_back(conversation, version, bot_seq)
+            return True
+        if not message:
+            # Only non-customer entries remain (e.g. system notes); nothing for the bot.
+            await self.conversations.commit_bot_turn(
+                conversation_id, version=version, processed_seq=last_seq, entries=[]
+            )
+            return True
+        if conversation.get("state") == State.QUEUED:
+            return await self._answer_faq_while_waiting(conversation, version, message)
+        return await self._answer(conversation, version, message)
+
+    async def _answer_faq_while_waiting(
+        self, conversation: dict[str, str], version: int, message: dict[str, str]
+    ) -> bool:
+        """The bot's FAQ answer for a customer waiting for a person; False when it was claimed."""
+        conversation_id, seq = conversation["id"], int(message["seq"])
+        try:
+            turn = await self._ask_bot(conversation, message, faq_only=True)
+        except BotUnavailable as exc:
+            # Already waiting for a person, who will read the message: nothing more to do.
+            log.warning("bot unavailable for %s while it waits: %s", conversation_id, exc)
+            turn = BotTurn(messages=[])
+        if turn.handoff is not None or not turn.intent.startswith("faq/"):
+            turn = BotTurn(messages=[])  # not an FAQ answer: the message is the person's to read
+        if not await self._store_turn(conversation, version, seq, turn, answered_seq=seq):
+            log.info("dropped a bot answer for %s: a person took over", conversation_id)
+            return False
+        return True
+
+    async def _ask_bot(
+        self, conversation: dict[str, str], message: dict[str, str], *, faq_only: bool = False
+    ) -> BotTurn:
+        conversation_id, seq = conversation["id"], int(message["seq"])
+        metadata: dict[str, Any] = json.loads(message["meta"]) if message.get("meta") else {}
+        metadata.update(seq=seq, customer_id=conversation.get("customer", ""))
+        return await self.bot.send_message(
+            conversation_id,
+            message.get("text", ""),
+            message_id=f"{conversation_id}:{seq}",
+            metadata=metadata,
+            faq_only=faq_only,
+        )
+
+    async def _answer(
+        self, conversation: dict[str, str], version: int, message: dict[str, str]
+    ) -> bool:
+        """Send one customer message to the bot and store its turn; False when the bot is done."""
+        conversation_id, seq = conversation["id"], int(message["seq"])
+        try:
+            turn = await self._ask_bot(conversation, message)
+        except BotUnavailable as exc:
+            log.warning("bot unavailable for %s: %s", conversation_id, exc)
+            lead = self.texts.render("bot_unavailable", conversation.get("language", ""))
+            await self.desk.hand_to_people(
+                conversation,
+                version=version,
+                reason="bot_unavailable",
+                summary={},
+                language=conversation.get("language", ""),
+                preview=message.get("text", ""),
+                lead=lead,
+            )
+            return False
+        # What a handoff decision needs is read while the turn is stored. The bridge relays the
+        # turn as it relays every turn (sending only queues, see handoff.fanout.pubsub); then
+        # the desk takes over. The customer gets the bot's message, the system's, the state.
+        handoff = turn.handoff
+        facts = asyncio.ensure_future(self.facts.read(now=self.now())) if handoff else None
+        try:
+            current = await self._store_turn(conversation, version, seq, turn, answered_seq=seq)
+        except BaseException:
+            if facts is not None:
+                facts.cancel()
+            raise
+        if not current:
+            if facts is not None:
+                facts.cancel()
+            log.info("dropped a bot answer for %s: a person took over", conversation_id)
+            return False
+        if handoff is None or facts is None:
+            return True
+        await self.desk.hand_to_people(
+            conversation,
+            version=version,
+            reason=handoff.reason,
+            summary=handoff.summary,
+            language=handoff.language or turn.language,
+            preview=message.get("text", ""),
+            facts=await facts,
+        )
+        return False
+
+    async def _hand_back(self, conversation: dict[str, str], version: int, bot_seq: int) -> None:
+        try:
+            turn = await self.bot.hand_back(conversation["id"])
+        except BotUnavailable as exc:
+            # The person already said goodbye; the bot's next answer will show whether it is back.
+            log.warning("bot did not confirm the hand-back of %s: %s", conversation["id"], exc)
+            turn = BotTurn(messages=[])
+        await self._store_turn(conversation, version, bot_seq, turn, clear_event="handback")
+
+    async def _store_turn(
+        self,
+        conversation: dict[str, str],
+        version: int,
+        processed_seq: int,
+        turn: BotTurn,
+        clear_event: str = "",
+        answered_seq: int | None = None,
+    ) -> bool:
+        """Store the turn (if still current) and relay it; False if it was stale."""
+        entries = turn_entries(turn, answered_seq)
+        fields = {"language": turn.language} if turn.language else None
+        committed = await self.conversations.commit_bot_turn(
+            conversation["id"],
+            version=version,
+            processed_seq=processed_seq,
+            entries=entries,
+            fields=fields,
+            clear_event=clear_event,
+        )
+        if committed is None:
+            return False  # a person took over while the bot was thinking
+        seqs, ts = committed
+        for fields_, seq in zip(entries, seqs, strict=True):
+            await self.notify.entry(
+                conversation["id"], conversation.get("customer", ""), "", stored(fields_, seq, ts)
+            )
+        return True

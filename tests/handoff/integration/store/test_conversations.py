@@ -1,0 +1,104 @@
+"""Conversations on Redis: start, append (dedup, state checks), transitions, bot turns, reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from handoff.domain.entries import encode
+from handoff.domain.ownership import Action
+from handoff.store.conversations import ConversationStore
+from tests.handoff.integration.store.conftest import KEYS, Clock
+
+pytestmark = pytest.mark.asyncio
+
+
+async def started(redis: Any, clock: Clock | None = None) -> tuple[ConversationStore, str]:
+    store = ConversationStore(redis, KEYS, retention_seconds=3600, clock=clock or Clock())
+    conversation_id = await store.start("u_1", expected_current="", day_key=KEYS.stats_day("d"))
+    return store, conversation_id
+
+
+async def test_a_customer_has_one_current_conversation(redis: Any) -> None:
+    store, first = await started(redis)
+    assert await store.current("u_1") == first
+    # Another tab racing to start one gets the same conversation.
+    assert await store.start("u_1", expected_current="", day_key=KEYS.stats_day("d")) == first
+    second = await store.start("u_1", expected_current=first, day_key=KEYS.stats_day("d"))
+    assert second != first and await store.customer_conversations("u_1") == [first, second]
+    conversation = await store.get(second)
+    assert conversation is not None and conversation["state"] == "bot"
+    assert conversation["created_at"] == repr(Clock().now)
+
+
+async def test_appends_get_seqs_and_are_stored_once(redis: Any) -> None:
+    clock = Clock()
+    store, cid = await started(redis, clock)
+    first = await store.append(cid, encode(author="customer", text="hi"), cmid="m1", for_bot=True)
+    again = await store.append(cid, encode(author="customer", text="hi"), cmid="m1", for_bot=True)
+    assert (first.status, first.seq, first.ts) == ("ok", 1, clock.now)
+    assert (again.status, again.seq) == ("dup", 1)
+    refused = await store.append(cid, encode(author="agent", text="x"), allowed=("agent",))
+    assert refused.status == "state" and refused.state == "bot"
+    assert (await store.append("c_missing", encode(author="customer", text="x"))).status == (
+        "missing"
+    )
+    entries, more = await store.read_log(cid)
+    assert [e["text"] for e in entries] == ["hi"] and not more
+    assert await store.fields(cid, "customer_seq", "nothing") == ["1", None]
+
+
+async def test_transitions_follow_the_rules_atomically(redis: Any) -> None:
+    store, cid = await started(redis)
+    handed = await store.transition(
+        cid,
+        Action.HANDOFF,
+        queue_score=5.0,
+        fields={"reason": "requested"},
+        entry=encode(author="system", text="queued", event="queued"),
+        handoff_reason="requested",
+    )
+    assert handed.ok and handed.previous_state == "bot" and handed.seq == 1
+    assert await store.queue() == [(cid, 5.0)] and await store.queue_position(cid) == 1
+    assert await store.queued_before(6.0) == [cid] and await store.queued_before(4.0) == []
+    claim = await store.transition(
+        cid, Action.CLAIM, new_owner="a_1", new_owner_name="Ana", capacity=1
+    )
+    late = await store.transition(
+        cid, Action.CLAIM, new_owner="a_2", new_owner_name="Ben", capacity=1
+    )
+    assert claim.ok and late.status == "state" and late.owner_name == "Ana"
+    assert await store.queue_position(cid) is None
+    stranger = await store.transition(cid, Action.CLOSE, actor="a_2")
+    assert stranger.status == "owner"
+    closed = await store.transition(cid, Action.CLOSE, actor="a_1", fields={"resolution": "ok"})
+    assert closed.ok and (await store.fields(cid, "state", "owner")) == ["closed", ""]
+
+
+async def test_a_bot_turn_is_dropped_once_the_version_moved(redis: Any) -> None:
+    store, cid = await started(redis)
+    await store.append(cid, encode(author="customer", text="hi"), for_bot=True)
+    committed = await store.commit_bot_turn(
+        cid, version=1, processed_seq=1, entries=[encode(author="bot", text="hello")]
+    )
+    assert committed is not None and committed[0] == [2]
+    await store.transition(cid, Action.HANDOFF)
+    stale = await store.commit_bot_turn(
+        cid, version=1, processed_seq=1, entries=[encode(author="bot", text="late")]
+    )
+    assert stale is None
+    assert [e["text"] for e in await store.read_whole_log(cid)] == ["hi", "hello"]
+
+
+async def test_ratings_notes_and_expiry(redis: Any) -> None:
+    store, cid = await started(redis)
+    assert await store.rate(cid, 5, "great") and not await store.rate(cid, 1, "")
+    assert await store.fields(cid, "csat", "csat_comment") == ["5", "great"]
+    note = await store.add_note(cid, {"id": "a_1", "name": "Ana"}, "call back", "n1")
+    assert note["text"] == "call back" and note["client_msg_id"] == "n1"
+    assert await store.read_notes(cid) == [note]
+    await store.set_fields(cid, {"preview": "hi"})
+    await store.expire(cid)
+    assert 0 < await redis.ttl(KEYS.conversation(cid)) <= 3600
+    assert await store.get_many([cid, "c_gone"]) == [await store.get(cid)]

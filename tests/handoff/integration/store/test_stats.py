@@ -1,0 +1,34 @@
+"""The numbers behind /metrics and the console's stats panel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from handoff.store.keys import Keys
+from handoff.store.stats import Stats
+from tests.handoff.integration.store.conftest import KEYS, Clock
+
+
+def test_desk_day_follows_the_desk_time_zone() -> None:
+    # 2025-11-24 23:30 UTC is already the 25th in Berlin and still the 24th in New York.
+    moment = 1764027000.0
+    assert Stats(None, Keys(), zone="Europe/Berlin").today(moment) == "2025-11-25"  # type: ignore[arg-type]
+    assert Stats(None, Keys(), zone="America/New_York").today(moment) == "2025-11-24"  # type: ignore[arg-type]
+
+
+@pytest.mark.asyncio
+async def test_recorded_figures_come_back_in_the_snapshot_and_the_day(redis: Any) -> None:
+    stats = Stats(redis, KEYS, zone="UTC", clock=Clock(1764027000.0))
+    await stats.record_wait(42.0)
+    await stats.record_first_response(3.0)
+    await stats.record_csat(4)
+    await stats.record_handoff("triage")
+    assert await stats.recent_waits() == [42.0]
+    snapshot = await stats.snapshot(customer_sockets=2)
+    assert snapshot.wait.count == 1 and snapshot.csat == {"4": 1}
+    assert snapshot.customer_sockets == 2
+    day = await stats.desk_stats(agents_online=1)
+    assert day["day"] == "2025-11-24" and day["handoffs_by_reason"] == {"triage": 1}
+    assert day["median_wait_s"] == 42.0 and day["csat_average"] == 4.0

@@ -1,0 +1,48 @@
+"""Typed settings from TANDEM_* variables."""
+
+import pytest
+
+from handoff.config.settings import DEV_SECRET, Settings, SettingsError
+
+
+def test_defaults() -> None:
+    settings = Settings.from_env({"TANDEM_SECRET": "x" * 32})
+    assert settings.host == "127.0.0.1" and settings.port == 8000
+    assert settings.rasa_url == "http://127.0.0.1:5005" and settings.max_message_chars == 4000
+    assert settings.cors_origins is None  # same origin only
+
+
+def test_secret_is_required_outside_dev_mode() -> None:
+    with pytest.raises(SettingsError, match="TANDEM_SECRET"):
+        Settings.from_env({})
+    dev = Settings.from_env({"TANDEM_DEV": "1"})
+    assert dev.secret == DEV_SECRET and dev.cors_origins == "*"
+    with pytest.raises(SettingsError):
+        Settings.from_env({"TANDEM_SECRET": "short"})
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("TANDEM_PORT", "eighty"),
+        ("TANDEM_PORT", "70000"),
+        ("TANDEM_DEV", "maybe"),
+        ("TANDEM_RASA_TIMEOUT", "-1"),
+        ("TANDEM_LOG_LEVEL", "loud"),
+        ("TANDEM_BUSINESS_HOURS", "mon 9-5"),
+        ("TANDEM_TIMEZONE", "Mars/Base"),
+    ],
+)
+def test_bad_values_name_the_variable(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name.split("_", 1)[1][:8]):
+        Settings.from_env({"TANDEM_SECRET": "x" * 32, name: value})
+
+
+def test_origins_list() -> None:
+    settings = Settings.from_env(
+        {
+            "TANDEM_SECRET": "x" * 32,
+            "TANDEM_ALLOWED_ORIGINS": "https://a.example/, https://b.example",
+        }
+    )
+    assert settings.cors_origins == ["https://a.example", "https://b.example"]

@@ -1,0 +1,109 @@
+"""A kick that comes just as a pump finishes is never lost (no I/O: the pump's work is faked)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+
+from handoff.services.bridge import BotBridge
+from handoff.store.bot_lease import BotWork, Released
+
+
+def make_bridge() -> BotBridge:
+    unused: Any = None  # the pump's work is faked: no store, bot, desk or notifier is reached
+    return BotBridge(
+        lease=unused,
+        conversations=unused,
+        bot=unused,
+        desk=unused,
+        facts=unused,
+        notify=unused,
+        texts=unused,
+        clock=time.time,
+    )
+
+
+@pytest.mark.asyncio
+async def test_a_kick_right_after_the_last_check_starts_a_new_pump() -> None:
+    bridge = make_bridge()
+    drains: list[str] = []
+
+    async def drain(conversation_id: str, token: str) -> str:
+        drains.append(conversation_id)
+        if len(drains) == 1:
+            # A message is stored and kicked after this pump found nothing left to do, but
+            # before its task has finished: the kick must not be swallowed.
+            asyncio.get_running_loop().call_soon(bridge.kick, conversation_id)
+        return "done"
+
+    bridge._drain = drain  # type: ignore[method-assign]
+    bridge.kick("c_1")
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert drains == ["c_1", "c_1"]
+    assert "c_1" not in bridge._running
+
+
+@pytest.mark.asyncio
+async def test_kicks_while_running_are_folded_into_one_more_pass() -> None:
+    bridge = make_bridge()
+    drains: list[str] = []
+    release = asyncio.Event()
+
+    async def drain(conversation_id: str, token: str) -> str:
+        drains.append(conversation_id)
+        if len(drains) == 1:
+            await release.wait()
+        return "done"
+
+    bridge._drain = drain  # type: ignore[method-assign]
+    bridge.kick("c_1")
+    await asyncio.sleep(0)
+    bridge.kick("c_1")
+    bridge.kick("c_1")
+    release.set()
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert drains == ["c_1", "c_1"]
+
+
+class FakeLease:
+    """Hands out the given pieces of work, then ``done``; records releases."""
+
+    def __init__(self, *work: BotWork, left: bool = False) -> None:
+        self.work = list(work)
+        self.left = left
+        self.released = 0
+
+    async def take(self, conversation_id: str, token: str, *, renew: bool) -> BotWork:
+        return self.work.pop(0) if self.work else BotWork("done")
+
+    async def release(self, conversation_id: str, token: str) -> Released:
+        self.released += 1
+        state = "bot" if self.left else "queued"
+        return Released(state, bot_seq=1, customer_seq=2 if self.left else 1, bot_event="")
+
+
+@pytest.mark.asyncio
+async def test_a_busy_conversation_is_tried_again_after_the_other_lease() -> None:
+    bridge = make_bridge()
+    bridge.lease = FakeLease(BotWork("busy", busy_ms=10))  # type: ignore[assignment]
+    assert await bridge._drain("c_1", "t") == "busy"
+    assert len(bridge._timers) == 1
+    await bridge.close()
+
+
+@pytest.mark.asyncio
+async def test_work_left_after_the_release_means_one_more_pass() -> None:
+    bridge = make_bridge()
+    bridge.lease = FakeLease(BotWork("work", conversation={"id": "c_1"}), left=True)  # type: ignore[assignment]
+
+    async def step(conversation: dict[str, str], message: dict[str, str], last: int) -> bool:
+        return False  # e.g. handed to people
+
+    bridge._step = step  # type: ignore[method-assign]
+    assert await bridge._drain("c_1", "t") == "stopped"
+    assert "c_1" in bridge._again and bridge.lease.released == 1  # type: ignore[attr-defined]

@@ -7,8 +7,10 @@ handoff service queues the conversation when it sees one.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -16,7 +18,16 @@ from rasa_sdk.types import DomainDict
 
 from actions import triage_rules
 
-REASONS = ("requested", "frustration", "low_confidence", "triage", "language", "loop")
+CONTRACT = Path(__file__).resolve().parent.parent / "contract" / "handoff_reasons.yml"
+
+
+def _bot_reasons() -> tuple[str, ...]:
+    """The reasons the bot's side may hand off with: those of the shared contract it decides."""
+    reasons = yaml.safe_load(CONTRACT.read_text(encoding="utf-8"))["reasons"]
+    return tuple(name for name, spec in reasons.items() if "bot" in spec["decided_by"])
+
+
+REASONS = _bot_reasons()
 
 
 def handoff_payload(reason: str, slots: dict[str, Any], language: str | None) -> dict[str, Any]:

@@ -20,9 +20,18 @@ REPO = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).with_name("fixtures")
 
 
+def merged_domain() -> dict[str, Any]:
+    """domain.yml with the responses of data/responses/, as Rasa merges them for the actions."""
+    domain = yaml.safe_load((REPO / "domain.yml").read_text(encoding="utf-8"))
+    domain["responses"] = {}
+    for path in sorted((REPO / "data" / "responses").glob("*.yml")):
+        domain["responses"].update(yaml.safe_load(path.read_text(encoding="utf-8"))["responses"])
+    return domain
+
+
 @pytest.fixture(scope="session")
 def domain() -> dict[str, Any]:
-    return yaml.safe_load((REPO / "domain.yml").read_text(encoding="utf-8"))
+    return merged_domain()
 
 
 def tracker_at(snapshot: str, user_text: str, *, occurrence: int = 1) -> Tracker:

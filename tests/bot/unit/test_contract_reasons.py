@@ -68,6 +68,5 @@ def test_every_reason_the_actions_hand_off_with_is_the_bots_to_decide() -> None:
     assert named <= BOT_DECIDES, named - BOT_DECIDES
 
 
-def test_the_bot_has_a_handoff_message_for_every_reason_it_decides() -> None:
-    domain = yaml.safe_load((REPO / "domain.yml").read_text(encoding="utf-8"))
+def test_the_bot_has_a_handoff_message_for_every_reason_it_decides(domain: dict[str, Any]) -> None:
     assert {f"utter_handoff_{reason}" for reason in BOT_DECIDES} <= set(domain["responses"])

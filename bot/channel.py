@@ -20,6 +20,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.language import with_picked_language
+
 logger = logging.getLogger(__name__)
 
 MAX_SENDER_CHARS = 128
@@ -104,7 +106,7 @@ def nlu_result(text: str, parse: dict[str, Any]) -> dict[str, Any]:
         "intent": intent,
         "confidence": round(confidence, 4),
         "ranking": ranking,
-        "language": parse.get("language") or {"code": "en", "confidence": 1.0},
+        "language": parse.get("language") or {"code": None, "confidence": 0.0, "served": True},
     }
 
 
@@ -170,6 +172,7 @@ class TandemInput(InputChannel):
                 # Parsed once, here: the NLU result goes back to the caller and into the
                 # dialogue as it is (no second parse, no reading the tracker back afterwards).
                 parse = await agent.parse_message(text)
+                parse = with_picked_language(parse, body["metadata"].get("language"))
                 nlu = nlu_result(text, parse)
                 if body["faq_only"] and (parse.get("intent") or {}).get("name") != FAQ_INTENT:
                     # The customer waits for a person: only FAQ questions get an answer; the

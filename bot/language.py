@@ -251,16 +251,29 @@ def language_of(text: str) -> str | None:
     return identify_language(text, shared_detector(), served_languages()).code
 
 
+def with_picked_language(parse: dict[str, Any], picked: object) -> dict[str, Any]:
+    """The parse data with the language the customer picked in the widget, when the bot serves
+    it: their choice wins over what the message looks like ("ok" after picking Tagalog)."""
+    languages = served_languages()
+    if not isinstance(picked, str) or not languages.serves(picked.lower()):
+        return parse
+    code = languages.answer_in(picked.lower())
+    entity = {
+        ENTITY_ATTRIBUTE_TYPE: LANGUAGE_ENTITY,
+        ENTITY_ATTRIBUTE_VALUE: code,
+        ENTITY_ATTRIBUTE_CONFIDENCE: 1.0,
+        ENTITY_ATTRIBUTE_START: 0,
+        ENTITY_ATTRIBUTE_END: len(parse.get(TEXT) or ""),
+        EXTRACTOR: "picked",
+    }
+    entities = [e for e in parse.get(ENTITIES) or [] if e.get("entity") != LANGUAGE_ENTITY]
+    found = {"code": code, "detected": picked.lower(), "confidence": 1.0, "served": True}
+    return {**parse, LANGUAGE_KEY: {**found, "picked": True}, ENTITIES: [*entities, entity]}
+
+
 def language_name(code: str) -> str:
     """The language's English name ("Croatian"), for messages to a customer it cannot serve."""
-    from lingua import IsoCode639_1, Language
-
-    try:
-        language = Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper()))
-    except (AttributeError, ValueError):
-        return code.upper()
-    special = {"BOKMAL": "Norwegian", "NYNORSK": "Norwegian", "SOTHO": "Sesotho"}
-    return special.get(language.name, language.name.replace("_", " ").title())
+    return served_languages().name(code)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

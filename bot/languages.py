@@ -13,7 +13,7 @@ Example::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,6 +29,11 @@ class Languages:
 
     served: tuple[str, ...]
     groups: tuple[tuple[str, ...], ...]
+    names: dict[str, str] = field(default_factory=dict)
+
+    def name(self, code: str) -> str:
+        """The language's English name ("Croatian"); the code in capitals when unknown."""
+        return self.names.get(code, code.upper())
 
     def group_of(self, code: str) -> tuple[str, ...]:
         """The group ``code`` belongs to (itself alone when it is in none)."""
@@ -61,7 +66,8 @@ def load(path: Path = CONTRACT) -> Languages:
         if seen & set(group):
             raise ValueError(f"{path.name}: {sorted(seen & set(group))} in two groups")
         seen |= set(group)
-    return Languages(served=served, groups=groups)
+    names = {str(code): str(name) for code, name in (data.get("names") or {}).items()}
+    return Languages(served=served, groups=groups, names=names)
 
 
 @lru_cache(maxsize=1)

@@ -4,6 +4,7 @@ Example::
 
     texts = SystemTexts.load()
     texts.render("agent_joined", "de", agent="Ana")   # "Ana ist dem Gespräch beigetreten."
+    texts.describe_wait(190, "hr")                    # "oko 3 minute"
 """
 
 from __future__ import annotations
@@ -38,3 +39,29 @@ class SystemTexts:
             self.catalog.get(language or FALLBACK, {}).get(key) or self.catalog[FALLBACK][key]
         )
         return template.format(**{k: str(v) for k, v in values.items()})
+
+    def plural(self, key: str, language: str, count: int, **values: object) -> str:
+        """``key_<category>`` for ``count`` when the language has that form, else ``key``."""
+        own = self.catalog.get(language or FALLBACK, {})
+        specific = f"{key}_{plural_category(language, count)}"
+        if own.get(specific) or (not own.get(key) and self.catalog[FALLBACK].get(specific)):
+            key = specific
+        return self.render(key, language, **values)
+
+    def describe_wait(self, seconds: float, language: str) -> str:
+        """``"under a minute"``, ``"about 3 minutes"`` in the customer's language."""
+        if seconds < 60:
+            return self.render("wait_short", language)
+        minutes = max(1, round(seconds / 60))
+        return self.plural("wait_minutes", language, minutes, minutes=minutes)
+
+
+def plural_category(language: str, count: int) -> str:
+    """The CLDR plural category of a whole number, for the languages with texts here."""
+    if language in ("hr", "bs", "sr", "ru", "uk"):
+        if count % 10 == 1 and count % 100 != 11:
+            return "one"
+        if 2 <= count % 10 <= 4 and not 12 <= count % 100 <= 14:
+            return "few"
+        return "other"
+    return "one" if count == 1 else "other"

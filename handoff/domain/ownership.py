@@ -115,14 +115,20 @@ def is_allowed(action: Action, *, state: str, owner: str, actor: str) -> bool:
     return True
 
 
-def handoff_target(*, open_now: bool, agents_available: int) -> tuple[State, str]:
+def handoff_target(
+    *, open_now: bool, agents_available: int, speakers_available: int | None = None
+) -> tuple[State, str]:
     """Where a conversation handed to people goes: the queue, or offline (with why).
 
     Offline when outside business hours or nobody is online to take it; the customer is told
-    honestly and can leave a message that becomes a ticket.
+    honestly and can leave a message that becomes a ticket. ``speakers_available``: for a
+    customer the bot cannot talk to (another language), how many of those online speak theirs;
+    queueing them for nobody who understands them would only be a longer wait for the same form.
     """
     if not open_now:
         return State.OFFLINE, "closed_hours"
     if agents_available <= 0:
         return State.OFFLINE, "no_agents"
+    if speakers_available is not None and speakers_available <= 0:
+        return State.OFFLINE, "no_speaker"
     return State.QUEUED, ""

@@ -2,6 +2,8 @@
 
 A conversation in another language, or whose triage names a skill (``summary.skill``, which the
 bot derives from the problem's category), goes first to agents who have that language and skill.
+Related languages count as one (contract/languages.yml): an agent who lists ``hr`` speaks
+Bosnian and Serbian too.
 If one of them is online it is theirs alone for ``TANDEM_ROUTING_WAIT`` seconds
 (``exclusive_until``); after that, or when nobody with the match is online at handoff time, any
 agent may take it.
@@ -18,6 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+
+from handoff.config.languages import shared_languages
 
 
 @dataclass(frozen=True)
@@ -50,8 +54,15 @@ def need_for(*, language: str, summary: Mapping[str, object]) -> Need:
     return Need(language=language.strip().lower(), skill=skill[:64])
 
 
+def speaks(agent: AgentProfile, language: str) -> bool:
+    """Does the agent speak ``language``, or a language of its group (hr/bs/sr, ms/id, …)?"""
+    if not language:
+        return True
+    return bool(shared_languages().group_of(language) & agent.languages)
+
+
 def matches(agent: AgentProfile, need: Need) -> bool:
-    if need.language and need.language not in agent.languages:
+    if not speaks(agent, need.language):
         return False
     return not need.skill or need.skill in agent.skills
 

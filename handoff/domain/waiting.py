@@ -1,7 +1,8 @@
 """The estimated wait told to queued customers, and how it is worded (pure logic).
 
 A customer's place in line is the queue's order (a sorted set by time queued, read in
-``handoff.store``); this module turns a place into an honest estimate.
+``handoff.store``); this module turns a place into an honest estimate (the customer reads it in
+their language: ``SystemTexts.describe_wait``).
 
 Example::
 
@@ -27,11 +28,3 @@ def estimate_wait(*, position: int, agents_available: int, recent_waits: Sequenc
     per_place = statistics.median(recent_waits) if recent_waits else DEFAULT_WAIT
     per_place = max(per_place, 5.0)
     return round(per_place * max(position, 1) / max(agents_available, 1), 1)
-
-
-def describe_wait(seconds: float) -> str:
-    """``"under a minute"``, ``"about 3 minutes"``: what customers read."""
-    if seconds < 60:
-        return "under a minute"
-    minutes = round(seconds / 60)
-    return "about 1 minute" if minutes == 1 else f"about {minutes} minutes"

@@ -96,6 +96,8 @@ class CustomerNamespace(GuardedNamespace):
             "state": conversation.get("state", "bot") if conversation else "bot",  # type: ignore[typeddict-item]
             "last_seq": int(conversation.get("seq", "0")) if conversation else 0,
         }
+        if conversation and conversation.get("language"):
+            info["language"] = conversation["language"]
         await self.emit("tandem_session", info, to=sid)
         if conversation is None:
             return

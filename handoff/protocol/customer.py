@@ -96,6 +96,7 @@ class SessionInfo(TypedDict):
     conversation_id: str | None
     state: StateName
     last_seq: int
+    language: NotRequired[str]  # the conversation's, once identified (ISO 639-1)
 
 
 class TandemMessage(TypedDict):
@@ -123,6 +124,10 @@ class StateChange(TypedDict):
     offline_reason: NotRequired[OfflineReason]
     business_hours: NotRequired[str]
     csat_requested: NotRequired[bool]
+    # The email the triage collected, to start the message form with (state "offline").
+    contact_email: NotRequired[str]
+    # The conversation's language (ISO 639-1) once identified: the widget speaks it.
+    language: NotRequired[str]
 
 
 class TypingOut(TypedDict):

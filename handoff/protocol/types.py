@@ -8,7 +8,7 @@ from typing import Any, Literal, NotRequired, TypedDict
 
 Author = Literal["customer", "bot", "agent", "system"]
 StateName = Literal["bot", "queued", "agent", "offline", "closed"]
-OfflineReason = Literal["closed_hours", "no_agents", "wait_limit", "customer"]
+OfflineReason = Literal["closed_hours", "no_agents", "no_speaker", "wait_limit", "customer"]
 # What a system entry records; its text says the same for people (and for stock widgets).
 SystemEvent = Literal[
     "queued",

@@ -78,6 +78,8 @@ class Board:
             "conversation_id": conversation["id"],
             "state": cast(StateName, state),
         }
+        if conversation.get("language"):
+            change["language"] = conversation["language"]
         if state == State.QUEUED:
             position = await self.store.queue_position(conversation["id"]) or 1
             facts = await self.facts.read(now=self.now())

@@ -71,9 +71,11 @@ def parse_turn(body: object, *, allow_empty: bool = False) -> BotTurn:
                 handoff = _handoff(raw["custom"].get("handoff")) or handoff
     nlu = body.get("nlu") if isinstance(body.get("nlu"), dict) else {}
     assert isinstance(nlu, dict)
-    language = (
-        nlu.get("language", {}).get("code", "") if isinstance(nlu.get("language"), dict) else ""
-    )
+    identified = nlu.get("language") if isinstance(nlu.get("language"), dict) else {}
+    assert isinstance(identified, dict)
+    # The conversation follows a language the bot serves (it answers in it); one message that
+    # reads as another language is the bot's to act on (a handoff), not a switch.
+    language = (identified.get("code") or "") if identified.get("served", True) else ""
     intent = nlu.get("intent") if isinstance(nlu.get("intent"), str) else ""
     confidence = nlu.get("confidence")
     return BotTurn(

@@ -309,8 +309,18 @@ class BotBridge:
         if committed is None:
             return False  # a person took over while the bot was thinking
         seqs, ts = committed
+        customer = conversation.get("customer", "")
         for fields_, seq in zip(entries, seqs, strict=True):
-            await self.notify.entry(
-                conversation["id"], conversation.get("customer", ""), "", stored(fields_, seq, ts)
+            await self.notify.entry(conversation["id"], customer, "", stored(fields_, seq, ts))
+        if (
+            turn.language
+            and turn.language != conversation.get("language")
+            and conversation.get("state") == State.BOT
+            and turn.handoff is None  # a handoff's own state change carries the language
+        ):
+            # The widget switches its own texts to the language the bot now answers in.
+            await self.notify.customer_state(
+                customer,
+                {"conversation_id": conversation["id"], "state": "bot", "language": turn.language},
             )
         return True

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, cast
 
+from handoff.config.languages import shared_languages
 from handoff.config.settings import Settings
 from handoff.config.texts import SystemTexts
 from handoff.domain import entries, views
@@ -34,8 +35,8 @@ from handoff.domain.ownership import (
     State,
     handoff_target,
 )
-from handoff.domain.routing import exclusive_until, need_for
-from handoff.domain.waiting import describe_wait, estimate_wait
+from handoff.domain.routing import exclusive_until, need_for, speaks
+from handoff.domain.waiting import estimate_wait
 from handoff.fanout.notify import Notifier
 from handoff.protocol.agent import ConversationDetail
 from handoff.protocol.customer import StateChange
@@ -48,6 +49,8 @@ from handoff.store.conversations import ConversationStore, TransitionResult
 from handoff.store.facts import DeskFacts, DeskFactsReader
 from handoff.store.presence import Presence
 from handoff.store.stats import Stats
+
+LANGUAGE_REASON = "language"  # contract/handoff_reasons.yml: the customer writes another language
 
 
 class Desk:
@@ -104,11 +107,18 @@ class Desk:
         # Who can come, their loads, the queue's length and recent waits: one round trip.
         if facts is None:
             facts = await self.facts.read(now=now)
+        need = need_for(language=language, summary=summary)
+        # The bot could not talk with this customer: only someone who speaks their language can.
+        speakers = (
+            sum(speaks(agent, language) for agent in facts.available)
+            if reason == LANGUAGE_REASON
+            else None
+        )
         target, why = handoff_target(
             open_now=settings.business_hours.is_open(datetime.fromtimestamp(now, UTC)),
             agents_available=len(facts.available),
+            speakers_available=speakers,
         )
-        need = need_for(language=language, summary=summary)
         fields = {
             "reason": reason,
             "summary": json.dumps(dict(summary)),
@@ -124,6 +134,7 @@ class Desk:
             "conversation_id": conversation["id"],
             "state": target.value,
             "reason": reason,
+            "language": language,
         }
         position = 0
         if target is State.QUEUED:
@@ -136,15 +147,21 @@ class Desk:
             state["queue_position"] = position
             state["estimated_wait_s"] = wait
             text = self.texts.render(
-                "queued", language, position=position, wait=describe_wait(wait)
+                "queued", language, position=position, wait=self.texts.describe_wait(wait, language)
             )
         else:
             fields["offline_reason"] = why
             state["offline_reason"] = cast(OfflineReason, why)
             if why == "closed_hours":
                 state["business_hours"] = settings.business_hours.describe()
+            email = summary.get("contact_email")
+            if isinstance(email, str) and "@" in email:
+                state["contact_email"] = email[:254]  # the message form starts with it
             text = self.texts.render(
-                f"offline_{why}", language, hours=settings.business_hours.describe()
+                f"offline_{why}",
+                language,
+                hours=settings.business_hours.describe(),
+                language_name=shared_languages().name(language),
             )
         entry = encode(author="system", text=f"{lead} {text}".strip(), event=target.value)
         result = await self.changes.apply(

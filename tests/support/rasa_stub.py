@@ -8,10 +8,14 @@ their golden answers, exactly; otherwise:
 - ``slow <seconds> …``        answers after sleeping (a slow bot or action server)
 - ``empty …``                 ``{"messages": []}`` (Rasa's answer when the action server is down)
 - ``crash …``                 HTTP 500
-- ``human …`` or ``/request_human``  hands off with reason ``requested``
+- ``human …`` or ``/request_human``  hands off with reason ``requested`` (no language: the
+                              conversation keeps its own)
 - ``triage <category> …``     hands off with reason ``triage``, ``summary.category`` and
-                              ``summary.skill`` both ``<category>``
-- ``de: …``                   hands off with reason ``language``, language ``de``
+                              ``summary.skill`` both ``<category>`` (and ``contact_email``
+                              when the text has an address)
+- ``de: …`` (any ``xx:``)     hands off with reason ``language``, language ``xx``
+- ``in <xx> …``               answers ``You said: …`` in the served language ``xx`` (the
+                              conversation's language becomes ``xx``)
 - ``buttons …``               answers with two buttons
 - ``faq <topic> …``           an FAQ answer ``About <topic>: …`` (intent ``faq/<topic>``)
 - anything else               ``You said: <text>``
@@ -65,6 +69,7 @@ def _turn(
     handoff: dict[str, Any] | None = None,
     text: str | None = None,
     intent: str = "stub",
+    language: str | None = None,
 ) -> dict[str, Any]:
     nlu = (
         None
@@ -74,7 +79,9 @@ def _turn(
             "intent": intent,
             "confidence": 1.0,
             "ranking": [],
-            "language": {"code": "en", "confidence": 1.0},
+            # Like the real channel, a message says nothing about the language unless it is
+            # clear ("in <xx> …" here); the conversation then keeps its language.
+            "language": {"code": language, "confidence": 1.0 if language else 0.0, "served": True},
         }
     )
     return {"messages": messages, "nlu": nlu, "handoff": handoff}
@@ -103,18 +110,19 @@ def answer(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     if body.get("faq_only"):
         return 200, _turn([], None, text)
     if first in ("human", "/request_human"):
-        handoff = {"reason": "requested", "summary": {}, "language": "en"}
+        # No language: the service keeps the conversation's (what the real bot's slot holds).
+        handoff = {"reason": "requested", "summary": {}}
         return 200, _turn(
             [{"text": "I'm bringing in a person.", "custom": {"handoff": handoff}}], handoff, text
         )
     if first == "triage":
         category = words[1] if len(words) > 1 else "general"
-        handoff = {
-            "reason": "triage",
-            # Like the real bot, the summary names the skill the problem needs (summary.skill).
-            "summary": {"category": category, "description": text, "skill": category},
-            "language": "en",
-        }
+        # Like the real bot, the summary names the skill the problem needs (summary.skill).
+        summary = {"category": category, "description": text, "skill": category}
+        emails = [w.rstrip(".,") for w in words if "@" in w]
+        if emails:
+            summary["contact_email"] = emails[0]
+        handoff = {"reason": "triage", "summary": summary, "language": "en"}
         return 200, _turn(
             [
                 {
@@ -125,13 +133,15 @@ def answer(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
             handoff,
             text,
         )
-    if first == "de:":
-        handoff = {"reason": "language", "summary": {}, "language": "de"}
+    if len(first) == 3 and first.endswith(":") and first[:2].isalpha():
+        handoff = {"reason": "language", "summary": {}, "language": first[:2]}
         return 200, _turn(
-            [{"text": "Einen Moment, ich hole eine Person.", "custom": {"handoff": handoff}}],
+            [{"text": "One moment, finding a person.", "custom": {"handoff": handoff}}],
             handoff,
             text,
         )
+    if first == "in" and len(words) > 1:
+        return 200, _turn([{"text": f"You said: {text}"}], None, text, language=words[1])
     if first == "buttons":
         buttons = [
             {"title": "Track my order", "payload": "/track"},

@@ -101,4 +101,5 @@ def test_the_nlu_result_names_the_faq_topic_with_the_topic_confidence() -> None:
     }
     plain = nlu_result("hi", {"intent": {"name": "greet", "confidence": 0.9}})
     assert plain["intent"] == "greet" and plain["confidence"] == 0.9
-    assert plain["language"] == {"code": "en", "confidence": 1.0}
+    # No language identified (a model without the identifier): the conversation keeps its own.
+    assert plain["language"] == {"code": None, "confidence": 0.0, "served": True}

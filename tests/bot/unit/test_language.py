@@ -18,6 +18,7 @@ from bot.language import (
     language_name,
     language_of,
     shared_detector,
+    with_picked_language,
 )
 from bot.languages import Languages, load, served_languages
 
@@ -203,3 +204,18 @@ def test_config_yml_keeps_the_component_defaults() -> None:
     config = yaml.safe_load((REPO / "config.yml").read_text())
     entry = next(c for c in config["pipeline"] if c["name"] == "bot.language.LanguageIdentifier")
     assert set(entry) == {"name"}
+
+
+def test_the_language_the_customer_picked_wins_when_the_bot_serves_it() -> None:
+    parse = {
+        "text": "ok",
+        "entities": [{"entity": "order_number", "value": "TD-1"}],
+        "language": {"code": None, "detected": None, "confidence": 0.0, "served": False},
+    }
+    picked = with_picked_language(parse, "TL")
+    assert picked["language"]["code"] == "tl" and picked["language"]["picked"] is True
+    assert [e["entity"] for e in picked["entities"]] == ["order_number", "language"]
+    assert picked["entities"][-1]["value"] == "tl"
+    assert with_picked_language(parse, "bs")["language"]["code"] == "hr"  # its group's
+    assert with_picked_language(parse, "sw") is parse  # not served: detection decides
+    assert with_picked_language(parse, None) is parse

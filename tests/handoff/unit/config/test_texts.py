@@ -16,7 +16,29 @@ def test_shipped_yaml_files_load() -> None:
     assert texts.render("agent_joined", "de", agent="Ana") == "Ana ist dem Gespräch beigetreten."
     assert texts.render("agent_joined", "xx", agent="Ana") == "Ana joined the conversation."
     for language, messages in texts.catalog.items():
-        assert set(messages) <= set(texts.catalog["en"]), language
+        plural_forms = {k for k in messages if k.endswith(("_few", "_many"))}
+        assert set(messages) - plural_forms <= set(texts.catalog["en"]), language
+
+
+def test_every_language_the_bot_serves_has_every_sentence() -> None:
+    texts = SystemTexts.load()
+    for language in ("tl", "ms", "ru", "ta", "hr", "de", "es"):
+        missing = set(texts.catalog["en"]) - set(texts.catalog[language])
+        assert not missing, f"system_messages.yml: {language} lacks {sorted(missing)}"
+
+
+def test_the_wait_is_worded_in_the_customers_language_with_its_plurals() -> None:
+    texts = SystemTexts.load()
+    assert texts.describe_wait(20, "en") == "under a minute"
+    assert texts.describe_wait(190, "en") == "about 3 minutes"
+    assert texts.describe_wait(60, "en") == "about 1 minute"
+    assert texts.describe_wait(190, "hr") == "oko 3 minute"
+    assert texts.describe_wait(300, "hr") == "oko 5 minuta"
+    assert texts.describe_wait(1260, "ru") == "около 21 минуты"
+    assert texts.describe_wait(300, "ru") == "около 5 минут"
+    assert texts.describe_wait(300, "xx") == "about 5 minutes"
+    queued = texts.render("queued", "ta", position=2, wait=texts.describe_wait(20, "ta"))
+    assert "ஒரு நிமிடத்திற்குள்" in queued
 
 
 def test_a_catalog_needs_english(tmp_path: Path) -> None:

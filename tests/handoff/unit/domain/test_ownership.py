@@ -56,5 +56,14 @@ def test_closed_is_final() -> None:
 
 def test_handoff_target() -> None:
     assert handoff_target(open_now=True, agents_available=2) == (State.QUEUED, "")
+    # A customer in another language: only someone who speaks it can help.
+    assert handoff_target(open_now=True, agents_available=2, speakers_available=0) == (
+        State.OFFLINE,
+        "no_speaker",
+    )
+    assert handoff_target(open_now=True, agents_available=2, speakers_available=1) == (
+        State.QUEUED,
+        "",
+    )
     assert handoff_target(open_now=True, agents_available=0) == (State.OFFLINE, "no_agents")
     assert handoff_target(open_now=False, agents_available=5) == (State.OFFLINE, "closed_hours")

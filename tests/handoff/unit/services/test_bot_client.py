@@ -11,6 +11,16 @@ from handoff.services.bot_client import BotClient, BotUnavailable, parse_turn
 from handoff.services.bridge import turn_entries
 
 
+def test_the_conversation_follows_only_a_language_the_bot_serves() -> None:
+    def turn_in(language: dict[str, object]) -> str:
+        return parse_turn({"messages": [{"text": "hi"}], "nlu": {"language": language}}).language
+
+    assert turn_in({"code": "hr", "served": True}) == "hr"
+    assert turn_in({"code": "sw", "served": False}) == ""  # the bot hands off for it instead
+    assert turn_in({"code": None, "served": True}) == ""  # too short to tell
+    assert turn_in({"code": "de"}) == "de"  # an older channel without "served"
+
+
 def test_parse_turn() -> None:
     turn = parse_turn(
         {

@@ -27,6 +27,11 @@ REPEATABLE_INTENTS = frozenset(
     {"inform", "affirm", "deny", "thank", FRUSTRATION, REQUEST_HUMAN, *LOW_CONFIDENCE}
 )
 LOOP_LENGTH = 3
+# A request for a person ranked below another intent still hands off when it has at least this
+# confidence: a needless handoff costs a person a glance, a missed one traps the customer
+# ("I was charged for something I didn't buy, get me an agent"). Chosen on the tuning split,
+# where nothing else reaches it (docs/nlu-evaluation.md).
+ASKS_FOR_PERSON = 0.2
 # Two messages ask "the same question" when at least this share of their words match (words
 # compared by their first letters, so "costs" matches "cost" and "narudzbu" "narudžba").
 SAME_QUESTION_OVERLAP = 0.5
@@ -44,6 +49,8 @@ class Turn:
     in_form: bool = False  # a form was active when the message arrived
     bot_actions: tuple[str, ...] = field(default=())
     text: str = ""
+    # The confidence NLU gave request_human for this message (0 when it was not ranked).
+    asks_for_person: float = 0.0
 
 
 def handoff_reason(
@@ -57,7 +64,7 @@ def handoff_reason(
     if not turns:
         return None
     latest = turns[-1]
-    if latest.intent == REQUEST_HUMAN:
+    if latest.intent == REQUEST_HUMAN or latest.asks_for_person >= ASKS_FOR_PERSON:
         return "requested"
     if _writes_another_language(turns, served):
         return "language"

@@ -26,7 +26,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.handoff_triggers import Turn, handoff_reason
+from bot.handoff_triggers import REQUEST_HUMAN, Turn, handoff_reason
 from bot.language import language_name, language_of
 from bot.languages import served_languages
 
@@ -44,7 +44,14 @@ def turns_since_last_handoff(tracker: DialogueStateTracker) -> list[Turn]:
     def close_turn() -> None:
         if turns and actions:
             last = turns[-1]
-            turns[-1] = Turn(last.intent, last.language, last.in_form, tuple(actions), last.text)
+            turns[-1] = Turn(
+                last.intent,
+                last.language,
+                last.in_form,
+                tuple(actions),
+                last.text,
+                last.asks_for_person,
+            )
         actions.clear()
 
     for event in tracker.applied_events():
@@ -58,8 +65,15 @@ def turns_since_last_handoff(tracker: DialogueStateTracker) -> list[Turn]:
             if intent.startswith("EXTERNAL_"):
                 continue
             close_turn()
-            text = event.text or ""
-            turns.append(Turn(intent, _language(event), in_form=in_form, text=text))
+            turns.append(
+                Turn(
+                    intent,
+                    _language(event),
+                    in_form=in_form,
+                    text=event.text or "",
+                    asks_for_person=_confidence_of(event, REQUEST_HUMAN),
+                )
+            )
         elif isinstance(event, ActionExecuted) and event.action_name:
             if event.action_name in WINDOW_RESETS:
                 turns = []
@@ -68,6 +82,14 @@ def turns_since_last_handoff(tracker: DialogueStateTracker) -> list[Turn]:
                 actions.append(event.action_name)
     close_turn()
     return turns
+
+
+def _confidence_of(event: UserUttered, intent: str) -> float:
+    """The confidence NLU ranked ``intent`` with for this message; 0 when it was not ranked."""
+    for ranked in event.parse_data.get("intent_ranking") or []:  # type: ignore[union-attr]
+        if ranked.get("name") == intent:
+            return float(ranked.get("confidence") or 0.0)
+    return 0.0
 
 
 def _language(event: UserUttered) -> str | None:

@@ -31,7 +31,9 @@ class State(StrEnum):
 
 
 class Action(StrEnum):
-    HANDOFF = "handoff"  # bot -> queued: the bot, the customer, or a failing bot asks for a person
+    # bot|offline -> queued: the bot, the customer, or a failing bot asks for a person; from
+    # offline only the customer, asking again after leaving a message ("Talk to a person")
+    HANDOFF = "handoff"
     GO_OFFLINE = "go_offline"  # bot|queued -> offline: nobody can take it now; leave a message
     CLAIM = "claim"  # queued|offline -> agent: exactly one agent wins
     TRANSFER = "transfer"  # agent -> agent: the owner passes it to a colleague
@@ -54,7 +56,7 @@ class Rule:
 
 
 RULES: dict[Action, Rule] = {
-    Action.HANDOFF: Rule(frozenset({State.BOT}), State.QUEUED, False),
+    Action.HANDOFF: Rule(frozenset({State.BOT, State.OFFLINE}), State.QUEUED, False),
     Action.GO_OFFLINE: Rule(frozenset({State.BOT, State.QUEUED}), State.OFFLINE, False),
     Action.CLAIM: Rule(frozenset({State.QUEUED, State.OFFLINE}), State.AGENT, False),
     Action.TRANSFER: Rule(frozenset({State.AGENT}), State.AGENT, True),

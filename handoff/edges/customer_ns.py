@@ -177,7 +177,8 @@ class CustomerNamespace(GuardedNamespace):
         self.limit(sock.customer_id, SLOW_DOWN)
         conversation = await self._ensure_conversation(sock)
         state = conversation.get("state", "bot")
-        # Only the bot hands off; otherwise a person is already there or being looked for.
+        # From the bot, or again from an offline ticket (someone may have come online since);
+        # otherwise a person is already there or being looked for.
         if is_allowed(Action.HANDOFF, state=state, owner=conversation.get("owner", ""), actor=""):
             await self.desk.hand_to_people(
                 conversation,

@@ -46,6 +46,15 @@ from handoff.store.facts import DeskFactsReader
 log = logging.getLogger("handoff.bridge")
 
 
+def handoff_preview(text: str, summary: dict[str, Any]) -> str:
+    """What the queue shows of a handoff: the customer's message, or, when that was a button
+    ("/affirm" to the triage recap), the answers the triage collected."""
+    if not text.startswith("/"):
+        return text
+    answers = [str(v) for k, v in summary.items() if k != "skill" and isinstance(v, str | int)]
+    return " · ".join(answers) or text
+
+
 def bot_entry(message: BotMessage, nlu: Nlu | None = None) -> list[str]:
     return encode(
         author="bot",
@@ -272,7 +281,7 @@ class BotBridge:
             reason=handoff.reason,
             summary=handoff.summary,
             language=handoff.language or turn.language,
-            preview=message.get("text", ""),
+            preview=handoff_preview(message.get("text", ""), handoff.summary),
             facts=await facts,
         )
         return False

@@ -19,6 +19,12 @@ def test_asking_for_a_person_hands_off_at_once_even_in_a_form() -> None:
     )
 
 
+def test_a_request_for_a_person_ranked_second_still_hands_off() -> None:
+    charged = Turn("report_unknown_charge", asks_for_person=0.35)
+    assert handoff_reason([charged]) == "requested"
+    assert handoff_reason([Turn("report_unknown_charge", asks_for_person=0.1)]) is None
+
+
 def test_another_language_hands_off() -> None:
     assert handoff_reason([Turn("nlu_fallback", language="de")]) == "language"
 

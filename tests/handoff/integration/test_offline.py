@@ -100,3 +100,27 @@ async def test_queued_customer_may_leave_a_message_instead(customer: Any, agent:
     assert sent["ok"]
     queue = await ana.call("get_queue")
     assert queue["queue"] == [] and queue["tickets"][0]["offline_reason"] == "customer"
+
+
+async def test_talk_to_a_person_stays_reachable_after_leaving_a_message(
+    customer: Any, agent: Any
+) -> None:
+    alice = await customer()
+    ack = await alice.say("human please")
+    await alice.wait_for("tandem_state", lambda p: p["state"] == "offline")
+    sent = await alice.call(
+        "tandem_offline_message", {"email": "alice@example.com", "message": "Call me back"}
+    )
+    assert sent["ok"]
+    # Still nobody: asking again changes nothing and says so.
+    again = await alice.call("tandem_request_agent", {})
+    assert again["state"] == "offline"
+    # Someone comes online: asking again queues the conversation, message and contact kept.
+    ana = await agent()
+    queued = await alice.call("tandem_request_agent", {})
+    assert queued["state"] == "queued" and queued["conversation_id"] == ack["conversation_id"]
+    added = await ana.wait_for("queue_added", lambda p: p["item"]["state"] == "queued")
+    assert added["item"]["conversation_id"] == ack["conversation_id"]
+    claimed = await ana.call("claim", {"conversation_id": ack["conversation_id"]})
+    assert claimed["ok"]
+    assert any("Call me back" in m.get("text", "") for m in claimed["messages"])

@@ -17,7 +17,7 @@ from handoff.domain.ownership import (
 
 def test_the_lifecycle_of_design_md() -> None:
     assert (
-        RULES[Action.HANDOFF].from_states == {State.BOT}
+        RULES[Action.HANDOFF].from_states == {State.BOT, State.OFFLINE}
         and RULES[Action.HANDOFF].to_state is State.QUEUED
     )
     assert RULES[Action.CLAIM].from_states == {State.QUEUED, State.OFFLINE}

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from handoff.services.bridge import BotBridge
+from handoff.services.bridge import BotBridge, handoff_preview
 from handoff.store.bot_lease import BotWork, Released
 
 
@@ -107,3 +107,10 @@ async def test_work_left_after_the_release_means_one_more_pass() -> None:
     bridge._step = step  # type: ignore[method-assign]
     assert await bridge._drain("c_1", "t") == "stopped"
     assert "c_1" in bridge._again and bridge.lease.released == 1  # type: ignore[attr-defined]
+
+
+def test_the_queue_previews_the_triage_answers_when_the_last_message_was_a_button() -> None:
+    summary = {"problem_category": "order_not_arrived", "order_number": "TD-1", "skill": "orders"}
+    assert handoff_preview("/affirm", summary) == "order_not_arrived · TD-1"
+    assert handoff_preview("where is my parcel", summary) == "where is my parcel"
+    assert handoff_preview("/request_human", {}) == "/request_human"

@@ -188,6 +188,18 @@ test("offline: the form shows until a message is left, then a confirmation", asy
   assert.equal(view.status.shown.panel, "offline-done");
 });
 
+test("no_speaker is handled like no_agents: the message form, in the customer's language", async () => {
+  const { chat, transport, view } = connectedChat();
+  handshake(chat, transport, { ...info, state: "bot" });
+  chat.onState({ conversation_id: info.conversation_id, state: "offline", reason: "language", offline_reason: "no_speaker", language: "ru" });
+  assert.equal(view.language, "ru");
+  assert.equal(view.status.shown.panel, "offline-form");
+  assert.match(view.status.shown.detail, /^Сейчас в сети нет сотрудников, говорящих на вашем языке\. /);
+  transport.answer = () => customerAck("tandem_offline_message");
+  assert.equal(await chat.leaveMessage({ email: "ivan@example.com", message: "Жду ответа." }), null);
+  assert.deepEqual(transport.requests.at(-1), ["tandem_offline_message", { email: "ivan@example.com", message: "Жду ответа." }]);
+});
+
 test("a new conversation (after a close) starts a fresh transcript and fetches it from seq 1", () => {
   const { chat, transport, view } = connectedChat();
   handshake(chat, transport);

@@ -89,6 +89,7 @@ test("the rows of a language the agent speaks are marked; related languages coun
 });
 
 test("tickets say why, history says which language", () => {
+  assert.equal(offlineWhy("no_speaker"), "nobody speaks the language");
   assert.equal(offlineWhy("no_agents"), "nobody online");
   assert.equal(offlineWhy("something_new"), "offline");
   const [conversation] = agentAck("get_history").conversations;

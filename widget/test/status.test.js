@@ -3,6 +3,7 @@ import { test } from "node:test";
 
 import { describeWait, shortDuration } from "../src/shared/format.js";
 import { isClientMsgId, newClientMsgId } from "../src/shared/ids.js";
+import { translator } from "../src/widget/i18n.js";
 import { applySession, applyStateChange, initialStatus, offlineMessageLeft, view } from "../src/widget/status.js";
 import { customerOut } from "./golden.js";
 
@@ -28,6 +29,28 @@ test("tandem_state drives what the customer sees", () => {
   assert.match(view(closedHours, flags).detail, /closed right now\. Our hours: mon-fri 09:00-17:00/);
   // A state of another (older) conversation is ignored.
   assert.equal(applyStateChange(status, { conversation_id: "c_other", state: "bot" }), status);
+});
+
+test("no_speaker: nobody online speaks the customer's language; the form, with its own words", () => {
+  const status = applyStateChange(initialStatus(), {
+    conversation_id: "c_1",
+    state: "offline",
+    reason: "language",
+    offline_reason: "no_speaker",
+  });
+  const shown = view(status, flags);
+  assert.equal(shown.panel, "offline-form");
+  assert.equal(shown.subtitle, "Nobody who speaks your language is online right now.");
+  assert.equal(
+    shown.detail,
+    "Nobody who speaks your language is online right now. Leave your email and a message and we'll get back to you.",
+  );
+  const hr = view(status, flags, translator("hr"));
+  assert.equal(hr.subtitle, "Trenutno nije dostupan nitko tko govori vaš jezik.");
+  // A reason this widget does not know yet still shows the form.
+  const unknown = view({ ...status, offlineReason: "a_new_reason" }, flags);
+  assert.equal(unknown.panel, "offline-form");
+  assert.equal(unknown.subtitle, "Nobody is available right now.");
 });
 
 test("the offline form is done once a message was left in this offline stretch", () => {

@@ -106,6 +106,7 @@ export function offlineWhy(reason) {
   const why = {
     closed_hours: "after hours",
     no_agents: "nobody online",
+    no_speaker: "nobody speaks the language",
     wait_limit: "waited too long",
     customer: "left a message",
   };

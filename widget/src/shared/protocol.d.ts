@@ -4,7 +4,8 @@
 // only: nothing here is bundled.
 
 export type StateName = "bot" | "queued" | "agent" | "offline" | "closed";
-export type OfflineReason = "closed_hours" | "no_agents" | "wait_limit" | "customer";
+/** Why a conversation is an offline ticket; `no_speaker`: nobody online speaks its language. */
+export type OfflineReason = "closed_hours" | "no_agents" | "no_speaker" | "wait_limit" | "customer";
 
 export interface AgentRef {
   id: string;

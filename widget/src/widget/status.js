@@ -117,20 +117,24 @@ export function view(status, flags, t = ENGLISH) {
     if (flags.messageLeft) {
       return { panel: "offline-done", title: "", subtitle: t("status.messageReceived"), detail: "", canRequestAgent: false };
     }
-    /** @type {Record<string, import("./i18n.js").MessageKey>} */
+    // Why nobody comes (the header's subtitle), then what to do; a reason this widget does not
+    // know yet reads as "nobody is available", which is true of every offline reason.
+    /** @type {Record<string, [import("./i18n.js").MessageKey, import("./i18n.js").MessageKey]>} */
     const reasons = {
-      closed_hours: "offline.closedHours",
-      no_agents: "offline.noAgents",
-      wait_limit: "offline.waitLimit",
-      customer: "offline.customer",
+      closed_hours: ["offline.closedHours", "offline.leaveEmail"],
+      no_agents: ["offline.noAgents", "offline.leaveEmail"],
+      no_speaker: ["offline.noSpeaker", "offline.noSpeakerLeave"],
+      wait_limit: ["offline.waitLimit", "offline.leaveEmail"],
+      customer: ["offline.customer", "offline.leaveEmail"],
     };
-    const why = t(reasons[status.offlineReason || ""] || "offline.noAgents");
+    const [whyKey, leaveKey] = reasons[status.offlineReason || ""] || reasons.no_agents;
+    const why = t(whyKey);
     const hours = status.businessHours ? ` ${t("offline.hours", { hours: status.businessHours })}` : "";
     return {
       panel: "offline-form",
       title: "",
       subtitle: why,
-      detail: `${why}${hours} ${t("offline.leaveEmail")}`,
+      detail: `${why}${hours} ${t(leaveKey)}`,
       canRequestAgent: false,
     };
   }

@@ -200,6 +200,20 @@ test("no_speaker is handled like no_agents: the message form, in the customer's 
   assert.deepEqual(transport.requests.at(-1), ["tandem_offline_message", { email: "ivan@example.com", message: "Жду ответа." }]);
 });
 
+test("the triage's email (tandem_state contact_email) reaches the view to prefill the form", () => {
+  const { chat, transport, view } = connectedChat();
+  handshake(chat, transport, { ...info, state: "bot" });
+  chat.onState({ conversation_id: info.conversation_id, state: "offline", offline_reason: "no_agents", contact_email: "sam@example.com" });
+  assert.equal(view.status.shown.panel, "offline-form");
+  assert.equal(view.status.status.contactEmail, "sam@example.com");
+  // The golden tandem_state has no contact_email: nothing is prefilled, nothing breaks.
+  const other = connectedChat();
+  handshake(other.chat, other.transport, { ...info, state: "bot" });
+  other.chat.onState({ ...customerOut("tandem_state"), state: "offline", offline_reason: "no_agents" });
+  assert.equal(other.view.status.shown.panel, "offline-form");
+  assert.equal(other.view.status.status.contactEmail, undefined);
+});
+
 test("a new conversation (after a close) starts a fresh transcript and fetches it from seq 1", () => {
   const { chat, transport, view } = connectedChat();
   handshake(chat, transport);

@@ -152,6 +152,8 @@ export interface StateChange extends ConversationLanguage {
   offline_reason?: OfflineReason;
   business_hours?: string;
   csat_requested?: boolean;
+  /** the email the triage collected, sent when the conversation goes offline (prefills the form) */
+  contact_email?: string;
 }
 
 export interface TranscriptPayload extends ConversationLanguage {

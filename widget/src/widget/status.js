@@ -8,7 +8,10 @@ const ENGLISH = translator("en");
 /**
  * @typedef {{conversationId: string|null, state: string, reason?: string,
  *   queuePosition?: number, estimatedWait?: number, agentName?: string,
- *   offlineReason?: string, businessHours?: string, csatRequested?: boolean}} Status
+ *   offlineReason?: string, businessHours?: string, csatRequested?: boolean,
+ *   contactEmail?: string}} Status
+ *   `contactEmail`: the email the triage collected, as the service sends it in `tandem_state`
+ *   (`contact_email`, optional); kept for the rest of the conversation, to prefill the form.
  */
 
 /**
@@ -51,6 +54,8 @@ export function applyStateChange(status, change) {
   /** @type {Status} */
   const next = { conversationId: change.conversation_id || status.conversationId, state: change.state };
   if (change.reason || status.reason) next.reason = change.reason || status.reason;
+  const email = contactEmailField(change.contact_email) || status.contactEmail;
+  if (email) next.contactEmail = email;
   if (change.state === "queued") {
     next.queuePosition = change.queue_position ?? status.queuePosition;
     next.estimatedWait = change.estimated_wait_s ?? status.estimatedWait;
@@ -64,6 +69,27 @@ export function applyStateChange(status, change) {
     next.agentName = status.agentName;
   }
   return next;
+}
+
+/**
+ * A plausible email address from the protocol's optional `contact_email`, or null.
+ * @param {unknown} value
+ */
+export function contactEmailField(value) {
+  if (typeof value !== "string") return null;
+  const email = value.trim();
+  return email.length <= 254 && /^[^\s@]+@[^\s@]+$/.test(email) ? email : null;
+}
+
+/**
+ * What the offline form's email field holds: what the customer typed there is theirs (even
+ * emptied); an untouched field gets the email the triage collected, when there is one.
+ * @param {{value: string, edited: boolean}|null} field the field on screen (null: no form yet)
+ * @param {string|undefined} contactEmail Status.contactEmail
+ */
+export function formEmail(field, contactEmail) {
+  if (field && (field.edited || !contactEmail)) return field.value;
+  return contactEmail || "";
 }
 
 /**

@@ -92,6 +92,16 @@ test("the offline form is done once a message was left in this offline stretch",
   assert.equal(offlineMessageLeft([left, queued]), false);
 });
 
+test("after the message is left, a person can still be asked for", () => {
+  const offline = applyStateChange(initialStatus(), { conversation_id: "c_1", state: "offline", offline_reason: "closed_hours" });
+  const done = view(offline, { ...flags, messageLeft: true });
+  assert.deepEqual(done, { panel: "offline-done", title: "", subtitle: "Message received", detail: "", canRequestAgent: true });
+  const again = view(offline, { ...flags, messageLeft: true, askedAgain: true });
+  assert.equal(again.panel, "offline-done");
+  assert.match(again.detail, /^Still nobody is available\./);
+  assert.equal(view(offline, flags).canRequestAgent, false); // the form itself is the answer
+});
+
 test("formatting and ids", () => {
   assert.equal(describeWait(20), "under a minute");
   assert.equal(describeWait(120), "about 2 minutes");

@@ -109,7 +109,9 @@ export function offlineMessageLeft(entries) {
  * What the widget shows about the conversation's state: the header's subtitle, and the panel
  * above the composer (with its own text, `detail`).
  * @param {Status} status
- * @param {{messageLeft: boolean, rated: boolean, offlineFormOpen: boolean}} flags
+ * @param {{messageLeft: boolean, rated: boolean, offlineFormOpen: boolean, askedAgain?: boolean}} flags
+ *   `askedAgain`: after the message was left, the customer asked for a person again and still
+ *   nobody could come (the `tandem_request_agent` ack said `offline`)
  * @param {import("./i18n.js").Translate} [t] the customer's language (default English)
  * @returns {Shown}
  */
@@ -141,7 +143,15 @@ export function view(status, flags, t = ENGLISH) {
   }
   if (s === "offline") {
     if (flags.messageLeft) {
-      return { panel: "offline-done", title: "", subtitle: t("status.messageReceived"), detail: "", canRequestAgent: false };
+      // The message is with the team, and a person can still be asked for: someone may have
+      // come online since (the confirmation stays).
+      return {
+        panel: "offline-done",
+        title: "",
+        subtitle: t("status.messageReceived"),
+        detail: flags.askedAgain ? t("offline.stillNobody") : "",
+        canRequestAgent: true,
+      };
     }
     // Why nobody comes (the header's subtitle), then what to do; a reason this widget does not
     // know yet reads as "nobody is available", which is true of every offline reason.

@@ -234,7 +234,7 @@ export class WidgetView {
     this.panelKind = key;
     if (shown.panel === "queued") this.#queuedPanel(shown);
     else if (shown.panel === "offline-form") this.#offlinePanel(shown, status);
-    else if (shown.panel === "offline-done") this.#notice(this.t("form.done"));
+    else if (shown.panel === "offline-done") this.#notice(this.t("form.done"), shown.detail);
     else if (shown.panel === "csat") this.#csatPanel();
     else if (shown.panel === "csat-done") this.#notice(this.t("csat.done"));
     else replace(this.panel);
@@ -472,9 +472,15 @@ export class WidgetView {
     return values;
   }
 
-  /** @param {string} text */
-  #notice(text) {
-    replace(this.panel, h("p", { class: "notice" }, text));
+  /**
+   * @param {string} text
+   * @param {string} [more] said after it, and announced (e.g. still nobody can come)
+   */
+  #notice(text, more = "") {
+    const status = h("p", { class: "notice notice-more", role: "status" });
+    replace(this.panel, h("p", { class: "notice" }, text), more ? status : null);
+    // A live region is announced when its text changes, not when it arrives with its text.
+    if (more) setTimeout(() => (status.textContent = more), 100);
   }
 
   /** @param {number} count */

@@ -54,9 +54,15 @@ def test_bot_to_person_and_back(
     # before the agent types.
     item = console.queue_item("journey@example.com")
     expect(item).to_contain_text("triaged")
-    expect(item).to_contain_text("EN")
+    expect(item).to_contain_text("English (en)")
+    expect(item).to_contain_text("you speak it")  # the demo agent lists en
+    # The queue filtered by the customer's language still shows them (the filter is the page's).
+    console.page.get_by_label("Language").select_option("en")
+    expect(item).to_be_visible()
+    console.page.get_by_label("Language").select_option("")
     console.open(item)
     expect(console.story.locator("dl.facts")).to_contain_text("triage")
+    expect(console.story.locator("dl.facts")).to_contain_text("English (en)")
     expect(console.story.locator("dl.summary")).to_contain_text("TD-482913")
     expect(console.story.locator("dl.summary")).to_contain_text("journey@example.com")
     faq = console.entry("how long does delivery take?", "customer")

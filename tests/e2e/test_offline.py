@@ -31,6 +31,19 @@ def test_offline_message_then_answered(
     widget.expect_bot("Thanks! We got your message and will reply to offline@example.com.")
     expect(widget.dialog.get_by_text("Thanks! Your message reached us")).to_be_visible()
     expect(form).to_have_count(0)
+    # "Talk to a person" stays reachable after the message; asking again while nobody is online
+    # says so, and the confirmation stays on screen.
+    person = widget.dialog.get_by_role("button", name="Talk to a person")
+    expect(person).to_be_visible()
+    person.click()
+    expect(
+        widget.dialog.get_by_role("status").filter(has_text="Still nobody is available.")
+    ).to_be_visible()
+    expect(widget.dialog.get_by_text("Thanks! Your message reached us")).to_be_visible()
+    widget.expect_bot("Thanks! We got your message and will reply to offline@example.com.")
+    expect(person).to_be_visible()
+    expect(form).to_have_count(0)
+    shot(customer_page, "01b-widget-offline-asked-again")
 
     # Later, an agent: the ticket is listed with the contact, and can be answered.
     _, agent_page = new_page("agent", **DESKTOP)

@@ -188,6 +188,68 @@ test("offline: the form shows until a message is left, then a confirmation", asy
   assert.equal(view.status.shown.panel, "offline-done");
 });
 
+test("'Talk to a person' stays after an offline message: a click asks again, the confirmation stays", async () => {
+  const { chat, transport, view } = connectedChat();
+  handshake(chat, transport, { ...info, state: "bot" });
+  chat.onState({ conversation_id: info.conversation_id, state: "offline", offline_reason: "no_agents" });
+  assert.equal(view.status.shown.canRequestAgent, false); // the form is the answer for now
+  transport.answer = () => customerAck("tandem_offline_message");
+  await chat.leaveMessage({ email: "alice@example.com", message: "Please email me." });
+  chat.onBotUttered({
+    text: "Thanks! We'll email you at alice@example.com.",
+    metadata: { tandem: { conversation_id: info.conversation_id, seq: 9, author: "system", ts: 1, event: "offline_message" } },
+  });
+  assert.equal(view.status.shown.panel, "offline-done");
+  assert.equal(view.status.shown.canRequestAgent, true);
+  assert.equal(view.status.shown.detail, "");
+
+  // Still nobody: the service leaves it offline; the customer is told, the confirmation stays.
+  transport.answer = () => ({ ...customerAck("tandem_request_agent"), state: "offline" });
+  assert.equal(await chat.requestAgent(), "offline");
+  assert.deepEqual(transport.requests.at(-1), ["tandem_request_agent", {}]);
+  assert.equal(view.status.shown.panel, "offline-done");
+  assert.equal(view.status.shown.canRequestAgent, true);
+  assert.equal(view.status.shown.detail, "Still nobody is available. We have your message and will get back to you.");
+  assert.equal(view.entries.at(-1).event, "offline_message");
+
+  // Someone came online: the service queues it (tandem_state); the note goes, the line shows.
+  transport.answer = () => customerAck("tandem_request_agent"); // "queued"
+  assert.equal(await chat.requestAgent(), "queued");
+  chat.onState({ conversation_id: info.conversation_id, state: "queued", reason: "requested", queue_position: 1, estimated_wait_s: 30 });
+  chat.onBotUttered({
+    text: "Thanks for waiting.",
+    metadata: { tandem: { conversation_id: info.conversation_id, seq: 10, author: "system", ts: 2, event: "queued" } },
+  });
+  assert.equal(view.status.shown.panel, "queued");
+  assert.equal(chat.askedAgain, false);
+});
+
+test("no_speaker is handled like no_agents: the message form, in the customer's language", async () => {
+  const { chat, transport, view } = connectedChat();
+  handshake(chat, transport, { ...info, state: "bot" });
+  chat.onState({ conversation_id: info.conversation_id, state: "offline", reason: "language", offline_reason: "no_speaker", language: "ru" });
+  assert.equal(view.language, "ru");
+  assert.equal(view.status.shown.panel, "offline-form");
+  assert.match(view.status.shown.detail, /^Сейчас в сети нет сотрудников, говорящих на вашем языке\. /);
+  transport.answer = () => customerAck("tandem_offline_message");
+  assert.equal(await chat.leaveMessage({ email: "ivan@example.com", message: "Жду ответа." }), null);
+  assert.deepEqual(transport.requests.at(-1), ["tandem_offline_message", { email: "ivan@example.com", message: "Жду ответа." }]);
+});
+
+test("the triage's email (tandem_state contact_email) reaches the view to prefill the form", () => {
+  const { chat, transport, view } = connectedChat();
+  handshake(chat, transport, { ...info, state: "bot" });
+  chat.onState({ conversation_id: info.conversation_id, state: "offline", offline_reason: "no_agents", contact_email: "sam@example.com" });
+  assert.equal(view.status.shown.panel, "offline-form");
+  assert.equal(view.status.status.contactEmail, "sam@example.com");
+  // The golden tandem_state has no contact_email: nothing is prefilled, nothing breaks.
+  const other = connectedChat();
+  handshake(other.chat, other.transport, { ...info, state: "bot" });
+  other.chat.onState({ ...customerOut("tandem_state"), state: "offline", offline_reason: "no_agents" });
+  assert.equal(other.view.status.shown.panel, "offline-form");
+  assert.equal(other.view.status.status.contactEmail, undefined);
+});
+
 test("a new conversation (after a close) starts a fresh transcript and fetches it from seq 1", () => {
   const { chat, transport, view } = connectedChat();
   handshake(chat, transport);

@@ -356,6 +356,28 @@ test("the session ends: back to the login, token and unsent replies forgotten", 
   assert.equal(controller.desk.mine.size, 0);
 });
 
+test("the queue's language filter: kept for this tab's session, forgotten on logout", async () => {
+  const env = await atTheDesk();
+  const { controller, view, tokenStorage, transport } = env;
+  const item = agentOut("queue_added").item;
+  transport().fire("queue_added", { item: { ...item, conversation_id: OTHER, language: "hr" } });
+  transport().fire("queue_added", { item: { ...item, conversation_id: "c_queued0000000000000002", language: "en" } });
+  view.clear();
+  controller.setLanguageFilter("hr");
+  assert.equal(view.count("renderLists"), 1);
+  assert.deepEqual(controller.desk.filteredQueue().map((i) => i.conversation_id), [OTHER]);
+  assert.equal(tokenStorage.getItem("tandem-console:queue-language"), "hr");
+  // A reload of the tab: the same filter.
+  const again = new ConsoleController({ view: recordingView(), login: async () => ({}), connect: () => new FakeTransport(), tokenStorage });
+  assert.equal(again.desk.languageFilter, "hr");
+  controller.setLanguageFilter("");
+  assert.equal(controller.desk.filteredQueue().length, 2);
+  controller.setLanguageFilter("hr");
+  controller.logout();
+  assert.equal(tokenStorage.getItem("tandem-console:queue-language"), null);
+  assert.equal(controller.desk.languageFilter, "");
+});
+
 test("an unauthorized connect logs out with a reason", () => {
   const { controller, view, transport } = setup({ token: { token: "tok", expires_at: 1_764_999_999 } });
   controller.start();

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { Desk, parseTags, statsRows, summaryRows, waitLevel } from "../src/console/desk.js";
+import { Desk, pageTitle, parseTags, statsRows, summaryRows, waitLevel } from "../src/console/desk.js";
+import { historyLine, offlineWhy } from "../src/console/parts.js";
 import { agentAck, agentOut } from "./golden.js";
 
 test("hello fills the desk: me, my conversations, the queue and tickets", () => {
@@ -38,6 +39,63 @@ test("longest waiting first, and eligibility follows routing's rule over time", 
   assert.equal(desk.eligible(french, 100), true); // then anyone
   assert.equal(desk.eligible({ ...item, exclusive_until: 100 }, 50), true); // en + billing: Ana matches
   assert.equal(desk.eligible({ ...french, state: "offline" }, 50), true); // tickets: anyone
+  // Related languages count as one, as routing does (contract/languages.yml): hr/bs/sr.
+  desk.agent = { ...desk.agent, languages: ["en", "bs"] };
+  assert.equal(desk.eligible({ ...french, language: "hr" }, 50), true);
+  assert.equal(desk.eligible({ ...french, language: "sk" }, 50), false);
+});
+
+test("the queue filtered by language: the languages waiting, 'all' again, the title counts everyone", () => {
+  const desk = new Desk();
+  desk.applyHello(agentAck("hello")); // Ana: en/de
+  const item = agentOut("queue_added").item;
+  desk.applyQueue({
+    queue: [
+      { ...item, conversation_id: "c_hr", language: "hr", queued_at: 10 },
+      { ...item, conversation_id: "c_en", language: "en", queued_at: 20 },
+      { ...item, conversation_id: "c_hr2", language: "HR", queued_at: 30 },
+      { ...item, conversation_id: "c_none", language: "", queued_at: 40 },
+    ],
+    tickets: [{ ...item, conversation_id: "c_ticket", state: "offline", language: "ta" }],
+  });
+  assert.deepEqual(desk.queueLanguages(), ["en", "hr"]); // the queue's, not the tickets'
+  assert.equal(desk.filteredQueue().length, 4); // "" = all languages
+  desk.setLanguageFilter("hr");
+  assert.deepEqual(desk.filteredQueue().map((i) => i.conversation_id), ["c_hr", "c_hr2"]);
+  assert.equal(desk.queueList().length, 4); // the queue itself is whole
+  assert.equal(pageTitle(desk), "(4) Tandem console"); // the tab counts everyone waiting
+  assert.equal(desk.ticketList().length, 1); // tickets are not filtered
+  // The Croatian customers are claimed: the filter stays, and stays offered.
+  desk.queueRemoved({ conversation_id: "c_hr", state: "agent" });
+  desk.queueRemoved({ conversation_id: "c_hr2", state: "agent" });
+  assert.deepEqual(desk.filteredQueue(), []);
+  assert.deepEqual(desk.queueLanguages(), ["en", "hr"]);
+  desk.setLanguageFilter("");
+  assert.deepEqual(desk.queueLanguages(), ["en"]);
+  assert.equal(desk.filteredQueue().length, 2);
+  desk.setLanguageFilter(null);
+  assert.equal(desk.languageFilter, "");
+});
+
+test("the rows of a language the agent speaks are marked; related languages count", () => {
+  const desk = new Desk();
+  assert.equal(desk.speaks({ language: "en" }), false); // nobody signed in yet
+  desk.applyHello({ ...agentAck("hello"), agent: { ...agentAck("hello").agent, languages: ["en", "sr"] } });
+  assert.equal(desk.speaks({ language: "en" }), true);
+  assert.equal(desk.speaks({ language: "hr" }), true); // hr/bs/sr
+  assert.equal(desk.speaks({ language: "ms" }), false);
+  assert.equal(desk.speaks({ language: "" }), false);
+  assert.equal(desk.speaks({}), false);
+});
+
+test("tickets say why, history says which language", () => {
+  assert.equal(offlineWhy("no_speaker"), "nobody speaks the language");
+  assert.equal(offlineWhy("no_agents"), "nobody online");
+  assert.equal(offlineWhy("something_new"), "offline");
+  const [conversation] = agentAck("get_history").conversations;
+  assert.match(historyLine(conversation), / · agent · triaged · English \(en\)$/);
+  assert.match(historyLine({ ...conversation, language: "hr", reason: "" }), / · agent · Croatian \(hr\)$/);
+  assert.doesNotMatch(historyLine({ ...conversation, language: undefined }), /\(/); // older services: no language
 });
 
 test("the whole story: transcript, notes, and each customer message's intent and confidence", () => {

@@ -18,6 +18,7 @@ import { Desk, parseTags } from "./desk.js";
 
 const TOKEN_KEY = "tandem-console:token";
 const TARGET_KEY = "tandem-console:wait-target";
+const FILTER_KEY = "tandem-console:queue-language"; // this tab's session, like the token
 const STATS_EVERY_MS = 30000;
 const STATS_SOON_MS = 1000; // many queue events at once ask for the stats once
 const TICK_MS = 1000;
@@ -58,7 +59,7 @@ const TICK_MS = 1000;
  * @property {ConsoleViewLike} view
  * @property {(username: string, password: string) => Promise<{token: string, expires_at: number}>} login
  * @property {(o: {token: string, handlers: import("../shared/transport.js").Handlers}) => AgentTransportLike} connect
- * @property {StorageLike|null} [tokenStorage]  this tab only (sessionStorage)
+ * @property {StorageLike|null} [tokenStorage]  this tab only (sessionStorage): the token, the queue's language filter
  * @property {StorageLike|null} [prefsStorage]  this browser (localStorage): the wait target
  * @property {number} [defaultWaitTarget]       seconds
  * @property {() => number} [now]               milliseconds
@@ -78,6 +79,7 @@ export class ConsoleController {
     this.timers = new Timers(schedule, cancel);
     this.waitTarget = Number(this.#read(prefsStorage, TARGET_KEY)) || defaultWaitTarget;
     this.desk = new Desk();
+    this.desk.setLanguageFilter(this.#read(tokenStorage, FILTER_KEY));
     /** @type {AgentTransportLike|null} */
     this.transport = null;
     /** @type {Map<string, string>} unsent replies by conversation */
@@ -132,7 +134,10 @@ export class ConsoleController {
   /** Back to the login form (with a reason); forgets the token, the desk and unsent replies. */
   logout(message = "") {
     try {
-      if (this.tokenStorage) this.tokenStorage.removeItem(TOKEN_KEY);
+      if (this.tokenStorage) {
+        this.tokenStorage.removeItem(TOKEN_KEY);
+        this.tokenStorage.removeItem(FILTER_KEY);
+      }
     } catch {
       // blocked storage: nothing was kept
     }
@@ -481,6 +486,17 @@ export class ConsoleController {
     this.#write(this.prefsStorage, TARGET_KEY, String(seconds));
     this.view.renderLists();
     return true;
+  }
+
+  /**
+   * Show only the queue's conversations in one language ("" for all), for the rest of this
+   * tab's session. The tab title still counts everyone waiting.
+   * @param {string} code
+   */
+  setLanguageFilter(code) {
+    this.desk.setLanguageFilter(code);
+    this.#write(this.tokenStorage, FILTER_KEY, this.desk.languageFilter);
+    this.view.renderLists();
   }
 
   async refreshStats() {

@@ -1,6 +1,7 @@
 // The agent console's state, applied from the /agent namespace's acks and events
 // (docs/protocol.md). Pure: the view renders it, the node tests feed it golden examples.
 
+import { speaksLanguage } from "../shared/languages.js";
 import { Transcript } from "../shared/transcript.js";
 
 /** @typedef {import("../shared/protocol").ConversationInfo} ConversationInfo */
@@ -35,6 +36,8 @@ export class Desk {
     this.stats = null;
     /** @type {string|null} */
     this.selected = null;
+    /** @type {string} the queue's language filter: a code, or "" for all languages */
+    this.languageFilter = "";
   }
 
   // -- queue and tickets -----------------------------------------------------------------------
@@ -91,20 +94,55 @@ export class Desk {
     return [...this.queue.values()].sort((a, b) => a.queued_at - b.queued_at);
   }
 
+  /** The queue as the agent filtered it (by language), longest waiting first. */
+  filteredQueue() {
+    const wanted = this.languageFilter;
+    const all = this.queueList();
+    return wanted ? all.filter((item) => (item.language || "").toLowerCase() === wanted) : all;
+  }
+
+  /**
+   * The languages to filter the queue by: those of the queued conversations, and the one the
+   * filter is set to even when nobody waits in it any more (so the choice stays visible).
+   * @returns {string[]} codes, sorted
+   */
+  queueLanguages() {
+    const codes = new Set([...this.queue.values()].map((item) => (item.language || "").toLowerCase()).filter(Boolean));
+    if (this.languageFilter) codes.add(this.languageFilter);
+    return [...codes].sort();
+  }
+
+  /**
+   * Filter the queue by a language ("" or null: all of them).
+   * @param {string|null|undefined} code
+   */
+  setLanguageFilter(code) {
+    this.languageFilter = typeof code === "string" ? code.trim().toLowerCase() : "";
+  }
+
+  /**
+   * Does the signed-in agent speak the item's language (related languages count as one)?
+   * @param {{language?: string}} item
+   */
+  speaks(item) {
+    return Boolean(this.agent && item.language && speaksLanguage(this.agent.languages, item.language));
+  }
+
   ticketList() {
     return [...this.tickets.values()].sort((a, b) => a.queued_at - b.queued_at);
   }
 
   /**
-   * May I claim this item now? Routing's rule (handoff/routing.py), computed here because it
-   * changes with time (and `queue_added` items carry no `eligible`). Tickets: anyone.
+   * May I claim this item now? Routing's rule (handoff/domain/routing.py), computed here because
+   * it changes with time (and `queue_added` items carry no `eligible`). Tickets: anyone. Related
+   * languages count as one, as routing treats the groups of contract/languages.yml.
    * @param {QueueItem} item
    * @param {number} now Unix seconds
    */
   eligible(item, now) {
     if (item.state === "offline" || now >= item.exclusive_until) return true;
     if (!this.agent) return false;
-    if (item.language && !this.agent.languages.includes(item.language)) return false;
+    if (item.language && !speaksLanguage(this.agent.languages, item.language)) return false;
     return !item.skill || this.agent.skills.includes(item.skill);
   }
 
@@ -228,7 +266,8 @@ export class Desk {
 }
 
 /**
- * The browser tab's title: "(2) • Tandem console" with two waiting and unread messages.
+ * The browser tab's title: "(2) • Tandem console" with two waiting and unread messages. It
+ * counts everyone waiting, whatever the queue's language filter hides.
  * @param {Desk} desk
  */
 export function pageTitle(desk) {

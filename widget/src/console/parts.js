@@ -2,6 +2,7 @@
 
 import { h, srOnly } from "../shared/dom.js";
 import { clock, confidence, humanReason, shortDuration } from "../shared/format.js";
+import { languageLabel } from "../shared/languages.js";
 import { displayText } from "../shared/transcript.js";
 import { summaryRows, waitLevel } from "./desk.js";
 
@@ -48,12 +49,13 @@ export function loginView(onSubmit, message = "") {
 }
 
 /**
- * A queue entry or ticket row.
+ * A queue entry or ticket row. `speaks`: the agent speaks its language (or a related one),
+ * said in words ("you speak it"), not by colour alone.
  * @param {QueueItem} item
- * @param {{now: number, target: number, eligible: boolean, selected: boolean,
+ * @param {{now: number, target: number, eligible: boolean, selected: boolean, speaks: boolean,
  *   onOpen: () => void, onClaim: () => void}} options
  */
-export function queueItem(item, { now, target, eligible, onOpen, onClaim, selected }) {
+export function queueItem(item, { now, target, eligible, onOpen, onClaim, selected, speaks }) {
   const waited = now - item.queued_at;
   const level = item.state === "offline" ? "ticket" : waitLevel(waited, target);
   const preview = item.preview || "(no message yet)";
@@ -61,8 +63,8 @@ export function queueItem(item, { now, target, eligible, onOpen, onClaim, select
   return h(
     "li",
     {
-      class: `queue-item wait-${level}${selected ? " selected" : ""}`,
-      dataset: { conversationId: item.conversation_id, queuedAt: String(item.queued_at) },
+      class: `queue-item wait-${level}${selected ? " selected" : ""}${speaks ? " speaks" : ""}`,
+      dataset: { conversationId: item.conversation_id, queuedAt: String(item.queued_at), language: item.language || "" },
     },
     h(
       "button",
@@ -71,7 +73,8 @@ export function queueItem(item, { now, target, eligible, onOpen, onClaim, select
         "span",
         { class: "line" },
         h("span", { class: "badge reason" }, humanReason(item.reason)),
-        item.language ? h("span", { class: "badge lang", title: "Language" }, item.language.toUpperCase()) : null,
+        item.language ? h("span", { class: "badge lang", title: "Language" }, languageLabel(item.language)) : null,
+        speaks ? h("span", { class: "badge speaks", title: "You speak this language" }, h("span", { "aria-hidden": "true" }, "✓ "), "you speak it") : null,
         item.skill ? h("span", { class: "badge skill" }, item.skill) : null,
         h("span", { class: "wait", title: "Waiting for" }, item.state === "offline" ? offlineWhy(item.offline_reason) : shortDuration(waited)),
       ),
@@ -94,10 +97,19 @@ export function queueItem(item, { now, target, eligible, onOpen, onClaim, select
   );
 }
 
-/** @param {string|undefined} reason */
-function offlineWhy(reason) {
+/**
+ * Why a ticket is a ticket, in a few words ("nobody speaks the language").
+ * @param {string|undefined} reason the conversation's `offline_reason`
+ */
+export function offlineWhy(reason) {
   /** @type {Record<string, string>} */
-  const why = { closed_hours: "after hours", no_agents: "nobody online", wait_limit: "waited too long", customer: "left a message" };
+  const why = {
+    closed_hours: "after hours",
+    no_agents: "nobody online",
+    no_speaker: "nobody speaks the language",
+    wait_limit: "waited too long",
+    customer: "left a message",
+  };
   return (reason && why[reason]) || "offline";
 }
 
@@ -180,7 +192,7 @@ export function storyView(conv, { onOpenHistory }) {
   /** @type {[string, string][]} */
   const facts = [
     ["Handoff reason", info.reason ? `${info.reason} (${humanReason(info.reason)})` : "—"],
-    ["Language", (info.language || "—").toUpperCase()],
+    ["Language", languageLabel(info.language)],
     ["Skill", info.skill || "—"],
     ["State", info.state || "—"],
   ];
@@ -211,7 +223,7 @@ export function storyView(conv, { onOpenHistory }) {
                 h(
                   "button",
                   { type: "button", class: "link", onclick: () => onOpenHistory(c.conversation_id) },
-                  `${new Date(c.created_at * 1000).toLocaleString()} · ${c.state}${c.reason ? ` · ${humanReason(c.reason)}` : ""}`,
+                  historyLine(c),
                 ),
                 c.resolution ? h("p", { class: "muted" }, `Resolution: ${c.resolution}`) : null,
                 c.csat ? h("p", { class: "muted" }, `CSAT ${c.csat}/5`) : null,
@@ -220,6 +232,17 @@ export function storyView(conv, { onOpenHistory }) {
           )
         : h("p", { class: "muted" }, "None: this is their first conversation."),
   );
+}
+
+/**
+ * An earlier conversation in the story: "24/11/2025, 14:05:00 · closed · triaged · Croatian (hr)".
+ * @param {import("../shared/protocol").ConversationInfo} c
+ */
+export function historyLine(c) {
+  const parts = [new Date(c.created_at * 1000).toLocaleString(), c.state];
+  if (c.reason) parts.push(humanReason(c.reason));
+  if (c.language) parts.push(languageLabel(c.language));
+  return parts.join(" · ");
 }
 
 /**

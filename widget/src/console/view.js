@@ -4,6 +4,7 @@
 
 import { h, replace } from "../shared/dom.js";
 import { describeWait, shortDuration } from "../shared/format.js";
+import { languageLabel, speaksLanguage } from "../shared/languages.js";
 import { ConversationPane } from "./conversation-view.js";
 import { pageTitle, statsRows, waitLevel } from "./desk.js";
 import { definitionList, loginView, mineItem, queueItem } from "./parts.js";
@@ -70,6 +71,10 @@ export class ConsoleView {
     this.live = h("p", { class: "sr-only", role: "status", "aria-live": "polite" });
     this.toast = h("p", { class: "toast", role: "alert", hidden: true });
     this.queueList = h("ul", { class: "queue", "aria-label": "Queued conversations" });
+    const languageFilter = h("select", { id: "queue-language", onchange: () => c.setLanguageFilter(languageFilter.value) });
+    this.languageFilter = languageFilter;
+    /** @type {string} the options shown, to rebuild them only when they change */
+    this.languageOptions = "";
     this.queueCount = h("span", { class: "count" });
     this.ticketList = h("ul", { class: "tickets", "aria-label": "Offline tickets" });
     this.ticketCount = h("span", { class: "count" });
@@ -92,7 +97,13 @@ export class ConsoleView {
     const sidebar = h(
       "nav",
       { class: "sidebar", "aria-label": "Queue and conversations" },
-      h("section", { "aria-labelledby": "queue-title", class: "queue-section" }, h("h2", { id: "queue-title" }, "Queue ", this.queueCount), this.queueList),
+      h(
+        "section",
+        { "aria-labelledby": "queue-title", class: "queue-section" },
+        h("h2", { id: "queue-title" }, "Queue ", this.queueCount),
+        h("div", { class: "queue-filter" }, h("label", { for: "queue-language" }, "Language"), languageFilter),
+        this.queueList,
+      ),
       h("section", { "aria-labelledby": "mine-title" }, h("h2", { id: "mine-title" }, "My conversations"), this.mineList),
       h("section", { "aria-labelledby": "tickets-title" }, h("h2", { id: "tickets-title" }, "Offline tickets ", this.ticketCount), this.ticketList),
       h(
@@ -144,13 +155,19 @@ export class ConsoleView {
         now,
         target: c.waitTarget,
         eligible,
+        speaks: desk.speaks(item),
         selected: item.conversation_id === desk.selected,
         onOpen: () => c.select(item.conversation_id),
         onClaim: () => c.claim(item.conversation_id),
       });
-    const queue = desk.queueList();
-    setText(this.queueCount, `(${queue.length})`);
-    replace(this.queueList, queue.length ? queue.map((item) => row(item, desk.eligible(item, now))) : h("li", { class: "empty" }, "Nobody is waiting."));
+    const all = desk.queue.size;
+    const queue = desk.filteredQueue();
+    setText(this.queueCount, desk.languageFilter ? `(${queue.length} of ${all})` : `(${all})`);
+    this.#renderLanguageFilter();
+    const empty = desk.languageFilter && all
+      ? `Nobody is waiting in ${languageLabel(desk.languageFilter)}; ${all} in other languages.`
+      : "Nobody is waiting.";
+    replace(this.queueList, queue.length ? queue.map((item) => row(item, desk.eligible(item, now))) : h("li", { class: "empty" }, empty));
     const tickets = desk.ticketList();
     setText(this.ticketCount, `(${tickets.length})`);
     replace(this.ticketList, tickets.length ? tickets.map((item) => row(item, true)) : h("li", { class: "empty" }, "No tickets."));
@@ -162,6 +179,24 @@ export class ConsoleView {
         : h("li", { class: "empty" }, "None yet: claim one from the queue."),
     );
     document.title = pageTitle(desk);
+  }
+
+  /** The queue's language filter: "All languages" and each language waiting (the agent's marked). */
+  #renderLanguageFilter() {
+    const select = this.languageFilter;
+    if (!select) return;
+    const desk = this.c.desk;
+    const mine = desk.agent ? desk.agent.languages : [];
+    const options = desk.queueLanguages().map((code) => ({
+      code,
+      label: speaksLanguage(mine, code) ? `${languageLabel(code)} — you speak it` : languageLabel(code),
+    }));
+    const key = JSON.stringify(options);
+    if (key !== this.languageOptions) {
+      this.languageOptions = key;
+      replace(select, h("option", { value: "" }, "All languages"), options.map((o) => h("option", { value: o.code }, o.label)));
+    }
+    select.value = desk.languageFilter;
   }
 
   /**

@@ -4,7 +4,8 @@
 // only: nothing here is bundled.
 
 export type StateName = "bot" | "queued" | "agent" | "offline" | "closed";
-export type OfflineReason = "closed_hours" | "no_agents" | "wait_limit" | "customer";
+/** Why a conversation is an offline ticket; `no_speaker`: nobody online speaks its language. */
+export type OfflineReason = "closed_hours" | "no_agents" | "no_speaker" | "wait_limit" | "customer";
 
 export interface AgentRef {
   id: string;
@@ -151,6 +152,8 @@ export interface StateChange extends ConversationLanguage {
   offline_reason?: OfflineReason;
   business_hours?: string;
   csat_requested?: boolean;
+  /** the email the triage collected, sent when the conversation goes offline (prefills the form) */
+  contact_email?: string;
 }
 
 export interface TranscriptPayload extends ConversationLanguage {

@@ -80,6 +80,7 @@ export class Chat {
     this.sessionId = this.#get("session");
     this.loaded = false; // the first session handshake on this page is done
     this.offlineFormOpen = false;
+    this.askedAgain = false; // asked for a person after leaving a message; still nobody came
     this.botThinking = false;
     /** @type {string|null} */
     this.agentTyping = null; // the typing agent's name
@@ -171,6 +172,7 @@ export class Chat {
     if (this.status.state !== "bot") this.#setBotThinking(false);
     if (this.status.state !== "agent") this.#setAgentTyping(null);
     if (this.status.state !== "queued") this.offlineFormOpen = false;
+    if (this.status.state !== "offline") this.askedAgain = false;
     this.#refresh();
   }
 
@@ -203,10 +205,19 @@ export class Chat {
     return this.outbox.flush();
   }
 
+  /**
+   * "Talk to a person" (the header's button): from the bot, and again after an offline message
+   * was left. The service answers with the state now; a change also comes as `tandem_state`.
+   * Still `offline` means nobody can come yet: the customer is told so, under the confirmation.
+   */
   async requestAgent() {
     try {
       const ack = await this.transport.request("tandem_request_agent", {});
       this.#adopt(ack.conversation_id);
+      if (ack.state === "offline" && this.status.state === "offline") {
+        this.askedAgain = true;
+        this.#refresh();
+      }
       return ack.state;
     } catch (/** @type {any} */ error) {
       this.ui.showError(this.#problem(error));
@@ -363,6 +374,7 @@ export class Chat {
     this.transcript.reset(conversationId);
     this.status = { ...initialStatus(), conversationId };
     this.offlineFormOpen = false;
+    this.askedAgain = false;
     this.ui.resetTranscript();
   }
 
@@ -438,7 +450,7 @@ export class Chat {
     const rated = this.#get(`rated:${this.status.conversationId}`) === "1";
     const shown = view(
       this.status,
-      { messageLeft: offlineMessageLeft(entries), rated, offlineFormOpen: this.offlineFormOpen },
+      { messageLeft: offlineMessageLeft(entries), rated, offlineFormOpen: this.offlineFormOpen, askedAgain: this.askedAgain },
       this.t,
     );
     const last = entries[entries.length - 1];

@@ -8,7 +8,10 @@ const ENGLISH = translator("en");
 /**
  * @typedef {{conversationId: string|null, state: string, reason?: string,
  *   queuePosition?: number, estimatedWait?: number, agentName?: string,
- *   offlineReason?: string, businessHours?: string, csatRequested?: boolean}} Status
+ *   offlineReason?: string, businessHours?: string, csatRequested?: boolean,
+ *   contactEmail?: string}} Status
+ *   `contactEmail`: the email the triage collected, as the service sends it in `tandem_state`
+ *   (`contact_email`, optional); kept for the rest of the conversation, to prefill the form.
  */
 
 /**
@@ -51,6 +54,8 @@ export function applyStateChange(status, change) {
   /** @type {Status} */
   const next = { conversationId: change.conversation_id || status.conversationId, state: change.state };
   if (change.reason || status.reason) next.reason = change.reason || status.reason;
+  const email = contactEmailField(change.contact_email) || status.contactEmail;
+  if (email) next.contactEmail = email;
   if (change.state === "queued") {
     next.queuePosition = change.queue_position ?? status.queuePosition;
     next.estimatedWait = change.estimated_wait_s ?? status.estimatedWait;
@@ -64,6 +69,27 @@ export function applyStateChange(status, change) {
     next.agentName = status.agentName;
   }
   return next;
+}
+
+/**
+ * A plausible email address from the protocol's optional `contact_email`, or null.
+ * @param {unknown} value
+ */
+export function contactEmailField(value) {
+  if (typeof value !== "string") return null;
+  const email = value.trim();
+  return email.length <= 254 && /^[^\s@]+@[^\s@]+$/.test(email) ? email : null;
+}
+
+/**
+ * What the offline form's email field holds: what the customer typed there is theirs (even
+ * emptied); an untouched field gets the email the triage collected, when there is one.
+ * @param {{value: string, edited: boolean}|null} field the field on screen (null: no form yet)
+ * @param {string|undefined} contactEmail Status.contactEmail
+ */
+export function formEmail(field, contactEmail) {
+  if (field && (field.edited || !contactEmail)) return field.value;
+  return contactEmail || "";
 }
 
 /**
@@ -83,7 +109,9 @@ export function offlineMessageLeft(entries) {
  * What the widget shows about the conversation's state: the header's subtitle, and the panel
  * above the composer (with its own text, `detail`).
  * @param {Status} status
- * @param {{messageLeft: boolean, rated: boolean, offlineFormOpen: boolean}} flags
+ * @param {{messageLeft: boolean, rated: boolean, offlineFormOpen: boolean, askedAgain?: boolean}} flags
+ *   `askedAgain`: after the message was left, the customer asked for a person again and still
+ *   nobody could come (the `tandem_request_agent` ack said `offline`)
  * @param {import("./i18n.js").Translate} [t] the customer's language (default English)
  * @returns {Shown}
  */
@@ -115,22 +143,34 @@ export function view(status, flags, t = ENGLISH) {
   }
   if (s === "offline") {
     if (flags.messageLeft) {
-      return { panel: "offline-done", title: "", subtitle: t("status.messageReceived"), detail: "", canRequestAgent: false };
+      // The message is with the team, and a person can still be asked for: someone may have
+      // come online since (the confirmation stays).
+      return {
+        panel: "offline-done",
+        title: "",
+        subtitle: t("status.messageReceived"),
+        detail: flags.askedAgain ? t("offline.stillNobody") : "",
+        canRequestAgent: true,
+      };
     }
-    /** @type {Record<string, import("./i18n.js").MessageKey>} */
+    // Why nobody comes (the header's subtitle), then what to do; a reason this widget does not
+    // know yet reads as "nobody is available", which is true of every offline reason.
+    /** @type {Record<string, [import("./i18n.js").MessageKey, import("./i18n.js").MessageKey]>} */
     const reasons = {
-      closed_hours: "offline.closedHours",
-      no_agents: "offline.noAgents",
-      wait_limit: "offline.waitLimit",
-      customer: "offline.customer",
+      closed_hours: ["offline.closedHours", "offline.leaveEmail"],
+      no_agents: ["offline.noAgents", "offline.leaveEmail"],
+      no_speaker: ["offline.noSpeaker", "offline.noSpeakerLeave"],
+      wait_limit: ["offline.waitLimit", "offline.leaveEmail"],
+      customer: ["offline.customer", "offline.leaveEmail"],
     };
-    const why = t(reasons[status.offlineReason || ""] || "offline.noAgents");
+    const [whyKey, leaveKey] = reasons[status.offlineReason || ""] || reasons.no_agents;
+    const why = t(whyKey);
     const hours = status.businessHours ? ` ${t("offline.hours", { hours: status.businessHours })}` : "";
     return {
       panel: "offline-form",
       title: "",
       subtitle: why,
-      detail: `${why}${hours} ${t("offline.leaveEmail")}`,
+      detail: `${why}${hours} ${t(leaveKey)}`,
       canRequestAgent: false,
     };
   }

@@ -7,6 +7,7 @@ import { h, icon, replace, srOnly } from "../shared/dom.js";
 import { clock } from "../shared/format.js";
 import { displayText, safeImageUrl } from "../shared/transcript.js";
 import { configuredText, languageChoices, translator } from "./i18n.js";
+import { formEmail } from "./status.js";
 import css from "./styles.css";
 
 /** @typedef {import("../shared/transcript.js").Entry} Entry */
@@ -228,12 +229,12 @@ export class WidgetView {
     this.subtitle.textContent = shown.subtitle;
     this.person.hidden = !shown.canRequestAgent;
     if (this.root.host instanceof HTMLElement) this.root.host.dataset.state = status.state;
-    const key = `${shown.panel}|${shown.detail}`;
+    const key = `${shown.panel}|${shown.detail}|${status.contactEmail || ""}`;
     if (key === this.panelKind) return;
     this.panelKind = key;
     if (shown.panel === "queued") this.#queuedPanel(shown);
-    else if (shown.panel === "offline-form") this.#offlinePanel(shown, status.state === "queued");
-    else if (shown.panel === "offline-done") this.#notice(this.t("form.done"));
+    else if (shown.panel === "offline-form") this.#offlinePanel(shown, status);
+    else if (shown.panel === "offline-done") this.#notice(this.t("form.done"), shown.detail);
     else if (shown.panel === "csat") this.#csatPanel();
     else if (shown.panel === "csat-done") this.#notice(this.t("csat.done"));
     else replace(this.panel);
@@ -351,14 +352,29 @@ export class WidgetView {
   }
 
   /**
+   * The offline form. From the queue (state `queued`) the customer would rather not wait, and
+   * "Keep waiting" goes back. The email field starts with the one the triage collected, unless
+   * the customer has typed in it (their text wins, across re-renders too).
    * @param {import("./status.js").Shown} shown
-   * @param {boolean} fromQueue the customer would rather not wait ("Keep waiting" goes back)
+   * @param {import("./status.js").Status} status
    */
-  #offlinePanel(shown, fromQueue) {
+  #offlinePanel(shown, status) {
     const t = this.t;
-    const kept = this.#typed(["tw-email", "tw-name", "tw-offline-message"]); // a language switch keeps them
+    const fromQueue = status.state === "queued";
+    const kept = this.#typed(["tw-name", "tw-offline-message"]); // a language switch keeps them
+    const onScreen = this.panel.querySelector("#tw-email");
+    const field = onScreen instanceof HTMLInputElement ? { value: onScreen.value, edited: onScreen.dataset.edited === "1" } : null;
     const error = h("p", { class: "alert", role: "alert", hidden: true });
-    const email = h("input", { id: "tw-email", type: "email", required: true, autocomplete: "email", maxlength: "254", value: kept["tw-email"] });
+    const email = h("input", {
+      id: "tw-email",
+      type: "email",
+      required: true,
+      autocomplete: "email",
+      maxlength: "254",
+      value: formEmail(field, status.contactEmail),
+      dataset: field && field.edited ? { edited: "1" } : {},
+      oninput: () => (email.dataset.edited = "1"),
+    });
     const name = h("input", { id: "tw-name", type: "text", autocomplete: "name", maxlength: "100", value: kept["tw-name"] });
     const message = h("textarea", { id: "tw-offline-message", required: true, rows: "3", maxlength: "4000", value: kept["tw-offline-message"] });
     const submit = h("button", { type: "submit", class: "send" }, t("form.send"));
@@ -456,9 +472,15 @@ export class WidgetView {
     return values;
   }
 
-  /** @param {string} text */
-  #notice(text) {
-    replace(this.panel, h("p", { class: "notice" }, text));
+  /**
+   * @param {string} text
+   * @param {string} [more] said after it, and announced (e.g. still nobody can come)
+   */
+  #notice(text, more = "") {
+    const status = h("p", { class: "notice notice-more", role: "status" });
+    replace(this.panel, h("p", { class: "notice" }, text), more ? status : null);
+    // A live region is announced when its text changes, not when it arrives with its text.
+    if (more) setTimeout(() => (status.textContent = more), 100);
   }
 
   /** @param {number} count */

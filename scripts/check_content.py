@@ -29,6 +29,9 @@ MIN_EXAMPLES = 10
 NOT_TRANSLATED = {"utter_handoff_language"}
 
 
+Responses = dict[str, tuple[str, list[dict[str, Any]]]]  # name -> (file, variations)
+
+
 def _examples(path: Path) -> Counter[str]:
     counts: Counter[str] = Counter()
     for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
@@ -67,7 +70,7 @@ def check(root: Path = ROOT) -> list[str]:
         for intent, n in _examples(path).items():
             english[intent] += n
             english_file.setdefault(intent, str(path.relative_to(root)))
-    responses: dict[str, tuple[str, list[dict[str, Any]]]] = {}
+    responses: Responses = {}
     for path in sorted((root / "data/responses").glob("*.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for name, variations in (data.get("responses") or {}).items():
@@ -106,7 +109,7 @@ def check(root: Path = ROOT) -> list[str]:
     return problems
 
 
-def _check_responses(code: str, responses: dict[str, tuple[str, list[dict[str, Any]]]]) -> list[str]:
+def _check_responses(code: str, responses: Responses) -> list[str]:
     problems = []
     for name, (path, variations) in sorted(responses.items()):
         if name in NOT_TRANSLATED:

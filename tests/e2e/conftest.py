@@ -146,7 +146,9 @@ def service_url(stack: Any) -> str:
 def add_agent(stack: Any) -> Callable[..., tuple[str, str]]:
     """Create an agent with the real CLI (``python -m handoff agents add``); returns credentials."""
 
-    def add(username: str, name: str, password: str = "e2e-password-1") -> tuple[str, str]:
+    def add(
+        username: str, name: str, password: str = "e2e-password-1", languages: str = "en"
+    ) -> tuple[str, str]:
         env = {
             **os.environ,
             "TANDEM_REDIS_URL": f"redis://127.0.0.1:{stack.ports.redis}/0",
@@ -155,7 +157,7 @@ def add_agent(stack: Any) -> Callable[..., tuple[str, str]]:
             "AGENT_PASSWORD": password,
         }
         argv = [sys.executable, "-m", "handoff", "agents", "add", username, "--name", name]
-        argv += ["--password-env", "AGENT_PASSWORD", "--if-missing"]
+        argv += ["--password-env", "AGENT_PASSWORD", "--if-missing", "--languages", languages]
         subprocess.run(argv, cwd=ROOT, env=env, check=True, capture_output=True, timeout=60)
         return username, password
 

@@ -38,11 +38,15 @@ def test_bot_to_person_and_back(
     widget.ask("how long does delivery take?", "Standard delivery takes")
     shot(customer_page, "01-widget-faq")
 
-    # The triage form, question by question; then the bot hands off with what it learned.
+    # The triage form, question by question; a recap the customer confirms; then the bot hands
+    # off with what it learned.
     widget.ask("my order hasn't arrived", "order number")
     widget.ask("TD-482913", "When did you place the order?")
     widget.ask("10 days ago", "email")
-    widget.ask("journey@example.com", "A person will join you shortly")
+    widget.ask("journey@example.com", "Let me check I have it right")
+    widget.expect_bot("TD-482913")
+    widget.dialog.get_by_role("button", name="Yes, pass it on").click()
+    widget.expect_bot("A person will join you shortly")
     expect(widget.dialog.get_by_text(re.compile(r"You're number 1 in line \("))).to_be_visible()
     expect(widget.dialog.get_by_role("button", name="Leave a message instead")).to_be_visible()
     expect(widget.dialog.get_by_text(re.compile(r"Meanwhile, ask me about orders"))).to_be_visible()

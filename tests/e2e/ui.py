@@ -57,11 +57,13 @@ class Widget:
 
     @property
     def log(self) -> Locator:
-        return self.page.get_by_role("log", name="Conversation")
+        """The conversation, whatever language its label is in."""
+        return self.dialog.get_by_role("log")
 
     @property
     def input(self) -> Locator:
-        return self.page.get_by_role("textbox", name="Message", exact=True)
+        """The message box, whatever language its label is in."""
+        return self.page.locator("tandem-widget #tw-input")
 
     def entries(self, author: str | None = None) -> Locator:
         selector = f"li[data-author={author}]" if author else "li[data-seq]"

@@ -60,15 +60,15 @@ class DateReader:
                     return _from_date(found, today)
         if self.numeric != "none" and (match := _NUMERIC.search(text)):
             first, second, year = match.groups()
-            day, month = (first, second) if self.numeric == "dmy" else (second, first)
-            found = _calendar_date(_year(year, today), int(month), int(day))
+            day, number = (first, second) if self.numeric == "dmy" else (second, first)
+            found = _calendar_date(_year(year, today), int(number), int(day))
             if found:
                 return _from_date(found, today)
         for pattern, days in self.phrases:
             if pattern.search(text):
                 return days
-        for index, pattern in enumerate(self.weekdays):
-            if pattern and pattern.search(text):
+        for index, weekday in enumerate(self.weekdays):
+            if weekday and weekday.search(text):
                 back = (today.weekday() - index) % 7
                 return back or 7  # "on Monday" said on a Monday means a week ago
         if asked and (match := self.unit_alone.search(text)):

@@ -125,7 +125,8 @@ def _load(code: str) -> Locale:
     if not isinstance(data, dict):
         raise LocaleError(f"{path.name}: must be a mapping")
     # YAML 1.1 reads a bare `yes:` / `no:` key as a boolean.
-    data = {{True: "yes", False: "no"}.get(k, k): v for k, v in data.items()}  # type: ignore[call-overload]
+    booleans: dict[Any, str] = {True: "yes", False: "no"}
+    data = {booleans.get(k, k): v for k, v in data.items()}
     for key in ("yes", "no", "dates", "when", "categories", "recap"):
         if key not in data:
             raise LocaleError(f"{path.name}: missing '{key}'")

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -17,6 +17,9 @@ from actions.locale import locale_for
 
 REQUESTED_SLOT = "requested_slot"
 CONFIRMED_SLOT = "triage_confirmed"
+# The answers of a triage the bot resolved by explaining, kept so that a late correction
+# ("actually I ordered 12 days ago") can reopen it.
+RESOLVED_SLOT = "resolved_triage"
 
 
 def conversation_language(tracker: Tracker) -> str:
@@ -104,7 +107,8 @@ class ValidateTriageForm(FormValidationAction):
             )
         if _previous_value(tracker, "problem_category") not in (None, category):
             dispatcher.utter_message(response="utter_corrected")
-        return {"problem_category": category, "triage_attempts": 0}
+        # A new problem: an earlier resolved one can no longer be reopened by a correction.
+        return {"problem_category": category, "triage_attempts": 0, RESOLVED_SLOT: None}
 
     def validate_password_reset_tried(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -223,7 +227,8 @@ class ActionFinishTriage(Action):
         days = slots.get("days_since_order")
         when = "" if days is None else locale_for(conversation_language(tracker)).when(int(days))
         dispatcher.utter_message(response=response, when=when)
-        return reset_triage()
+        answers = {name: slots[name] for name in triage_rules.TRIAGE_SLOTS if slots.get(name)}
+        return [*reset_triage(), SlotSet(RESOLVED_SLOT, answers)]
 
 
 class ActionStopTriage(Action):
@@ -248,6 +253,45 @@ def reset_triage() -> list[EventType]:
         SlotSet("triage_attempts", 0),
         SlotSet(REQUESTED_SLOT, None),
     ]
+
+
+class ActionAnswerOutsideForm(Action):
+    """An answer when no question is open: a correction to a triage the bot resolved by
+    explaining reopens it with the new answer ("actually it was 12 days ago" is outside the
+    delivery window: a person takes it); anything else gets "anything else I can help with?"."""
+
+    def name(self) -> str:
+        return "action_answer_outside_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        resolved = tracker.get_slot(RESOLVED_SLOT) or {}
+        corrected = _corrections(resolved, tracker) if isinstance(resolved, dict) else {}
+        if not corrected:
+            dispatcher.utter_message(response="utter_anything_else")
+            return []
+        dispatcher.utter_message(response="utter_corrected")
+        answers = {**resolved, **corrected}
+        return [
+            *(SlotSet(name, value) for name, value in answers.items()),
+            SlotSet(RESOLVED_SLOT, None),
+            FollowupAction("triage_form"),
+        ]
+
+
+def _corrections(resolved: dict[str, Any], tracker: Tracker) -> dict[str, Any]:
+    """The answers of ``resolved`` that the latest message gives differently."""
+    text = tracker.latest_message.get("text") or ""
+    found: dict[str, Any] = {}
+    if "days_since_order" in resolved:
+        days = days_since(text, date.today(), conversation_language(tracker), asked=True)
+        if days is not None:
+            found["days_since_order"] = float(days)
+    if "order_number" in resolved:
+        found["order_number"] = triage_rules.normalise_order_number(text)
+    found = {k: v for k, v in found.items() if v is not None and v != resolved.get(k)}
+    return found
 
 
 class ActionAskOrderNumber(Action):

@@ -102,7 +102,7 @@ def required_slots(slots: Mapping[str, Any]) -> list[str]:
 def recap(slots: Mapping[str, Any], words: Locale) -> str:
     """Every answer a person will get, in one line of the conversation's language."""
     parts = []
-    category = slots.get("problem_category")
+    category = str(slots.get("problem_category") or "")
     names = words.data["recap"].get("problem_names") or {}
     if category in names:
         parts.append(words.recap_text("problem", value=names[category]))

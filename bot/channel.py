@@ -114,8 +114,9 @@ def handoff_of(messages: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The handoff object carried by the last bot message that has one."""
     for message in reversed(messages):
         custom = message.get("custom")
-        if isinstance(custom, dict) and isinstance(custom.get("handoff"), dict):
-            return custom["handoff"]
+        handoff = custom.get("handoff") if isinstance(custom, dict) else None
+        if isinstance(handoff, dict):
+            return handoff
     return None
 
 

@@ -52,6 +52,8 @@ class QuickFeatures(Features):
     """Features whose fingerprint hashes the matrix's values, not its ``str()`` (Rasa hashes
     every message's features after every training step to key its cache)."""
 
+    _cached_fingerprint: str | None  # set by Features.__init__
+
     def fingerprint(self) -> str:
         if self._cached_fingerprint is None:
             digest = hashlib.md5(usedforsecurity=False)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from typing import Any
 
 import numpy as np
@@ -42,6 +43,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
 logger = logging.getLogger(__name__)
@@ -101,7 +103,10 @@ class IntentClassifier(GraphComponent, RasaIntentClassifier):
             class_weight="balanced",
             random_state=self.config["random_state"],
         )
-        self.model.fit(_features(examples), labels)
+        with warnings.catch_warnings():
+            # max_iter stops lbfgs before it fully converges, on purpose (see the defaults).
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            self.model.fit(_features(examples), labels)
         self.responses = {
             name: variations
             for name, variations in training_data.responses.items()
@@ -154,7 +159,7 @@ class IntentClassifier(GraphComponent, RasaIntentClassifier):
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data  # nothing downstream learns from the predictions
 
-    def _set_predictions(self, message: Message, row: np.ndarray) -> None:
+    def _set_predictions(self, message: Message, row: np.ndarray[Any, Any]) -> None:
         assert self.model is not None
         intents: dict[str, float] = {}
         topics: dict[str, list[tuple[str, float]]] = {}

@@ -86,7 +86,7 @@ def turns_since_last_handoff(tracker: DialogueStateTracker) -> list[Turn]:
 
 def _confidence_of(event: UserUttered, intent: str) -> float:
     """The confidence NLU ranked ``intent`` with for this message; 0 when it was not ranked."""
-    for ranked in event.parse_data.get("intent_ranking") or []:  # type: ignore[union-attr]
+    for ranked in event.parse_data.get("intent_ranking") or []:
         if ranked.get("name") == intent:
             return float(ranked.get("confidence") or 0.0)
     return 0.0
@@ -94,7 +94,7 @@ def _confidence_of(event: UserUttered, intent: str) -> float:
 
 def _language(event: UserUttered) -> str | None:
     """The language to answer the message in; None when it was too short to tell."""
-    identified = event.parse_data.get("language")  # type: ignore[union-attr]
+    identified = event.parse_data.get("language")
     if isinstance(identified, dict):
         code = identified.get("code")
         return str(code) if code else None

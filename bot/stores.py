@@ -39,9 +39,7 @@ def redis_settings(url: str) -> dict[str, Any]:
 class TrackerStoreFromEnv:
     """Named in endpoints.yml as ``tracker_store: type: bot.stores.TrackerStoreFromEnv``."""
 
-    def __new__(  # type: ignore[misc]
-        cls, domain: Any = None, event_broker: Any = None, **_: Any
-    ) -> TrackerStore:
+    def __new__(cls, domain: Any = None, event_broker: Any = None, **_: Any) -> TrackerStore:
         url = os.environ.get(REDIS_URL_VARIABLE)
         if not url:
             return InMemoryTrackerStore(domain, event_broker=event_broker)
@@ -57,7 +55,7 @@ class TrackerStoreFromEnv:
 class LockStoreFromEnv:
     """Named in endpoints.yml as ``lock_store: type: bot.stores.LockStoreFromEnv``."""
 
-    def __new__(cls, **_: Any) -> LockStore:  # type: ignore[misc]
+    def __new__(cls, **_: Any) -> LockStore:
         url = os.environ.get(REDIS_URL_VARIABLE)
         if not url:
             return InMemoryLockStore()

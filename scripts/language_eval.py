@@ -9,8 +9,10 @@ any other language's when it goes to someone who speaks its group; "unclear" mea
 was too short or uncertain (the conversation keeps its language). For English, what matters is
 that it is never taken for another language.
 
-Memory: each detector is built in a fresh process and its resident memory (RSS) compared with
-the same process before lingua loaded.
+Memory, each figure in a fresh process: the detector alone (RSS before and after building it,
+Rasa already imported), lingua's 75 full models for comparison, and the Rasa process itself: the
+trained model loaded and one message parsed, with the detector and with a stand-in that
+identifies nothing (the difference is what the detector costs the running bot).
 """
 
 from __future__ import annotations
@@ -47,6 +49,31 @@ else:
     d = LanguageDetectorBuilder.from_all_languages().with_preloaded_language_models().build()
 print(round(rss() - before))
 """
+
+
+_RASA_PROBE = """
+import asyncio, sys
+def rss():
+    with open('/proc/self/status') as f:
+        return next(int(l.split()[1]) for l in f if l.startswith('VmRSS')) / 1024
+sys.path.insert(0, {root!r})
+import bot.language
+if {stand_in!r}:
+    from bot.language import Evidence
+    bot.language.shared_detector = lambda: (lambda text: Evidence([], []))
+from rasa.core.agent import Agent
+agent = Agent.load({model!r})
+asyncio.run(agent.parse_message("Moja narudžba još nije stigla"))
+print(round(rss()))
+"""
+
+
+def measure_rasa(model: Path, *, stand_in: bool) -> int:
+    code = _RASA_PROBE.format(root=str(ROOT), model=str(model), stand_in=stand_in)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return int(out.stdout.strip().splitlines()[-1])
 
 
 def measure_memory(mode: str) -> int:
@@ -124,6 +151,15 @@ def main() -> None:
         everything = measure_memory("all-preloaded")
         result["memory_mb"] = {"tandem": tandem, "all_languages_preloaded": everything}
         print(f"detector memory: {tandem} MB (all 75 languages' full models: {everything} MB)")
+        model = ROOT / "models" / "tandem.tar.gz"
+        if model.exists():
+            without = measure_rasa(model, stand_in=True)
+            with_it = measure_rasa(model, stand_in=False)
+            result["memory_mb"].update(rasa_without_detector=without, rasa_with_detector=with_it)
+            print(
+                f"Rasa process, model loaded: {with_it} MB with the detector, {without} MB with "
+                f"a stand-in: +{with_it - without} MB"
+            )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False))

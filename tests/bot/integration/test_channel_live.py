@@ -65,6 +65,32 @@ def test_the_customer_corrects_the_recap_before_it_goes_to_a_person(bot: Bot) ->
     assert replies[6]["handoff"]["summary"]["order_number"] == "TD-482914"
 
 
+def test_a_corrected_order_number_at_the_date_question_is_no_failed_date(bot: Bot) -> None:
+    _, replies = bot.conversation(
+        "my order hasn't arrived", "TD-482913", "sorry, the order number is TD-482914"
+    )
+    said = " ".join(texts(replies[2]))
+    assert "updated" in said and "couldn't read a date" not in said
+    assert "anything else" not in said  # no stray end-of-form message mid-form
+    assert "When did you place the order" in said  # the form asks for the date again
+
+
+def test_a_date_correction_after_an_explanation_reopens_the_triage(bot: Bot) -> None:
+    _, replies = bot.conversation(
+        "my parcel never came",
+        "td 482913",
+        "yesterday",
+        "actually I ordered it 12 days ago",
+        "sam@example.com",
+        "yes",
+    )
+    assert "still inside its delivery window" in texts(replies[2])[0]
+    reopened = " ".join(texts(replies[3]))
+    assert "updated" in reopened and "email" in reopened  # 12 days: a person must look
+    assert replies[5]["handoff"]["reason"] == "triage"
+    assert replies[5]["handoff"]["summary"]["days_since_order"] == 12.0
+
+
 def test_a_croatian_customer_is_triaged_in_croatian(bot: Bot) -> None:
     _, replies = bot.conversation("moja narudžba još nije stigla", "TD-482913", "prije 10 dana")
     assert replies[0]["nlu"]["language"]["code"] == "hr"

@@ -11,11 +11,13 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+ENGLISH_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 @dataclass(frozen=True)
@@ -67,11 +69,44 @@ class BusinessHours:
         now = local.time().replace(tzinfo=None)
         return any(w.weekday == local.weekday() and w.start <= now < w.end for w in self.windows)
 
-    def describe(self) -> str:
-        """Hours as customers read them, e.g. ``mon-fri 09:00-17:00 (Europe/Berlin)``."""
+    def describe(self, day_names: Sequence[str] = ENGLISH_DAYS) -> str:
+        """Hours as customers read them, days named in their language (Monday first).
+
+        Days with the same span are grouped and consecutive ones joined, e.g.
+        ``Mon–Fri 09:00–17:30, Sat 10:00–14:00 (Europe/Berlin)``; times are 24-hour, which every
+        served language reads. An empty spec describes as ``""`` (always open: never shown).
+        """
         if not self.windows:
-            return "always"
-        return f"{self.spec} ({self.zone})"
+            return ""
+        spans: dict[tuple[time, time], list[int]] = {}
+        for window in sorted(self.windows, key=lambda w: (w.weekday, w.start)):
+            spans.setdefault((window.start, window.end), []).append(window.weekday)
+        parts = [
+            f"{_days_text(sorted(set(days)), day_names)} {_clock(start)}–{_clock(end)}"
+            for (start, end), days in sorted(spans.items(), key=lambda item: min(item[1]))
+        ]
+        return f"{', '.join(parts)} ({self.zone})"
+
+
+def _days_text(days: list[int], names: Sequence[str]) -> str:
+    """``[0, 1, 2, 4]`` -> ``Mon–Wed, Fri``: runs of three or more days as ranges."""
+    runs: list[list[int]] = []
+    for day in days:
+        if runs and day == runs[-1][-1] + 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    words = []
+    for run in runs:
+        if len(run) >= 3:
+            words.append(f"{names[run[0]]}–{names[run[-1]]}")
+        else:
+            words.extend(names[day] for day in run)
+    return ", ".join(words)
+
+
+def _clock(moment: time) -> str:
+    return "24:00" if moment == time.max else moment.strftime("%H:%M")
 
 
 def _parse_span(span: str) -> tuple[time, time]:

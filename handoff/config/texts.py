@@ -5,6 +5,7 @@ Example::
     texts = SystemTexts.load()
     texts.render("agent_joined", "de", agent="Ana")   # "Ana ist dem Gespräch beigetreten."
     texts.describe_wait(190, "hr")                    # "oko 3 minute"
+    texts.describe_hours(hours, "ru")                 # "пн–пт 09:00–17:00 (Europe/Moscow)"
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+
+from handoff.config.hours import ENGLISH_DAYS, BusinessHours
 
 DEFAULT_PATH = Path(__file__).with_name("system_messages.yml")
 FALLBACK = "en"
@@ -47,6 +50,11 @@ class SystemTexts:
         if own.get(specific) or (not own.get(key) and self.catalog[FALLBACK].get(specific)):
             key = specific
         return self.render(key, language, **values)
+
+    def describe_hours(self, hours: BusinessHours, language: str) -> str:
+        """Business hours with the days named in ``language`` (its ``weekdays`` text)."""
+        names = self.render("weekdays", language).split()
+        return hours.describe(names if len(names) == 7 else ENGLISH_DAYS)
 
     def describe_wait(self, seconds: float, language: str) -> str:
         """``"under a minute"``, ``"about 3 minutes"`` in the customer's language."""

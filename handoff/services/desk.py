@@ -152,15 +152,16 @@ class Desk:
         else:
             fields["offline_reason"] = why
             state["offline_reason"] = cast(OfflineReason, why)
+            hours = self.texts.describe_hours(settings.business_hours, language)
             if why == "closed_hours":
-                state["business_hours"] = settings.business_hours.describe()
+                state["business_hours"] = hours
             email = summary.get("contact_email")
             if isinstance(email, str) and "@" in email:
                 state["contact_email"] = email[:254]  # the message form starts with it
             text = self.texts.render(
                 f"offline_{why}",
                 language,
-                hours=settings.business_hours.describe(),
+                hours=hours,
                 language_name=shared_languages().name(language),
             )
         entry = encode(author="system", text=f"{lead} {text}".strip(), event=target.value)

@@ -65,7 +65,7 @@ async def test_outside_business_hours(
     alice = await customer(url=closed.url)
     await alice.say("human please")
     told = await alice.wait_text("Our team is offline right now")
-    assert f"{other_day} 09:00-17:00 (UTC)" in told["text"]
+    assert f"{other_day.capitalize()} 09:00–17:00 (UTC)" in told["text"]
     state = await alice.wait_for("tandem_state")
     assert state["offline_reason"] == "closed_hours"
     added = await ana.wait_for("queue_added")

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from handoff.config.canned import load_canned
+from handoff.config.hours import BusinessHours
 from handoff.config.settings import DEFAULT_CANNED
 from handoff.config.texts import SystemTexts
 
@@ -48,3 +49,13 @@ def test_a_catalog_needs_english(tmp_path: Path) -> None:
     path.write_text("- not a mapping\n")
     with pytest.raises(ValueError, match="must map languages"):
         SystemTexts.load(path)
+
+
+def test_business_hours_name_the_days_in_the_customers_language() -> None:
+    texts = SystemTexts.load()
+    hours = BusinessHours.parse("mon-fri 09:00-17:00", "Europe/Moscow")
+    assert texts.describe_hours(hours, "ru") == "пн–пт 09:00–17:00 (Europe/Moscow)"
+    assert texts.describe_hours(hours, "ta").startswith("திங்கள்–வெள்ளி")
+    assert texts.describe_hours(hours, "xx") == "Mon–Fri 09:00–17:00 (Europe/Moscow)"
+    for language, messages in texts.catalog.items():
+        assert len(messages["weekdays"].split()) == 7, f"system_messages.yml: {language} weekdays"

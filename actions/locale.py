@@ -17,11 +17,12 @@ Example::
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from bot.text import fold
 
 LOCALES = Path(__file__).with_name("locales")
 ENGLISH = "en"
@@ -30,14 +31,6 @@ ENGLISH = "en"
 LETTER = r"\w\u0900-\u0dff"
 START = rf"(?<![{LETTER}])"
 END = rf"(?![{LETTER}])"
-_FOLD = str.maketrans({"đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "ı": "i"})
-
-
-def fold(text: str) -> str:
-    """Lower case without Latin combining diacritics (č -> c, ё -> е); other marks are kept."""
-    decomposed = unicodedata.normalize("NFD", text.translate(_FOLD).lower())
-    kept = "".join(ch for ch in decomposed if not "\u0300" <= ch <= "\u036f")
-    return unicodedata.normalize("NFC", kept)
 
 
 def words_pattern(words: list[str], *, whole_words: bool = True) -> re.Pattern[str] | None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import unicodedata
 from typing import Any
 
 import numpy as np
@@ -36,16 +35,9 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import CountVectorizer
 
+from bot.text import fold
+
 WORD_PATTERN = r"(?u)\b\w+\b"
-_FOLD = str.maketrans({"đ": "d", "ł": "l", "ı": "i"})
-
-
-def fold(text: str) -> str:
-    """Lower case without Latin combining diacritics (č -> c, ё -> е); other marks are kept."""
-    decomposed = unicodedata.normalize("NFD", text.lower().translate(_FOLD))
-    return unicodedata.normalize(
-        "NFC", "".join(ch for ch in decomposed if not "\u0300" <= ch <= "\u036f")
-    )
 
 
 class QuickFeatures(Features):

@@ -9,9 +9,10 @@ triage form's last step instead.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
+
+from bot.text import fold
 
 REQUEST_HUMAN = "request_human"
 FRUSTRATION = "express_frustration"
@@ -119,6 +120,4 @@ def same_question(first: str, second: str) -> bool:
 
 
 def _stems(text: str) -> set[str]:
-    folded = unicodedata.normalize("NFD", text.lower())
-    folded = "".join(ch for ch in folded if not "\u0300" <= ch <= "\u036f")
-    return {w[:_STEM_LETTERS] for w in _WORD.findall(folded) if len(w) >= 3}
+    return {w[:_STEM_LETTERS] for w in _WORD.findall(fold(text)) if len(w) >= 3}

@@ -21,7 +21,8 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from actions.locale import END, START, Locale, fold, locale_for, words_pattern
+from actions.locale import END, START, Locale, locale_for, words_pattern
+from bot.text import fold
 
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30}
 _ISO = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")

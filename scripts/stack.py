@@ -16,6 +16,7 @@ Standard library only: it runs under either virtual environment.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
 import shutil
@@ -35,6 +36,7 @@ BOT_BIN = ROOT / ".venv" / "bot" / "bin"
 HANDOFF_PYTHON = ROOT / ".venv" / "handoff" / "bin" / "python"
 MODEL = ROOT / "models" / "tandem.tar.gz"
 DEMO_AGENT = "demo:tandem-demo"
+RASA_API_FILE = "rasa-api.json"  # under run_dir: the running Rasa's URL and API token
 
 
 def free_port() -> int:
@@ -93,6 +95,8 @@ class Stack:
     components: tuple[str, ...] = ("redis", "actions", "rasa", "handoff")
     # Shared by Rasa and the handoff service; new for every run.
     bot_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    # Rasa's HTTP API (PUT /model for a new model without a restart), for the writer's tools only.
+    rasa_api_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     processes: list[Process] = field(default_factory=list)
     log: Callable[[str], None] = print
 
@@ -103,6 +107,10 @@ class Stack:
     @property
     def rasa_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.rasa}"
+
+    @property
+    def rasa_api_file(self) -> Path:
+        return self.run_dir / RASA_API_FILE
 
     def start(self) -> None:
         (self.run_dir / "logs").mkdir(parents=True, exist_ok=True)
@@ -179,10 +187,16 @@ class Stack:
         argv = [str(BOT_BIN / "rasa"), "run", "--model", str(self.model), "-i", "127.0.0.1"]
         argv += ["--port", str(self.ports.rasa), "--endpoints", str(endpoints)]
         argv += ["--credentials", str(ROOT / "credentials.yml")]
+        argv += ["--enable-api", "--auth-token", self.rasa_api_token]
         env = {"TANDEM_REDIS_URL": redis_url, "TANDEM_BOT_TOKEN": self.bot_token}
         process = self._spawn("rasa", argv, env)
         health = f"{self.rasa_url}/webhooks/tandem/health"
         self._wait(process, lambda: http_ok(health), "Rasa", 180)
+        # Where scripts/reload_model.py finds this Rasa (readable by this user only).
+        self.rasa_api_file.write_text(
+            json.dumps({"url": self.rasa_url, "token": self.rasa_api_token, "pid": os.getpid()})
+        )
+        self.rasa_api_file.chmod(0o600)
 
     def _start_service(self, redis_url: str) -> None:
         self.log(f"==> handoff service on 127.0.0.1:{self.ports.service}")
@@ -235,6 +249,7 @@ class Stack:
                 os.killpg(process.popen.pid, signal.SIGKILL)
                 process.popen.wait()
         self.processes.clear()
+        self.rasa_api_file.unlink(missing_ok=True)
 
 
 def http_ok(url: str) -> bool:

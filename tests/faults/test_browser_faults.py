@@ -299,3 +299,39 @@ def test_opened_while_redis_is_down_the_widget_recovers_by_itself(
             redis_server.start()
         else:
             redis_server.process = restarted.process
+
+
+def test_a_message_typed_while_redis_is_down_goes_by_itself_when_it_is_back(
+    service: HandoffServer,
+    redis_server: RedisServer,
+    redis_dir: Path,
+    new_page: Callable[[str], tuple[BrowserContext, Page]],
+    shot: Callable[[Page, str], None],
+) -> None:
+    _, page = new_page("customer chatting")
+    widget = Widget(page, service.url).open_shop()
+    widget.ask("hello before the outage", "You said: hello before the outage")
+    with redis_server.client() as client:
+        client.save()  # the restarted server loads it: an outage, not a data loss
+    redis_server.stop()
+    restarted: RedisServer | None = None
+    try:
+        widget.say("typed while Redis was down")
+        reconnecting = widget.dialog.get_by_role("status").filter(has_text="Reconnecting")
+        expect(reconnecting).to_be_visible()  # the socket is up, but nothing gets through
+        expect(widget.log.locator("li.pending")).to_contain_text("typed while Redis was down")
+        shot(page, "01-failing-while-down")
+        restarted = RedisServer(redis_dir, port=redis_server.port).start()
+        # The customer sends nothing else: the outbox's timer delivers it.
+        widget.expect_bot("You said: typed while Redis was down")
+        expect(reconnecting).to_be_hidden()
+        expect(widget.log.locator("li.pending")).to_have_count(0)
+        customer = widget.log.locator("li[data-author=customer]")
+        expect(customer).to_have_count(2)
+        expect(customer.last).to_contain_text("typed while Redis was down")
+        shot(page, "02-delivered-after-recovery")
+    finally:
+        if restarted is None:
+            redis_server.start()
+        else:
+            redis_server.process = restarted.process

@@ -425,6 +425,7 @@ test("hello refused while Redis is down is asked again with backoff while connec
   await settle();
   const hellos = () => t.sent("hello").length;
   assert.equal(hellos(), 1);
+  assert.deepEqual(env.view.calls("setConnected"), []); // not "Connected" while the desk is down
   env.clock.advance(1000);
   await settle();
   assert.equal(hellos(), 2);
@@ -435,6 +436,7 @@ test("hello refused while Redis is down is asked again with backoff while connec
   env.clock.advance(4000);
   await settle();
   assert.equal(hellos(), 4);
+  assert.deepEqual(env.view.calls("setConnected"), [[true]]);
   assert.deepEqual(env.controller.pendingFor(CONV), []); // the reply went by itself
   assert.equal(t.sent("send_message").at(-1).text, "typed during the outage");
   env.clock.advance(60000);

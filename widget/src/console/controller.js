@@ -192,7 +192,6 @@ export class ConsoleController {
   // -- the desk, from the service --------------------------------------------------------------
   /** Connected (first time or again): the desk afresh, and everything missed while away. */
   async onConnect() {
-    this.view.setConnected(true);
     const desk = this.desk;
     let hello;
     try {
@@ -208,6 +207,8 @@ export class ConsoleController {
     this.timers.clear("hello");
     this.helloBackoff.reset();
     if (desk !== this.desk) return; // logged out meanwhile
+    // Connected means the desk works: until hello answers, the header says "Reconnecting…".
+    this.view.setConnected(true);
     desk.applyHello(hello);
     this.view.setAgent(hello.agent);
     this.view.renderLists();

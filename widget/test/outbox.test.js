@@ -155,6 +155,14 @@ test("onRetry tells when delivery stalls on a retryable failure and when it reco
   await settle();
   assert.deepEqual(told, ["internal", "internal", null]);
   assert.deepEqual(outbox.items(), []);
+  // Refused for good after an outage is an answer too: the service is back.
+  answers.push("internal", "not_owner");
+  outbox.add("refused once it is back");
+  await outbox.flush();
+  clock.advance(BACKOFF_MS[0]);
+  await settle();
+  assert.deepEqual(told, ["internal", "internal", null, "internal", null]);
+  assert.equal(outbox.items()[0].failed.code, "not_owner");
 });
 
 test("offline: nothing is sent, no timer runs; the next connect's flush sends it", async () => {

@@ -185,19 +185,25 @@ export class Outbox {
             this.#retryLater(error);
             break;
           }
+          this.#recovered(); // the service answered: it is there, it just will not take this one
           this.#fail(item, error);
           continue;
         }
-        const recovered = this.backoff.attempts > 0;
-        this.backoff.reset();
-        this.timers.clear("retry");
+        this.#recovered();
         this.remove(item.cmid);
         this.onSent(item, ack);
-        if (recovered) this.onRetry(null);
       }
     } finally {
       this.flushing = false;
     }
+  }
+
+  /** A send got an answer after retryable failures: back to the first step, and say so. */
+  #recovered() {
+    this.timers.clear("retry");
+    if (this.backoff.attempts === 0) return;
+    this.backoff.reset();
+    this.onRetry(null);
   }
 
   /** The oldest message not marked failed. */

@@ -159,6 +159,7 @@ export class Chat {
     this.status = applySession(this.status, info);
     this.loaded = true;
     this.sessionUp = true;
+    this.stalled = false; // the service just answered from Redis
     this.timers.clear("session");
     this.sessionBackoff.reset();
     this.#connection();

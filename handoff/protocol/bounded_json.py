@@ -29,12 +29,13 @@ from typing import Any, Final
 # it is the decoder python-socketio uses by default, so nothing else changes.
 from engineio import json as engineio_json  # type: ignore[import-untyped]
 
-# Arrays and objects inside one another, counting the packet's own array. The deepest payload
-# the protocol has is 5; metadata has its own, smaller limit (protocol/customer.py).
+# Arrays and objects inside one another, counting the packet's own array (the event name and its
+# payload). The deepest packet the protocol allows is user_uttered with metadata at its own limit
+# (protocol/customer.py: 8), 10 in all; this leaves room and stays far from the interpreter's
+# recursion limit.
 MAX_DEPTH: Final = 32
 
 dumps = json.dumps
-JSONDecodeError = json.JSONDecodeError
 _EVENT_NAME = re.compile(r'\s*\[\s*("(?:[^"\\]|\\.){0,200}")')
 
 

@@ -246,9 +246,10 @@ def parse_user_uttered(payload: object, max_chars: int) -> Utterance:
                 ErrorCode.BAD_REQUEST, "metadata must be an object (or its JSON text)"
             )
         require_text(metadata)
-    if bounded_json.depth(metadata) > MAX_METADATA_DEPTH:
+    encoded = bounded_json.dumps(metadata)  # the packet's decoder bounded its depth already
+    if bounded_json.deeper_than(MAX_METADATA_DEPTH, metadata, encoded):
         raise _metadata_too_deep()
-    if len(bounded_json.dumps(metadata)) > MAX_METADATA_BYTES:
+    if len(encoded) > MAX_METADATA_BYTES:
         raise ProtocolError(
             ErrorCode.TOO_LONG, f"metadata is larger than {MAX_METADATA_BYTES} bytes"
         )

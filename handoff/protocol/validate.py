@@ -53,6 +53,8 @@ def text_problems(value: object, *, path: str = "payload") -> list[str]:
     Iterative, so a deep value cannot exhaust the stack (decoding already bounded the depth:
     ``protocol/bounded_json.py``).
     """
+    if not _holds_non_text(value):
+        return []  # every message: no paths built
     problems: list[str] = []
     stack: list[tuple[object, str]] = [(value, path)]
     while stack:
@@ -71,6 +73,21 @@ def text_problems(value: object, *, path: str = "payload") -> list[str]:
         elif isinstance(item, list):
             stack.extend((child, f"{where}[{i}]") for i, child in enumerate(item))
     return sorted(problems)
+
+
+def _holds_non_text(value: object) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _NOT_TEXT.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _check(value: object, tp: object, path: str, strict: bool, out: list[str]) -> None:

@@ -45,6 +45,15 @@ def test_exactly_the_limit_is_fine() -> None:
     assert bounded_json.depth(bounded_json.loads(nested(MAX_DEPTH))) == MAX_DEPTH
 
 
+def test_deeper_than_counts_brackets_first_then_walks() -> None:
+    value = {"a": [1, {"b": []}]}
+    assert not bounded_json.deeper_than(4, value, json.dumps(value))
+    assert bounded_json.deeper_than(3, value, json.dumps(value))
+    # Brackets inside strings are counted too, so the walk decides.
+    shallow = {"text": "[[[[[[[[{{{{"}
+    assert not bounded_json.deeper_than(2, shallow, json.dumps(shallow).encode())
+
+
 def test_parse_raises_too_deep_which_is_a_value_error() -> None:
     assert bounded_json.parse('{"a": {"b": 1}}', max_depth=2) == {"a": {"b": 1}}
     with pytest.raises(TooDeep):

@@ -41,6 +41,7 @@ from handoff.edges.static import mount_static
 from handoff.edges.sweeper import Sweeper
 from handoff.fanout.notify import Notifier
 from handoff.fanout.pubsub import RedisManager
+from handoff.protocol import bounded_json
 from handoff.security.ids import SessionSigner
 from handoff.security.ratelimit import RateLimiter
 from handoff.security.tokens import TokenSigner
@@ -100,6 +101,8 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
     keys = Keys(settings.redis_prefix)
     sio = socketio.AsyncServer(
         async_mode="asgi",
+        # Packets nested too deep get an answer instead of a RecursionError in the library.
+        json=bounded_json,
         client_manager=RedisManager(settings.redis_url, channel=keys.socketio_channel),
         cors_allowed_origins=settings.cors_origins,
         max_http_buffer_size=settings.max_payload_bytes,

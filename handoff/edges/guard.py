@@ -2,7 +2,8 @@
 
 python-socketio calls :meth:`GuardedNamespace.trigger_event` for each event of the namespace;
 the guard lets through only the events the protocol registry lists for it (anything else is
-``unknown_event``), checks that the client sent one payload, calls the ``on_<event>`` method,
+``unknown_event``), checks that the client sent one payload (and that it was not too deep to
+decode: ``protocol/bounded_json.py``), calls the ``on_<event>`` method,
 and turns every failure into the same answer: an error acknowledgement *and* a
 ``tandem_error`` event (clients that did not ask for an ack still learn why). A handler raises
 :class:`~handoff.protocol.errors.ProtocolError` to refuse; anything else is logged and answered
@@ -27,6 +28,7 @@ from typing import Any
 
 import socketio  # type: ignore[import-untyped]  # no type information shipped
 
+from handoff.protocol.bounded_json import MAX_DEPTH, TOO_DEEP
 from handoff.protocol.errors import ErrorCode, ProtocolError
 from handoff.protocol.registry import EVENTS
 from handoff.protocol.types import ErrorAck
@@ -53,6 +55,11 @@ class GuardedNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             return await super().trigger_event(event, *args)
         sid, payload = args[0], args[1:]
         try:
+            if any(item is TOO_DEEP for item in payload):
+                # bounded_json decoded it so: the client gets an answer, not silence.
+                raise ProtocolError(
+                    ErrorCode.BAD_REQUEST, f"the payload is nested deeper than {MAX_DEPTH} levels"
+                )
             if event not in self.events:
                 raise ProtocolError(ErrorCode.UNKNOWN_EVENT, f"unknown event {event[:64]!r}")
             if len(payload) > 1:

@@ -8,7 +8,7 @@ error here (unlike ``/``, no third-party client must be tolerated).
 from dataclasses import dataclass
 from typing import Any, Literal, NotRequired, TypedDict
 
-from handoff.protocol.customer import parse_client_msg_id, parse_text
+from handoff.protocol.customer import parse_client_msg_id, parse_seq, parse_text, require_text
 from handoff.protocol.errors import ErrorCode, ProtocolError
 from handoff.protocol.types import (
     AgentEntry,
@@ -275,6 +275,7 @@ class StatsAck(TypedDict):
 def _require(payload: object, tp: object) -> dict[str, Any]:
     if payload is None:
         payload = {}
+    require_text(payload)
     problems = check(payload, tp, strict=True)
     if problems:
         raise ProtocolError(ErrorCode.BAD_REQUEST, "; ".join(problems[:3]))
@@ -299,10 +300,7 @@ def parse_conversation_ref(payload: object) -> str:
 
 def parse_get_conversation(payload: object) -> tuple[str, int]:
     data = _require(payload, GetConversation)
-    after = data.get("after_seq", 0)
-    if after < 0:
-        raise ProtocolError(ErrorCode.BAD_REQUEST, "after_seq must be >= 0")
-    return _conversation_id(data), after
+    return _conversation_id(data), parse_seq(data.get("after_seq", 0), "after_seq")
 
 
 @dataclass(frozen=True)

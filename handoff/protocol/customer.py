@@ -8,18 +8,23 @@ The ``parse_*`` functions turn an incoming payload into a typed value or raise
 :class:`~handoff.protocol.errors.ProtocolError`; nothing else reads client input.
 """
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any, Literal, NotRequired, TypedDict
 
+from handoff.protocol import bounded_json
 from handoff.protocol.errors import ErrorCode, ProtocolError
 from handoff.protocol.types import CustomerEntry, OfflineReason, StateName
-from handoff.protocol.validate import check
+from handoff.protocol.validate import check, text_problems
 
 CLIENT_MSG_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 EMAIL = re.compile(r"^[^@\s<>]{1,64}@[^@\s<>]{1,185}\.[^@\s<>.]{2,63}$")
 MAX_METADATA_BYTES = 4096
+# rasa-webchat sends {"customData": {...}}; nothing a widget sends is nested deeper than this.
+MAX_METADATA_DEPTH = 8
+# The largest seq a client can name: a JavaScript number holds integers exactly up to here, and
+# no conversation gets near it. A larger one (2**64, 10**40) used to reach Redis and fail there.
+MAX_SEQ = 2**53 - 1
 MAX_COMMENT_CHARS = 1000
 MAX_NAME_CHARS = 100
 
@@ -168,12 +173,27 @@ class Utterance:
     session_id: str | None
 
 
+def require_text(payload: object) -> None:
+    """Refuse a payload with any string that is not text (``validate.text_problems``)."""
+    problems = text_problems(payload)
+    if problems:
+        raise ProtocolError(ErrorCode.INVALID_TEXT, "; ".join(problems[:3]))
+
+
 def _require(payload: object, tp: object) -> dict[str, Any]:
+    require_text(payload)
     problems = check(payload, tp)
     if problems:
         raise ProtocolError(ErrorCode.BAD_REQUEST, "; ".join(problems[:3]))
     assert isinstance(payload, dict)
     return payload
+
+
+def parse_seq(value: int, field: str) -> int:
+    """A seq a client names (``last_seq``, ``after_seq``): 0 to :data:`MAX_SEQ`."""
+    if not 0 <= value <= MAX_SEQ:
+        raise ProtocolError(ErrorCode.BAD_REQUEST, f"{field} must be from 0 to {MAX_SEQ}")
+    return value
 
 
 def parse_text(value: str, max_chars: int, field: str = "message") -> str:
@@ -201,8 +221,8 @@ def parse_session_request(payload: object) -> tuple[str | None, int | None]:
         return None, None
     data = _require(payload, SessionRequest)
     last_seq = data.get("last_seq")
-    if last_seq is not None and last_seq < 0:
-        raise ProtocolError(ErrorCode.BAD_REQUEST, "last_seq must be >= 0")
+    if last_seq is not None:
+        parse_seq(last_seq, "last_seq")
     return data.get("session_id"), last_seq
 
 
@@ -212,16 +232,24 @@ def parse_user_uttered(payload: object, max_chars: int) -> Utterance:
     raw_meta = data.get("metadata") if data.get("metadata") is not None else data.get("customData")
     metadata: Any = raw_meta or {}
     if isinstance(metadata, str):
-        # Rasa's channel accepts metadata as a JSON string too.
+        # Rasa's channel accepts metadata as a JSON string too; what it holds is checked
+        # like the rest of the payload.
+        raw = metadata if len(metadata) <= MAX_METADATA_BYTES else "null"
         try:
-            metadata = json.loads(metadata) if len(metadata) <= MAX_METADATA_BYTES else None
+            metadata = bounded_json.parse(raw, MAX_METADATA_DEPTH)
+        except bounded_json.TooDeep:
+            raise _metadata_too_deep() from None
         except ValueError:
             metadata = None
         if not isinstance(metadata, dict):
             raise ProtocolError(
                 ErrorCode.BAD_REQUEST, "metadata must be an object (or its JSON text)"
             )
-    if len(json.dumps(metadata)) > MAX_METADATA_BYTES:
+        require_text(metadata)
+    encoded = bounded_json.dumps(metadata)  # the packet's decoder bounded its depth already
+    if bounded_json.deeper_than(MAX_METADATA_DEPTH, metadata, encoded):
+        raise _metadata_too_deep()
+    if len(encoded) > MAX_METADATA_BYTES:
         raise ProtocolError(
             ErrorCode.TOO_LONG, f"metadata is larger than {MAX_METADATA_BYTES} bytes"
         )
@@ -230,6 +258,12 @@ def parse_user_uttered(payload: object, max_chars: int) -> Utterance:
         client_msg_id=parse_client_msg_id(data.get("client_msg_id")),
         metadata=metadata,
         session_id=data.get("session_id"),
+    )
+
+
+def _metadata_too_deep() -> ProtocolError:
+    return ProtocolError(
+        ErrorCode.BAD_REQUEST, f"metadata is nested deeper than {MAX_METADATA_DEPTH} levels"
     )
 
 
@@ -267,7 +301,4 @@ def parse_offline_message(payload: object, max_chars: int) -> tuple[str, str, st
 
 
 def parse_sync(payload: object) -> int:
-    after = int(_require(payload, SyncIn)["after_seq"])
-    if after < 0:
-        raise ProtocolError(ErrorCode.BAD_REQUEST, "after_seq must be >= 0")
-    return after
+    return parse_seq(int(_require(payload, SyncIn)["after_seq"]), "after_seq")

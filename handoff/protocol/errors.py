@@ -20,6 +20,7 @@ from handoff.protocol.types import ErrorAck, ErrorBody
 class ErrorCode(StrEnum):
     BAD_REQUEST = "bad_request"  # malformed payload or wrong types
     TOO_LONG = "too_long"  # text over the documented limit
+    INVALID_TEXT = "invalid_text"  # a string with a lone surrogate or a control character
     EMPTY_MESSAGE = "empty_message"
     UNKNOWN_EVENT = "unknown_event"
     NO_SESSION = "no_session"  # user_uttered before session_request

@@ -9,14 +9,20 @@ Supported: ``str``, ``int``, ``float`` (ints accepted), ``bool``, ``None``, ``An
 ``Literal[...]``, unions (``X | Y``), ``list[X]``, ``dict[str, X]`` and nested TypedDicts with
 ``Required``/``NotRequired``.
 
+It also says where a payload holds something that is not text (:func:`text_problems`): every
+string a client sends, keys and ``metadata`` included, must be Unicode scalar values without
+control characters, whatever field it is in.
+
 Example::
 
     problems = check({"message": 3}, UserUttered)   # ["payload.message: expected str, got int"]
+    text_problems({"message": "a\ud800"})          # ["payload.message: ... U+D800 ..."]
 """
 
 from __future__ import annotations
 
 import functools
+import re
 import types
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints, is_typeddict
 
@@ -31,6 +37,57 @@ def check(value: object, tp: object, *, path: str = "payload", strict: bool = Fa
     problems: list[str] = []
     _check(value, tp, path, strict, problems)
     return problems
+
+
+# What no chat text holds: lone surrogates (not Unicode scalar values: UTF-8 cannot encode them,
+# so Redis could not store the message and the service answered `internal`), NUL and the other
+# C0 controls except tab, line feed and carriage return, DEL, and the C1 controls (they are
+# invisible, and terminals and log viewers act on them). Everything else, emoji joiners and
+# right-to-left marks included, is text.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def text_problems(value: object, *, path: str = "payload") -> list[str]:
+    """Every string in ``value`` (dict keys too, at any depth) that holds a character no text has.
+
+    Iterative, so a deep value cannot exhaust the stack (decoding already bounded the depth:
+    ``protocol/bounded_json.py``).
+    """
+    if not _holds_non_text(value):
+        return []  # every message: no paths built
+    problems: list[str] = []
+    stack: list[tuple[object, str]] = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            found = _NOT_TEXT.search(item)
+            if found:
+                char = f"U+{ord(found.group()):04X}"
+                problems.append(f"{where}: holds {char}, which is not text")
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                # The path goes back to the client: it must not carry what it complains about.
+                name = _NOT_TEXT.sub("?", key[:64]) if isinstance(key, str) else "?"
+                stack.append((child, f"{where}.{name}"))
+                stack.append((key, f"{where}.{name} (the key)"))
+        elif isinstance(item, list):
+            stack.extend((child, f"{where}[{i}]") for i, child in enumerate(item))
+    return sorted(problems)
+
+
+def _holds_non_text(value: object) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _NOT_TEXT.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _check(value: object, tp: object, path: str, strict: bool, out: list[str]) -> None:

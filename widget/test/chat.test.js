@@ -128,14 +128,22 @@ test("a message the server already has (seen in the replay) leaves the outbox", 
   assert.equal(storage.getItem("tandem:outbox"), null);
 });
 
-test("a message the server refuses for good is dropped and explained", async () => {
-  const { chat, transport, view } = connectedChat();
+test("a message the server refuses for good is shown failed, with why, to edit or delete", async () => {
+  const { chat, transport, view, storage } = connectedChat();
   transport.answer = () => ({ ok: false, error: { code: "too_long", message: "message is longer than 4000 characters" } });
   handshake(chat, transport);
   chat.send("x".repeat(5000));
+  chat.send("y".repeat(5000));
   await flushAll();
+  assert.equal(view.pending.length, 2);
+  assert.match(view.pending[0].failed, /longer than 4000/);
+  assert.equal(transport.requests.filter(([e]) => e === "user_uttered").length, 2); // each sent once
+  // Edit: its text goes back to the message box; delete: gone. Neither is sent again.
+  assert.equal(chat.editFailed(view.pending[0].cmid), "x".repeat(5000));
+  chat.deleteFailed(view.pending[0].cmid);
   assert.deepEqual(view.pending, []);
-  assert.match(view.errors[0], /longer than 4000/);
+  assert.equal(storage.getItem("tandem:outbox"), null);
+  assert.deepEqual(view.errors, []);
 });
 
 test("the handoff as the customer lives it: queued, offline form, agent, typing, closed, CSAT", async () => {
@@ -308,7 +316,7 @@ test("the outbox's one rule in the widget: a server failure is retried while con
   const clock = new ManualClock();
   const transport = new FakeTransport();
   const view = new FakeView();
-  const chat = new Chat({ transport, storage: memoryStorage(), view, schedule: clock.schedule, cancel: clock.cancel });
+  const chat = new Chat({ transport, storage: memoryStorage(), view, schedule: clock.schedule, cancel: clock.cancel, random: () => 0.5 });
   let failOnce = true;
   let seq = 0;
   transport.answer = (event, payload) => {
@@ -331,6 +339,91 @@ test("the outbox's one rule in the widget: a server failure is retried while con
   const sent = transport.requests.filter(([e]) => e === "user_uttered").map(([, p]) => p.message);
   assert.deepEqual(sent, ["first", "first", "refused", "third"]);
   assert.deepEqual(chat.transcript.list().map((e) => e.text), ["first", "third"]);
+  // The service's reason is English; what the customer reads is in their language.
+  assert.deepEqual(view.pending.map((p) => [p.text, p.failed]), [["refused", "This message could not be sent."]]);
+});
+
+test("opened while Redis is down: 'reconnecting…' until session_request works, asked again with backoff", async () => {
+  const clock = new ManualClock();
+  const transport = new FakeTransport();
+  const view = new FakeView();
+  const chat = new Chat({ transport, storage: memoryStorage(), view, schedule: clock.schedule, cancel: clock.cancel, random: () => 0.5 });
+  transport.connected = true;
+  chat.onConnect();
+  assert.equal(view.connected, false); // the socket is up, the session is not: not yet
+  const asked = () => transport.emitted.filter(([e]) => e === "session_request").length;
+  assert.equal(asked(), 1);
+  // The service refuses it (`internal`: Redis is down). Meanwhile the customer writes.
+  chat.onError({ code: "internal", message: "the server failed", event: "session_request" });
+  chat.send("typed during the outage");
+  await flushAll();
+  assert.equal(transport.requests.length, 0); // no session yet: it waits, shown as sending
+  assert.deepEqual(view.pending.map((p) => p.text), ["typed during the outage"]);
+  clock.advance(1000);
+  assert.equal(asked(), 2);
+  chat.onError({ code: "internal", message: "the server failed", event: "session_request" });
+  clock.advance(1999);
+  assert.equal(asked(), 2);
+  clock.advance(1);
+  assert.equal(asked(), 3);
+  // A service that cannot answer at all (Redis frozen): asked again after the answer's wait.
+  clock.advance(10000);
+  assert.equal(asked(), 4);
+  assert.equal(view.connected, false);
+  // Redis is back: the session comes up by itself, and the message goes without another one.
+  transport.answer = (event) => (event === "user_uttered" ? customerAck("user_uttered") : { ok: true });
+  chat.onSessionConfirm(session);
+  chat.onSession(info);
+  await flushAll();
+  assert.equal(view.connected, true);
+  assert.deepEqual(transport.requests.map(([e, p]) => [e, p.message]), [["user_uttered", "typed during the outage"]]);
   assert.deepEqual(view.pending, []);
-  assert.deepEqual(view.errors, ["This message could not be sent."]); // the service's reason is English; this is the customer's language
+  clock.advance(60000);
+  assert.equal(asked(), 4); // nothing more once it worked
+});
+
+test("chatting when Redis goes down: 'reconnecting…' while messages fail, sent by the timer when it is back", async () => {
+  const clock = new ManualClock();
+  const transport = new FakeTransport();
+  const view = new FakeView();
+  const chat = new Chat({ transport, storage: memoryStorage(), view, schedule: clock.schedule, cancel: clock.cancel, random: () => 0.5 });
+  handshake(chat, transport);
+  assert.equal(view.connected, true);
+  let down = true;
+  transport.answer = () => (down ? { ok: false, error: { code: "internal", message: "could not store" } } : customerAck("user_uttered"));
+  chat.send("while it is down");
+  await flushAll();
+  assert.equal(view.connected, false);
+  for (const delay of [1000, 2000, 4000, 8000, 15000, 15000]) {
+    clock.advance(delay);
+    await flushAll();
+  }
+  assert.equal(transport.requests.length, 7);
+  down = false;
+  clock.advance(15000);
+  await flushAll();
+  assert.equal(transport.requests.length, 8);
+  assert.deepEqual(view.pending, []);
+  assert.equal(view.connected, true);
+  assert.deepEqual(chat.transcript.list().map((e) => e.text), ["while it is down"]);
+});
+
+test("a dropped connection: no session until it is asked again; messages wait for it", async () => {
+  const clock = new ManualClock();
+  const transport = new FakeTransport();
+  const view = new FakeView();
+  const chat = new Chat({ transport, storage: memoryStorage(), view, schedule: clock.schedule, cancel: clock.cancel, random: () => 0.5 });
+  handshake(chat, transport);
+  transport.connected = false;
+  chat.onDisconnect();
+  assert.equal(view.connected, false);
+  transport.connected = true;
+  chat.onConnect();
+  chat.send("after the reconnect");
+  await flushAll();
+  assert.equal(transport.requests.length, 0); // not before this connection's session
+  assert.equal(view.connected, false);
+  chat.onSession(info);
+  await flushAll();
+  assert.equal(transport.requests.length, 1);
 });

@@ -68,6 +68,7 @@ function setup({ token = null, answers = {} } = {}) {
     now: clock.now,
     schedule: clock.schedule,
     cancel: clock.cancel,
+    random: () => 0.5, // no jitter: the backoff's delays are the table's
   });
   return { controller, view, clock, tokenStorage, prefsStorage, made, transport: () => made[made.length - 1] };
 }
@@ -221,6 +222,14 @@ test("the retry rule: a fixable failure is retried with the same id, a refusal d
   assert.deepEqual(sent.map((p) => p.text), ["flaky", "flaky", "not mine any more", "after"]);
   assert.equal(sent[0].client_msg_id, sent[1].client_msg_id);
   assert.ok(view.calls("announce").some(([text]) => text === "Not sent: only the owning agent may do that"));
+  // The refused reply stays on screen as failed (never sent again) until edited or deleted.
+  const [failed] = controller.pendingFor(CONV);
+  assert.deepEqual([failed.text, failed.failed.code], ["not mine any more", "not_owner"]);
+  clock.advance(60000);
+  await settle();
+  assert.equal(t.sent("send_message").length, 4);
+  controller.editFailed(CONV, failed.cmid);
+  assert.equal(controller.draft(CONV), "not mine any more");
   assert.deepEqual(controller.pendingFor(CONV), []);
 });
 
@@ -397,4 +406,40 @@ test("wait target: remembered in this browser, at least 10 s; a reservation runn
   assert.equal(view.count("tick"), 1);
   clock.advance(1000);
   assert.equal(view.count("renderLists"), 1); // the Claim button may be enabled now
+});
+
+test("hello refused while Redis is down is asked again with backoff while connected; replies wait and go after", async () => {
+  let down = true;
+  const env = setup({
+    token: { token: "tok", expires_at: 1_764_999_999 },
+    answers: {
+      hello: () => (down ? { ok: false, error: { code: "internal", message: "the server failed" } } : { ...agentAck("hello"), queue: [], tickets: [] }),
+      send_message: () => (down ? { ok: false, error: { code: "internal", message: "could not store" } } : { ok: true, seq: 8, duplicate: false }),
+    },
+  });
+  env.controller.start();
+  const t = env.transport();
+  t.fire("connect");
+  await settle();
+  env.controller.send(CONV, "typed during the outage");
+  await settle();
+  const hellos = () => t.sent("hello").length;
+  assert.equal(hellos(), 1);
+  assert.deepEqual(env.view.calls("setConnected"), []); // not "Connected" while the desk is down
+  env.clock.advance(1000);
+  await settle();
+  assert.equal(hellos(), 2);
+  env.clock.advance(2000);
+  await settle();
+  assert.equal(hellos(), 3);
+  down = false;
+  env.clock.advance(4000);
+  await settle();
+  assert.equal(hellos(), 4);
+  assert.deepEqual(env.view.calls("setConnected"), [[true]]);
+  assert.deepEqual(env.controller.pendingFor(CONV), []); // the reply went by itself
+  assert.equal(t.sent("send_message").at(-1).text, "typed during the outage");
+  env.clock.advance(60000);
+  await settle();
+  assert.equal(hellos(), 4);
 });

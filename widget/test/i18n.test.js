@@ -192,7 +192,7 @@ test("failures are told in the customer's language", async () => {
   transport.answer = () => ({ ok: false, error: { code: "too_long", message: "message is longer than 3000 characters" } });
   chat.send("x".repeat(3500));
   await settle();
-  assert.deepEqual(ui.last("showError"), ["Не отправлено: сообщение длиннее 3000 символов."]);
+  assert.equal(ui.last("setPending")[0][0].failed, "Не отправлено: сообщение длиннее 3000 символов.");
   transport.connected = false;
   assert.equal(await chat.leaveMessage({ email: "a@example.com", message: "hi" }), "Нет соединения; попробуйте ещё раз чуть позже.");
   transport.connected = true;

@@ -267,3 +267,88 @@ async def test_oversized_frames_are_refused(service: HandoffServer, customer: An
     # The service itself is fine.
     other = await customer()
     assert (await other.say("still working"))["ok"]
+
+
+def nested(levels: int) -> dict[str, Any]:
+    value: dict[str, Any] = {}
+    for _ in range(levels - 1):
+        value = {"a": value}
+    return value
+
+
+async def test_text_that_is_not_text_is_refused_and_the_next_message_goes(
+    customer: Any, agent: Any
+) -> None:
+    # A lone surrogate used to pass validation, fail in redis-py and answer `internal`.
+    ana = await agent()
+    alice = await customer()
+    cases = [
+        ("user_uttered", {"message": "hi \ud800"}),
+        ("user_uttered", {"message": "nul \x00"}),
+        ("user_uttered", {"message": "hi", "metadata": {"page": "\udfff"}}),
+        ("user_uttered", {"message": "hi", "customData": '{"page": "\\ud800"}'}),
+        ("tandem_csat", {"rating": 5, "comment": "\ud800"}),
+        ("tandem_offline_message", {"email": "a@example.com", "message": "\x1b[2J"}),
+        ("session_request", {"session_id": "\ud800"}),
+    ]
+    for event, payload in cases:
+        ack = await alice.call(event, payload)
+        assert ack["ok"] is False and ack["error"]["code"] == "invalid_text", (event, ack)
+    errors = alice.rec.of("tandem_error")
+    assert [e["code"] for e in errors] == ["invalid_text"] * len(cases)
+    assert (await alice.call("tandem_sync", {"after_seq": 0}))["messages"] == []
+    assert (await alice.say("human please, and this one is fine"))["ok"]
+    queued = await ana.wait_for("queue_added")
+    conversation_id = queued["item"]["conversation_id"]
+    assert (await ana.call("claim", {"conversation_id": conversation_id}))["ok"]
+    for event, payload in [
+        ("send_message", {"text": "\ud800", "client_msg_id": "a1"}),
+        ("add_note", {"text": "note \x00"}),
+        ("close", {"resolution": "done", "tags": ["\ud800"]}),
+    ]:
+        ack = await ana.call(event, {"conversation_id": conversation_id, **payload})
+        assert ack["ok"] is False and ack["error"]["code"] == "invalid_text", (event, ack)
+    reply = {"conversation_id": conversation_id, "text": "fine", "client_msg_id": "a2"}
+    assert (await ana.call("send_message", reply))["ok"]
+
+
+async def test_sequence_numbers_out_of_range_are_bad_requests(customer: Any, agent: Any) -> None:
+    ana = await agent()
+    alice = await customer()
+    ack = await alice.say("human please")
+    await ana.wait_for("queue_added")
+    for seq in (2**64, 10**40):
+        sync = await alice.call("tandem_sync", {"after_seq": seq})
+        assert sync["error"]["code"] == "bad_request", sync
+        session = await alice.call("session_request", {"session_id": None, "last_seq": seq})
+        assert session["error"]["code"] == "bad_request", session
+        detail = await ana.call(
+            "get_conversation", {"conversation_id": ack["conversation_id"], "after_seq": seq}
+        )
+        assert detail["error"]["code"] == "bad_request", detail
+    assert (await alice.call("tandem_sync", {"after_seq": 0}))["ok"]
+
+
+async def test_deeply_nested_payloads_get_an_answer(customer: Any, agent: Any) -> None:
+    # The standard decoder raised RecursionError inside python-socketio: no answer at all.
+    alice = await customer()
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(20_000)  # for this client's encoder; the server keeps its default
+    try:
+        ack = await alice.call("user_uttered", {"message": "hi", "metadata": nested(1000)})
+        ana = await agent()
+        deep_reply = await ana.call("get_queue", nested(5000))
+    finally:
+        sys.setrecursionlimit(limit)
+    assert ack["ok"] is False and ack["error"]["code"] == "bad_request", ack
+    assert "nested deeper" in ack["error"]["message"]
+    assert deep_reply["error"]["code"] == "bad_request", deep_reply
+    error = await alice.wait_for("tandem_error")
+    assert error["event"] == "user_uttered" and error["code"] == "bad_request"
+    # Nested JSON *text* in metadata used to answer `internal`; nesting within the packet limit
+    # but past metadata's own one is refused the same way.
+    for metadata in ("[" * 2000 + "]" * 2000, nested(12)):
+        refused = await alice.call("user_uttered", {"message": "hi", "metadata": metadata})
+        assert refused["error"]["code"] == "bad_request", refused
+    assert (await alice.call("tandem_sync", {"after_seq": 0}))["messages"] == []
+    assert (await alice.say("still here"))["ok"]

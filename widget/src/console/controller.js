@@ -9,6 +9,7 @@
 //     tokenStorage: sessionStorage, prefsStorage: localStorage, defaultWaitTarget: 120 });
 //   controller.start(); // the login form, or the desk with a saved token
 
+import { Backoff } from "../shared/backoff.js";
 import { newClientMsgId } from "../shared/ids.js";
 import { Outbox } from "../shared/outbox.js";
 import { Timers } from "../shared/timers.js";
@@ -65,11 +66,12 @@ const TICK_MS = 1000;
  * @property {() => number} [now]               milliseconds
  * @property {import("../shared/timers.js").Schedule} [schedule]
  * @property {import("../shared/timers.js").Cancel} [cancel]
+ * @property {() => number} [random]   the retry backoff's jitter (tests)
  */
 
 export class ConsoleController {
   /** @param {ControllerOptions} options */
-  constructor({ view, login, connect, tokenStorage = null, prefsStorage = null, defaultWaitTarget = 120, now, schedule, cancel }) {
+  constructor({ view, login, connect, tokenStorage = null, prefsStorage = null, defaultWaitTarget = 120, now, schedule, cancel, random }) {
     this.view = view;
     this.loginFn = login;
     this.connectFn = connect;
@@ -91,11 +93,14 @@ export class ConsoleController {
         this.#request("send_message", { conversation_id: item.conversation_id, text: item.text, client_msg_id: item.cmid }),
       canSend: () => Boolean(this.transport && this.transport.connected),
       onSent: (item, ack) => this.#sent(item, ack),
+      // Refused for good: the reply stays on screen as failed, to edit or delete.
       onRefused: (_item, error) => this.view.announce(`Not sent: ${error.message}`),
       onChange: () => this.view.renderPending(),
       schedule,
       cancel,
+      random,
     });
+    this.helloBackoff = new Backoff(random);
     /** @type {TypingSender<string>} */
     this.typingSender = new TypingSender({
       emit: (typing, conversationId) => {
@@ -187,16 +192,23 @@ export class ConsoleController {
   // -- the desk, from the service --------------------------------------------------------------
   /** Connected (first time or again): the desk afresh, and everything missed while away. */
   async onConnect() {
-    this.view.setConnected(true);
     const desk = this.desk;
     let hello;
     try {
       hello = await this.#request("hello", {});
     } catch (error) {
       this.view.announce(`Could not load the desk: ${errorMessage(error)}`);
+      // Redis down, say: ask again while the socket stays up (a reconnect asks anyway).
+      if (desk === this.desk && this.transport && this.transport.connected) {
+        this.timers.later("hello", () => this.transport && this.transport.connected && this.onConnect(), this.helloBackoff.next());
+      }
       return;
     }
+    this.timers.clear("hello");
+    this.helloBackoff.reset();
     if (desk !== this.desk) return; // logged out meanwhile
+    // Connected means the desk works: until hello answers, the header says "Reconnecting…".
+    this.view.setConnected(true);
     desk.applyHello(hello);
     this.view.setAgent(hello.agent);
     this.view.renderLists();
@@ -384,6 +396,25 @@ export class ConsoleController {
     this.typingSender.stop();
     this.outbox.add(text, { conversation_id: conversationId });
     this.outbox.flush();
+  }
+
+  /**
+   * A refused reply back into the reply box (after the draft, if any), out of the list.
+   * @param {string} conversationId
+   * @param {string} cmid
+   */
+  editFailed(conversationId, cmid) {
+    const text = this.outbox.take(cmid);
+    if (text === null) return;
+    const draft = this.draft(conversationId);
+    this.drafts.set(conversationId, draft ? `${draft}\n${text}` : text);
+    this.view.renderComposer();
+    this.view.focusReply();
+  }
+
+  /** @param {string} cmid a refused reply, deleted */
+  deleteFailed(cmid) {
+    this.outbox.remove(cmid);
   }
 
   /**

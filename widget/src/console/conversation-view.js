@@ -151,13 +151,30 @@ export class ConversationPane {
     if (scroll) scroll.scrollTop = scroll.scrollHeight;
   }
 
-  /** Replies not acknowledged yet ("sending…"). */
+  /** Replies not acknowledged yet ("sending…"), and those refused for good, to edit or delete. */
   renderPending() {
-    const selected = this.c.desk.selected;
+    const c = this.c;
+    const selected = c.desk.selected;
     if (!this.parts || !selected) return;
     replace(
       this.parts.pending,
-      this.c.pendingFor(selected).map((p) => h("li", { class: "entry entry-agent pending" }, h("span", { class: "who" }, "You (sending…)"), h("p", { class: "text" }, p.text))),
+      c.pendingFor(selected).map((p) =>
+        p.failed
+          ? h(
+              "li",
+              { class: "entry entry-agent failed", dataset: { cmid: p.cmid } },
+              h("span", { class: "who" }, "You (not sent)"),
+              h("p", { class: "text" }, p.text),
+              h("p", { class: "why" }, `The service refused it: ${p.failed.message || p.failed.code}`),
+              h(
+                "div",
+                { class: "row" },
+                h("button", { type: "button", onclick: () => c.editFailed(selected, p.cmid) }, "Edit"),
+                h("button", { type: "button", onclick: () => c.deleteFailed(p.cmid) }, "Delete"),
+              ),
+            )
+          : h("li", { class: "entry entry-agent pending" }, h("span", { class: "who" }, "You (sending…)"), h("p", { class: "text" }, p.text)),
+      ),
     );
   }
 

@@ -9,19 +9,23 @@
 //      was acknowledged, so the transcript's seqs follow the order things were written.
 //   3. A failure that retrying can fix stops the round and keeps the message at the head:
 //      `offline` and `timeout` (nothing was stored, or we cannot know: the id makes a resend
-//      safe), `internal` (the server says: retry with the same id), `rate_limited` (wait),
-//      `no_session` (the widget asks for its session again), `unauthorized` (the console logs in
-//      again; logging out drops the outbox). The round is tried again on the next connect and,
-//      while connected, after a backoff (1 s, 2 s, 5 s, 10 s, then every 30 s), because a
-//      failure while connected would otherwise wait for a reconnect that never comes.
-//   4. Any other refusal is an answer about this message that no retry changes (`too_long`,
-//      `empty_message`, `bad_request`, `forbidden`, `not_owner`, `invalid_state`, `not_found`,
-//      and codes a newer service may add): the message is dropped, the writer is told why
-//      (onRefused), and the round goes on with the next one, which it must not block.
+//      safe), `internal` and `unavailable` (the server says: retry with the same id; Redis may
+//      be down), `rate_limited` (wait), `no_session` (the widget asks for its session again),
+//      `unauthorized` (the console logs in again; logging out drops the outbox). The round is
+//      tried again on the next connect and, while connected, on a timer (shared/backoff.js:
+//      1 s doubling to 15 s, with jitter), because a failure while connected would otherwise
+//      wait for a reconnect that never comes, or for the writer's next message.
+//   4. Any other refusal is an answer about this message that no retry changes (`invalid_text`,
+//      `too_long`, `empty_message`, `bad_request`, `forbidden`, `not_owner`, `invalid_state`,
+//      `not_found`, and codes a newer service may add): the message is marked failed (kept, with
+//      the code and the service's message, for the writer to edit or delete), it is never sent
+//      again, and the round goes on with the next one, which it must not block. A failed message
+//      stays failed across a reload (it is saved with its mark); one saved by an older version
+//      without the mark is simply sent again, and the service's answer marks it.
 // Why a list of retryable codes and not a list of fatal ones: the retryable set is what the
 // protocol promises ("a refused request changed nothing"; only `internal` and `rate_limited`
 // invite a retry), while a fatal code unknown to this client would otherwise hold every later
-// message back forever. The widget used to guess the other way; the console did this.
+// message back forever: one lone surrogate used to block a customer's widget for good that way.
 //
 //   const outbox = new Outbox({ storage: localStorage, key: "tandem:outbox", prefix: "w",
 //     send: (item) => transport.request("user_uttered", { message: item.text,
@@ -29,19 +33,32 @@
 //     canSend: () => transport.connected,
 //     onSent: (item, ack) => …, onRefused: (item, error) => …, onChange: () => render() });
 //   outbox.add("hello"); outbox.flush();   // and flush() again on every (re)connect
+//   outbox.take(cmid);                     // a failed one back into the writer's box
 
+import { Backoff } from "./backoff.js";
 import { newClientMsgId } from "./ids.js";
 import { Timers } from "./timers.js";
 
 /**
- * @typedef {{cmid: string, text: string, created: number, conversation_id?: string}} Pending
+ * Why the service refused a message for good (rule 4).
+ * @typedef {{code: string, message: string}} Failure
+ */
+
+/**
+ * @typedef {{cmid: string, text: string, created: number, conversation_id?: string,
+ *   failed?: Failure}} Pending
  */
 
 /** Failures after which the same message is sent again (see the rule above). */
-export const RETRY_CODES = Object.freeze(["offline", "timeout", "internal", "rate_limited", "no_session", "unauthorized"]);
-
-/** Delays between rounds while connected and failing; the last one repeats. */
-export const BACKOFF_MS = Object.freeze([1000, 2000, 5000, 10000, 30000]);
+export const RETRY_CODES = Object.freeze([
+  "offline",
+  "timeout",
+  "internal",
+  "unavailable",
+  "rate_limited",
+  "no_session",
+  "unauthorized",
+]);
 
 /**
  * Will sending the same message again possibly succeed?
@@ -60,15 +77,18 @@ export function isRetryable(error) {
  * @property {(item: Pending) => Promise<any>} send   resolves with the ack, rejects with a TransportError
  * @property {() => boolean} [canSend]                e.g. connected and the session is known
  * @property {(item: Pending, ack: any) => void} [onSent]
- * @property {(item: Pending, error: any) => void} [onRefused]
- * @property {() => void} [onChange]                  the list of pending messages changed
+ * @property {(item: Pending, error: any) => void} [onRefused]   it was marked failed
+ * @property {(error: any) => void} [onRetry]  a round stopped on a retryable failure (null: a
+ *   message went through again), so the writer can be told the connection is not well
+ * @property {() => void} [onChange]                  the list of messages changed
  * @property {(fn: () => void, ms: number) => any} [schedule]
  * @property {(handle: any) => void} [cancel]
+ * @property {() => number} [random]                  the backoff's jitter (tests)
  */
 
 export class Outbox {
   /** @param {OutboxOptions} options */
-  constructor({ storage = null, key = "", prefix = "w", send, canSend, onSent, onRefused, onChange, schedule, cancel }) {
+  constructor({ storage = null, key = "", prefix = "w", send, canSend, onSent, onRefused, onRetry, onChange, schedule, cancel, random }) {
     this.storage = storage;
     this.key = key;
     this.prefix = prefix;
@@ -76,10 +96,11 @@ export class Outbox {
     this.canSend = canSend || (() => true);
     this.onSent = onSent || (() => {});
     this.onRefused = onRefused || (() => {});
+    this.onRetry = onRetry || (() => {});
     this.onChange = onChange || (() => {});
     this.timers = new Timers(schedule, cancel);
     this.flushing = false;
-    this.failures = 0; // retryable failures in a row: the backoff step
+    this.backoff = new Backoff(random); // its step: retryable failures in a row
     /** @type {Pending[]} */
     this.pending = this.#load();
   }
@@ -111,9 +132,26 @@ export class Outbox {
     return true;
   }
 
-  /** @returns {Pending[]} oldest first */
+  /**
+   * A failed message back to its writer (to edit and send anew): removed, its text returned.
+   * @param {string} cmid
+   * @returns {string|null}
+   */
+  take(cmid) {
+    const item = this.pending.find((p) => p.cmid === cmid);
+    if (!item) return null;
+    this.remove(cmid);
+    return item.text;
+  }
+
+  /** @returns {Pending[]} oldest first, the failed ones among them (marked `failed`) */
   items() {
     return [...this.pending];
+  }
+
+  /** @returns {Pending[]} the ones still to be delivered, oldest first */
+  waiting() {
+    return this.pending.filter((p) => !p.failed);
   }
 
   /** Pick up what another tab or an earlier page queued meanwhile. */
@@ -124,7 +162,7 @@ export class Outbox {
   /** Forget everything (logging out). */
   clear() {
     this.timers.clearAll();
-    this.failures = 0;
+    this.backoff.reset();
     if (!this.pending.length) return;
     this.pending = [];
     this.#changed();
@@ -138,8 +176,7 @@ export class Outbox {
     if (this.flushing) return;
     this.flushing = true;
     try {
-      while (this.pending.length && this.canSend()) {
-        const item = this.pending[0];
+      for (let item = this.#next(); item && this.canSend(); item = this.#next()) {
         let ack;
         try {
           ack = await this.send(item);
@@ -148,12 +185,11 @@ export class Outbox {
             this.#retryLater(error);
             break;
           }
-          this.remove(item.cmid);
-          this.onRefused(item, error);
+          this.#recovered(); // the service answered: it is there, it just will not take this one
+          this.#fail(item, error);
           continue;
         }
-        this.failures = 0;
-        this.timers.clear("retry");
+        this.#recovered();
         this.remove(item.cmid);
         this.onSent(item, ack);
       }
@@ -162,12 +198,40 @@ export class Outbox {
     }
   }
 
+  /** A send got an answer after retryable failures: back to the first step, and say so. */
+  #recovered() {
+    this.timers.clear("retry");
+    if (this.backoff.attempts === 0) return;
+    this.backoff.reset();
+    this.onRetry(null);
+  }
+
+  /** The oldest message not marked failed. */
+  #next() {
+    return this.pending.find((p) => !p.failed);
+  }
+
+  /**
+   * Rule 4: kept, marked, never sent again; the round goes on.
+   * @param {Pending} item
+   * @param {any} error
+   */
+  #fail(item, error) {
+    /** @type {Failure} */
+    const failed = { code: String((error && error.code) || "bad_request"), message: String((error && error.message) || "") };
+    const marked = { ...item, failed };
+    const index = this.pending.findIndex((p) => p.cmid === item.cmid);
+    if (index < 0) return; // acknowledged meanwhile (another tab, a replay)
+    this.pending[index] = marked;
+    this.#changed();
+    this.onRefused(marked, error);
+  }
+
   /** @param {any} error */
   #retryLater(error) {
+    this.onRetry(error);
     if (error.code === "offline") return; // the next connect starts a round
-    const delay = BACKOFF_MS[Math.min(this.failures, BACKOFF_MS.length - 1)];
-    this.failures += 1;
-    this.timers.later("retry", () => this.flush(), delay);
+    this.timers.later("retry", () => this.flush(), this.backoff.next());
   }
 
   #changed() {
@@ -180,9 +244,10 @@ export class Outbox {
     try {
       const raw = this.storage ? this.storage.getItem(this.key) : null;
       const parsed = raw ? JSON.parse(raw) : [];
-      return Array.isArray(parsed)
-        ? parsed.filter((p) => p && typeof p.cmid === "string" && typeof p.text === "string")
-        : [];
+      if (!Array.isArray(parsed)) return [];
+      return parsed
+        .filter((p) => p && typeof p.cmid === "string" && typeof p.text === "string")
+        .map((p) => (p.failed && typeof p.failed.code !== "string" ? { ...p, failed: { code: "bad_request", message: "" } } : p));
     } catch {
       return [];
     }

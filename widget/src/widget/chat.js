@@ -3,6 +3,7 @@
 // (the view renders what this decides), so the node tests drive it with a fake transport and
 // a recording view.
 
+import { Backoff } from "../shared/backoff.js";
 import { Outbox } from "../shared/outbox.js";
 import { Timers } from "../shared/timers.js";
 import { Transcript, entryFromBotUttered } from "../shared/transcript.js";
@@ -12,9 +13,16 @@ import { applySession, applyStateChange, initialStatus, offlineMessageLeft, view
 
 const BOT_THINKING_MAX_MS = 20000; // past the service's bot timeout, it tells the customer itself
 export const MAX_MESSAGE_CHARS = 4000; // the service's default limit; the message box's maxlength
+// session_request has no ack: its answer is tandem_session, a refusal is tandem_error. A service
+// that cannot answer at all (Redis frozen) sends neither; ask again after this long.
+const SESSION_ANSWER_MS = 10000;
+// Failures that mean the service cannot store anything right now (not "slow down"): the widget
+// says it is reconnecting until a message goes through again.
+const OUTAGE_CODES = Object.freeze(["internal", "unavailable", "timeout", "no_session"]);
 
 /** @typedef {import("../shared/transcript.js").Entry} Entry */
 /** @typedef {import("../shared/protocol").StateChange} StateChange */
+/** @typedef {{cmid: string, text: string, failed?: string}} PendingView */
 
 /**
  * What Chat asks of its view (view.js; a recorder in the tests).
@@ -22,7 +30,7 @@ export const MAX_MESSAGE_CHARS = 4000; // the service's default limit; the messa
  * @property {(connected: boolean) => void} setConnected
  * @property {() => void} resetTranscript
  * @property {(entries: Entry[], transcript: Transcript) => void} addEntries
- * @property {(items: {cmid: string, text: string}[]) => void} setPending
+ * @property {(items: PendingView[]) => void} setPending  waiting ones, and failed ones (`failed`: why, to show with edit and delete)
  * @property {(text: string) => void} setTyping
  * @property {(buttons: {title: string, payload: string}[]) => void} setQuickReplies
  * @property {(shown: import("./status.js").Shown, status: import("./status.js").Status) => void} setStatus
@@ -47,11 +55,12 @@ export const MAX_MESSAGE_CHARS = 4000; // the service's default limit; the messa
  * @property {string} [language]        the language to start in (i18n.js initialLanguage)
  * @property {import("../shared/timers.js").Schedule} [schedule]
  * @property {import("../shared/timers.js").Cancel} [cancel]
+ * @property {() => number} [random]   the retry backoff's jitter (tests)
  */
 
 export class Chat {
   /** @param {ChatOptions} options */
-  constructor({ transport, storage, view: ui, prefix = "tandem:", customData, language = DEFAULT_LANGUAGE, schedule, cancel }) {
+  constructor({ transport, storage, view: ui, prefix = "tandem:", customData, language = DEFAULT_LANGUAGE, schedule, cancel, random }) {
     this.transport = transport;
     this.storage = storage;
     this.ui = ui;
@@ -64,13 +73,20 @@ export class Chat {
       key: `${prefix}outbox`,
       prefix: "w",
       send: (item) => this.transport.request("user_uttered", this.#utterance(item)),
-      canSend: () => this.loaded && this.transport.connected,
+      canSend: () => this.sessionUp && this.transport.connected,
       onSent: (item, ack) => this.#sent(item, ack),
-      onRefused: (_item, error) => this.ui.showError(this.#problem(error, "error.notSent")),
+      // Refused for good: the message shows as failed, with edit and delete (setPending).
+      onRefused: () => {},
+      onRetry: (error) => {
+        this.stalled = Boolean(error && OUTAGE_CODES.includes(error.code));
+        this.#connection();
+      },
       onChange: () => this.ui.setPending(this.#pendingView()),
       schedule,
       cancel,
+      random,
     });
+    this.sessionBackoff = new Backoff(random);
     this.typingSender = new TypingSender({
       emit: (typing) => this.transport.emit("tandem_typing", { typing }),
       schedule,
@@ -79,6 +95,8 @@ export class Chat {
     this.status = initialStatus();
     this.sessionId = this.#get("session");
     this.loaded = false; // the first session handshake on this page is done
+    this.sessionUp = false; // this connection's session handshake is done
+    this.stalled = false; // messages fail as if the service were away (OUTAGE_CODES)
     this.offlineFormOpen = false;
     this.askedAgain = false; // asked for a person after leaving a message; still nobody came
     this.botThinking = false;
@@ -99,18 +117,19 @@ export class Chat {
 
   // -- transport events ------------------------------------------------------------------------
   onConnect() {
-    this.ui.setConnected(true);
-    // The first time on this page: the whole conversation (a reload shows everything); after a
-    // dropped connection: only what we missed.
+    // Still "reconnecting…" until the session is back: the socket alone serves nobody (Redis
+    // may be down, and then session_request fails; it is asked again until it works).
+    this.sessionUp = false;
+    this.sessionBackoff.reset();
     this.outbox.reload();
-    this.transport.emit("session_request", {
-      session_id: this.sessionId || null,
-      last_seq: this.loaded ? this.transcript.contiguous : 0,
-    });
+    this.#connection();
+    this.#askSession();
   }
 
   onDisconnect() {
-    this.ui.setConnected(false);
+    this.sessionUp = false;
+    this.timers.clear("session");
+    this.#connection();
     this.#setBotThinking(false);
     this.#setAgentTyping(null);
   }
@@ -139,6 +158,11 @@ export class Chat {
     }
     this.status = applySession(this.status, info);
     this.loaded = true;
+    this.sessionUp = true;
+    this.stalled = false; // the service just answered from Redis
+    this.timers.clear("session");
+    this.sessionBackoff.reset();
+    this.#connection();
     this.#refresh();
     this.flush();
   }
@@ -181,9 +205,16 @@ export class Chat {
     this.#setAgentTyping(payload && payload.typing ? payload.agent_name || "" : null);
   }
 
-  /** @param {{code: string}} payload `tandem_error` */
+  /** @param {{code: string, event?: string}} payload `tandem_error` */
   onError(payload) {
-    if (payload && payload.code === "no_session") this.onConnect();
+    if (!payload) return;
+    if (payload.event === "session_request") {
+      // Refused (`internal`: Redis is down): ask again, backing off, while the socket stays up.
+      this.timers.later("session", () => this.#askSession(), this.sessionBackoff.next());
+    } else if (payload.code === "no_session" && this.sessionUp) {
+      // The service lost this socket's session (a replica restarted behind the same socket).
+      this.onConnect();
+    }
   }
 
   // -- customer actions ------------------------------------------------------------------------
@@ -203,6 +234,19 @@ export class Chat {
   /** Deliver the outbox (shared/outbox.js: in order, once each, until acknowledged). */
   flush() {
     return this.outbox.flush();
+  }
+
+  /**
+   * A failed message back into the message box: returns its text (and it leaves the list).
+   * @param {string} cmid
+   */
+  editFailed(cmid) {
+    return this.outbox.take(cmid);
+  }
+
+  /** @param {string} cmid a failed message, deleted */
+  deleteFailed(cmid) {
+    this.outbox.remove(cmid);
   }
 
   /**
@@ -290,6 +334,23 @@ export class Chat {
   }
 
   // -- internals -------------------------------------------------------------------------------
+  #askSession() {
+    this.timers.clear("session");
+    if (!this.transport.connected) return;
+    // The first time on this page: the whole conversation (a reload shows everything); after a
+    // dropped connection: only what we missed.
+    this.transport.emit("session_request", {
+      session_id: this.sessionId || null,
+      last_seq: this.loaded ? this.transcript.contiguous : 0,
+    });
+    this.timers.later("session", () => this.#askSession(), SESSION_ANSWER_MS);
+  }
+
+  /** "Reconnecting…" whenever the customer's messages cannot get through. */
+  #connection() {
+    this.ui.setConnected(this.transport.connected && this.sessionUp && !this.stalled);
+  }
+
   /**
    * The service told the conversation's language (an optional ISO 639-1 `language` field).
    * @param {unknown} value
@@ -323,6 +384,7 @@ export class Chat {
     if (code === "timeout") return this.t("error.timeout");
     if (code === "rate_limited") return this.t("error.rateLimited");
     if (code === "empty_message") return this.t("error.empty");
+    if (code === "invalid_text") return this.t("error.invalidText");
     if (code === "too_long") {
       // The service's message names its limit (TANDEM_MAX_MESSAGE_CHARS); the box allows 4000.
       const limit = /(\d+)/.exec(String(error.message || ""));
@@ -412,11 +474,17 @@ export class Chat {
     }
   }
 
+  /** @returns {PendingView[]} */
   #pendingView() {
     return this.outbox
       .items()
       .filter((p) => !this.transcript.hasClientMessage(p.cmid))
-      .map((p) => ({ cmid: p.cmid, text: this.displays[p.text] || p.text }));
+      .map((p) => {
+        /** @type {PendingView} */
+        const shown = { cmid: p.cmid, text: this.displays[p.text] || p.text };
+        if (p.failed) shown.failed = this.#problem(p.failed, "error.notSent");
+        return shown;
+      });
   }
 
   /** @param {boolean} on */

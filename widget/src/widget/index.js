@@ -128,6 +128,8 @@ function mount(options = {}) {
     leaveMessage: (form) => chat.leaveMessage(form),
     rate: (rating, comment) => chat.rate(rating, comment),
     setLanguage: (language) => chat.setLanguage(language),
+    editFailed: (cmid) => chat.editFailed(cmid),
+    deleteFailed: (cmid) => chat.deleteFailed(cmid),
     onOpenChange: (open) => {
       host.dataset.open = String(open);
       try {
@@ -166,7 +168,7 @@ function mount(options = {}) {
   const wasOpen = tabStorage && tabStorage.getItem(`${config.storageKey}open`) === "1";
   // A returning customer (a stored session, or messages waiting to be sent) reconnects at once,
   // so agent replies and unread badges arrive; a new visitor connects when they open the chat.
-  if (chat.sessionId || chat.outbox.items().length) connect();
+  if (chat.sessionId || chat.outbox.waiting().length) connect();
   if (config.open || wasOpen) view.toggle(true, { focus: false });
 
   mounted = {

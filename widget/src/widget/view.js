@@ -41,6 +41,7 @@ const RATINGS = [
  *   leaveMessage(form: {email: string, name: string, message: string}): Promise<string|null>,
  *   rate(rating: number, comment: string): Promise<string|null>,
  *   setLanguage(language: string): void,
+ *   editFailed(cmid: string): string|null, deleteFailed(cmid: string): void,
  *   onOpenChange?(open: boolean): void}} ViewActions
  */
 
@@ -186,18 +187,36 @@ export class WidgetView {
     this.#scroll();
   }
 
-  /** @param {{cmid: string, text: string}[]} items */
+  /**
+   * Messages not stored yet ("sending…"), and those the service refused for good: shown as
+   * failed, with why, and buttons to edit (back into the message box) or delete them.
+   * @param {import("./chat.js").PendingView[]} items
+   */
   setPending(items) {
     replace(
       this.pending,
       items.map((p) =>
-        h(
-          "li",
-          { class: "msg msg-customer pending", dataset: { cmid: p.cmid } },
-          srOnly(this.t("entry.pending")),
-          h("p", { class: "bubble" }, p.text),
-          h("span", { class: "meta" }, this.t("entry.sending")),
-        ),
+        p.failed
+          ? h(
+              "li",
+              { class: "msg msg-customer failed", dataset: { cmid: p.cmid } },
+              srOnly(this.t("entry.failed")),
+              h("p", { class: "bubble" }, p.text),
+              h("p", { class: "meta why" }, p.failed),
+              h(
+                "span",
+                { class: "row" },
+                h("button", { type: "button", class: "link", onclick: () => this.#editFailed(p.cmid) }, this.t("entry.edit")),
+                h("button", { type: "button", class: "link", onclick: () => this.actions.deleteFailed(p.cmid) }, this.t("entry.delete")),
+              ),
+            )
+          : h(
+              "li",
+              { class: "msg msg-customer pending", dataset: { cmid: p.cmid } },
+              srOnly(this.t("entry.pending")),
+              h("p", { class: "bubble" }, p.text),
+              h("span", { class: "meta" }, this.t("entry.sending")),
+            ),
       ),
     );
     this.#scroll();
@@ -307,6 +326,17 @@ export class WidgetView {
         ? this.t("launcher.unread", { label, count: this.unread })
         : label;
     this.launcher.setAttribute("aria-label", text);
+  }
+
+  /**
+   * A failed message back into the message box (after what is typed there already, if anything).
+   * @param {string} cmid
+   */
+  #editFailed(cmid) {
+    const text = this.actions.editFailed(cmid);
+    if (text === null) return;
+    this.input.value = this.input.value ? `${this.input.value}\n${text}` : text;
+    this.input.focus();
   }
 
   #submit() {

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from handoff.edges.guard import GuardedNamespace
+from handoff.protocol.bounded_json import TOO_DEEP
 from handoff.protocol.errors import ErrorCode, ProtocolError
 from handoff.security.ratelimit import RateLimiter
 
@@ -58,6 +59,9 @@ async def test_a_known_event_reaches_its_method() -> None:
         ("tandem_sync", ({}, {}), "bad_request"),
         ("tandem_sync", ("refuse",), "invalid_state"),
         ("tandem_sync", ("crash",), "internal"),
+        # What protocol/bounded_json.py decodes a too-deep packet to, known event or not.
+        ("tandem_sync", (TOO_DEEP,), "bad_request"),
+        ("", (TOO_DEEP,), "bad_request"),
     ],
 )
 async def test_refusals_answer_the_ack_and_send_tandem_error(

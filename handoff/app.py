@@ -34,6 +34,7 @@ from handoff.config.settings import Settings
 from handoff.config.texts import SystemTexts
 from handoff.domain.clock import SYSTEM_CLOCK, Clock
 from handoff.edges.agent_ns import AgentNamespace
+from handoff.edges.body_limit import BodyLimit
 from handoff.edges.customer_ns import CustomerNamespace
 from handoff.edges.http_api import HttpApi
 from handoff.edges.sockets import Connections
@@ -90,6 +91,11 @@ class HandoffApp(socketio.ASGIApp):  # type: ignore[misc]
         self.sio = sio
         self.sanic = sanic_app
         self.parts = parts
+        # Every HTTP body (Sanic's routes and Engine.IO's long-polling) passes the ceiling first.
+        self._edge = BodyLimit(super().__call__, max_bytes=parts.settings.max_payload_bytes)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self._edge(scope, receive, send)
 
 
 def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp:
@@ -110,7 +116,6 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
     )
     # Sanic keeps a registry of app names per process; tests build several apps.
     sanic_app: Sanic[Any, Any] = Sanic(f"tandem_handoff_{next(_names)}", configure_logging=False)
-    sanic_app.config.REQUEST_MAX_SIZE = settings.max_payload_bytes
     sanic_app.config.FALLBACK_ERROR_FORMAT = "json"
 
     # Stores: every Redis call. Clients connect lazily, inside the server's event loop.

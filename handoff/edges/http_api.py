@@ -37,8 +37,13 @@ from handoff.store.stats import Stats
 MAX_CREDENTIAL_CHARS = 256
 
 
+def error_body(code: ErrorCode, message: str) -> dict[str, Any]:
+    """The JSON body of every HTTP error (``docs/protocol.md``)."""
+    return {"error": {"code": code.value, "message": message}}
+
+
 def error(status: int, code: ErrorCode, message: str) -> HTTPResponse:
-    return json_response({"error": {"code": code.value, "message": message}}, status=status)
+    return json_response(error_body(code, message), status=status)
 
 
 def bearer(request: Request) -> str:

@@ -37,6 +37,8 @@ from handoff.edges.agent_ns import AgentNamespace
 from handoff.edges.body_limit import BodyLimit
 from handoff.edges.customer_ns import CustomerNamespace
 from handoff.edges.http_api import HttpApi
+from handoff.edges.origins import origin_check
+from handoff.edges.socket_server import SocketServer
 from handoff.edges.sockets import Connections
 from handoff.edges.static import mount_static
 from handoff.edges.sweeper import Sweeper
@@ -104,10 +106,10 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
     ``clock`` is the one source of "now" for every part.
     """
     keys = Keys(settings.redis_prefix)
-    sio = socketio.AsyncServer(
+    sio = SocketServer(
         async_mode="asgi",
         client_manager=RedisManager(settings.redis_url, channel=keys.socketio_channel),
-        cors_allowed_origins=settings.cors_origins,
+        cors_allowed_origins=origin_check(settings.cors_origins),
         max_http_buffer_size=settings.max_payload_bytes,
         # One event at a time per socket: a customer's messages are stored in the order sent.
         async_handlers=False,

@@ -52,6 +52,18 @@ def _cores(details: dict[str, Any], name: str, key: str = "loadgen_cpu_cores_max
     return "—" if value is None else f"{value:.2f}"
 
 
+def aof_row(aof: dict[str, Any]) -> str:
+    """The cost of ``appendfsync always`` (``bench/aof.py``): a trade-off, so no goal."""
+    always, everysec = aof.get("always_ack_ms", {}), aof.get("everysec_ack_ms", {})
+    return (
+        "| customer message ack p50 / p99, Redis `appendfsync always` "
+        f"| {_n(always.get('p50'), ' ms', 2)} / {_n(always.get('p99'), ' ms', 2)} "
+        f"| {_n(everysec.get('p50'), ' ms', 2)} / {_n(everysec.get('p99'), ' ms', 2)} (everysec) "
+        f"| {_n(aof.get('ack_p50_ratio'), '', 2)} / {_n(aof.get('ack_p99_ratio'), '', 2)} "
+        "| — (a durability choice, docs/reliability.md) | — |"
+    )
+
+
 def generated(figures: dict[str, Any], details: dict[str, Any]) -> str:
     f = figures
     m = details.get("machine", {})
@@ -115,6 +127,7 @@ def generated(figures: dict[str, Any], details: dict[str, Any]) -> str:
         f"| <= 120 s | {_meets(_le(f['train_seconds'], 120))} |",
         f"| intent macro-F1, held-out split | {_n(f['intent_macro_f1'], '', 3)} | — | — "
         f"| >= 0.95 | {_meets(_ge(f['intent_macro_f1'], 0.95))} |",
+        aof_row(details.get("aof", {})),
         "",
         "Load generator CPU (the most it used in any phase, in cores of 2): "
         f"relay {_cores(details, 'relay')}, idle {_cores(details, 'idle')}, "

@@ -7,8 +7,9 @@ Everything listens on 127.0.0.1: the service on TANDEM_PORT (8000), Rasa on TAND
 (5005), the action server on TANDEM_ACTIONS_PORT (5055). Without TANDEM_REDIS_URL an embedded
 redis-server runs under run/redis (append-only file, so conversations survive a restart) on
 TANDEM_REDIS_PORT (6390); TANDEM_REDIS_APPENDFSYNC=always makes it fsync every write before
-answering, instead of once a second (everysec, the default; docs/reliability.md). Logs go to run/logs/. Ctrl-C stops everything; a process that dies is
-reported with the end of its log, and the rest are stopped.
+answering, instead of once a second (everysec, the default; docs/reliability.md). Logs go to
+run/logs/. Ctrl-C stops everything; a process that dies is reported with the end of its log,
+and the rest are stopped.
 
 The ``Stack`` class is also what the end-to-end tests use, with free ports and a temp directory.
 Standard library only: it runs under either virtual environment.

@@ -52,6 +52,21 @@ def _cores(details: dict[str, Any], name: str, key: str = "loadgen_cpu_cores_max
     return "—" if value is None else f"{value:.2f}"
 
 
+def aof_row(aof: dict[str, Any]) -> str:
+    """The cost of ``appendfsync always`` (``bench/aof.py``): a trade-off, so no goal."""
+    always, everysec = aof.get("always_ack_ms", {}), aof.get("everysec_ack_ms", {})
+    store = aof.get("store", {})
+    alone_always = store.get("always_append_ms", {}).get("p50")
+    alone_everysec = store.get("everysec_append_ms", {}).get("p50")
+    return (
+        "| Redis `appendfsync always`: customer ack p50 through the service; `APPEND` alone p50 "
+        f"| {_n(always.get('p50'), ' ms', 2)}; {_n(alone_always, ' ms', 2)} "
+        f"| {_n(everysec.get('p50'), ' ms', 2)}; {_n(alone_everysec, ' ms', 2)} (everysec) "
+        f"| {_n(aof.get('ack_p50_ratio'), '', 2)}; {_n(store.get('append_p50_ratio'), '', 2)} "
+        "| — (a durability choice: docs/reliability.md) | — |"
+    )
+
+
 def generated(figures: dict[str, Any], details: dict[str, Any]) -> str:
     f = figures
     m = details.get("machine", {})
@@ -115,6 +130,7 @@ def generated(figures: dict[str, Any], details: dict[str, Any]) -> str:
         f"| <= 120 s | {_meets(_le(f['train_seconds'], 120))} |",
         f"| intent macro-F1, held-out split | {_n(f['intent_macro_f1'], '', 3)} | — | — "
         f"| >= 0.95 | {_meets(_ge(f['intent_macro_f1'], 0.95))} |",
+        aof_row(details.get("aof", {})),
         "",
         "Load generator CPU (the most it used in any phase, in cores of 2): "
         f"relay {_cores(details, 'relay')}, idle {_cores(details, 'idle')}, "
@@ -149,6 +165,16 @@ def generated(figures: dict[str, Any], details: dict[str, Any]) -> str:
             f"{relay.get('notify', {}).get('handoffs')} handoffs to "
             f"{relay.get('notify', {}).get('consoles')} consoles on both replicas "
             "(stand-in Rasa stamps its reply)."
+        )
+    aof = details.get("aof", {})
+    if aof.get("store"):
+        store = aof["store"]
+        lines.append(
+            f"AOF: {aof['setup']['offered_msgs_per_s']:.0f} customer messages/s offered, "
+            f"{len(aof['setup']['order'])} phases of {aof['setup']['seconds_per_phase']:.0f} s "
+            f"(ABBA); `APPEND` alone ({store['writers']} serial writers) p50 everysec / always "
+            f"{store['everysec_append_ms'].get('p50')} / {store['always_append_ms'].get('p50')} ms "
+            f"(ratio {store.get('append_p50_ratio')}); errors {aof.get('errors')}."
         )
     if bot.get("direct_ms"):
         lines.append(

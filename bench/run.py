@@ -67,6 +67,7 @@ BENCHMARKS = {
     "relay": "bench.relay",
     "idle": "bench.idle",
     "sustained": "bench.sustained",
+    "aof": "bench.aof",
     "bot": "bench.bot_reply",
     "nlu": "bench.nlu",
     "train": "bench.training",

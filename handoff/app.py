@@ -34,8 +34,11 @@ from handoff.config.settings import Settings
 from handoff.config.texts import SystemTexts
 from handoff.domain.clock import SYSTEM_CLOCK, Clock
 from handoff.edges.agent_ns import AgentNamespace
+from handoff.edges.body_limit import BodyLimit
 from handoff.edges.customer_ns import CustomerNamespace
 from handoff.edges.http_api import HttpApi
+from handoff.edges.origins import origin_check
+from handoff.edges.socket_server import SocketServer
 from handoff.edges.sockets import Connections
 from handoff.edges.static import mount_static
 from handoff.edges.sweeper import Sweeper
@@ -91,6 +94,11 @@ class HandoffApp(socketio.ASGIApp):  # type: ignore[misc]
         self.sio = sio
         self.sanic = sanic_app
         self.parts = parts
+        # Every HTTP body (Sanic's routes and Engine.IO's long-polling) passes the ceiling first.
+        self._edge = BodyLimit(super().__call__, max_bytes=parts.settings.max_payload_bytes)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self._edge(scope, receive, send)
 
 
 def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp:
@@ -99,12 +107,12 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
     ``clock`` is the one source of "now" for every part.
     """
     keys = Keys(settings.redis_prefix)
-    sio = socketio.AsyncServer(
+    sio = SocketServer(
         async_mode="asgi",
         # Packets nested too deep get an answer instead of a RecursionError in the library.
         json=bounded_json,
         client_manager=RedisManager(settings.redis_url, channel=keys.socketio_channel),
-        cors_allowed_origins=settings.cors_origins,
+        cors_allowed_origins=origin_check(settings.cors_origins),
         max_http_buffer_size=settings.max_payload_bytes,
         # One event at a time per socket: a customer's messages are stored in the order sent.
         async_handlers=False,
@@ -113,7 +121,6 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
     )
     # Sanic keeps a registry of app names per process; tests build several apps.
     sanic_app: Sanic[Any, Any] = Sanic(f"tandem_handoff_{next(_names)}", configure_logging=False)
-    sanic_app.config.REQUEST_MAX_SIZE = settings.max_payload_bytes
     sanic_app.config.FALLBACK_ERROR_FORMAT = "json"
 
     # Stores: every Redis call. Clients connect lazily, inside the server's event loop.

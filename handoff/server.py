@@ -13,7 +13,9 @@ import logging
 import uvicorn
 
 from handoff.app import create_app
-from handoff.config.settings import Settings
+from handoff.config.settings import Settings, dev_mode_warnings
+
+log = logging.getLogger("handoff")
 
 
 def configure_logging(level: str) -> None:
@@ -43,6 +45,9 @@ def tune_gc() -> None:
 
 def serve(settings: Settings) -> None:
     configure_logging(settings.log_level)
+    if settings.dev:
+        for warning in dev_mode_warnings(settings):
+            log.warning("%s", warning)
     app = create_app(settings)
     tune_gc()
     config = uvicorn.Config(

@@ -6,8 +6,10 @@
 Everything listens on 127.0.0.1: the service on TANDEM_PORT (8000), Rasa on TANDEM_RASA_PORT
 (5005), the action server on TANDEM_ACTIONS_PORT (5055). Without TANDEM_REDIS_URL an embedded
 redis-server runs under run/redis (append-only file, so conversations survive a restart) on
-TANDEM_REDIS_PORT (6390). Logs go to run/logs/. Ctrl-C stops everything; a process that dies is
-reported with the end of its log, and the rest are stopped.
+TANDEM_REDIS_PORT (6390); TANDEM_REDIS_APPENDFSYNC=always makes it fsync every write before
+answering, instead of once a second (everysec, the default; docs/reliability.md). Logs go to
+run/logs/. Ctrl-C stops everything; a process that dies is reported with the end of its log,
+and the rest are stopped.
 
 The ``Stack`` class is also what the end-to-end tests use, with free ports and a temp directory.
 Standard library only: it runs under either virtual environment.
@@ -37,6 +39,9 @@ HANDOFF_PYTHON = ROOT / ".venv" / "handoff" / "bin" / "python"
 MODEL = ROOT / "models" / "tandem.tar.gz"
 DEMO_AGENT = "demo:tandem-demo"
 RASA_API_FILE = "rasa-api.json"  # under run_dir: the running Rasa's URL and API token
+# The embedded Redis's appendfsync choices (docs/reliability.md, "Durability of acknowledged
+# messages"): "no" is left out on purpose, it would leave durability to the kernel's timing.
+APPENDFSYNC = ("everysec", "always")
 
 
 def free_port() -> int:
@@ -91,6 +96,8 @@ class Stack:
     dev: bool = True
     model: Path = MODEL
     extra_env: dict[str, str] = field(default_factory=dict)
+    # How often the embedded Redis fsyncs its append-only file: one of APPENDFSYNC.
+    appendfsync: str = "everysec"
     # Which parts to run; tests of the bot alone leave out the handoff service.
     components: tuple[str, ...] = ("redis", "actions", "rasa", "handoff")
     # Shared by Rasa and the handoff service; new for every run.
@@ -160,11 +167,20 @@ class Stack:
         binary = shutil.which("redis-server")
         if binary is None:
             raise SystemExit("redis-server is not installed: run 'make setup'")
+        if self.appendfsync not in APPENDFSYNC:
+            raise SystemExit(
+                f"TANDEM_REDIS_APPENDFSYNC must be one of {', '.join(APPENDFSYNC)}, "
+                f"not {self.appendfsync!r}"
+            )
         data = self.run_dir / "redis"
         data.mkdir(parents=True, exist_ok=True)
-        self.log(f"==> Redis on 127.0.0.1:{self.ports.redis} (data in {data})")
+        self.log(
+            f"==> Redis on 127.0.0.1:{self.ports.redis} (data in {data}, "
+            f"appendfsync {self.appendfsync})"
+        )
         argv = [binary, "--port", str(self.ports.redis), "--bind", "127.0.0.1"]
         argv += ["--dir", str(data), "--appendonly", "yes", "--save", ""]
+        argv += ["--appendfsync", self.appendfsync]
         process = self._spawn("redis", argv, {})
         self._wait(process, lambda: redis_ping(self.ports.redis), "Redis", 15)
         return f"redis://127.0.0.1:{self.ports.redis}/0"
@@ -284,6 +300,7 @@ def main() -> int:
         ports=Ports.from_env(os.environ),
         redis_url=os.environ.get("TANDEM_REDIS_URL") or None,
         dev=not args.production and os.environ.get("TANDEM_DEV", "1") != "0",
+        appendfsync=os.environ.get("TANDEM_REDIS_APPENDFSYNC", "").strip().lower() or "everysec",
     )
     stopping = False
 

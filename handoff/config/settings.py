@@ -10,6 +10,7 @@ Every variable is documented in ``docs/handoff.md``; keep the two in step.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -88,6 +89,13 @@ class Settings:
             secret = DEV_SECRET
         elif len(secret) < 16:
             raise SettingsError("TANDEM_SECRET must be at least 16 characters")
+        host = reader.text("TANDEM_HOST", cls.host)
+        if dev and not is_loopback(host):
+            raise SettingsError(
+                f"TANDEM_DEV=1 with TANDEM_HOST={host}: developer mode signs with a public secret "
+                "and lets any origin in, so it only listens on loopback (127.0.0.1, ::1, "
+                "localhost); unset TANDEM_DEV to serve other machines"
+            )
         origins = tuple(
             o.strip().rstrip("/")
             for o in reader.text("TANDEM_ALLOWED_ORIGINS", "").split(",")
@@ -101,7 +109,7 @@ class Settings:
             raise SettingsError(f"TANDEM_BUSINESS_HOURS / TANDEM_TIMEZONE: {exc}") from exc
         return cls(
             secret=secret,
-            host=reader.text("TANDEM_HOST", cls.host),
+            host=host,
             port=reader.integer("TANDEM_PORT", cls.port, low=0, high=65535),
             dev=dev,
             redis_url=reader.text("TANDEM_REDIS_URL", cls.redis_url),
@@ -136,6 +144,30 @@ class Settings:
             ),
             demo_agent=reader.text("TANDEM_DEMO_AGENT", ""),
         )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an address or ``localhost``) is reachable from this machine only."""
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name that could resolve to anything
+
+
+def dev_mode_warnings(settings: Settings) -> list[str]:
+    """What developer mode gives up, for the warning logged at every start."""
+    warnings = ["DEVELOPER MODE (TANDEM_DEV=1): never run this for real customers"]
+    if settings.secret == DEV_SECRET:
+        warnings.append(
+            "sessions and agent tokens are signed with a public secret: set TANDEM_SECRET"
+        )
+    if settings.cors_origins == "*":
+        warnings.append("any origin may open sockets: set TANDEM_ALLOWED_ORIGINS")
+    if settings.demo_agent:
+        warnings.append("the demo agent from TANDEM_DEMO_AGENT is created with a known password")
+    return warnings
 
 
 class _Reader:

@@ -26,6 +26,7 @@ from handoff.domain.metrics import render
 from handoff.edges.sockets import Connections
 from handoff.protocol.errors import ErrorCode
 from handoff.protocol.types import AgentEntry
+from handoff.security.compare import same_secret
 from handoff.security.ids import is_conversation_id
 from handoff.security.ratelimit import RateLimiter
 from handoff.services.agent_auth import AgentAuth
@@ -37,8 +38,13 @@ from handoff.store.stats import Stats
 MAX_CREDENTIAL_CHARS = 256
 
 
+def error_body(code: ErrorCode, message: str) -> dict[str, Any]:
+    """The JSON body of every HTTP error (``docs/protocol.md``)."""
+    return {"error": {"code": code.value, "message": message}}
+
+
 def error(status: int, code: ErrorCode, message: str) -> HTTPResponse:
-    return json_response({"error": {"code": code.value, "message": message}}, status=status)
+    return json_response(error_body(code, message), status=status)
 
 
 def bearer(request: Request) -> str:
@@ -91,7 +97,8 @@ class HttpApi:
         return json_response(body, status=200 if redis_ok else 503)
 
     async def metrics(self, request: Request) -> HTTPResponse:
-        if self.settings.metrics_token and bearer(request) != self.settings.metrics_token:
+        token = self.settings.metrics_token
+        if token and not same_secret(bearer(request), token):
             return error(401, ErrorCode.UNAUTHORIZED, "metrics need the metrics token")
         snapshot = await self.stats.snapshot(
             customer_sockets=len(self.connections.customers),

@@ -21,6 +21,8 @@ import hmac
 import re
 import secrets
 
+from handoff.security.compare import same_secret
+
 CONVERSATION_ID = re.compile(r"^c_[A-Za-z0-9_-]{22}$")
 AGENT_ID = re.compile(r"^a_[0-9a-f]{16}$")
 CUSTOMER_ID = re.compile(r"^u_[0-9a-f]{24}$")
@@ -46,11 +48,11 @@ def new_agent_id() -> str:
 
 
 def is_conversation_id(value: object) -> bool:
-    return isinstance(value, str) and CONVERSATION_ID.match(value) is not None
+    return isinstance(value, str) and CONVERSATION_ID.fullmatch(value) is not None
 
 
 def is_agent_id(value: object) -> bool:
-    return isinstance(value, str) and AGENT_ID.match(value) is not None
+    return isinstance(value, str) and AGENT_ID.fullmatch(value) is not None
 
 
 class SessionSigner:
@@ -65,10 +67,10 @@ class SessionSigner:
         return f"{body}.{self._mac(body)}"
 
     def verify(self, session_id: object) -> bool:
-        if not isinstance(session_id, str) or not _SESSION.match(session_id):
+        if not isinstance(session_id, str) or not _SESSION.fullmatch(session_id):
             return False
         body, mac = session_id.split(".")
-        return hmac.compare_digest(mac, self._mac(body))
+        return same_secret(mac, self._mac(body))
 
     def customer_id(self, session_id: str) -> str:
         digest = hmac.new(self._customer_key, session_id.encode(), hashlib.sha256).hexdigest()

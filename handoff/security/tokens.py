@@ -20,6 +20,7 @@ import hmac
 import json
 from dataclasses import dataclass
 
+from handoff.security.compare import same_secret
 from handoff.security.ids import derive_key, is_agent_id
 
 
@@ -53,13 +54,14 @@ class TokenSigner:
 
     def verify(self, token: object, now: float) -> TokenClaims | None:
         """The claims of a well-formed, correctly signed, unexpired token; else ``None``."""
-        if not isinstance(token, str) or len(token) > 1024:
+        # A real token is base64url and dots: anything else is refused before it is hashed.
+        if not isinstance(token, str) or len(token) > 1024 or not token.isascii():
             return None
         parts = token.split(".")
         if len(parts) != 3 or parts[0] != "v1":
             return None
         _, body, mac = parts
-        if not hmac.compare_digest(mac, self._mac(body)):
+        if not same_secret(mac, self._mac(body)):
             return None
         try:
             payload = json.loads(_unb64(body))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from handoff.config.settings import DEV_SECRET, Settings, SettingsError
+from handoff.config.settings import DEV_SECRET, Settings, SettingsError, dev_mode_warnings
 
 
 def test_defaults() -> None:
@@ -46,3 +46,36 @@ def test_origins_list() -> None:
         }
     )
     assert settings.cors_origins == ["https://a.example", "https://b.example"]
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.20", "shop.example.com", "[::]"])
+def test_dev_mode_refuses_to_listen_beyond_loopback(host: str) -> None:
+    with pytest.raises(SettingsError, match="TANDEM_HOST"):
+        Settings.from_env({"TANDEM_DEV": "1", "TANDEM_HOST": host})
+    # Outside dev mode any address is the operator's choice.
+    assert Settings.from_env({"TANDEM_SECRET": "x" * 32, "TANDEM_HOST": host}).host == host
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost"])
+def test_dev_mode_on_loopback(host: str) -> None:
+    assert Settings.from_env({"TANDEM_DEV": "1", "TANDEM_HOST": host}).host == host
+
+
+def test_dev_mode_says_what_it_gives_up() -> None:
+    warnings = dev_mode_warnings(
+        Settings.from_env({"TANDEM_DEV": "1", "TANDEM_DEMO_AGENT": "demo:demo-password"})
+    )
+    assert warnings[0].startswith("DEVELOPER MODE")
+    assert any("TANDEM_SECRET" in w for w in warnings)
+    assert any("TANDEM_ALLOWED_ORIGINS" in w for w in warnings)
+    assert any("TANDEM_DEMO_AGENT" in w for w in warnings)
+    safer = dev_mode_warnings(
+        Settings.from_env(
+            {
+                "TANDEM_DEV": "1",
+                "TANDEM_SECRET": "x" * 32,
+                "TANDEM_ALLOWED_ORIGINS": "https://a.example",
+            }
+        )
+    )
+    assert len(safer) == 1

@@ -14,8 +14,10 @@ def test_session_ids_are_signed_and_unguessable() -> None:
         f"{body}.{mac[:-1]}A" if not mac.endswith("A") else f"{body}.{mac[:-1]}B"
     )
     assert not SessionSigner("t" * 32).verify(session)
-    for junk in (None, 3, "", "a.b", "x" * 45, session + "x"):
+    for junk in (None, 3, "", "a.b", "x" * 45, session + "x", session + "\n"):
         assert not signer.verify(junk)
+    for forged in (f"{body}.{mac[:-1]}é", f"{body}.{mac[:-1]}\ud800", f"{body[:-1]}é.{mac}"):
+        assert not signer.verify(forged)
 
 
 def test_customer_id_is_stable_and_not_the_session() -> None:
@@ -28,3 +30,4 @@ def test_customer_id_is_stable_and_not_the_session() -> None:
 def test_conversation_ids() -> None:
     assert is_conversation_id(new_conversation_id())
     assert not is_conversation_id("c_../../etc") and not is_conversation_id(None)
+    assert not is_conversation_id(new_conversation_id() + "\n")

@@ -100,8 +100,10 @@ class CustomerNamespace(GuardedNamespace):
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
+        # engine.io's environ has REMOTE_ADDR fixed at 127.0.0.1: the peer is the ASGI scope's.
+        client = (environ.get("asgi.scope") or {}).get("client")
         address = client_address(
-            environ.get("REMOTE_ADDR"),
+            client[0] if client else None,
             environ.get("HTTP_X_FORWARDED_FOR"),
             self.per_address.trusted_proxies,
         )

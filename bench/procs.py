@@ -251,11 +251,17 @@ class Procs:
         )
 
 
-# Benchmarks drive many messages per session and per agent; the flood limits are per replica
+# Benchmarks drive many messages per session and per agent; the flood limits are
 # settings (docs/handoff.md) and are raised here so that they do not shape the figures.
 BENCH_LIMITS = {
     "TANDEM_RATE_BURST": "1000",
     "TANDEM_RATE_PER_MINUTE": "60000",
+    # Every simulated customer comes from 127.0.0.1: one address, thousands of sessions.
+    "TANDEM_SESSION_BURST": "1000000",
+    "TANDEM_SESSIONS_PER_MINUTE": "1000000",
+    "TANDEM_HANDOFF_BURST": "1000000",
+    "TANDEM_HANDOFFS_PER_MINUTE": "1000000",
+    "TANDEM_SOCKETS_PER_ADDRESS": "1000000",
 }
 
 

@@ -35,8 +35,8 @@ from handoff.config.texts import SystemTexts
 from handoff.domain.clock import SYSTEM_CLOCK, Clock
 from handoff.edges.agent_ns import AgentNamespace
 from handoff.edges.body_limit import BodyLimit
-from handoff.edges.customer_ns import CustomerNamespace
-from handoff.edges.http_api import HttpApi
+from handoff.edges.customer_ns import AddressLimits, CustomerNamespace
+from handoff.edges.http_api import HttpApi, LoginRules
 from handoff.edges.origins import origin_check
 from handoff.edges.socket_server import SocketServer
 from handoff.edges.sockets import Connections
@@ -45,10 +45,11 @@ from handoff.edges.sweeper import Sweeper
 from handoff.fanout.notify import Notifier
 from handoff.fanout.pubsub import RedisManager
 from handoff.protocol import bounded_json
+from handoff.security.addresses import parse_networks
 from handoff.security.ids import SessionSigner
-from handoff.security.ratelimit import RateLimiter
+from handoff.security.ratelimit import Rule
 from handoff.security.tokens import TokenSigner
-from handoff.services.agent_auth import AgentAuth
+from handoff.services.agent_auth import AgentAuth, HashGate
 from handoff.services.board import Board
 from handoff.services.bot_client import BotClient
 from handoff.services.bridge import BotBridge
@@ -60,7 +61,10 @@ from handoff.store.bot_lease import BotLease
 from handoff.store.conversations import ConversationStore
 from handoff.store.facts import DeskFactsReader
 from handoff.store.keys import Keys
+from handoff.store.limits import Limits
 from handoff.store.presence import Presence
+from handoff.store.queue_places import QueuePlaces
+from handoff.store.sockets import AddressSockets
 from handoff.store.stats import Stats
 
 log = logging.getLogger("handoff")
@@ -145,7 +149,13 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
     texts = SystemTexts.load()
     notify = Notifier(sio)
     bot = BotClient(settings.rasa_url, token=settings.bot_token, timeout=settings.rasa_timeout)
-    board = Board(conversations=conversations, facts=facts, notify=notify, clock=clock)
+    board = Board(
+        conversations=conversations,
+        facts=facts,
+        places=QueuePlaces(redis, keys),
+        notify=notify,
+        clock=clock,
+    )
     desk = Desk(
         settings=settings,
         conversations=conversations,
@@ -173,16 +183,32 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         agents=agents,
         token_ttl=settings.token_ttl,
         clock=clock,
+        gate=HashGate(hashers=settings.login_concurrency, queue=settings.login_queue),
     )
 
     # Edges: where requests come in.
     connections = Connections()
-    customer_limiter = RateLimiter(burst=settings.rate_burst, per_minute=settings.rate_per_minute)
+    # Rate limits are token buckets in Redis: they hold across replicas (docs/security.md).
+    limits = Limits(redis, keys, clock=clock)
+    customer_rule = Rule("customer", settings.rate_burst, settings.rate_per_minute)
     # Agents type fast and legitimately burst (canned replies); give them more room.
-    agent_limiter = RateLimiter(
-        burst=settings.rate_burst * 3, per_minute=settings.rate_per_minute * 4
+    agent_rule = Rule("agent", settings.rate_burst * 3, settings.rate_per_minute * 4)
+    trusted_proxies = parse_networks(settings.trusted_proxies)
+    address_sockets = AddressSockets(redis, keys, replica=replica)
+    per_address = AddressLimits(
+        trusted_proxies=trusted_proxies,
+        sessions=Rule("sessions", settings.session_burst, settings.sessions_per_minute),
+        handoffs=Rule("handoffs", settings.handoff_burst, settings.handoffs_per_minute),
+        sockets=address_sockets,
+        sockets_per_address=settings.sockets_per_address,
     )
-    login_limiter = RateLimiter(burst=5, per_minute=10)
+    # Failed logins: strict per address, generous per username (from every address together),
+    # so one address cannot lock an agent out and one password cannot try every username.
+    login_rules = LoginRules(
+        by_address=Rule("login_address", burst=10, per_minute=5),
+        by_username=Rule("login_username", burst=50, per_minute=20),
+        trusted_proxies=trusted_proxies,
+    )
     sio.register_namespace(
         CustomerNamespace(
             settings=settings,
@@ -195,7 +221,10 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
             bridge=bridge,
             notify=notify,
             texts=texts,
-            limiter=customer_limiter,
+            limits=limits,
+            rule=customer_rule,
+            per_address=per_address,
+            clock=clock,
         )
     )
     sio.register_namespace(
@@ -212,7 +241,8 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
             bridge=bridge,
             notify=notify,
             canned=load_canned(settings.canned_responses),
-            limiter=agent_limiter,
+            limits=limits,
+            rule=agent_rule,
             clock=clock,
         )
     )
@@ -224,7 +254,8 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         auth=auth,
         conversations=conversations,
         connections=connections,
-        login_limiter=login_limiter,
+        limits=limits,
+        login_rules=login_rules,
     )
     sanic_app.blueprint(api.blueprint())
     if mount_static(sanic_app, settings.static_dir):
@@ -236,7 +267,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         agents=agents,
         presence=presence,
         desk=desk,
-        limiters=[customer_limiter, agent_limiter, login_limiter],
+        sockets=address_sockets,
         clock=clock,
     )
 

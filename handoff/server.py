@@ -65,5 +65,9 @@ def serve(settings: Settings) -> None:
         ws_per_message_deflate=False,
         timeout_graceful_shutdown=5,
         server_header=False,
+        # The client address is the TCP peer; X-Forwarded-For is read by the service itself,
+        # only from TANDEM_TRUSTED_PROXIES (docs/security.md). uvicorn would otherwise take it
+        # from any local peer.
+        proxy_headers=False,
     )
     uvicorn.Server(config).run()

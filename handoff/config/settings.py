@@ -59,6 +59,17 @@ class Settings:
     metrics_token: str = ""
     log_level: str = "info"
     demo_agent: str = ""
+    # Floods from one client address (docs/security.md): sized so that a shop's customers
+    # behind one office NAT never meet them, while a script from one address is bounded.
+    trusted_proxies: tuple[str, ...] = ()
+    session_burst: int = 100
+    sessions_per_minute: float = 30.0
+    handoff_burst: int = 30
+    handoffs_per_minute: float = 10.0
+    sockets_per_address: int = 200
+    login_concurrency: int = 0  # scrypt hashes at once; 0 = one per CPU core
+    login_queue: int = 32  # logins waiting for a hash slot before the rest get 503 at once
+    agent_grace_seconds: float = 60.0
 
     @property
     def cors_origins(self) -> str | list[str] | None:
@@ -143,6 +154,25 @@ class Settings:
                 "TANDEM_LOG_LEVEL", "info", ("debug", "info", "warning", "error")
             ),
             demo_agent=reader.text("TANDEM_DEMO_AGENT", ""),
+            trusted_proxies=reader.networks("TANDEM_TRUSTED_PROXIES"),
+            session_burst=reader.integer("TANDEM_SESSION_BURST", cls.session_burst, low=1),
+            sessions_per_minute=reader.number(
+                "TANDEM_SESSIONS_PER_MINUTE", cls.sessions_per_minute, low=0.1
+            ),
+            handoff_burst=reader.integer("TANDEM_HANDOFF_BURST", cls.handoff_burst, low=1),
+            handoffs_per_minute=reader.number(
+                "TANDEM_HANDOFFS_PER_MINUTE", cls.handoffs_per_minute, low=0.1
+            ),
+            sockets_per_address=reader.integer(
+                "TANDEM_SOCKETS_PER_ADDRESS", cls.sockets_per_address, low=1
+            ),
+            login_concurrency=reader.integer(
+                "TANDEM_LOGIN_CONCURRENCY", cls.login_concurrency, low=0
+            ),
+            login_queue=reader.integer("TANDEM_LOGIN_QUEUE", cls.login_queue, low=0),
+            agent_grace_seconds=reader.number(
+                "TANDEM_AGENT_GRACE_SECONDS", cls.agent_grace_seconds, low=0
+            ),
         )
 
 
@@ -213,6 +243,18 @@ class _Reader:
             raise SettingsError(f"{name} must be a number, not {raw!r}") from None
         self._bounds(name, value, low, None)
         return value
+
+    def networks(self, name: str) -> tuple[str, ...]:
+        """Comma-separated CIDRs (a bare address is a /32 or /128), normalised."""
+        found = []
+        for raw in self.text(name, "").split(","):
+            if not raw.strip():
+                continue
+            try:
+                found.append(str(ipaddress.ip_network(raw.strip(), strict=False)))
+            except ValueError:
+                raise SettingsError(f"{name}: {raw.strip()!r} is not an address or CIDR") from None
+        return tuple(found)
 
     def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
         value = self.text(name, default).lower()

@@ -21,19 +21,20 @@ from handoff.config.settings import Settings
 from handoff.domain import views
 from handoff.domain.clock import Clock
 from handoff.domain.entries import encode, stored
-from handoff.edges.guard import GuardedNamespace
+from handoff.edges.guard import GuardedNamespace, rate_limited
 from handoff.edges.sockets import AgentSocket, Connections
 from handoff.fanout import rooms
 from handoff.fanout.notify import Notifier
 from handoff.protocol import agent as proto
 from handoff.protocol.errors import ErrorCode, ProtocolError
-from handoff.security.ratelimit import RateLimiter
+from handoff.security.ratelimit import Rule
 from handoff.services.agent_auth import AgentAuth
 from handoff.services.board import Board
 from handoff.services.bridge import BotBridge
 from handoff.services.desk import Desk
 from handoff.store.agents import AgentStore
 from handoff.store.conversations import ConversationStore
+from handoff.store.limits import Limits
 from handoff.store.presence import Presence
 from handoff.store.stats import Stats
 
@@ -58,10 +59,11 @@ class AgentNamespace(GuardedNamespace):
         bridge: BotBridge,
         notify: Notifier,
         canned: list[proto.Canned],
-        limiter: RateLimiter,
+        limits: Limits,
+        rule: Rule,
         clock: Clock,
     ) -> None:
-        super().__init__(rooms.AGENTS_NS, limiter=limiter)
+        super().__init__(rooms.AGENTS_NS, limits=limits, rule=rule)
         self.settings = settings
         self.auth = auth
         self.connections = connections
@@ -99,7 +101,7 @@ class AgentNamespace(GuardedNamespace):
 
     # -- reading ------------------------------------------------------------------------------
     async def on_hello(self, sid: str, data: Any) -> proto.HelloAck:
-        sock = self._agent(sid)
+        sock = await self._agent(sid)
         proto.parse_empty(data)
         active = await self.store.get_many(await self.agents.active(sock.agent.id))
         queue, tickets = await self.board.queue_for(sock.agent)
@@ -112,18 +114,18 @@ class AgentNamespace(GuardedNamespace):
         }
 
     async def on_get_queue(self, sid: str, data: Any) -> proto.QueueAck:
-        sock = self._agent(sid)
+        sock = await self._agent(sid)
         proto.parse_empty(data)
         queue, tickets = await self.board.queue_for(sock.agent)
         return {"ok": True, "queue": queue, "tickets": tickets}
 
     async def on_get_conversation(self, sid: str, data: Any) -> proto.ConversationAck:
-        self._agent(sid)
+        await self._agent(sid)
         conversation_id, after = proto.parse_get_conversation(data)
         return {"ok": True, **await self.board.detail(conversation_id, after)}
 
     async def on_get_history(self, sid: str, data: Any) -> proto.HistoryAck:
-        self._agent(sid)
+        await self._agent(sid)
         conversation = await self.store.get(proto.parse_conversation_ref(data))
         if conversation is None:
             raise ProtocolError(ErrorCode.NOT_FOUND, "no such conversation")
@@ -136,7 +138,7 @@ class AgentNamespace(GuardedNamespace):
         }
 
     async def on_watch(self, sid: str, data: Any) -> proto.ConversationAck:
-        sock = self._agent(sid)
+        sock = await self._agent(sid)
         conversation_id = proto.parse_conversation_ref(data)
         detail = await self.board.detail(conversation_id)
         await self.enter_room(sid, rooms.watch(conversation_id))
@@ -144,19 +146,19 @@ class AgentNamespace(GuardedNamespace):
         return {"ok": True, **detail}
 
     async def on_unwatch(self, sid: str, data: Any) -> dict[str, bool]:
-        sock = self._agent(sid)
+        sock = await self._agent(sid)
         conversation_id = proto.parse_conversation_ref(data)
         await self.leave_room(sid, rooms.watch(conversation_id))
         sock.watching.discard(conversation_id)
         return {"ok": True}
 
     async def on_get_canned(self, sid: str, data: Any) -> proto.CannedAck:
-        self._agent(sid)
+        await self._agent(sid)
         proto.parse_empty(data)
         return {"ok": True, "canned": self.canned}
 
     async def on_get_agents(self, sid: str, data: Any) -> proto.AgentsAck:
-        self._agent(sid)
+        await self._agent(sid)
         proto.parse_empty(data)
         records = [r for r in await self.agents.all() if not r.disabled]
         online = await self.presence.online(self.now())
@@ -169,20 +171,21 @@ class AgentNamespace(GuardedNamespace):
         }
 
     async def on_get_stats(self, sid: str, data: Any) -> proto.StatsAck:
-        self._agent(sid)
+        await self._agent(sid)
         proto.parse_empty(data)
         online = await self.presence.online(self.now())
         return {"ok": True, "stats": await self.stats.desk_stats(agents_online=len(online))}
 
     # -- writing ------------------------------------------------------------------------------
     async def on_claim(self, sid: str, data: Any) -> proto.ConversationAck:
-        sock = self._agent(sid)
+        sock = await self._agent(sid)
         conversation_id = proto.parse_conversation_ref(data)
         detail = await self.desk.claim(sock.agent, conversation_id, requester_sid=sid)
         return {"ok": True, **detail}
 
     async def on_send_message(self, sid: str, data: Any) -> proto.SendAck:
-        sock = self._agent(sid)
+        # The message spends its token in the append, only if it is stored.
+        sock = await self._agent(sid, limited=False)
         out = proto.parse_send_message(data, self.settings.max_message_chars)
         agent = sock.agent
         fields = encode(
@@ -199,7 +202,10 @@ class AgentNamespace(GuardedNamespace):
             allowed=("agent",),
             required_owner=agent.id,
             first_response=True,
+            bucket=self.limits.bucket(self.rule, agent.id),
         )
+        if result.status == "limited":
+            raise rate_limited(SLOW_DOWN, result.retry_after)
         if result.status == "dup":
             return {"ok": True, "seq": result.seq, "duplicate": True}
         if result.status == "missing":
@@ -227,7 +233,7 @@ class AgentNamespace(GuardedNamespace):
 
     async def on_typing(self, sid: str, data: Any) -> dict[str, bool]:
         # Typing is frequent and cheap; never worth a refusal.
-        sock = self._agent(sid, limited=False)
+        sock = await self._agent(sid, limited=False)
         conversation_id, is_typing = proto.parse_typing(data)
         owner, customer_id = await self.store.fields(conversation_id, "owner", "customer")
         if owner != sock.agent.id:
@@ -238,7 +244,7 @@ class AgentNamespace(GuardedNamespace):
         return {"ok": True}
 
     async def on_add_note(self, sid: str, data: Any) -> proto.NoteAck:
-        sock = self._agent(sid)
+        sock = await self._agent(sid)
         out = proto.parse_add_note(data)
         state, owner = await self.store.fields(out.conversation_id, "state", "owner")
         if state is None:
@@ -253,13 +259,13 @@ class AgentNamespace(GuardedNamespace):
         return {"ok": True, "note": note}
 
     async def on_transfer(self, sid: str, data: Any) -> dict[str, bool]:
-        sock = self._agent(sid)
+        sock = await self._agent(sid)
         conversation_id, target, note = proto.parse_transfer(data)
         await self.desk.transfer(sock.agent, conversation_id, target, note)
         return {"ok": True}
 
     async def on_hand_back(self, sid: str, data: Any) -> dict[str, bool]:
-        sock = self._agent(sid)
+        sock = await self._agent(sid)
         conversation_id = proto.parse_conversation_ref(data)
         await self.desk.hand_back(sock.agent, conversation_id)
         # The bridge tells the bot and relays its "I'm back", in order with new messages.
@@ -267,13 +273,13 @@ class AgentNamespace(GuardedNamespace):
         return {"ok": True}
 
     async def on_close(self, sid: str, data: Any) -> dict[str, bool]:
-        sock = self._agent(sid)
+        sock = await self._agent(sid)
         conversation_id, resolution, tags = proto.parse_close(data)
         await self.desk.close(sock.agent, conversation_id, resolution, tags)
         return {"ok": True}
 
     async def on_set_presence(self, sid: str, data: Any) -> proto.PresenceAck:
-        sock = self._agent(sid)
+        sock = await self._agent(sid)
         status = proto.parse_presence(data)
         await self.agents.update(sock.agent.id, {"status": status})
         for other in self.connections.agent_sockets(sock.agent.id):
@@ -281,11 +287,11 @@ class AgentNamespace(GuardedNamespace):
         return {"ok": True, "status": "away" if status == "away" else "online"}
 
     # -- helpers ------------------------------------------------------------------------------
-    def _agent(self, sid: str, *, limited: bool = True) -> AgentSocket:
+    async def _agent(self, sid: str, *, limited: bool = True) -> AgentSocket:
         """The caller's console; its token must still be valid. Spends a request token."""
         sock = self.connections.agents.get(sid)
         if sock is None or sock.expires_at <= self.now():
             raise ProtocolError(ErrorCode.UNAUTHORIZED, "log in again")
         if limited:
-            self.limit(sock.agent.id, SLOW_DOWN)
+            await self.limit(sock.agent.id, SLOW_DOWN)
         return sock

@@ -5,6 +5,10 @@ server issued (an unknown or unsigned id gets a fresh one), and every later even
 session's own conversation only. A message is stored (and acknowledged) first; the bot bridge
 is then kicked to answer it.
 
+Anonymous floods are bounded per client address (``security.addresses``), across replicas: the
+sockets an address holds at once, the new sessions it mints and the people it asks for. Limits
+per session cover the rest; a message spends its token in the same script that stores it.
+
 Example::
 
     sio.register_namespace(CustomerNamespace(settings=settings, sessions=signer, ...))
@@ -13,28 +17,50 @@ Example::
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from typing import Any
+
+import socketio  # type: ignore[import-untyped]  # no type information shipped
 
 from handoff.config.settings import Settings
 from handoff.config.texts import SystemTexts
 from handoff.domain import entries, views
+from handoff.domain.clock import Clock
 from handoff.domain.entries import encode, stored
 from handoff.domain.ownership import BOT_ANSWERS, Action, State, is_allowed
-from handoff.edges.guard import GuardedNamespace
+from handoff.edges.guard import GuardedNamespace, rate_limited
 from handoff.edges.sockets import Connections, CustomerSocket
 from handoff.fanout import rooms
 from handoff.fanout.notify import Notifier
 from handoff.protocol import customer as proto
 from handoff.protocol.errors import ErrorCode, ProtocolError
+from handoff.security.addresses import Network, client_address
 from handoff.security.ids import SessionSigner
-from handoff.security.ratelimit import RateLimiter
+from handoff.security.ratelimit import Rule
 from handoff.services.board import Board
 from handoff.services.bridge import BotBridge
 from handoff.services.desk import Desk
 from handoff.store.conversations import ConversationStore
+from handoff.store.limits import Limits, Spend
+from handoff.store.sockets import AddressSockets
 from handoff.store.stats import Stats
 
+log = logging.getLogger("handoff")
 SLOW_DOWN = "too many messages; slow down a little"
+TOO_MANY_SESSIONS = "too many new chats from your network; please wait a little"
+TOO_MANY_HANDOFFS = "too many requests for a person from your network; please wait a little"
+
+
+@dataclass(frozen=True)
+class AddressLimits:
+    """What one client address may do (``docs/security.md``, "Floods")."""
+
+    trusted_proxies: tuple[Network, ...]
+    sessions: Rule
+    handoffs: Rule
+    sockets: AddressSockets
+    sockets_per_address: int
 
 
 class CustomerNamespace(GuardedNamespace):
@@ -53,9 +79,14 @@ class CustomerNamespace(GuardedNamespace):
         bridge: BotBridge,
         notify: Notifier,
         texts: SystemTexts,
-        limiter: RateLimiter,
+        limits: Limits,
+        rule: Rule,
+        per_address: AddressLimits,
+        clock: Clock,
     ) -> None:
-        super().__init__(rooms.CUSTOMERS_NS, limiter=limiter)
+        super().__init__(rooms.CUSTOMERS_NS, limits=limits, rule=rule)
+        self.per_address = per_address
+        self.now = clock
         self.settings = settings
         self.sessions = sessions
         self.connections = connections
@@ -69,15 +100,50 @@ class CustomerNamespace(GuardedNamespace):
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
+        # engine.io's environ has REMOTE_ADDR fixed at 127.0.0.1: the peer is the ASGI scope's.
+        client = (environ.get("asgi.scope") or {}).get("client")
+        address = client_address(
+            client[0] if client else None,
+            environ.get("HTTP_X_FORWARDED_FOR"),
+            self.per_address.trusted_proxies,
+        )
+        limit = self.per_address.sockets_per_address
+        try:
+            has_place = await self.per_address.sockets.open(address, sid, now=self.now(), cap=limit)
+        except Exception:  # noqa: BLE001 - Redis away: let the widget in to retry its session
+            log.warning("could not count the sockets of %s; letting it in", address)
+            has_place = True
+        if not has_place:
+            raise socketio.exceptions.ConnectionRefusedError(
+                "rate_limited",
+                {
+                    "code": "rate_limited",
+                    "message": f"your network has {limit} chats open already; close some",
+                },
+            )
+        self.connections.addresses[sid] = address
         return True
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         self.connections.customers.pop(sid, None)
+        address = self.connections.addresses.pop(sid, None)
+        if address is not None:
+            try:
+                await self.per_address.sockets.close(address, sid)
+            except Exception:  # noqa: BLE001 - the place comes free when its lease runs out
+                log.warning("could not free the socket place of %s", address)
 
     # -- events -------------------------------------------------------------------------------
     async def on_session_request(self, sid: str, data: Any) -> None:
         claimed, last_seq = proto.parse_session_request(data)
-        session_id = claimed if claimed and self.sessions.verify(claimed) else self.sessions.issue()
+        if claimed and self.sessions.verify(claimed):
+            session_id = claimed
+        else:
+            # A new session is what a flood mints: each one would get its own limits.
+            await self.spend(
+                TOO_MANY_SESSIONS, Spend(self.per_address.sessions, self._address(sid))
+            )
+            session_id = self.sessions.issue()
         customer_id = self.sessions.customer_id(session_id)
         previous = self.connections.customers.get(sid)
         if previous is not None and previous.customer_id != customer_id:
@@ -115,7 +181,8 @@ class CustomerNamespace(GuardedNamespace):
         utterance = proto.parse_user_uttered(data, self.settings.max_message_chars)
         if utterance.session_id and utterance.session_id != sock.session_id:
             raise ProtocolError(ErrorCode.FORBIDDEN, "session_id is not this socket's session")
-        self.limit(sock.customer_id, SLOW_DOWN)
+        # The token is spent by the append itself, only if the message is stored.
+        bucket = self.limits.bucket(self.rule, sock.customer_id)
         fields = encode(
             author="customer",
             text=utterance.text,
@@ -134,7 +201,10 @@ class CustomerNamespace(GuardedNamespace):
                 cmid=utterance.client_msg_id,
                 allowed=("bot", "queued", "agent", "offline"),
                 for_bot=True,
+                bucket=bucket,
             )
+            if result.status == "limited":
+                raise rate_limited(SLOW_DOWN, result.retry_after)
             if result.status in ("ok", "dup"):
                 break
             await self._ensure_conversation(sock)
@@ -165,7 +235,7 @@ class CustomerNamespace(GuardedNamespace):
     async def on_tandem_typing(self, sid: str, data: Any) -> dict[str, bool]:
         sock = self._session(sid)
         is_typing = proto.parse_typing(data)
-        self.limit("typing:" + sock.customer_id, SLOW_DOWN)
+        await self.limit("typing:" + sock.customer_id, SLOW_DOWN)
         if sock.conversation_id:
             (owner,) = await self.store.fields(sock.conversation_id, "owner")
             await self.notify.agent_typing(sock.conversation_id, owner or "", is_typing)
@@ -174,7 +244,11 @@ class CustomerNamespace(GuardedNamespace):
     async def on_tandem_request_agent(self, sid: str, data: Any) -> proto.RequestAgentAck:
         sock = self._session(sid)
         proto.parse_request_agent(data)
-        self.limit(sock.customer_id, SLOW_DOWN)
+        await self.limit(
+            sock.customer_id,
+            TOO_MANY_HANDOFFS,
+            Spend(self.per_address.handoffs, self._address(sid)),
+        )
         conversation = await self._ensure_conversation(sock)
         state = conversation.get("state", "bot")
         # From the bot, or again from an offline ticket (someone may have come online since);
@@ -195,7 +269,7 @@ class CustomerNamespace(GuardedNamespace):
     async def on_tandem_csat(self, sid: str, data: Any) -> dict[str, bool]:
         sock = self._session(sid)
         rating, comment = proto.parse_csat(data)
-        self.limit(sock.customer_id, SLOW_DOWN)
+        await self.limit(sock.customer_id, SLOW_DOWN)
         conversation = await self.store.get(sock.conversation_id) if sock.conversation_id else None
         if conversation is None or conversation.get("state") != State.CLOSED:
             raise ProtocolError(ErrorCode.INVALID_STATE, "ratings are for closed conversations")
@@ -210,7 +284,7 @@ class CustomerNamespace(GuardedNamespace):
     async def on_tandem_offline_message(self, sid: str, data: Any) -> proto.OfflineMessageAck:
         sock = self._session(sid)
         email, text, name = proto.parse_offline_message(data, self.settings.max_message_chars)
-        self.limit(sock.customer_id, SLOW_DOWN)
+        await self.limit(sock.customer_id, SLOW_DOWN)
         conversation = await self._ensure_conversation(sock)
         if conversation.get("state") == State.QUEUED:
             await self.desk.go_offline(conversation, "customer")
@@ -261,10 +335,13 @@ class CustomerNamespace(GuardedNamespace):
     async def on_tandem_sync(self, sid: str, data: Any) -> proto.SyncAck:
         sock = self._session(sid)
         after = proto.parse_sync(data)
-        self.limit("sync:" + sock.customer_id, SLOW_DOWN)
+        await self.limit("sync:" + sock.customer_id, SLOW_DOWN)
         return {"ok": True, **await self._transcript(sock, after)}
 
     # -- helpers ------------------------------------------------------------------------------
+    def _address(self, sid: str) -> str:
+        return self.connections.addresses.get(sid, "-")
+
     def _session(self, sid: str) -> CustomerSocket:
         sock = self.connections.customers.get(sid)
         if sock is None:

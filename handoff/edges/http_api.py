@@ -1,17 +1,24 @@
 """HTTP endpoints: health, metrics, agent login and the transcript export.
 
+Login takes ``application/json`` only (415 otherwise): a cross-site page can send a form or a
+``text/plain`` body without asking, but not JSON, so visitors' browsers cannot be made to guess
+passwords (``docs/security.md``). Failed attempts are limited per client address (strict) and
+per username (generous, from every address together), in Redis; a successful login costs
+neither, and a limit that is spent answers 429 before any hashing.
+
 Example::
 
     api = HttpApi(settings=settings, redis=redis, bot=bot_client, stats=stats, auth=auth,
                   conversations=conversations, connections=connections,
-                  login_limiter=RateLimiter(burst=5, per_minute=10))
+                  limits=limits, login_rules=LoginRules(by_address=..., by_username=...))
     sanic_app.blueprint(api.blueprint())
 """
 
 from __future__ import annotations
 
 import json
-import time
+import math
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,25 +33,47 @@ from handoff.domain.metrics import render
 from handoff.edges.sockets import Connections
 from handoff.protocol.errors import ErrorCode
 from handoff.protocol.types import AgentEntry
+from handoff.security.addresses import Network, client_address
 from handoff.security.compare import same_secret
 from handoff.security.ids import is_conversation_id
-from handoff.security.ratelimit import RateLimiter
-from handoff.services.agent_auth import AgentAuth
+from handoff.security.ratelimit import Rule
+from handoff.services.agent_auth import AgentAuth, LoginBusy
 from handoff.services.bot_client import BotClient
 from handoff.store import pool
 from handoff.store.conversations import ConversationStore
+from handoff.store.limits import Limits, Spend
 from handoff.store.stats import Stats
 
 MAX_CREDENTIAL_CHARS = 256
 
 
-def error_body(code: ErrorCode, message: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class LoginRules:
+    """Failed logins allowed per client address and per username (``docs/security.md``)."""
+
+    by_address: Rule
+    by_username: Rule
+    trusted_proxies: tuple[Network, ...] = ()
+
+
+def error_body(
+    code: ErrorCode, message: str, details: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The JSON body of every HTTP error (``docs/protocol.md``)."""
-    return {"error": {"code": code.value, "message": message}}
+    body: dict[str, Any] = {"code": code.value, "message": message}
+    if details:
+        body["details"] = details
+    return {"error": body}
 
 
-def error(status: int, code: ErrorCode, message: str) -> HTTPResponse:
-    return json_response(error_body(code, message), status=status)
+def error(
+    status: int, code: ErrorCode, message: str, *, retry_after: float | None = None
+) -> HTTPResponse:
+    if retry_after is None:
+        return json_response(error_body(code, message), status=status)
+    details = {"retry_after_s": round(retry_after, 3)}
+    headers = {"Retry-After": str(max(1, math.ceil(retry_after)))}
+    return json_response(error_body(code, message, details), status=status, headers=headers)
 
 
 def bearer(request: Request) -> str:
@@ -65,7 +94,8 @@ class HttpApi:
         auth: AgentAuth,
         conversations: ConversationStore,
         connections: Connections,
-        login_limiter: RateLimiter,
+        limits: Limits,
+        login_rules: LoginRules,
     ) -> None:
         self.settings = settings
         self.redis = redis
@@ -74,7 +104,8 @@ class HttpApi:
         self.auth = auth
         self.conversations = conversations
         self.connections = connections
-        self.login_limiter = login_limiter
+        self.limits = limits
+        self.login_rules = login_rules
 
     def blueprint(self) -> Blueprint:
         bp = Blueprint("handoff_http")
@@ -107,6 +138,9 @@ class HttpApi:
         return text(render(snapshot), content_type="text/plain; version=0.0.4; charset=utf-8")
 
     async def login(self, request: Request) -> HTTPResponse:
+        media_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+        if media_type != "application/json":
+            return error(415, ErrorCode.BAD_REQUEST, "send the credentials as application/json")
         try:
             body = json.loads(request.body or b"null")
         except ValueError:
@@ -118,11 +152,24 @@ class HttpApi:
             return error(400, ErrorCode.BAD_REQUEST, "username and password must be strings")
         if len(username) > MAX_CREDENTIAL_CHARS or len(password) > MAX_CREDENTIAL_CHARS:
             return error(400, ErrorCode.TOO_LONG, "username or password too long")
-        ip = request.remote_addr or request.ip or "-"
-        if not self.login_limiter.allow(f"{ip}|{username}", time.monotonic()):
-            return error(429, ErrorCode.RATE_LIMITED, "too many attempts; wait a minute")
-        signed_in = await self.auth.sign_in(username, password)
+        rules = self.login_rules
+        address = client_address(
+            request.ip, request.headers.get("x-forwarded-for"), rules.trusted_proxies
+        )
+        failures = (Spend(rules.by_address, address), Spend(rules.by_username, username))
+        wait = await self.limits.peek(*failures)
+        if wait > 0:
+            return error(
+                429, ErrorCode.RATE_LIMITED, "too many failed attempts; wait", retry_after=wait
+            )
+        try:
+            signed_in = await self.auth.sign_in(username, password)
+        except LoginBusy:
+            return error(
+                503, ErrorCode.RATE_LIMITED, "too many logins at once; retry", retry_after=1.0
+            )
         if signed_in is None:
+            await self.limits.force(*failures)  # only a failure counts toward a lock-out
             return error(401, ErrorCode.UNAUTHORIZED, "wrong username or password")
         return json_response(
             {

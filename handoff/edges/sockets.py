@@ -43,6 +43,8 @@ class Connections:
     def __init__(self) -> None:
         self.customers: dict[str, CustomerSocket] = {}
         self.agents: dict[str, AgentSocket] = {}
+        # Customer socket id -> its client address (the per-address limits' key), from connect.
+        self.addresses: dict[str, str] = {}
 
     def agent_sockets(self, agent_id: str) -> list[AgentSocket]:
         return [s for s in self.agents.values() if s.agent.id == agent_id]

@@ -4,6 +4,9 @@
 - cut the sockets of agents who were disabled, revoked, or whose token expired (within
   ``TANDEM_AGENT_CHECK_INTERVAL`` seconds);
 - requeue the conversations of disabled agents (the CLI leaves their ids in a Redis set);
+- requeue the conversations of agents who vanished (no console anywhere, e.g. their replica
+  died) and did not come back within ``TANDEM_AGENT_GRACE_SECONDS``;
+- renew the leases of this replica's customer sockets on their address's places;
 - turn conversations queued longer than ``TANDEM_QUEUE_WAIT_LIMIT`` into offline tickets.
 
 Every replica may do the same work at once: each step is an atomic, idempotent script.
@@ -11,7 +14,7 @@ Every replica may do the same work at once: each step is an atomic, idempotent s
 Example::
 
     sweeper = Sweeper(settings, sio, connections=connections, agents=agents, presence=presence,
-                      desk=desk, limiters=[customer_limiter], clock=time.time)
+                      desk=desk, sockets=address_sockets, clock=time.time)
     task = asyncio.create_task(sweeper.run())
 """
 
@@ -20,18 +23,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
 
 import socketio  # type: ignore[import-untyped]  # no type information shipped
 
 from handoff.config.settings import Settings
+from handoff.domain.absence import absences
 from handoff.domain.clock import Clock
 from handoff.edges.sockets import Connections
 from handoff.fanout import rooms
-from handoff.security.ratelimit import RateLimiter
 from handoff.services.desk import Desk
 from handoff.store.agents import AgentStore
 from handoff.store.presence import Presence
+from handoff.store.sockets import AddressSockets
 
 log = logging.getLogger("handoff.sweeper")
 TICK = 0.5
@@ -49,7 +52,7 @@ class Sweeper:
         agents: AgentStore,
         presence: Presence,
         desk: Desk,
-        limiters: Sequence[RateLimiter],
+        sockets: AddressSockets,
         clock: Clock,
     ) -> None:
         self.settings = settings
@@ -58,12 +61,12 @@ class Sweeper:
         self.agents = agents
         self.presence = presence
         self.desk = desk
-        self.limiters = limiters
+        self.sockets = sockets
         self.now = clock
         self._last_beat = 0.0
         self._last_check = 0.0
         self._last_queue = 0.0
-        self._last_prune = time.monotonic()
+        self._last_renew = time.monotonic()
 
     async def run(self) -> None:
         while True:
@@ -86,13 +89,33 @@ class Sweeper:
             while agent_id := await self.agents.next_to_requeue():
                 moved = await self.desk.requeue_owned_by(agent_id)
                 log.info("requeued %d conversations of disabled agent %s", moved, agent_id)
+            await self.release_vanished(now)
         if mono - self._last_queue >= 1.0:
             self._last_queue = mono
             await self.desk.expire_waits()
-        if mono - self._last_prune >= 60:
-            self._last_prune = mono
-            for limiter in self.limiters:
-                limiter.prune(mono)
+        if mono - self._last_renew >= self.sockets.lease / 3:
+            self._last_renew = mono
+            held = [(address, sid) for sid, address in self.connections.addresses.items()]
+            await self.sockets.renew(held, now=now)
+
+    async def release_vanished(self, now: float) -> None:
+        """Owners gone longer than the grace period: their conversations go back to the queue."""
+        owners = await self.agents.owners()
+        gone_since = await self.presence.gone_since()
+        if not owners and not gone_since:
+            return
+        step = absences(
+            owners=owners,
+            online=await self.presence.online(now),
+            gone_since=gone_since,
+            now=now,
+            grace=self.settings.agent_grace_seconds,
+        )
+        await self.presence.note_gone(dict.fromkeys(step.newly_gone, now))
+        for agent_id in step.overdue:
+            moved = await self.desk.requeue_owned_by(agent_id, why="gone")
+            log.info("requeued %d conversations of agent %s, gone for good", moved, agent_id)
+        await self.presence.settle([*step.overdue, *step.settled])
 
     async def check_agents(self, now: float) -> None:
         """Disconnect consoles whose agent is disabled or revoked; refresh the others' records."""

@@ -1,18 +1,39 @@
-"""Per-session flood protection: a token bucket per key (decisions are pure functions).
+"""Flood protection: token buckets, and the rules that size them (the arithmetic is pure).
 
-Each replica keeps its own buckets in memory (no Redis round trip per message); with several
-replicas a client spread over them gets at most the limit once per replica, which still stops a
-flood. Buckets of idle keys are pruned.
+The buckets themselves live in Redis (``handoff.store.limits``), so a limit holds however many
+replicas a client spreads over; the Lua there does exactly what :func:`take` does here (a store
+test holds the two to the same answers). A bucket starts full (``burst`` tokens), refills at
+``per_minute`` and a request spends one token; an empty bucket refuses and says how long until
+the next token.
 
 Example::
 
-    limiter = RateLimiter(burst=10, per_minute=30)
-    limiter.allow("u_…", now=time.monotonic())   # True until the burst is spent
+    rule = Rule("customer", burst=10, per_minute=30)
+    ok, bucket = take(None, now=0.0, burst=rule.burst, per_second=rule.per_second)
+    retry_after(bucket, per_second=rule.per_second)   # 0.0: a token is left
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One kind of limit: its name (part of the Redis key), burst and sustained rate."""
+
+    name: str
+    burst: int
+    per_minute: float
+
+    @property
+    def per_second(self) -> float:
+        return self.per_minute / 60.0
+
+    @property
+    def full_after(self) -> float:
+        """Seconds an empty bucket takes to fill: after that it is as good as new (and expires)."""
+        return self.burst / self.per_second
 
 
 @dataclass(frozen=True)
@@ -22,36 +43,24 @@ class Bucket:
 
 
 def take(
-    bucket: Bucket | None, *, now: float, burst: int, per_second: float
+    bucket: Bucket | None, *, now: float, burst: int, per_second: float, cost: float = 1.0
 ) -> tuple[bool, Bucket]:
-    """Try to spend one token; returns (allowed, the bucket afterwards)."""
+    """Try to spend ``cost`` tokens; returns (allowed, the bucket afterwards)."""
     if bucket is None:
         bucket = Bucket(tokens=float(burst), updated=now)
     tokens = min(float(burst), bucket.tokens + max(0.0, now - bucket.updated) * per_second)
-    if tokens >= 1.0:
-        return True, Bucket(tokens=tokens - 1.0, updated=now)
+    if tokens >= cost:
+        return True, Bucket(tokens=tokens - cost, updated=now)
     return False, Bucket(tokens=tokens, updated=now)
 
 
-class RateLimiter:
-    """Token buckets keyed by session (customers) or agent id."""
+def retry_after(bucket: Bucket, *, per_second: float, cost: float = 1.0) -> float:
+    """Seconds until ``bucket`` holds ``cost`` tokens again (0 when it already does)."""
+    return max(0.0, (cost - bucket.tokens) / per_second)
 
-    def __init__(self, *, burst: int, per_minute: float) -> None:
-        self.burst = burst
-        self.per_second = per_minute / 60.0
-        self._buckets: dict[str, Bucket] = {}
 
-    def allow(self, key: str, now: float) -> bool:
-        allowed, bucket = take(
-            self._buckets.get(key), now=now, burst=self.burst, per_second=self.per_second
-        )
-        self._buckets[key] = bucket
-        return allowed
-
-    def prune(self, now: float) -> None:
-        """Forget buckets that have refilled completely: they behave like new ones."""
-        full_after = self.burst / self.per_second
-        self._buckets = {k: b for k, b in self._buckets.items() if now - b.updated < full_after}
-
-    def __len__(self) -> int:
-        return len(self._buckets)
+def refund(bucket: Bucket | None, *, burst: int, cost: float = 1.0) -> Bucket | None:
+    """Give back what a request that failed for the server's sake spent (never above full)."""
+    if bucket is None:
+        return None
+    return Bucket(tokens=min(float(burst), bucket.tokens + cost), updated=bucket.updated)

@@ -3,10 +3,11 @@ agents see, and each waiting customer's place in line with the estimated wait.
 
 Example::
 
-    board = Board(conversations=conversations, facts=facts, notify=notifier, clock=time.time)
+    board = Board(conversations=conversations, facts=facts, places=QueuePlaces(redis, keys),
+                  notify=notifier, clock=time.time)
     detail = await board.detail("c_…")
     queue, tickets = await board.queue_for(agent_record)
-    await board.broadcast_positions()      # after the queue moved
+    await board.broadcast_positions()      # after the queue moved: only who moved hears it
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from handoff.domain import views
 from handoff.domain.agents import AgentRecord
 from handoff.domain.clock import Clock
 from handoff.domain.ownership import State
-from handoff.domain.waiting import estimate_wait
+from handoff.domain.waiting import estimate_wait, place_mark, places_to_tell
 from handoff.fanout.notify import Notifier
 from handoff.protocol.agent import ConversationDetail, QueueItem
 from handoff.protocol.customer import StateChange
@@ -26,6 +27,7 @@ from handoff.protocol.errors import ErrorCode, ProtocolError
 from handoff.protocol.types import OfflineReason, StateName
 from handoff.store.conversations import ConversationStore
 from handoff.store.facts import DeskFactsReader
+from handoff.store.queue_places import QueuePlaces
 
 
 class Board:
@@ -36,11 +38,13 @@ class Board:
         *,
         conversations: ConversationStore,
         facts: DeskFactsReader,
+        places: QueuePlaces,
         notify: Notifier,
         clock: Clock,
     ) -> None:
         self.store = conversations
         self.facts = facts
+        self.places = places
         self.notify = notify
         self.now = clock
 
@@ -97,24 +101,37 @@ class Board:
             change["csat_requested"] = not conversation.get("csat")
         return change
 
-    async def broadcast_positions(self) -> None:
-        """Everyone still queued learns their new place in line."""
-        queue = [c for c, _ in await self.store.queue()]
-        if not queue:
-            return
-        conversations = await self.store.get_many(queue)
+    async def remember_place(self, conversation_id: str, position: int, wait: float) -> None:
+        """A customer was just told their place (on joining the queue): no need to repeat it."""
+        await self.places.remember({conversation_id: place_mark(position, wait)})
+
+    async def broadcast_positions(self) -> int:
+        """The queued customers whose place (or worded wait) changed learn it; returns how many.
+
+        The rest were told already and hear nothing: one change costs what it changed, not the
+        length of the queue (``domain.waiting.places_to_tell``).
+        """
+        queue, told = await self.places.read()
         facts = await self.facts.read(now=self.now())
-        for position, conversation in enumerate(conversations, start=1):
+        changed, gone = places_to_tell(
+            queue,
+            told,
+            agents_available=len(facts.available),
+            recent_waits=facts.recent_waits,
+        )
+        conversations = await self.store.get_many(list(changed))
+        for conversation in conversations:
+            position, wait = changed[conversation["id"]]
             await self.notify.customer_state(
                 conversation.get("customer", ""),
                 {
                     "conversation_id": conversation["id"],
                     "state": "queued",
                     "queue_position": position,
-                    "estimated_wait_s": estimate_wait(
-                        position=position,
-                        agents_available=len(facts.available),
-                        recent_waits=facts.recent_waits,
-                    ),
+                    "estimated_wait_s": wait,
                 },
             )
+        await self.places.remember(
+            {c: place_mark(*place) for c, place in changed.items()}, forget=gone
+        )
+        return len(conversations)

@@ -136,7 +136,7 @@ class Desk:
             "reason": reason,
             "language": language,
         }
-        position = 0
+        position, wait = 0, 0.0
         if target is State.QUEUED:
             position = facts.queue_length + 1
             wait = estimate_wait(
@@ -178,11 +178,18 @@ class Desk:
             refuse=False,
         )
         if result.ok:
+            if target is State.QUEUED:
+                await self.board.remember_place(conversation["id"], position, wait)
             await self.stats.record_handoff(reason)  # bookkeeping, after everyone is told
         return result
 
-    async def go_offline(self, conversation: Mapping[str, str], why: str) -> TransitionResult:
-        """A queued conversation becomes a ticket (waited too long, or the customer chose to)."""
+    async def go_offline(
+        self, conversation: Mapping[str, str], why: str, *, broadcast: bool = True
+    ) -> TransitionResult:
+        """A queued conversation becomes a ticket (waited too long, or the customer chose to).
+
+        ``broadcast=False``: the caller moves several and tells the line once, at the end.
+        """
         language = conversation.get("language", "")
         result = await self.changes.apply(
             conversation,
@@ -199,7 +206,7 @@ class Desk:
             },
             refuse=False,
         )
-        if result.ok:
+        if result.ok and broadcast:
             await self.board.broadcast_positions()
         return result
 
@@ -329,15 +336,18 @@ class Desk:
         await self.changes.unassigned(agent.id, conversation_id, "closed")
         await self.store.expire(conversation_id)
 
-    async def requeue_owned_by(self, agent_id: str) -> int:
-        """An agent was disabled: every conversation they own goes back to the queue."""
+    async def requeue_owned_by(self, agent_id: str, *, why: str = "disabled") -> int:
+        """Every conversation the agent owns goes back to the queue, with its history: they
+        were disabled (``why="disabled"``), or vanished and did not come back (``"gone"``).
+        The customer is told which, in their language."""
         moved = 0
+        text_key = "agent_lost" if why == "gone" else "requeued"
         for conversation in await self.store.get_many(await self.agents.active(agent_id)):
             now = self.now()
             result = await self.changes.apply(
                 conversation,
                 Action.REQUEUE,
-                self.changes.notice(conversation.get("language", ""), "requeued"),
+                self.changes.notice(conversation.get("language", ""), text_key, event="requeued"),
                 actor=agent_id,
                 fields={"queued_at": repr(now), "exclusive_until": repr(now)},
                 queue_score=now,
@@ -357,8 +367,10 @@ class Desk:
         stale = await self.store.queued_before(cutoff)
         moved = 0
         for conversation in await self.store.get_many(stale):
-            if (await self.go_offline(conversation, "wait_limit")).ok:
+            if (await self.go_offline(conversation, "wait_limit", broadcast=False)).ok:
                 moved += 1
+        if moved:  # once for the batch: a flood expiring at once moves each place once
+            await self.board.broadcast_positions()
         return moved
 
     async def _get(self, conversation_id: str) -> dict[str, str]:

@@ -118,6 +118,11 @@ class AgentStore:
             counts = await pipe.execute()
         return {agent_id: int(n) for agent_id, n in zip(agent_ids, counts, strict=True)}
 
+    async def owners(self) -> set[str]:
+        """Every agent who owns at least one conversation right now."""
+        ids = [str(i) for i in await self.redis.hvals(self.keys.agents_by_username)]
+        return {agent_id for agent_id, load in (await self.loads(ids)).items() if load}
+
     async def active(self, agent_id: str) -> list[str]:
         return sorted(str(c) for c in await self.redis.smembers(self.keys.agent_active(agent_id)))
 

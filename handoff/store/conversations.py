@@ -25,6 +25,7 @@ from handoff.protocol.types import AgentEntry, AgentRef, Note
 from handoff.security.ids import new_conversation_id
 from handoff.store import scripts
 from handoff.store.keys import Keys
+from handoff.store.limits import BucketRef
 from handoff.store.stats import DAY_TTL
 
 DEDUP_TTL = 24 * 3600  # a client resends within seconds; a day is generous
@@ -33,7 +34,7 @@ REPLAY_LIMIT = 500  # entries per read; clients ask again for the rest
 
 @dataclass(frozen=True)
 class AppendResult:
-    status: str  # ok | dup | missing | state | owner
+    status: str  # ok | dup | missing | state | owner | limited
     seq: int = 0
     state: str = ""
     version: int = 0
@@ -41,6 +42,7 @@ class AppendResult:
     first_response_queued_at: float | None = None
     ts: float = 0.0
     customer: str = ""
+    retry_after: float = 0.0  # limited: seconds until the sender has a token again
 
     @property
     def ok(self) -> bool:
@@ -196,13 +198,20 @@ class ConversationStore:
         required_owner: str = "",
         first_response: bool = False,
         for_bot: bool = False,
+        bucket: BucketRef | None = None,
     ) -> AppendResult:
-        """Append one entry (next seq) if the state allows it; a known ``cmid`` is stored once."""
+        """Append one entry (next seq) if the state allows it; a known ``cmid`` is stored once.
+
+        With ``bucket`` the entry also costs the sender one token, in the same step: ``limited``
+        when the bucket is empty (nothing stored).
+        """
         keys = [
             self.keys.conversation(conversation_id),
             self.keys.log(conversation_id),
             self.keys.dedup(conversation_id),
         ]
+        if bucket is not None:
+            keys.append(bucket.key)
         now = self.now()
         args: list[str | int] = [
             cmid,
@@ -211,12 +220,16 @@ class ConversationStore:
             repr(now),
             DEDUP_TTL,
             ("f" if first_response else "") + ("c" if for_bot else ""),
+            bucket.burst if bucket else "",
+            repr(bucket.per_second) if bucket else "",
             *fields,
         ]
         reply = await self._append(keys=keys, args=args)
         status = str(reply[0])
         if status == "missing":
             return AppendResult(status, ts=now)
+        if status == "limited":
+            return AppendResult(status, retry_after=int(reply[1]) / 1000.0, ts=now)
         queued_at = str(reply[5])
         return AppendResult(
             status=status,

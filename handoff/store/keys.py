@@ -58,6 +58,11 @@ class Keys:
         return f"{self.prefix}queue"
 
     @property
+    def queue_told(self) -> str:
+        """Hash: queued conversation id -> ``<position>|<wait band>`` its customer was last told."""
+        return f"{self.prefix}queue:told"
+
+    @property
     def tickets(self) -> str:
         """Sorted set: offline conversation ids scored by when they went offline."""
         return f"{self.prefix}tickets"
@@ -82,9 +87,23 @@ class Keys:
         return f"{self.prefix}presence"
 
     @property
+    def agents_gone(self) -> str:
+        """Sorted set: agents who own conversations but have no console, scored by since when."""
+        return f"{self.prefix}agents:gone"
+
+    @property
     def requeue(self) -> str:
         """Set: agent ids whose conversations must go back to the queue (agent disabled)."""
         return f"{self.prefix}agents:requeue"
+
+    # -- flood protection ----------------------------------------------------------------------
+    def limit(self, rule: str, key: str) -> str:
+        """Hash: one token bucket (``t`` tokens, ``u`` updated); expires once full again."""
+        return f"{self.prefix}limit:{rule}:{key}"
+
+    def address_sockets(self, address: str) -> str:
+        """Sorted set: ``<replica>|<sid>`` of one client address, scored by the lease's expiry."""
+        return f"{self.prefix}sockets:{address}"
 
     # -- statistics ----------------------------------------------------------------------------
     @property

@@ -10,13 +10,61 @@ Stream ids are ``<seq>-0`` so that "everything after seq N" is one XRANGE.
 
 from __future__ import annotations
 
-# KEYS: conv, log, dedup
+# Token buckets (``handoff.security.ratelimit.take``, in Lua): a hash {t = tokens, u = when}
+# that expires once it would be full again, so idle buckets cost nothing. A bucket's level is
+# computed without writing; the caller writes only what it spends.
+BUCKET_FUNCTIONS = """
+local function bucket_level(key, now, burst, rate)
+  local b = redis.call('HMGET', key, 't', 'u')
+  local tokens, updated = tonumber(b[1]), tonumber(b[2])
+  if not tokens or not updated then return burst end
+  return math.min(burst, tokens + math.max(0, now - updated) * rate)
+end
+local function bucket_set(key, now, burst, rate, tokens)
+  redis.call('HSET', key, 't', string.format('%.17g', tokens), 'u', string.format('%.17g', now))
+  redis.call('PEXPIRE', key, math.ceil((burst - tokens) / rate * 1000) + 1000)
+end
+"""
+
+# KEYS: one bucket per limit   ARGV: now, mode, then burst, rate (tokens/s), cost per bucket
+# Modes: 'take' spends on every bucket or on none (a refused request drains nothing), 'peek'
+# only looks, 'force' spends what is there (down to empty), 'refund' gives tokens back.
+# Returns the milliseconds until every bucket could pay (0: it could now).
+LIMITS = (
+    BUCKET_FUNCTIONS
+    + """
+local now, mode = tonumber(ARGV[1]), ARGV[2]
+local levels, wait = {}, 0
+for i = 1, #KEYS do
+  local burst, rate, cost = tonumber(ARGV[3 * i]), tonumber(ARGV[3 * i + 1]),
+    tonumber(ARGV[3 * i + 2])
+  levels[i] = bucket_level(KEYS[i], now, burst, rate)
+  if levels[i] < cost then wait = math.max(wait, math.ceil((cost - levels[i]) / rate * 1000)) end
+end
+if mode == 'peek' or (mode == 'take' and wait > 0) then return wait end
+for i = 1, #KEYS do
+  local burst, rate, cost = tonumber(ARGV[3 * i]), tonumber(ARGV[3 * i + 1]),
+    tonumber(ARGV[3 * i + 2])
+  local level = levels[i] - cost
+  if mode == 'refund' then level = math.min(burst, levels[i] + cost) end
+  bucket_set(KEYS[i], now, burst, rate, math.max(0, level))
+end
+return wait
+"""
+)
+
+# KEYS: conv, log, dedup, the sender's bucket (unused without a burst)
 # ARGV: cmid, allowed states (csv, '' = any), required owner ('' = any), now, dedup ttl,
 #       flags ('c': a customer message, the bot's to answer; 'f': mark the first agent response),
-#       field, value, ...
+#       bucket burst ('' = no limit), bucket rate (tokens/s), field, value, ...
 # Returns status, seq, state, version, owner, first-response queued_at, customer (the customer
-# id saves an agent's message a second round trip before it can be relayed).
-APPEND = """
+# id saves an agent's message a second round trip before it can be relayed). The sender's token
+# is spent here, in the same step as the append: only a message that is stored costs one (a
+# duplicate, a refusal, or a failure while Redis is away costs nothing), and the limit takes no
+# round trip of its own. ``limited`` carries the milliseconds to wait where the seq would be.
+APPEND = (
+    BUCKET_FUNCTIONS
+    + """
 local cmid = ARGV[1]
 local c = redis.call('HMGET', KEYS[1], 'state', 'version', 'owner', 'queued_at', 'customer')
 local state = c[1]
@@ -32,9 +80,18 @@ end
 if ARGV[3] ~= '' and owner ~= ARGV[3] then
   return {'owner', '0', state, c[2], owner, '', c[5] or ''}
 end
+if ARGV[7] ~= '' then
+  local now, burst, rate = tonumber(ARGV[4]), tonumber(ARGV[7]), tonumber(ARGV[8])
+  local level = bucket_level(KEYS[4], now, burst, rate)
+  if level < 1 then
+    return {'limited', tostring(math.ceil((1 - level) / rate * 1000)), state, c[2], owner, '',
+      c[5] or ''}
+  end
+  bucket_set(KEYS[4], now, burst, rate, level - 1)
+end
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 local fields = {'seq', tostring(seq), 'ts', ARGV[4]}
-for i = 7, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 9, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('XADD', KEYS[2], seq .. '-0', unpack(fields))
 if cmid ~= '' then
   redis.call('HSET', KEYS[3], cmid, seq)
@@ -49,6 +106,7 @@ if string.find(ARGV[6], 'f', 1, true)
 end
 return {'ok', tostring(seq), state, c[2], owner, first, c[5] or ''}
 """
+)
 
 # KEYS: conv, log, queue, tickets, stats_states, old owner's active set, new owner's active set,
 #       stats_handoffs
@@ -234,4 +292,18 @@ for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf')) d
   end
 end
 return {redis.call('ZCARD', KEYS[2]), redis.call('LRANGE', KEYS[3], 0, -1), agents}
+"""
+
+# A socket's lease on one of its client address's places, across replicas.
+# KEYS: the address's sockets   ARGV: member, now, lease expiry, cap, key ttl (s)
+# Returns 1 (the socket holds a place until the expiry, renewed by its replica), 0 (full).
+OPEN_SOCKET = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) == false
+    and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return 1
 """

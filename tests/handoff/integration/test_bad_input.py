@@ -173,7 +173,11 @@ async def test_agent_connect_needs_a_valid_token(
             f"{service.url}/api/login", json={"username": ana.username, "password": "nope"}
         )
         assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "unauthorized"
-        junk = await http.post(f"{service.url}/api/login", content=b"{not json")
+        junk = await http.post(
+            f"{service.url}/api/login",
+            content=b"{not json",
+            headers={"Content-Type": "application/json"},
+        )
         assert junk.status_code == 400
         typed = await http.post(f"{service.url}/api/login", json={"username": ["x"], "password": 1})
         assert typed.status_code == 400

@@ -40,3 +40,14 @@ async def test_disabling_revokes_and_asks_for_a_requeue(redis: Any) -> None:
     await redis.sadd(KEYS.agent_active(ana.id), "c_1", "c_2")
     assert await agents.loads([ana.id]) == {ana.id: 2}
     assert await agents.active(ana.id) == ["c_1", "c_2"]
+
+
+async def test_owners_are_the_agents_with_a_conversation(redis: Any) -> None:
+    agents = AgentStore(redis, KEYS)
+    ana = await agents.create(
+        "ana", name="A", password_hash="h", languages=[], skills=[], capacity=2
+    )
+    await agents.create("ben", name="B", password_hash="h", languages=[], skills=[], capacity=2)
+    assert await agents.owners() == set()
+    await redis.sadd(KEYS.agent_active(ana.id), "c_1")
+    assert await agents.owners() == {ana.id}

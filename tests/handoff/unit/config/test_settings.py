@@ -31,6 +31,9 @@ def test_secret_is_required_outside_dev_mode() -> None:
         ("TANDEM_LOG_LEVEL", "loud"),
         ("TANDEM_BUSINESS_HOURS", "mon 9-5"),
         ("TANDEM_TIMEZONE", "Mars/Base"),
+        ("TANDEM_TRUSTED_PROXIES", "10.0.0.0/8, the-load-balancer"),
+        ("TANDEM_SOCKETS_PER_ADDRESS", "0"),
+        ("TANDEM_AGENT_GRACE_SECONDS", "-5"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str) -> None:
@@ -79,3 +82,13 @@ def test_dev_mode_says_what_it_gives_up() -> None:
         )
     )
     assert len(safer) == 1
+
+
+def test_flood_limits_and_trusted_proxies() -> None:
+    settings = Settings.from_env(
+        {"TANDEM_SECRET": "x" * 32, "TANDEM_TRUSTED_PROXIES": "10.1.2.3/8, 192.0.2.7, fd00::/8"}
+    )
+    assert settings.trusted_proxies == ("10.0.0.0/8", "192.0.2.7/32", "fd00::/8")
+    defaults = Settings.from_env({"TANDEM_SECRET": "x" * 32})
+    assert defaults.trusted_proxies == () and defaults.agent_grace_seconds == 60.0
+    assert defaults.sockets_per_address == 200 and defaults.session_burst == 100

@@ -31,6 +31,22 @@ class Recorder:
         return [name for name, _, _ in self.calls]
 
 
+class FakePlaces:
+    """What queued customers were told of their place (``store.queue_places``), in memory."""
+
+    def __init__(self, store: FakeConversations) -> None:
+        self.store = store
+        self.told: dict[str, str] = {}
+
+    async def read(self) -> tuple[list[str], dict[str, str]]:
+        return list(self.store.queued), dict(self.told)
+
+    async def remember(self, told: Mapping[str, str], *, forget: Sequence[str] = ()) -> None:
+        self.told.update(told)
+        for conversation_id in forget:
+            self.told.pop(conversation_id, None)
+
+
 class FakeConversations:
     def __init__(self, conversations: Sequence[dict[str, str]] = ()) -> None:
         self.data = {c["id"]: dict(c) for c in conversations}

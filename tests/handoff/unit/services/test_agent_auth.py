@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from handoff.security.passwords import hash_password
 from handoff.security.tokens import TokenSigner
-from handoff.services.agent_auth import AgentAuth
+from handoff.services.agent_auth import AgentAuth, HashGate, LoginBusy
 from tests.handoff.unit.services.fakes import FakeAgents, agent
 
 PASSWORD = "correct horse battery staple"
@@ -58,3 +60,17 @@ async def test_tokens_stop_working_when_expired_disabled_or_revoked() -> None:
     assert await auth.authenticate(signed_in.token) is None
     disabled, _, _ = make_auth(disabled="1")
     assert await disabled.sign_in("a0123456789abcdef", PASSWORD) is None
+
+
+@pytest.mark.asyncio
+async def test_hashing_is_bounded_and_a_full_queue_refuses_at_once() -> None:
+    gate = HashGate(hashers=1, queue=1)
+    slow = hash_password(PASSWORD)  # the real cost: tens of milliseconds
+    first = asyncio.create_task(gate.verify(PASSWORD, slow))
+    second = asyncio.create_task(gate.verify("wrong password", slow))
+    await asyncio.sleep(0)  # both are inside: one hashing, one waiting for the slot
+    with pytest.raises(LoginBusy):
+        await gate.verify(PASSWORD, slow)
+    assert await first is True and await second is False
+    assert await gate.verify(PASSWORD, HASH) is True  # room again
+    assert HashGate().hashers >= 1  # one per core by default

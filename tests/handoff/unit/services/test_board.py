@@ -8,7 +8,13 @@ import pytest
 
 from handoff.protocol.errors import ProtocolError
 from handoff.services.board import Board
-from tests.handoff.unit.services.fakes import FakeConversations, FakeFacts, Recorder, agent
+from tests.handoff.unit.services.fakes import (
+    FakeConversations,
+    FakeFacts,
+    FakePlaces,
+    Recorder,
+    agent,
+)
 
 QUEUED = [
     {"id": f"c_{i}", "customer": f"u_{i}", "state": "queued", "queued_at": "1.0"} for i in (1, 2)
@@ -20,7 +26,10 @@ def make_board(*conversations: dict[str, str], available: int = 1) -> tuple[Boar
     store.queued = [c["id"] for c in conversations if c["state"] == "queued"]
     notify = Recorder()
     facts: Any = FakeFacts(available=available)
-    board = Board(conversations=store, facts=facts, notify=notify, clock=lambda: 100.0)  # type: ignore[arg-type]
+    places: Any = FakePlaces(store)
+    board = Board(
+        conversations=store, facts=facts, places=places, notify=notify, clock=lambda: 100.0
+    )  # type: ignore[arg-type]
     return board, notify
 
 
@@ -41,11 +50,18 @@ async def test_a_waiting_customer_learns_their_place_and_the_wait() -> None:
 
 
 @pytest.mark.asyncio
-async def test_everyone_queued_hears_when_the_line_moves() -> None:
+async def test_only_the_customers_who_moved_hear_when_the_line_moves() -> None:
     board, notify = make_board(*QUEUED, available=2)
-    await board.broadcast_positions()
+    assert await board.broadcast_positions() == 2
     told = [(args[0], args[1]["queue_position"]) for _, args, _ in notify.calls]
     assert told == [("u_1", 1), ("u_2", 2)]
+    # Nothing moved: nobody is told again.
+    assert await board.broadcast_positions() == 0
+    # The first in line was served: the second moves up and hears it, the first is forgotten.
+    board.store.queued.remove("c_1")  # type: ignore[attr-defined]
+    assert await board.broadcast_positions() == 1
+    assert notify.calls[-1][1][0] == "u_2" and notify.calls[-1][1][1]["queue_position"] == 1
+    assert board.places.told == {"c_2": "1|0"}  # type: ignore[attr-defined]
 
 
 @pytest.mark.asyncio

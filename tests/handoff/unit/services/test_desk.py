@@ -17,6 +17,7 @@ from tests.handoff.unit.services.fakes import (
     FakeAgents,
     FakeConversations,
     FakeFacts,
+    FakePlaces,
     FakePresence,
     Recorder,
     agent,
@@ -33,7 +34,8 @@ def make_desk(
     store = FakeConversations(conversations)
     notify, stats = Recorder(), Recorder()
     facts: Any = FakeFacts(available=available)
-    board = Board(conversations=store, facts=facts, notify=notify, clock=lambda: NOW)  # type: ignore[arg-type]
+    places: Any = FakePlaces(store)
+    board = Board(conversations=store, facts=facts, places=places, notify=notify, clock=lambda: NOW)  # type: ignore[arg-type]
     desk = Desk(
         settings=Settings.from_env({"TANDEM_SECRET": "x" * 32}),
         conversations=store,  # type: ignore[arg-type]

@@ -295,19 +295,28 @@ class ConversationStore:
         version: int,
         processed_seq: int,
         entries: Sequence[Sequence[str]],
+        lease_token: str,
+        taken_bot_seq: int,
         fields: Mapping[str, str] | None = None,
         clear_event: str = "",
     ) -> tuple[list[int], float] | None:
-        """Store the bot's answer if the conversation is still at the same version.
+        """Store the bot's answer if the conversation is still at the same version, and this
+        replica still holds the bridge's lease (``lease_token``) with ``bot_seq`` where it was
+        when the work was taken (``taken_bot_seq``).
 
         The same version means the same state: the bot's, or waiting for a person (then the bot
-        answers FAQ questions only, ``handoff.services.bridge``).
+        answers FAQ questions only, ``handoff.services.bridge``). The lease and ``bot_seq``
+        fence a replica that stalled past its lease: another one answered meanwhile.
 
         Returns the new entries' seqs and their timestamp, or ``None`` when the answer is stale
-        (a person took over while the bot was thinking): then nothing is stored and the answer
-        is dropped.
+        (a person took over while the bot was thinking, or the work was taken over): then
+        nothing is stored and the answer is dropped.
         """
-        keys = [self.keys.conversation(conversation_id), self.keys.log(conversation_id)]
+        keys = [
+            self.keys.conversation(conversation_id),
+            self.keys.log(conversation_id),
+            self.keys.bot_lock(conversation_id),
+        ]
         now = self.now()
         args = [
             str(version),
@@ -316,6 +325,8 @@ class ConversationStore:
             json.dumps(dict(fields)) if fields else "",
             clear_event,
             json.dumps([list(e) for e in entries]),
+            lease_token,
+            str(taken_bot_seq),
         ]
         reply = await self._commit(keys=keys, args=args)
         if str(reply[0]) != "ok":

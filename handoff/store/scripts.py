@@ -105,13 +105,21 @@ end
 return {'ok', state, tostring(version), tostring(seq), owner, owner_name}
 """
 
-# KEYS: conv, log
+# KEYS: conv, log, the bridge's lease
 # ARGV: expected version, processed seq, now, extra hash fields (JSON or ''), bot event to clear
-#       ('' = none), entries (JSON list of [f, v, ...])
+#       ('' = none), entries (JSON list of [f, v, ...]), lease token, the bot_seq the work was
+#       taken at
+# Fenced twice: by the version (a person took over: 'stale') and by the lease and bot_seq. A
+# replica that stalled past its lease (a GC pause, a frozen VM) must not store its answer: another
+# replica has the lease now, or already answered the same message ('lost'). The version alone
+# does not see that, since storing a bot turn does not change it.
 COMMIT_BOT_TURN = """
 local c = redis.call('HMGET', KEYS[1], 'state', 'version', 'bot_seq', 'bot_event')
 if (c[1] ~= 'bot' and c[1] ~= 'queued') or c[2] ~= ARGV[1] then
   return {'stale', c[1] or '', c[2] or ''}
+end
+if redis.call('GET', KEYS[3]) ~= ARGV[7] or (c[3] or '0') ~= ARGV[8] then
+  return {'lost', c[1], c[2]}
 end
 local result = {'ok', c[2]}
 for _, e in ipairs(cjson.decode(ARGV[6])) do

@@ -134,6 +134,8 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
     # Services, over the stores and the fan-out.
     texts = SystemTexts.load()
     notify = Notifier(sio)
+    # After a gap in what this replica heard from the others, its clients sync from the streams.
+    sio.manager.on_resubscribe = notify.resync
     bot = BotClient(settings.rasa_url, token=settings.bot_token, timeout=settings.rasa_timeout)
     board = Board(conversations=conversations, facts=facts, notify=notify, clock=clock)
     desk = Desk(

@@ -55,6 +55,7 @@ class FaultReport:
         *,
         recovery_s: float | None,
         fault: str,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         """``ledgers``: direction -> (ledger, its figures); ``recovery_s``: from the end of the
         fault to the first message acknowledged (or delivered) again."""
@@ -63,6 +64,7 @@ class FaultReport:
             "recovery_s": None if recovery_s is None else round(recovery_s, 3),
             "directions": {name: figures.as_dict() for name, (_, figures) in ledgers.items()},
             "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            **(extra or {}),
         }
 
     def write(self) -> None:

@@ -50,6 +50,7 @@ from handoff.services.bot_client import BotClient
 from handoff.services.bridge import BotBridge
 from handoff.services.demo_agent import ensure_demo_agent
 from handoff.services.desk import Desk
+from handoff.services.idle import IdleCloser
 from handoff.store import pool
 from handoff.store.agents import AgentStore
 from handoff.store.bot_lease import BotLease
@@ -230,6 +231,14 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         desk=desk,
         limiters=[customer_limiter, agent_limiter, login_limiter],
         clock=clock,
+        idle=IdleCloser(
+            settings,
+            conversations=conversations,
+            notify=notify,
+            board=board,
+            texts=texts,
+            clock=clock,
+        ),
     )
 
     @sanic_app.before_server_start

@@ -4,14 +4,15 @@
 - cut the sockets of agents who were disabled, revoked, or whose token expired (within
   ``TANDEM_AGENT_CHECK_INTERVAL`` seconds);
 - requeue the conversations of disabled agents (the CLI leaves their ids in a Redis set);
-- turn conversations queued longer than ``TANDEM_QUEUE_WAIT_LIMIT`` into offline tickets.
+- turn conversations queued longer than ``TANDEM_QUEUE_WAIT_LIMIT`` into offline tickets;
+- close idle conversations and stale tickets (``handoff.services.idle``), every minute.
 
 Every replica may do the same work at once: each step is an atomic, idempotent script.
 
 Example::
 
     sweeper = Sweeper(settings, sio, connections=connections, agents=agents, presence=presence,
-                      desk=desk, limiters=[customer_limiter], clock=time.time)
+                      desk=desk, limiters=[customer_limiter], clock=time.time, idle=closer)
     task = asyncio.create_task(sweeper.run())
 """
 
@@ -30,11 +31,13 @@ from handoff.edges.sockets import Connections
 from handoff.fanout import rooms
 from handoff.security.ratelimit import RateLimiter
 from handoff.services.desk import Desk
+from handoff.services.idle import IdleCloser
 from handoff.store.agents import AgentStore
 from handoff.store.presence import Presence
 
 log = logging.getLogger("handoff.sweeper")
 TICK = 0.5
+IDLE_EVERY = 60.0  # seconds between looks for idle conversations (hours-long limits)
 
 
 class Sweeper:
@@ -51,6 +54,7 @@ class Sweeper:
         desk: Desk,
         limiters: Sequence[RateLimiter],
         clock: Clock,
+        idle: IdleCloser | None = None,
     ) -> None:
         self.settings = settings
         self.sio = sio
@@ -60,6 +64,8 @@ class Sweeper:
         self.desk = desk
         self.limiters = limiters
         self.now = clock
+        self.idle = idle
+        self._last_idle = 0.0
         self._last_beat = 0.0
         self._last_check = 0.0
         self._last_queue = 0.0
@@ -89,6 +95,9 @@ class Sweeper:
         if mono - self._last_queue >= 1.0:
             self._last_queue = mono
             await self.desk.expire_waits()
+        if self.idle is not None and mono - self._last_idle >= IDLE_EVERY:
+            self._last_idle = mono
+            await self.idle.run()
         if mono - self._last_prune >= 60:
             self._last_prune = mono
             for limiter in self.limiters:

@@ -102,6 +102,7 @@ class ConversationStore:
             self.keys.conversation(new_id),
             self.keys.stats_states,
             day_key,
+            self.keys.active,
         ]
         args: list[str | int] = [
             expected_current,
@@ -185,6 +186,23 @@ class ConversationStore:
     async def queued_before(self, cutoff: float) -> list[str]:
         return [str(m) for m in await self.redis.zrangebyscore(self.keys.queue, "-inf", cutoff)]
 
+    async def idle_since(self, cutoff: float, limit: int) -> list[str]:
+        """Open conversations (bot, queued, agent) with no activity since ``cutoff``, the
+        longest idle first, at most ``limit``: read from the index, not by scanning."""
+        rows = await self.redis.zrangebyscore(self.keys.active, "-inf", cutoff, start=0, num=limit)
+        return [str(m) for m in rows]
+
+    async def tickets_before(self, cutoff: float, limit: int) -> list[str]:
+        """Offline tickets nobody has claimed since ``cutoff``, oldest first, at most ``limit``."""
+        rows = await self.redis.zrangebyscore(self.keys.tickets, "-inf", cutoff, start=0, num=limit)
+        return [str(m) for m in rows]
+
+    async def unindex(self, conversation_ids: Sequence[str]) -> None:
+        """Forget ids whose conversation is gone (expired, or deleted by an operator)."""
+        if conversation_ids:
+            await self.redis.zrem(self.keys.active, *conversation_ids)
+            await self.redis.zrem(self.keys.tickets, *conversation_ids)
+
     # -- writing --------------------------------------------------------------------------------
     async def append(
         self,
@@ -202,6 +220,7 @@ class ConversationStore:
             self.keys.conversation(conversation_id),
             self.keys.log(conversation_id),
             self.keys.dedup(conversation_id),
+            self.keys.active,
         ]
         now = self.now()
         args: list[str | int] = [
@@ -255,6 +274,7 @@ class ConversationStore:
             self.keys.agent_active(actor or "-"),
             self.keys.agent_active(new_owner or "-"),
             self.keys.stats_handoffs,
+            self.keys.active,
         ]
         now = self.now()
         args = [
@@ -316,6 +336,7 @@ class ConversationStore:
             self.keys.conversation(conversation_id),
             self.keys.log(conversation_id),
             self.keys.bot_lock(conversation_id),
+            self.keys.active,
         ]
         now = self.now()
         args = [

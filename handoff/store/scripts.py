@@ -10,7 +10,7 @@ Stream ids are ``<seq>-0`` so that "everything after seq N" is one XRANGE.
 
 from __future__ import annotations
 
-# KEYS: conv, log, dedup
+# KEYS: conv, log, dedup, the index of conversations by last activity
 # ARGV: cmid, allowed states (csv, '' = any), required owner ('' = any), now, dedup ttl,
 #       flags ('c': a customer message, the bot's to answer; 'f': mark the first agent response),
 #       field, value, ...
@@ -18,7 +18,7 @@ from __future__ import annotations
 # id saves an agent's message a second round trip before it can be relayed).
 APPEND = """
 local cmid = ARGV[1]
-local c = redis.call('HMGET', KEYS[1], 'state', 'version', 'owner', 'queued_at', 'customer')
+local c = redis.call('HMGET', KEYS[1], 'state', 'version', 'owner', 'queued_at', 'customer', 'id')
 local state = c[1]
 if not state then return {'missing'} end
 local owner = c[3] or ''
@@ -41,6 +41,9 @@ if cmid ~= '' then
   redis.call('EXPIRE', KEYS[3], ARGV[5])
 end
 redis.call('HSET', KEYS[1], 'updated_at', ARGV[4])
+if state ~= 'offline' and state ~= 'closed' and c[6] then
+  redis.call('ZADD', KEYS[4], ARGV[4], c[6])
+end
 if string.find(ARGV[6], 'c', 1, true) then redis.call('HSET', KEYS[1], 'customer_seq', seq) end
 local first = ''
 if string.find(ARGV[6], 'f', 1, true)
@@ -51,7 +54,7 @@ return {'ok', tostring(seq), state, c[2], owner, first, c[5] or ''}
 """
 
 # KEYS: conv, log, queue, tickets, stats_states, old owner's active set, new owner's active set,
-#       stats_handoffs
+#       stats_handoffs, the index of conversations by last activity
 # ARGV: conv id, allowed from-states (csv), required owner ('' = any), expected version ('' = any),
 #       to state, new owner, new owner name, capacity ('' = unchecked), now, queue score,
 #       extra hash fields (JSON object of strings, '' = none),
@@ -90,6 +93,10 @@ if state ~= to then
   redis.call('HINCRBY', KEYS[5], to, 1)
 end
 if ARGV[13] ~= '' then redis.call('HINCRBY', KEYS[8], ARGV[13], 1) end
+-- Open conversations are indexed by their last activity (the sweeper closes idle ones); tickets
+-- have their own index (tickets), closed ones expire.
+if to == 'closed' or to == 'offline' then redis.call('ZREM', KEYS[9], id)
+else redis.call('ZADD', KEYS[9], ARGV[9], id) end
 local seq = 0
 if ARGV[12] ~= '' then
   seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
@@ -105,7 +112,7 @@ end
 return {'ok', state, tostring(version), tostring(seq), owner, owner_name}
 """
 
-# KEYS: conv, log, the bridge's lease
+# KEYS: conv, log, the bridge's lease, the index of conversations by last activity
 # ARGV: expected version, processed seq, now, extra hash fields (JSON or ''), bot event to clear
 #       ('' = none), entries (JSON list of [f, v, ...]), lease token, the bot_seq the work was
 #       taken at
@@ -114,7 +121,7 @@ return {'ok', state, tostring(version), tostring(seq), owner, owner_name}
 # replica has the lease now, or already answered the same message ('lost'). The version alone
 # does not see that, since storing a bot turn does not change it.
 COMMIT_BOT_TURN = """
-local c = redis.call('HMGET', KEYS[1], 'state', 'version', 'bot_seq', 'bot_event')
+local c = redis.call('HMGET', KEYS[1], 'state', 'version', 'bot_seq', 'bot_event', 'id')
 if (c[1] ~= 'bot' and c[1] ~= 'queued') or c[2] ~= ARGV[1] then
   return {'stale', c[1] or '', c[2] or ''}
 end
@@ -137,10 +144,12 @@ if ARGV[4] ~= '' then
   for k, v in pairs(cjson.decode(ARGV[4])) do redis.call('HSET', KEYS[1], k, v) end
 end
 redis.call('HSET', KEYS[1], 'updated_at', ARGV[3])
+if #result > 2 and c[5] then redis.call('ZADD', KEYS[4], ARGV[3], c[5]) end
 return result
 """
 
-# KEYS: customer, customer's conversation list, new conversation, stats_states, today's stats
+# KEYS: customer, customer's conversation list, new conversation, stats_states, today's stats,
+#       the index of conversations by last activity
 # ARGV: expected current id ('' = none), new id, customer id, now, language, retention seconds,
 #       seconds to keep today's stats
 START_CONVERSATION = """
@@ -154,6 +163,7 @@ redis.call('RPUSH', KEYS[2], ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[6])
 redis.call('EXPIRE', KEYS[2], ARGV[6])
 redis.call('HINCRBY', KEYS[4], 'bot', 1)
+redis.call('ZADD', KEYS[6], ARGV[4], ARGV[2])
 redis.call('HINCRBY', KEYS[5], 'conversations', 1)
 redis.call('EXPIRE', KEYS[5], ARGV[7])
 return {'created', ARGV[2]}

@@ -6,7 +6,9 @@
 Everything listens on 127.0.0.1: the service on TANDEM_PORT (8000), Rasa on TANDEM_RASA_PORT
 (5005), the action server on TANDEM_ACTIONS_PORT (5055). Without TANDEM_REDIS_URL an embedded
 redis-server runs under run/redis (append-only file, so conversations survive a restart) on
-TANDEM_REDIS_PORT (6390). Logs go to run/logs/. Ctrl-C stops everything; a process that dies is
+TANDEM_REDIS_PORT (6390), with at most TANDEM_REDIS_MAXMEMORY (default 1gb) and the policy
+noeviction: a full Redis refuses writes (clients retry; /metrics shows it coming) rather than
+dropping conversations. Logs go to run/logs/. Ctrl-C stops everything; a process that dies is
 reported with the end of its log, and the rest are stopped.
 
 The ``Stack`` class is also what the end-to-end tests use, with free ports and a temp directory.
@@ -35,6 +37,9 @@ BOT_BIN = ROOT / ".venv" / "bot" / "bin"
 HANDOFF_PYTHON = ROOT / ".venv" / "handoff" / "bin" / "python"
 MODEL = ROOT / "models" / "tandem.tar.gz"
 DEMO_AGENT = "demo:tandem-demo"
+
+
+DEFAULT_MAXMEMORY = "1gb"  # ~100k conversations of a few dozen messages each, with room
 
 
 def free_port() -> int:
@@ -86,6 +91,10 @@ class Stack:
     run_dir: Path = ROOT / "run"
     ports: Ports = field(default_factory=Ports)
     redis_url: str | None = None  # an external Redis; None runs the embedded one
+    # The embedded Redis's limit (its syntax: "1gb", "512mb"); noeviction, never a silent loss.
+    redis_maxmemory: str = field(
+        default_factory=lambda: os.environ.get("TANDEM_REDIS_MAXMEMORY") or DEFAULT_MAXMEMORY
+    )
     dev: bool = True
     model: Path = MODEL
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -157,6 +166,7 @@ class Stack:
         self.log(f"==> Redis on 127.0.0.1:{self.ports.redis} (data in {data})")
         argv = [binary, "--port", str(self.ports.redis), "--bind", "127.0.0.1"]
         argv += ["--dir", str(data), "--appendonly", "yes", "--save", ""]
+        argv += ["--maxmemory", self.redis_maxmemory, "--maxmemory-policy", "noeviction"]
         process = self._spawn("redis", argv, {})
         self._wait(process, lambda: redis_ping(self.ports.redis), "Redis", 15)
         return f"redis://127.0.0.1:{self.ports.redis}/0"

@@ -13,9 +13,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 
 from tests.faults.chats import (
     agent_sender,
@@ -30,8 +32,7 @@ from tests.support.faults import frozen
 from tests.support.handoff_server import HandoffServer
 from tests.support.ledger import Figures, Ledger, send_until_acked
 from tests.support.redis_server import RedisServer
-
-pytestmark = pytest.mark.asyncio
+from tests.support.stack import load_stack_module
 
 OUTAGE_S = 8.0  # python-socketio's own listener would still be backing off after this
 
@@ -67,6 +68,7 @@ async def write_both_ways(
     await asyncio.gather(customer_side(), agent_side())
 
 
+@pytest.mark.asyncio
 async def test_redis_killed_and_restarted_loses_nothing_acknowledged(
     fault_redis: RedisServer,
     start_replica: Callable[..., HandoffServer],
@@ -123,6 +125,7 @@ def contiguous_has(transcript: dict[int, Any], ledger: Ledger) -> bool:
     return all(seq in transcript for seq in ledger.acked.values())
 
 
+@pytest.mark.asyncio
 async def test_redis_frozen_loses_nothing_acknowledged(
     fault_redis: RedisServer,
     start_replica: Callable[..., HandoffServer],
@@ -173,6 +176,7 @@ async def test_redis_frozen_loses_nothing_acknowledged(
     check(figures_customer)
 
 
+@pytest.mark.asyncio
 async def test_cross_replica_delivery_resumes_after_a_redis_outage_without_reconnecting(
     fault_redis: RedisServer,
     start_replica: Callable[..., HandoffServer],
@@ -234,3 +238,22 @@ async def test_cross_replica_delivery_resumes_after_a_redis_outage_without_recon
     assert [c.sio.eio.sid for c in customers] == sockets
     assert all(c.sio.connected for c in customers)
     assert all(c.rec.of("tandem_resync") for c in customers)
+
+
+def test_the_stacks_redis_has_a_memory_limit_and_never_evicts(tmp_path: Path) -> None:
+    """Issue 10 item 7: a full Redis must refuse writes (clients retry, /metrics warns), never
+    drop conversation data on its own."""
+    stack_module = load_stack_module()
+    stack = stack_module.Stack(
+        run_dir=tmp_path, ports=stack_module.Ports.free(), log=lambda _: None
+    )
+    (tmp_path / "logs").mkdir()
+    url = stack._start_redis()
+    try:
+        client = redis.Redis.from_url(url, decode_responses=True)
+        limit = int(client.config_get("maxmemory")["maxmemory"])
+        policy = client.config_get("maxmemory-policy")["maxmemory-policy"]
+        client.close()
+    finally:
+        stack.stop()
+    assert limit == 1024**3 and policy == "noeviction"

@@ -47,7 +47,9 @@ def parts(redis: Any, clock: Clock, **env: str) -> tuple[ConversationStore, Idle
     settings = Settings.from_env({"TANDEM_SECRET": "x" * 32, **env})
     store = ConversationStore(redis, KEYS, retention_seconds=7 * 86400, clock=clock)
     notify = Notifier(socketio.AsyncServer(async_mode="asgi"))
-    board = Board(conversations=store, facts=DeskFactsReader(redis, KEYS), notify=notify, clock=clock)
+    board = Board(
+        conversations=store, facts=DeskFactsReader(redis, KEYS), notify=notify, clock=clock
+    )
     closer = IdleCloser(
         settings,
         conversations=store,

@@ -20,7 +20,7 @@ import redis.asyncio as aioredis
 
 from handoff.domain.clock import SYSTEM_CLOCK, Clock
 from handoff.domain.entries import decode
-from handoff.domain.ownership import Action, rule_for
+from handoff.domain.ownership import Action, State, rule_for
 from handoff.protocol.types import AgentEntry, AgentRef, Note
 from handoff.security.ids import new_conversation_id
 from handoff.store import scripts
@@ -196,6 +196,36 @@ class ConversationStore:
         """Offline tickets nobody has claimed since ``cutoff``, oldest first, at most ``limit``."""
         rows = await self.redis.zrangebyscore(self.keys.tickets, "-inf", cutoff, start=0, num=limit)
         return [str(m) for m in rows]
+
+    async def index_open(self, count: int = 500) -> int:
+        """Put open conversations stored before the ``active`` index existed into it, scored
+        by their last update (once, after upgrading: it scans every conversation); how many
+        were added. Ones already indexed keep their score."""
+        prefix = self.keys.conversation("")
+        added = 0
+        batch: list[str] = []
+
+        async def flush() -> int:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for key in batch:
+                    pipe.hmget(key, "id", "state", "updated_at", "created_at")
+                rows = await pipe.execute()
+            scores = {
+                cid: float(updated or created or 0)
+                for cid, state, updated, created in rows
+                if cid and state in (State.BOT, State.QUEUED, State.AGENT)
+            }
+            batch.clear()
+            return int(await self.redis.zadd(self.keys.active, scores, nx=True)) if scores else 0
+
+        async for key in self.redis.scan_iter(match=f"{prefix}*", count=count, _type="hash"):
+            if ":" not in str(key)[len(prefix) :]:  # the hash itself, not its :dedup
+                batch.append(str(key))
+            if len(batch) >= count:
+                added += await flush()
+        if batch:
+            added += await flush()
+        return added
 
     async def unindex(self, conversation_ids: Sequence[str]) -> None:
         """Forget ids whose conversation is gone (expired, or deleted by an operator)."""

@@ -13,9 +13,9 @@ retry), which is why clients replay from their last seq.
 The listener is ours too. python-socketio's backs off up to 60 s between attempts to subscribe
 again, so after a Redis outage this replica heard nothing from the others for up to a minute
 (measured: live delivery across replicas resumed 29 s after Redis was back), and nobody told its
-clients that they had missed something. Here the listener retries every second at most, and
-every time it is subscribed again (after an error, or redis-py reconnecting by itself) it calls
-``on_resubscribe``: the service then tells this replica's clients to sync
+clients that they had missed something. Here the listener waits a second at most between
+attempts, and every time it is subscribed again (after an error, or redis-py reconnecting by
+itself) it calls ``on_resubscribe``: the service then tells this replica's clients to sync
 (``tandem_resync``, ``docs/protocol.md``), since whatever was published while it was deaf is
 in the streams.
 

@@ -55,6 +55,7 @@ from handoff.services.bot_client import BotClient
 from handoff.services.bridge import BotBridge
 from handoff.services.demo_agent import ensure_demo_agent
 from handoff.services.desk import Desk
+from handoff.services.idle import IdleCloser
 from handoff.store import pool
 from handoff.store.agents import AgentStore
 from handoff.store.bot_lease import BotLease
@@ -148,6 +149,8 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
     # Services, over the stores and the fan-out.
     texts = SystemTexts.load()
     notify = Notifier(sio)
+    # After a gap in what this replica heard from the others, its clients sync from the streams.
+    sio.manager.on_resubscribe = notify.resync
     bot = BotClient(settings.rasa_url, token=settings.bot_token, timeout=settings.rasa_timeout)
     board = Board(
         conversations=conversations,
@@ -269,6 +272,14 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         desk=desk,
         sockets=address_sockets,
         clock=clock,
+        idle=IdleCloser(
+            settings,
+            conversations=conversations,
+            notify=notify,
+            board=board,
+            texts=texts,
+            clock=clock,
+        ),
     )
 
     @sanic_app.before_server_start

@@ -24,6 +24,7 @@ from handoff.config.settings import Settings, SettingsError
 from handoff.domain.agents import AgentError, clean_languages, clean_skills
 from handoff.security.passwords import MIN_LENGTH, hash_password
 from handoff.store.agents import AgentStore
+from handoff.store.conversations import ConversationStore
 from handoff.store.keys import Keys
 
 
@@ -33,6 +34,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve", help="serve customers and agents (settings from TANDEM_* variables)")
+    sub.add_parser(
+        "reindex",
+        help="once, after upgrading: index open conversations stored before the idle index "
+        "existed, so that idle ones are closed and expire",
+    )
     agents = sub.add_parser("agents", help="manage agent accounts").add_subparsers(
         dest="action", required=True
     )
@@ -180,6 +186,19 @@ async def _agents(args: argparse.Namespace, settings: Settings) -> int:
         await redis.aclose()
 
 
+async def _reindex(settings: Settings) -> int:
+    redis = aioredis.Redis.from_url(settings.redis_url, decode_responses=True)
+    store = ConversationStore(
+        redis, Keys(settings.redis_prefix), retention_seconds=settings.retention_days * 86400
+    )
+    try:
+        added = await store.index_open()
+    finally:
+        await redis.aclose()
+    print(f"indexed {added} open conversations")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -193,6 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         serve(settings)
         return 0
     try:
+        if args.command == "reindex":
+            return asyncio.run(_reindex(settings))
         return asyncio.run(_agents(args, settings))
     except AgentError as exc:
         print(f"error: {exc}", file=sys.stderr)

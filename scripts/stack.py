@@ -6,7 +6,9 @@
 Everything listens on 127.0.0.1: the service on TANDEM_PORT (8000), Rasa on TANDEM_RASA_PORT
 (5005), the action server on TANDEM_ACTIONS_PORT (5055). Without TANDEM_REDIS_URL an embedded
 redis-server runs under run/redis (append-only file, so conversations survive a restart) on
-TANDEM_REDIS_PORT (6390); TANDEM_REDIS_APPENDFSYNC=always makes it fsync every write before
+TANDEM_REDIS_PORT (6390), with at most TANDEM_REDIS_MAXMEMORY (default 1gb) and the policy
+noeviction: a full Redis refuses writes (clients retry; /metrics shows it coming) rather than
+dropping conversations. TANDEM_REDIS_APPENDFSYNC=always makes it fsync every write before
 answering, instead of once a second (everysec, the default; docs/reliability.md). Logs go to
 run/logs/. Ctrl-C stops everything; a process that dies is reported with the end of its log,
 and the rest are stopped.
@@ -42,6 +44,9 @@ RASA_API_FILE = "rasa-api.json"  # under run_dir: the running Rasa's URL and API
 # The embedded Redis's appendfsync choices (docs/reliability.md, "Durability of acknowledged
 # messages"): "no" is left out on purpose, it would leave durability to the kernel's timing.
 APPENDFSYNC = ("everysec", "always")
+
+
+DEFAULT_MAXMEMORY = "1gb"  # ~100k conversations of a few dozen messages each, with room
 
 
 def free_port() -> int:
@@ -93,6 +98,10 @@ class Stack:
     run_dir: Path = ROOT / "run"
     ports: Ports = field(default_factory=Ports)
     redis_url: str | None = None  # an external Redis; None runs the embedded one
+    # The embedded Redis's limit (its syntax: "1gb", "512mb"); noeviction, never a silent loss.
+    redis_maxmemory: str = field(
+        default_factory=lambda: os.environ.get("TANDEM_REDIS_MAXMEMORY") or DEFAULT_MAXMEMORY
+    )
     dev: bool = True
     model: Path = MODEL
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -181,6 +190,7 @@ class Stack:
         argv = [binary, "--port", str(self.ports.redis), "--bind", "127.0.0.1"]
         argv += ["--dir", str(data), "--appendonly", "yes", "--save", ""]
         argv += ["--appendfsync", self.appendfsync]
+        argv += ["--maxmemory", self.redis_maxmemory, "--maxmemory-policy", "noeviction"]
         process = self._spawn("redis", argv, {})
         self._wait(process, lambda: redis_ping(self.ports.redis), "Redis", 15)
         return f"redis://127.0.0.1:{self.ports.redis}/0"

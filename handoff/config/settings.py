@@ -54,6 +54,8 @@ class Settings:
     presence_ttl: float = 15.0
     agent_check_interval: float = 2.0
     retention_days: int = 90
+    idle_close_hours: float = 24.0
+    ticket_close_days: float = 30.0
     static_dir: Path = Path("widget/dist")
     canned_responses: Path = DEFAULT_CANNED
     metrics_token: str = ""
@@ -147,6 +149,12 @@ class Settings:
                 "TANDEM_AGENT_CHECK_INTERVAL", cls.agent_check_interval, low=0.1
             ),
             retention_days=reader.integer("TANDEM_RETENTION_DAYS", cls.retention_days, low=1),
+            idle_close_hours=reader.number(
+                "TANDEM_IDLE_CLOSE_HOURS", cls.idle_close_hours, low=0.001
+            ),
+            ticket_close_days=reader.number(
+                "TANDEM_TICKET_CLOSE_DAYS", cls.ticket_close_days, low=0.001
+            ),
             static_dir=Path(reader.text("TANDEM_STATIC_DIR", str(cls.static_dir))),
             canned_responses=Path(reader.text("TANDEM_CANNED_RESPONSES", str(DEFAULT_CANNED))),
             metrics_token=reader.text("TANDEM_METRICS_TOKEN", ""),

@@ -38,6 +38,25 @@ class Histogram:
 
 
 @dataclass(frozen=True)
+class RedisMemory:
+    """Redis's ``INFO memory``: bytes used, the ``maxmemory`` limit (0: none) and its policy."""
+
+    used: int = 0
+    limit: int = 0
+    policy: str = "noeviction"
+
+    @property
+    def used_ratio(self) -> float:
+        """Of the limit (0 without one). At 1 a ``noeviction`` Redis refuses writes."""
+        return self.used / self.limit if self.limit > 0 else 0.0
+
+    @property
+    def may_evict(self) -> bool:
+        """Whether Redis may drop keys on its own when full: conversation data lost silently."""
+        return self.limit > 0 and self.policy != "noeviction"
+
+
+@dataclass(frozen=True)
 class Snapshot:
     states: Mapping[str, int] = field(default_factory=dict)
     handoffs: Mapping[str, int] = field(default_factory=dict)
@@ -49,6 +68,7 @@ class Snapshot:
     agents_online: int = 0
     customer_sockets: int = 0
     agent_sockets: int = 0
+    redis_memory: RedisMemory = field(default_factory=RedisMemory)
 
 
 def render(snap: Snapshot) -> str:
@@ -92,6 +112,24 @@ def render(snap: Snapshot) -> str:
     family("tandem_sockets", "gauge", "Socket.IO connections on this replica.")
     lines.append(f'tandem_sockets{{namespace="/"}} {snap.customer_sockets}')
     lines.append(f'tandem_sockets{{namespace="/agent"}} {snap.agent_sockets}')
+    memory = snap.redis_memory
+    family("tandem_redis_used_memory_bytes", "gauge", "Memory Redis uses (INFO used_memory).")
+    lines.append(f"tandem_redis_used_memory_bytes {memory.used}")
+    family("tandem_redis_maxmemory_bytes", "gauge", "Redis's maxmemory; 0 means no limit.")
+    lines.append(f"tandem_redis_maxmemory_bytes {memory.limit}")
+    family(
+        "tandem_redis_memory_used_ratio",
+        "gauge",
+        "Used memory over maxmemory (0 without a limit); alert well before 1, where Redis "
+        "refuses writes.",
+    )
+    lines.append(f"tandem_redis_memory_used_ratio {_num(memory.used_ratio)}")
+    family(
+        "tandem_redis_may_evict",
+        "gauge",
+        "1 if Redis's maxmemory-policy may evict keys (conversations lost silently); must be 0.",
+    )
+    lines.append(f"tandem_redis_may_evict {int(memory.may_evict)}")
     return "\n".join(lines) + "\n"
 
 

@@ -40,6 +40,9 @@ class Action(StrEnum):
     HAND_BACK = "hand_back"  # agent -> bot: the owner returns it to the assistant
     CLOSE = "close"  # agent -> closed: the owner resolves it
     REQUEUE = "requeue"  # agent -> queued: the owner was disabled; someone else must take it
+    # any open state -> closed: nobody wrote for TANDEM_IDLE_CLOSE_HOURS (tickets: nobody
+    # claimed it for TANDEM_TICKET_CLOSE_DAYS); the sweeper names the owner it found ("" none)
+    CLOSE_IDLE = "close_idle"
 
 
 # States in which the bot answers the customer's messages: all of them while it owns the
@@ -63,6 +66,9 @@ RULES: dict[Action, Rule] = {
     Action.HAND_BACK: Rule(frozenset({State.AGENT}), State.BOT, True),
     Action.CLOSE: Rule(frozenset({State.AGENT}), State.CLOSED, True),
     Action.REQUEUE: Rule(frozenset({State.AGENT}), State.QUEUED, True),
+    Action.CLOSE_IDLE: Rule(
+        frozenset({State.BOT, State.QUEUED, State.AGENT, State.OFFLINE}), State.CLOSED, True
+    ),
 }
 
 

@@ -7,14 +7,15 @@
 - requeue the conversations of agents who vanished (no console anywhere, e.g. their replica
   died) and did not come back within ``TANDEM_AGENT_GRACE_SECONDS``;
 - renew the leases of this replica's customer sockets on their address's places;
-- turn conversations queued longer than ``TANDEM_QUEUE_WAIT_LIMIT`` into offline tickets.
+- turn conversations queued longer than ``TANDEM_QUEUE_WAIT_LIMIT`` into offline tickets;
+- close idle conversations and stale tickets (``handoff.services.idle``), every minute.
 
 Every replica may do the same work at once: each step is an atomic, idempotent script.
 
 Example::
 
     sweeper = Sweeper(settings, sio, connections=connections, agents=agents, presence=presence,
-                      desk=desk, sockets=address_sockets, clock=time.time)
+                      desk=desk, sockets=address_sockets, clock=time.time, idle=closer)
     task = asyncio.create_task(sweeper.run())
 """
 
@@ -32,12 +33,14 @@ from handoff.domain.clock import Clock
 from handoff.edges.sockets import Connections
 from handoff.fanout import rooms
 from handoff.services.desk import Desk
+from handoff.services.idle import IdleCloser
 from handoff.store.agents import AgentStore
 from handoff.store.presence import Presence
 from handoff.store.sockets import AddressSockets
 
 log = logging.getLogger("handoff.sweeper")
 TICK = 0.5
+IDLE_EVERY = 60.0  # seconds between looks for idle conversations (hours-long limits)
 
 
 class Sweeper:
@@ -54,6 +57,7 @@ class Sweeper:
         desk: Desk,
         sockets: AddressSockets,
         clock: Clock,
+        idle: IdleCloser | None = None,
     ) -> None:
         self.settings = settings
         self.sio = sio
@@ -63,6 +67,8 @@ class Sweeper:
         self.desk = desk
         self.sockets = sockets
         self.now = clock
+        self.idle = idle
+        self._last_idle = 0.0
         self._last_beat = 0.0
         self._last_check = 0.0
         self._last_queue = 0.0
@@ -97,6 +103,10 @@ class Sweeper:
             self._last_renew = mono
             held = [(address, sid) for sid, address in self.connections.addresses.items()]
             await self.sockets.renew(held, now=now)
+
+        if self.idle is not None and mono - self._last_idle >= IDLE_EVERY:
+            self._last_idle = mono
+            await self.idle.run()
 
     async def release_vanished(self, now: float) -> None:
         """Owners gone longer than the grace period: their conversations go back to the queue."""

@@ -18,7 +18,7 @@ from handoff.domain.entries import bot_uttered, for_customer
 from handoff.fanout import rooms
 from handoff.protocol.agent import ConversationInfo, QueueItem, QueueRemoved
 from handoff.protocol.customer import StateChange
-from handoff.protocol.types import AgentEntry, AgentRef, Note, StateName
+from handoff.protocol.types import AgentEntry, AgentRef, Note, Resync, StateName
 
 
 class Notifier:
@@ -135,3 +135,14 @@ class Notifier:
             to=rooms.conversation_agents(info["conversation_id"], owner),
             namespace=rooms.AGENTS_NS,
         )
+
+    async def resync(self) -> None:
+        """Tell every socket on *this* replica to sync (``tandem_resync``): it was deaf to the
+        others for a while (``handoff.fanout.pubsub``), and what they sent is in the streams.
+
+        Local only (``ignore_queue``): the other replicas heard everything, or say so
+        themselves.
+        """
+        payload: Resync = {"reason": "delivery_gap"}
+        for namespace in (rooms.CUSTOMERS_NS, rooms.AGENTS_NS):
+            await self.sio.emit("tandem_resync", payload, namespace=namespace, ignore_queue=True)

@@ -10,9 +10,20 @@ trip for everything queued meanwhile). Order is kept (one sender, FIFO) and the 
 is unchanged: python-socketio's Redis manager is at-most-once already (it gave up after one
 retry), which is why clients replay from their last seq.
 
+The listener is ours too. python-socketio's backs off up to 60 s between attempts to subscribe
+again, so after a Redis outage this replica heard nothing from the others for up to a minute
+(measured: live delivery across replicas resumed 29 s after Redis was back), and nobody told its
+clients that they had missed something. Here the listener waits a second at most between
+attempts, and every time it is subscribed again (after an error, or redis-py reconnecting by
+itself) it calls ``on_resubscribe``: the service then tells this replica's clients to sync
+(``tandem_resync``, ``docs/protocol.md``), since whatever was published while it was deaf is
+in the streams.
+
 Example::
 
-    sio = socketio.AsyncServer(client_manager=RedisManager(url, channel="tandem:socketio"))
+    manager = RedisManager(url, channel="tandem:socketio")
+    sio = socketio.AsyncServer(client_manager=manager)
+    manager.on_resubscribe = notifier.resync   # after a gap in what this replica heard
     ...
     await sio.manager.drain()   # at shutdown: send what is queued
 """
@@ -22,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import socketio  # type: ignore[import-untyped]  # no type information shipped
@@ -34,6 +46,10 @@ log = logging.getLogger("handoff.pubsub")
 
 MAX_BATCH = 512  # messages per pipeline
 MAX_BACKLOG = 20_000  # beyond this, emitters wait for Redis (backpressure, not unbounded memory)
+# The listener's pause between attempts to subscribe again: short, since every second deaf is a
+# second of cross-replica delivery lost; bounded, since a SUBSCRIBE attempt costs Redis nothing.
+LISTEN_RETRY_FIRST = 0.1
+LISTEN_RETRY_MAX = 1.0
 
 
 class DirectDelivery(socketio.AsyncManager):  # type: ignore[misc]
@@ -98,6 +114,8 @@ class RedisManager(socketio.AsyncRedisManager, DirectDelivery):  # type: ignore[
         super().__init__(*args, **kwargs)
         self._outbox: deque[str] = deque()
         self._sender: asyncio.Task[None] | None = None
+        self.on_resubscribe: Callable[[], Awaitable[None]] | None = None
+        self.subscriptions = 0  # how many times the listener has subscribed (1 = never a gap)
 
     def _redis_connect(self) -> None:
         if not pool.supported(self.redis_url):  # Sentinel and others: python-socketio's own
@@ -140,3 +158,56 @@ class RedisManager(socketio.AsyncRedisManager, DirectDelivery):  # type: ignore[
                     self.connected = False
                 else:
                     log.error("cannot publish to Redis (%s); %d events lost", exc, len(batch))
+
+    async def _listen(self) -> AsyncIterator[Any]:
+        """The messages on the channel, for python-socketio's listening task; never ends.
+
+        Subscribe confirmations are kept (``ignore_subscribe_messages`` is not set): each one
+        after the first marks the end of a gap, including when redis-py reconnected and
+        subscribed again by itself without raising.
+        """
+        names = {self.channel, self.channel.encode("utf-8")}
+        delay = LISTEN_RETRY_FIRST
+        failed = False
+        while True:
+            pubsub: Any = None
+            try:
+                if not self.connected:
+                    self._redis_connect()
+                pubsub = self.redis.pubsub()
+                await pubsub.subscribe(self.channel)
+                async for message in pubsub.listen():
+                    kind = message.get("type")
+                    if kind == "subscribe":
+                        delay = LISTEN_RETRY_FIRST
+                        self.subscriptions += 1
+                        if failed or self.subscriptions > 1:
+                            log.warning("subscribed to Redis again; telling clients to sync")
+                            await self._resubscribed()
+                    elif kind == "message" and message.get("channel") in names:
+                        yield message["data"]
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - Redis away: retry soon, never give up
+                failed = True
+                log.error("cannot receive from Redis (%s); retrying in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, LISTEN_RETRY_MAX)
+            finally:
+                if pubsub is not None:
+                    await _close_quietly(pubsub)
+
+    async def _resubscribed(self) -> None:
+        if self.on_resubscribe is None:
+            return
+        try:
+            await self.on_resubscribe()
+        except Exception:  # noqa: BLE001 - the listener must go on whatever a client does
+            log.exception("could not tell clients to sync")
+
+
+async def _close_quietly(pubsub: Any) -> None:
+    try:
+        await pubsub.aclose()
+    except Exception:  # noqa: BLE001 - the connection is gone already
+        log.debug("closing a dead pub/sub connection failed", exc_info=True)

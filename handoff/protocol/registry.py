@@ -16,7 +16,7 @@ from typing import Literal
 
 from handoff.protocol import agent as a
 from handoff.protocol import customer as c
-from handoff.protocol.types import ErrorAck, ErrorEvent, OkAck
+from handoff.protocol.types import ErrorAck, ErrorEvent, OkAck, Resync
 
 Direction = Literal["in", "out"]  # in: client -> server, out: server -> client
 
@@ -54,6 +54,7 @@ _ALL = [
     _spec("/", "tandem_state", "out", c.StateChange),
     _spec("/", "tandem_typing", "out", c.TypingOut),
     _spec("/", "tandem_error", "out", ErrorEvent),
+    _spec("/", "tandem_resync", "out", Resync),
     # agent, client -> server (connect carries a.Auth)
     _spec("/agent", "hello", "in", a.Empty | None, a.HelloAck | ErrorAck),
     _spec("/agent", "get_queue", "in", a.Empty | None, a.QueueAck | ErrorAck),
@@ -83,6 +84,7 @@ _ALL = [
     _spec("/agent", "customer_typing", "out", a.CustomerTyping),
     _spec("/agent", "session_ended", "out", a.SessionEnded),
     _spec("/agent", "tandem_error", "out", ErrorEvent),
+    _spec("/agent", "tandem_resync", "out", Resync),
 ]
 
 EVENTS: dict[tuple[str, str, Direction], EventSpec] = {

@@ -46,6 +46,13 @@ class ErrorEvent(TypedDict):
     event: str
 
 
+class Resync(TypedDict):
+    """``tandem_resync``: this replica may have missed events from the others (Redis was away);
+    the client syncs as after a reconnect, on the socket it has."""
+
+    reason: Literal["delivery_gap"]
+
+
 class Button(TypedDict):
     title: str
     payload: str

@@ -8,6 +8,9 @@ customer reconnecting anywhere) resumes from ``bot_seq``.
 
 The bot's answer is stored only if the conversation is still at the version it had when the
 message was sent (``COMMIT_BOT_TURN``); if a person took over meanwhile, the answer is dropped.
+The same step checks that this replica still holds the lease and that ``bot_seq`` has not moved:
+a replica that stalled past its lease neither stores a second answer to a message another one
+answered, nor (its timeout coming late) hands that conversation to people.
 A bot that fails (down, slow, ``[]``) hands the conversation to people with reason
 ``bot_unavailable``.
 
@@ -174,7 +177,7 @@ class BotBridge:
                 return "done"
             renew = True
             try:
-                more = await self._step(work.conversation, work.message, work.last_seq)
+                more = await self._step(work.conversation, work.message, work.last_seq, token)
             except BaseException:
                 await self.lease.release(conversation_id, token)
                 raise
@@ -186,27 +189,25 @@ class BotBridge:
                 return "stopped"
 
     async def _step(
-        self, conversation: dict[str, str], message: dict[str, str], last_seq: int
+        self, conversation: dict[str, str], message: dict[str, str], last_seq: int, token: str
     ) -> bool:
-        """One piece of work; False when the bot is done with this conversation for now."""
-        conversation_id = conversation["id"]
+        """One piece of work under the lease ``token``; False when the bot is done with this
+        conversation for now (or the work was taken over)."""
         version = int(conversation["version"])
         bot_seq = int(conversation.get("bot_seq") or 0)
         if conversation.get("bot_event") == "handback":
-            await self._hand_back(conversation, version, bot_seq)
-            return True
+            return await self._hand_back(conversation, version, bot_seq, token)
         if not message:
             # Only non-customer entries remain (e.g. system notes); nothing for the bot.
-            await self.conversations.commit_bot_turn(
-                conversation_id, version=version, processed_seq=last_seq, entries=[]
+            return await self._store_turn(
+                conversation, version, last_seq, BotTurn(messages=[]), token
             )
-            return True
         if conversation.get("state") == State.QUEUED:
-            return await self._answer_faq_while_waiting(conversation, version, message)
-        return await self._answer(conversation, version, message)
+            return await self._answer_faq_while_waiting(conversation, version, message, token)
+        return await self._answer(conversation, version, message, token)
 
     async def _answer_faq_while_waiting(
-        self, conversation: dict[str, str], version: int, message: dict[str, str]
+        self, conversation: dict[str, str], version: int, message: dict[str, str], token: str
     ) -> bool:
         """The bot's FAQ answer for a customer waiting for a person; False when it was claimed."""
         conversation_id, seq = conversation["id"], int(message["seq"])
@@ -218,8 +219,8 @@ class BotBridge:
             turn = BotTurn(messages=[])
         if turn.handoff is not None or not turn.intent.startswith("faq/"):
             turn = BotTurn(messages=[])  # not an FAQ answer: the message is the person's to read
-        if not await self._store_turn(conversation, version, seq, turn, answered_seq=seq):
-            log.info("dropped a bot answer for %s: a person took over", conversation_id)
+        if not await self._store_turn(conversation, version, seq, turn, token, answered_seq=seq):
+            log.info("dropped a bot answer for %s: taken over meanwhile", conversation_id)
             return False
         return True
 
@@ -238,13 +239,19 @@ class BotBridge:
         )
 
     async def _answer(
-        self, conversation: dict[str, str], version: int, message: dict[str, str]
+        self, conversation: dict[str, str], version: int, message: dict[str, str], token: str
     ) -> bool:
         """Send one customer message to the bot and store its turn; False when the bot is done."""
         conversation_id, seq = conversation["id"], int(message["seq"])
         try:
             turn = await self._ask_bot(conversation, message)
         except BotUnavailable as exc:
+            # A timeout that comes late (this replica stalled past its lease) must not hand a
+            # conversation another replica answered meanwhile to people: the failure is
+            # committed under the same fence as an answer (the message is then the person's).
+            if not await self._store_turn(conversation, version, seq, BotTurn(messages=[]), token):
+                log.info("dropped a late bot failure for %s: taken over", conversation_id)
+                return False
             log.warning("bot unavailable for %s: %s", conversation_id, exc)
             lead = self.texts.render("bot_unavailable", conversation.get("language", ""))
             await self.desk.hand_to_people(
@@ -263,7 +270,9 @@ class BotBridge:
         handoff = turn.handoff
         facts = asyncio.ensure_future(self.facts.read(now=self.now())) if handoff else None
         try:
-            current = await self._store_turn(conversation, version, seq, turn, answered_seq=seq)
+            current = await self._store_turn(
+                conversation, version, seq, turn, token, answered_seq=seq
+            )
         except BaseException:
             if facts is not None:
                 facts.cancel()
@@ -271,7 +280,7 @@ class BotBridge:
         if not current:
             if facts is not None:
                 facts.cancel()
-            log.info("dropped a bot answer for %s: a person took over", conversation_id)
+            log.info("dropped a bot answer for %s: taken over meanwhile", conversation_id)
             return False
         if handoff is None or facts is None:
             return True
@@ -286,14 +295,18 @@ class BotBridge:
         )
         return False
 
-    async def _hand_back(self, conversation: dict[str, str], version: int, bot_seq: int) -> None:
+    async def _hand_back(
+        self, conversation: dict[str, str], version: int, bot_seq: int, token: str
+    ) -> bool:
         try:
             turn = await self.bot.hand_back(conversation["id"])
         except BotUnavailable as exc:
             # The person already said goodbye; the bot's next answer will show whether it is back.
             log.warning("bot did not confirm the hand-back of %s: %s", conversation["id"], exc)
             turn = BotTurn(messages=[])
-        await self._store_turn(conversation, version, bot_seq, turn, clear_event="handback")
+        return await self._store_turn(
+            conversation, version, bot_seq, turn, token, clear_event="handback"
+        )
 
     async def _store_turn(
         self,
@@ -301,10 +314,12 @@ class BotBridge:
         version: int,
         processed_seq: int,
         turn: BotTurn,
+        token: str,
         clear_event: str = "",
         answered_seq: int | None = None,
     ) -> bool:
-        """Store the turn (if still current) and relay it; False if it was stale."""
+        """Store the turn (if still current and still ours, see ``commit_bot_turn``) and relay
+        it; False if it was stale."""
         entries = turn_entries(turn, answered_seq)
         fields = {"language": turn.language} if turn.language else None
         committed = await self.conversations.commit_bot_turn(
@@ -312,11 +327,13 @@ class BotBridge:
             version=version,
             processed_seq=processed_seq,
             entries=entries,
+            lease_token=token,
+            taken_bot_seq=int(conversation.get("bot_seq") or 0),
             fields=fields,
             clear_event=clear_event,
         )
         if committed is None:
-            return False  # a person took over while the bot was thinking
+            return False  # a person took over while the bot was thinking, or another replica
         seqs, ts = committed
         customer = conversation.get("customer", "")
         for fields_, seq in zip(entries, seqs, strict=True):

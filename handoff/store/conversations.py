@@ -20,7 +20,7 @@ import redis.asyncio as aioredis
 
 from handoff.domain.clock import SYSTEM_CLOCK, Clock
 from handoff.domain.entries import decode
-from handoff.domain.ownership import Action, rule_for
+from handoff.domain.ownership import Action, State, rule_for
 from handoff.protocol.types import AgentEntry, AgentRef, Note
 from handoff.security.ids import new_conversation_id
 from handoff.store import scripts
@@ -104,6 +104,7 @@ class ConversationStore:
             self.keys.conversation(new_id),
             self.keys.stats_states,
             day_key,
+            self.keys.active,
         ]
         args: list[str | int] = [
             expected_current,
@@ -187,6 +188,53 @@ class ConversationStore:
     async def queued_before(self, cutoff: float) -> list[str]:
         return [str(m) for m in await self.redis.zrangebyscore(self.keys.queue, "-inf", cutoff)]
 
+    async def idle_since(self, cutoff: float, limit: int) -> list[str]:
+        """Open conversations (bot, queued, agent) with no activity since ``cutoff``, the
+        longest idle first, at most ``limit``: read from the index, not by scanning."""
+        rows = await self.redis.zrangebyscore(self.keys.active, "-inf", cutoff, start=0, num=limit)
+        return [str(m) for m in rows]
+
+    async def tickets_before(self, cutoff: float, limit: int) -> list[str]:
+        """Offline tickets nobody has claimed since ``cutoff``, oldest first, at most ``limit``."""
+        rows = await self.redis.zrangebyscore(self.keys.tickets, "-inf", cutoff, start=0, num=limit)
+        return [str(m) for m in rows]
+
+    async def index_open(self, count: int = 500) -> int:
+        """Put open conversations stored before the ``active`` index existed into it, scored
+        by their last update (once, after upgrading: it scans every conversation); how many
+        were added. Ones already indexed keep their score."""
+        prefix = self.keys.conversation("")
+        added = 0
+        batch: list[str] = []
+
+        async def flush() -> int:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for key in batch:
+                    pipe.hmget(key, "id", "state", "updated_at", "created_at")
+                rows = await pipe.execute()
+            scores = {
+                cid: float(updated or created or 0)
+                for cid, state, updated, created in rows
+                if cid and state in (State.BOT, State.QUEUED, State.AGENT)
+            }
+            batch.clear()
+            return int(await self.redis.zadd(self.keys.active, scores, nx=True)) if scores else 0
+
+        async for key in self.redis.scan_iter(match=f"{prefix}*", count=count, _type="hash"):
+            if ":" not in str(key)[len(prefix) :]:  # the hash itself, not its :dedup
+                batch.append(str(key))
+            if len(batch) >= count:
+                added += await flush()
+        if batch:
+            added += await flush()
+        return added
+
+    async def unindex(self, conversation_ids: Sequence[str]) -> None:
+        """Forget ids whose conversation is gone (expired, or deleted by an operator)."""
+        if conversation_ids:
+            await self.redis.zrem(self.keys.active, *conversation_ids)
+            await self.redis.zrem(self.keys.tickets, *conversation_ids)
+
     # -- writing --------------------------------------------------------------------------------
     async def append(
         self,
@@ -209,6 +257,7 @@ class ConversationStore:
             self.keys.conversation(conversation_id),
             self.keys.log(conversation_id),
             self.keys.dedup(conversation_id),
+            self.keys.active,
         ]
         if bucket is not None:
             keys.append(bucket.key)
@@ -268,6 +317,7 @@ class ConversationStore:
             self.keys.agent_active(actor or "-"),
             self.keys.agent_active(new_owner or "-"),
             self.keys.stats_handoffs,
+            self.keys.active,
         ]
         now = self.now()
         args = [
@@ -308,19 +358,29 @@ class ConversationStore:
         version: int,
         processed_seq: int,
         entries: Sequence[Sequence[str]],
+        lease_token: str,
+        taken_bot_seq: int,
         fields: Mapping[str, str] | None = None,
         clear_event: str = "",
     ) -> tuple[list[int], float] | None:
-        """Store the bot's answer if the conversation is still at the same version.
+        """Store the bot's answer if the conversation is still at the same version, and this
+        replica still holds the bridge's lease (``lease_token``) with ``bot_seq`` where it was
+        when the work was taken (``taken_bot_seq``).
 
         The same version means the same state: the bot's, or waiting for a person (then the bot
-        answers FAQ questions only, ``handoff.services.bridge``).
+        answers FAQ questions only, ``handoff.services.bridge``). The lease and ``bot_seq``
+        fence a replica that stalled past its lease: another one answered meanwhile.
 
         Returns the new entries' seqs and their timestamp, or ``None`` when the answer is stale
-        (a person took over while the bot was thinking): then nothing is stored and the answer
-        is dropped.
+        (a person took over while the bot was thinking, or the work was taken over): then
+        nothing is stored and the answer is dropped.
         """
-        keys = [self.keys.conversation(conversation_id), self.keys.log(conversation_id)]
+        keys = [
+            self.keys.conversation(conversation_id),
+            self.keys.log(conversation_id),
+            self.keys.bot_lock(conversation_id),
+            self.keys.active,
+        ]
         now = self.now()
         args = [
             str(version),
@@ -329,6 +389,8 @@ class ConversationStore:
             json.dumps(dict(fields)) if fields else "",
             clear_event,
             json.dumps([list(e) for e in entries]),
+            lease_token,
+            str(taken_bot_seq),
         ]
         reply = await self._commit(keys=keys, args=args)
         if str(reply[0]) != "ok":

@@ -53,6 +53,12 @@ class Keys:
 
     # -- queue and tickets ---------------------------------------------------------------------
     @property
+    def active(self) -> str:
+        """Sorted set: open conversations (bot, queued, agent) scored by their last activity,
+        so that the sweeper finds idle ones without reading the others."""
+        return f"{self.prefix}active"
+
+    @property
     def queue(self) -> str:
         """Sorted set: queued conversation ids scored by queued_at (oldest first)."""
         return f"{self.prefix}queue"

@@ -63,6 +63,23 @@ class QueueingConnectionPool(aioredis.ConnectionPool):
                     if not waiter.done():
                         waiter.cancel()
 
+    async def ensure_connection(self, connection: AbstractConnection) -> None:
+        """Reconnect a pooled connection that Redis closed (a restart) before it is used.
+
+        redis-py checks this only when maintenance notifications are off, and their default
+        (``"auto"``) counts as on: after a Redis restart every idle connection in the pool
+        failed its next command ("Connection closed by server"), so the first messages after
+        an outage were refused once more.
+        """
+        if connection.is_connected:
+            try:
+                stale = await connection.can_read()
+            except (RedisConnectionError, OSError):
+                stale = True
+            if stale:
+                await connection.disconnect()
+        await super().ensure_connection(connection)
+
     async def release(self, connection: AbstractConnection) -> None:
         await super().release(connection)
         while self._waiters:

@@ -53,7 +53,8 @@ return wait
 """
 )
 
-# KEYS: conv, log, dedup, the sender's bucket (unused without a burst)
+# KEYS: conv, log, dedup, the index of conversations by last activity, the sender's bucket
+#       (only with a burst)
 # ARGV: cmid, allowed states (csv, '' = any), required owner ('' = any), now, dedup ttl,
 #       flags ('c': a customer message, the bot's to answer; 'f': mark the first agent response),
 #       bucket burst ('' = no limit), bucket rate (tokens/s), field, value, ...
@@ -66,7 +67,7 @@ APPEND = (
     BUCKET_FUNCTIONS
     + """
 local cmid = ARGV[1]
-local c = redis.call('HMGET', KEYS[1], 'state', 'version', 'owner', 'queued_at', 'customer')
+local c = redis.call('HMGET', KEYS[1], 'state', 'version', 'owner', 'queued_at', 'customer', 'id')
 local state = c[1]
 if not state then return {'missing'} end
 local owner = c[3] or ''
@@ -82,12 +83,12 @@ if ARGV[3] ~= '' and owner ~= ARGV[3] then
 end
 if ARGV[7] ~= '' then
   local now, burst, rate = tonumber(ARGV[4]), tonumber(ARGV[7]), tonumber(ARGV[8])
-  local level = bucket_level(KEYS[4], now, burst, rate)
+  local level = bucket_level(KEYS[5], now, burst, rate)
   if level < 1 then
     return {'limited', tostring(math.ceil((1 - level) / rate * 1000)), state, c[2], owner, '',
       c[5] or ''}
   end
-  bucket_set(KEYS[4], now, burst, rate, level - 1)
+  bucket_set(KEYS[5], now, burst, rate, level - 1)
 end
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 local fields = {'seq', tostring(seq), 'ts', ARGV[4]}
@@ -98,6 +99,9 @@ if cmid ~= '' then
   redis.call('EXPIRE', KEYS[3], ARGV[5])
 end
 redis.call('HSET', KEYS[1], 'updated_at', ARGV[4])
+if state ~= 'offline' and state ~= 'closed' and c[6] then
+  redis.call('ZADD', KEYS[4], ARGV[4], c[6])
+end
 if string.find(ARGV[6], 'c', 1, true) then redis.call('HSET', KEYS[1], 'customer_seq', seq) end
 local first = ''
 if string.find(ARGV[6], 'f', 1, true)
@@ -109,7 +113,7 @@ return {'ok', tostring(seq), state, c[2], owner, first, c[5] or ''}
 )
 
 # KEYS: conv, log, queue, tickets, stats_states, old owner's active set, new owner's active set,
-#       stats_handoffs
+#       stats_handoffs, the index of conversations by last activity
 # ARGV: conv id, allowed from-states (csv), required owner ('' = any), expected version ('' = any),
 #       to state, new owner, new owner name, capacity ('' = unchecked), now, queue score,
 #       extra hash fields (JSON object of strings, '' = none),
@@ -148,6 +152,10 @@ if state ~= to then
   redis.call('HINCRBY', KEYS[5], to, 1)
 end
 if ARGV[13] ~= '' then redis.call('HINCRBY', KEYS[8], ARGV[13], 1) end
+-- Open conversations are indexed by their last activity (the sweeper closes idle ones); tickets
+-- have their own index (tickets), closed ones expire.
+if to == 'closed' or to == 'offline' then redis.call('ZREM', KEYS[9], id)
+else redis.call('ZADD', KEYS[9], ARGV[9], id) end
 local seq = 0
 if ARGV[12] ~= '' then
   seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
@@ -163,13 +171,21 @@ end
 return {'ok', state, tostring(version), tostring(seq), owner, owner_name}
 """
 
-# KEYS: conv, log
+# KEYS: conv, log, the bridge's lease, the index of conversations by last activity
 # ARGV: expected version, processed seq, now, extra hash fields (JSON or ''), bot event to clear
-#       ('' = none), entries (JSON list of [f, v, ...])
+#       ('' = none), entries (JSON list of [f, v, ...]), lease token, the bot_seq the work was
+#       taken at
+# Fenced twice: by the version (a person took over: 'stale') and by the lease and bot_seq. A
+# replica that stalled past its lease (a GC pause, a frozen VM) must not store its answer: another
+# replica has the lease now, or already answered the same message ('lost'). The version alone
+# does not see that, since storing a bot turn does not change it.
 COMMIT_BOT_TURN = """
-local c = redis.call('HMGET', KEYS[1], 'state', 'version', 'bot_seq', 'bot_event')
+local c = redis.call('HMGET', KEYS[1], 'state', 'version', 'bot_seq', 'bot_event', 'id')
 if (c[1] ~= 'bot' and c[1] ~= 'queued') or c[2] ~= ARGV[1] then
   return {'stale', c[1] or '', c[2] or ''}
+end
+if redis.call('GET', KEYS[3]) ~= ARGV[7] or (c[3] or '0') ~= ARGV[8] then
+  return {'lost', c[1], c[2]}
 end
 local result = {'ok', c[2]}
 for _, e in ipairs(cjson.decode(ARGV[6])) do
@@ -187,10 +203,12 @@ if ARGV[4] ~= '' then
   for k, v in pairs(cjson.decode(ARGV[4])) do redis.call('HSET', KEYS[1], k, v) end
 end
 redis.call('HSET', KEYS[1], 'updated_at', ARGV[3])
+if #result > 2 and c[5] then redis.call('ZADD', KEYS[4], ARGV[3], c[5]) end
 return result
 """
 
-# KEYS: customer, customer's conversation list, new conversation, stats_states, today's stats
+# KEYS: customer, customer's conversation list, new conversation, stats_states, today's stats,
+#       the index of conversations by last activity
 # ARGV: expected current id ('' = none), new id, customer id, now, language, retention seconds,
 #       seconds to keep today's stats
 START_CONVERSATION = """
@@ -204,6 +222,7 @@ redis.call('RPUSH', KEYS[2], ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[6])
 redis.call('EXPIRE', KEYS[2], ARGV[6])
 redis.call('HINCRBY', KEYS[4], 'bot', 1)
+redis.call('ZADD', KEYS[6], ARGV[4], ARGV[2])
 redis.call('HINCRBY', KEYS[5], 'conversations', 1)
 redis.call('EXPIRE', KEYS[5], ARGV[7])
 return {'created', ARGV[2]}

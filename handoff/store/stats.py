@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 import redis.asyncio as aioredis
 
 from handoff.domain.clock import SYSTEM_CLOCK, Clock
-from handoff.domain.metrics import Histogram, Snapshot, bucket_for
+from handoff.domain.metrics import Histogram, RedisMemory, Snapshot, bucket_for
 from handoff.protocol.agent import DeskStats
 from handoff.store.keys import Keys
 
@@ -129,6 +129,7 @@ class Stats:
             pipe.zcard(self.keys.queue)
             pipe.zcard(self.keys.tickets)
             pipe.zrangebyscore(self.keys.presence, now, "+inf")
+            pipe.info("memory")
             (
                 states,
                 handoffs,
@@ -138,6 +139,7 @@ class Stats:
                 queue_length,
                 tickets,
                 online,
+                memory,
             ) = await pipe.execute()
         return Snapshot(
             states={k: int(v) for k, v in states.items()},
@@ -150,6 +152,11 @@ class Stats:
             agents_online=len({str(m).rsplit("@", 1)[0] for m in online}),
             customer_sockets=customer_sockets,
             agent_sockets=agent_sockets,
+            redis_memory=RedisMemory(
+                used=int(memory.get("used_memory", 0)),
+                limit=int(memory.get("maxmemory", 0)),
+                policy=str(memory.get("maxmemory_policy", "")),
+            ),
         )
 
     def _sample(self, pipe: aioredis.client.Pipeline, name: str, seconds: float) -> None:

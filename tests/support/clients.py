@@ -70,6 +70,15 @@ class Customer:
         self.session_id = ""
         self.acks: list[dict[str, Any]] = []
         self.sent: dict[int, dict[str, Any]] = {}  # own messages, known from their acks
+        self.sio.on("tandem_resync", self._resync)
+
+    async def _resync(self, payload: Any) -> None:
+        """As the widget does on ``tandem_resync``: ask for what came after the last contiguous
+        seq, on the same socket (``docs/protocol.md``)."""
+        await self.rec.handler("tandem_resync", payload)
+        await self.sio.emit(
+            "session_request", {"session_id": self.session_id, "last_seq": self.contiguous()}
+        )
 
     async def connect(
         self,
@@ -137,12 +146,23 @@ class Customer:
                     entries.setdefault(entry["seq"], entry)
         return entries
 
+    def contiguous(self) -> int:
+        """The highest seq up to which this client has every entry."""
+        return contiguous(self.transcript())
+
     async def close(self) -> None:
         if self.sio.connected:
             try:
                 await asyncio.wait_for(self.sio.disconnect(), 3)
             except TimeoutError:
                 pass
+
+
+def contiguous(entries: dict[int, Any]) -> int:
+    seq = 0
+    while seq + 1 in entries:
+        seq += 1
+    return seq
 
 
 async def login(url: str, username: str, password: str) -> str:
@@ -162,6 +182,36 @@ class Agent:
         self.sio = socketio.AsyncClient(reconnection=False)
         self.rec = Recorder()
         self.sio.on("*", self.rec.handler, namespace="/agent")
+        self.sio.on("tandem_resync", self._resync, namespace="/agent")
+        self.followed: set[str] = set()  # conversations synced on tandem_resync, as a console
+        self.synced: dict[str, dict[int, dict[str, Any]]] = {}
+
+    def follow(self, conversation_id: str) -> None:
+        self.followed.add(conversation_id)
+
+    def transcript(self, conversation_id: str) -> dict[int, dict[str, Any]]:
+        """seq -> entry of one conversation, from live events and syncs (as a console keeps it)."""
+        entries = dict(self.synced.get(conversation_id, {}))
+        for payload in self.rec.of("conversation_message"):
+            if payload["conversation_id"] == conversation_id:
+                entries.setdefault(payload["entry"]["seq"], payload["entry"])
+        return entries
+
+    async def sync(self, conversation_id: str) -> None:
+        """``get_conversation`` after the last contiguous seq, as a console does on reconnect."""
+        after = contiguous(self.transcript(conversation_id))
+        detail = await self.call(
+            "get_conversation", {"conversation_id": conversation_id, "after_seq": after}
+        )
+        if detail.get("ok"):
+            known = self.synced.setdefault(conversation_id, {})
+            for entry in detail["messages"]:
+                known.setdefault(entry["seq"], entry)
+
+    async def _resync(self, payload: Any) -> None:
+        await self.rec.handler("tandem_resync", payload)
+        for conversation_id in list(self.followed):
+            await self.sync(conversation_id)
 
     async def connect(self) -> Agent:
         await self.sio.connect(

@@ -36,6 +36,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -152,9 +155,9 @@ def answer(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
 
 
 class RasaStub:
-    def __init__(self, token: str = "") -> None:
+    def __init__(self, token: str = "", port: int | None = None) -> None:
         self.token = token
-        self.port = free_port()
+        self.port = port or free_port()
         self.calls: list[dict[str, Any]] = []
         self.healthy = True
         self._server: uvicorn.Server | None = None
@@ -243,6 +246,52 @@ class RasaStub:
         self.stop()
 
 
+class RasaStubProcess:
+    """The stand-in in a process of its own, so that a test can kill it (SIGKILL) or freeze it
+    (``tests.support.faults``) and start it again on the same port. It records no ``calls``
+    the test can read: count what the service stored instead.
+
+    Example::
+
+        with RasaStubProcess(tmp_path) as rasa:
+            rasa.kill(); rasa.start()
+    """
+
+    def __init__(self, log_dir: Path, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.log_path = Path(log_dir) / f"rasa-stub-{self.port}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> RasaStubProcess:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.support.rasa_stub", str(self.port)],
+            cwd=GOLDEN_PATH.parents[1],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for_port(self.port)
+        return self
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def __enter__(self) -> RasaStubProcess:
+        return self.start()
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        if self.process is not None:
+            self.process.send_signal(signal.SIGCONT)  # a frozen stub cannot die
+        self.kill()
+
+
 def wait_until(predicate: Any, timeout: float = 10.0, interval: float = 0.02) -> None:
     """Poll ``predicate`` (sync) until true; a failure guard, not a timing assertion."""
     deadline = time.monotonic() + timeout
@@ -250,3 +299,8 @@ def wait_until(predicate: Any, timeout: float = 10.0, interval: float = 0.02) ->
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(interval)
+
+
+if __name__ == "__main__":  # python -m tests.support.rasa_stub <port>: RasaStubProcess
+    stub = RasaStub(port=int(sys.argv[1]))
+    uvicorn.run(stub, host="127.0.0.1", port=stub.port, log_level="warning", lifespan="off")

@@ -27,7 +27,12 @@ class RedisServerMissing(RuntimeError):
 
 
 class RedisServer:
-    def __init__(self, directory: Path, port: int | None = None) -> None:
+    """``appendonly=True``: an append-only file fsynced every second (as the stack runs it), so
+    that :meth:`kill` then :meth:`start` (same port, same directory) shows what survives."""
+
+    def __init__(
+        self, directory: Path, port: int | None = None, *, appendonly: bool = False
+    ) -> None:
         binary = shutil.which("redis-server") or (
             "/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None
         )
@@ -39,6 +44,7 @@ class RedisServer:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
+        self.appendonly = appendonly
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -46,7 +52,7 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> RedisServer:
-        log = (self.directory / "redis.log").open("wb")
+        log = (self.directory / "redis.log").open("ab")
         self.process = subprocess.Popen(
             [
                 self.binary,
@@ -59,7 +65,9 @@ class RedisServer:
                 "--save",
                 "",
                 "--appendonly",
-                "no",
+                "yes" if self.appendonly else "no",
+                "--appendfsync",
+                "everysec",
                 "--protected-mode",
                 "yes",
             ],
@@ -96,6 +104,13 @@ class RedisServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self.process = None
+
+    def kill(self) -> None:
+        """Die at once (SIGKILL): no shutdown, no last write of the append-only file."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
         self.process = None
 
     def __enter__(self) -> RedisServer:

@@ -4,6 +4,7 @@ import { test } from "node:test";
 import { Transport, TransportError } from "../src/shared/transport.js";
 import { TypingSender } from "../src/shared/typing.js";
 import { ManualClock } from "./fakes.js";
+import { customerOut } from "./golden.js";
 
 /** What Transport needs of a socket.io-client socket. */
 class FakeSocket {
@@ -76,6 +77,18 @@ test("events reach their handlers; emit is dropped while offline; a bad token st
   assert.deepEqual(seen, ["connect", "hi", "unauthorized: log in again"]);
   assert.equal(socket.disconnects, 1);
   assert.equal(socket.emitted.length, 1);
+});
+
+test("tandem_resync replays as a reconnect does, on the socket it has", () => {
+  const seen = [];
+  const { socket, transport } = transportWith({ connect: () => seen.push("connect") });
+  transport.connect();
+  socket.listeners.tandem_resync(customerOut("tandem_resync"));
+  assert.deepEqual(seen, ["connect", "connect"]);
+  assert.equal(socket.disconnects, 0); // no reconnection: the socket stays as it is
+  const other = transportWith({ connect: () => seen.push("connect"), resync: () => seen.push("resync") });
+  other.socket.listeners.tandem_resync(customerOut("tandem_resync"));
+  assert.deepEqual(seen.at(-1), "resync"); // a resync handler, when given, is called instead
 });
 
 test("typing is sent at most every 2 s, stopped after 3 s idle, and per target", () => {

@@ -88,3 +88,23 @@ def test_the_password_is_hashed(env: RedisServer, capsys: pytest.CaptureFixture[
     stored = client.hget(f"cli:agent:{agent_id}", "password_hash")
     client.close()
     assert stored and stored != PASSWORD and verify_password(PASSWORD, stored)
+
+
+def test_reindex_puts_open_conversations_from_before_the_index_into_it(
+    env: RedisServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Conversations stored before the idle index existed are found once, so they expire too."""
+    with env.client() as client:
+        client.hset("cli:conv:c_old", mapping={"id": "c_old", "state": "bot", "updated_at": "5"})
+        client.hset("cli:conv:c_old:dedup", mapping={"m1": "1"})
+        client.hset("cli:conv:c_done", mapping={"id": "c_done", "state": "closed"})
+        client.hset(
+            "cli:conv:c_wait", mapping={"id": "c_wait", "state": "queued", "created_at": "7"}
+        )
+        assert main(["reindex"]) == 0
+        assert "indexed 2 open conversations" in capsys.readouterr().out
+        assert client.zrange("cli:active", 0, -1, withscores=True) == [
+            ("c_old", 5.0),
+            ("c_wait", 7.0),
+        ]
+        assert main(["reindex"]) == 0 and "indexed 0" in capsys.readouterr().out

@@ -48,6 +48,14 @@ async def test_metrics_are_prometheus_text(service: HandoffServer, clean_redis: 
         assert f"# TYPE {family} " in response.text
 
 
+async def test_metrics_show_redis_memory(service: HandoffServer, clean_redis: Any) -> None:
+    async with httpx.AsyncClient() as http:
+        text = (await http.get(f"{service.url}/metrics")).text
+    used = next(ln for ln in text.splitlines() if ln.startswith("tandem_redis_used_memory_bytes"))
+    assert int(used.split()[1]) > 0
+    assert "tandem_redis_may_evict 0" in text  # the test Redis has no limit: nothing evicted
+
+
 async def test_static_front_ends_are_served_when_built(
     start_server: Callable[..., HandoffServer], tmp_path: Path
 ) -> None:

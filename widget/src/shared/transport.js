@@ -60,8 +60,8 @@ export class Transport {
   /**
    * @param {SocketLike} socket
    * @param {{events: string[], handlers: Handlers, requestTimeoutMs?: number}} options
-   *   handlers: connect(), disconnect(reason), unauthorized(message), connect_error(err), and
-   *   one per server event named in `events`.
+   *   handlers: connect(), disconnect(reason), unauthorized(message), connect_error(err),
+   *   resync() (defaults to connect()), and one per server event named in `events`.
    */
   constructor(socket, { events, handlers, requestTimeoutMs = 10000 }) {
     this.socket = socket;
@@ -76,6 +76,9 @@ export class Transport {
         this.#call("unauthorized", data.message);
       } else this.#call("connect_error", err);
     });
+    // The server's replica was deaf to the others for a while (Redis was away): what a reconnect
+    // does (replay from the last contiguous seq) is what is needed, on the socket we have.
+    socket.on("tandem_resync", () => this.#call(this.handlers.resync ? "resync" : "connect"));
     for (const name of events) socket.on(name, (payload) => this.#call(name, payload));
   }
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 
 from handoff.domain.entries import encode
 from handoff.domain.ownership import Action
+from handoff.store.bot_lease import BotLease
 from handoff.store.conversations import ConversationStore
 from tests.handoff.integration.store.conftest import KEYS, Clock
 
@@ -79,16 +81,73 @@ async def test_transitions_follow_the_rules_atomically(redis: Any) -> None:
 async def test_a_bot_turn_is_dropped_once_the_version_moved(redis: Any) -> None:
     store, cid = await started(redis)
     await store.append(cid, encode(author="customer", text="hi"), for_bot=True)
+    lease = BotLease(redis, KEYS, lease_ms=5000)
+    assert (await lease.take(cid, "t1", renew=False)).status == "work"
     committed = await store.commit_bot_turn(
-        cid, version=1, processed_seq=1, entries=[encode(author="bot", text="hello")]
+        cid,
+        version=1,
+        processed_seq=1,
+        entries=[encode(author="bot", text="hello")],
+        lease_token="t1",
+        taken_bot_seq=0,
     )
     assert committed is not None and committed[0] == [2]
     await store.transition(cid, Action.HANDOFF)
     stale = await store.commit_bot_turn(
-        cid, version=1, processed_seq=1, entries=[encode(author="bot", text="late")]
+        cid,
+        version=1,
+        processed_seq=1,
+        entries=[encode(author="bot", text="late")],
+        lease_token="t1",
+        taken_bot_seq=1,
     )
     assert stale is None
     assert [e["text"] for e in await store.read_whole_log(cid)] == ["hi", "hello"]
+
+
+async def test_a_replica_that_outlived_its_lease_cannot_answer_a_second_time(redis: Any) -> None:
+    """Issue 10: replica X took message 1 and stalled past its lease; replica Y took the lease
+    over and answered it. X's answer (same version, same state) must not be stored."""
+    store, cid = await started(redis)
+    await store.append(cid, encode(author="customer", text="hi"), for_bot=True)
+    lease = BotLease(redis, KEYS, lease_ms=50)
+    stalled = await lease.take(cid, "x", renew=False)
+    assert stalled.status == "work"
+    await asyncio.sleep(0.1)  # X's lease runs out (a real PX expiry)
+    assert not await redis.exists(KEYS.bot_lock(cid))
+    taken = await lease.take(cid, "y", renew=False)
+    assert taken.status == "work" and taken.message["seq"] == "1"
+    answered = await store.commit_bot_turn(
+        cid,
+        version=1,
+        processed_seq=1,
+        entries=[encode(author="bot", text="from Y")],
+        lease_token="y",
+        taken_bot_seq=0,
+    )
+    assert answered is not None
+    late = await store.commit_bot_turn(
+        cid,
+        version=1,
+        processed_seq=1,
+        entries=[encode(author="bot", text="from X")],
+        lease_token="x",
+        taken_bot_seq=int(stalled.conversation["bot_seq"]),
+    )
+    assert late is None
+    # Y released and nobody holds the lease: X is still fenced, by bot_seq.
+    await lease.release(cid, "y")
+    await redis.set(KEYS.bot_lock(cid), "x")  # even were X to win the lease back by chance
+    again = await store.commit_bot_turn(
+        cid,
+        version=1,
+        processed_seq=1,
+        entries=[encode(author="bot", text="from X")],
+        lease_token="x",
+        taken_bot_seq=0,
+    )
+    assert again is None
+    assert [e["text"] for e in await store.read_whole_log(cid)] == ["hi", "from Y"]
 
 
 async def test_ratings_notes_and_expiry(redis: Any) -> None:

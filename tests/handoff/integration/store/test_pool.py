@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -37,3 +38,19 @@ async def test_waiting_is_bounded(clean_redis: RedisServer) -> None:
         assert await redis.get("x") is None  # free again once the blocker is done
     finally:
         await redis.aclose()
+
+
+async def test_the_first_command_after_a_redis_restart_succeeds(tmp_path: Path) -> None:
+    """Pooled connections that the old Redis closed are replaced before use, not failed once."""
+    server = RedisServer(tmp_path / "redis").start()
+    redis = connect(server.url, decode_responses=True)
+    try:
+        await asyncio.gather(*(redis.incr("before") for _ in range(5)))  # several connections
+        server.kill()
+        server.start()  # the same port
+        await asyncio.sleep(0.1)  # the old connections' EOF has arrived
+        after = await asyncio.gather(*(redis.incr("after") for _ in range(5)))
+        assert sorted(after) == [1, 2, 3, 4, 5]
+    finally:
+        await redis.aclose()
+        server.stop()

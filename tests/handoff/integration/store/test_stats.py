@@ -32,3 +32,16 @@ async def test_recorded_figures_come_back_in_the_snapshot_and_the_day(redis: Any
     day = await stats.desk_stats(agents_online=1)
     assert day["day"] == "2025-11-24" and day["handoffs_by_reason"] == {"triage": 1}
     assert day["median_wait_s"] == 42.0 and day["csat_average"] == 4.0
+
+
+@pytest.mark.asyncio
+async def test_the_snapshot_reads_redis_memory_and_its_policy(redis: Any) -> None:
+    await redis.config_set("maxmemory", str(64 * 1024 * 1024))
+    await redis.config_set("maxmemory-policy", "allkeys-lru")
+    try:
+        memory = (await Stats(redis, KEYS, zone="UTC").snapshot()).redis_memory
+        assert memory.limit == 64 * 1024 * 1024 and 0 < memory.used < memory.limit
+        assert memory.may_evict
+    finally:
+        await redis.config_set("maxmemory", "0")
+        await redis.config_set("maxmemory-policy", "noeviction")

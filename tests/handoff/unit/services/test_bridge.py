@@ -101,7 +101,9 @@ async def test_work_left_after_the_release_means_one_more_pass() -> None:
     bridge = make_bridge()
     bridge.lease = FakeLease(BotWork("work", conversation={"id": "c_1"}), left=True)  # type: ignore[assignment]
 
-    async def step(conversation: dict[str, str], message: dict[str, str], last: int) -> bool:
+    async def step(
+        conversation: dict[str, str], message: dict[str, str], last: int, token: str
+    ) -> bool:
         return False  # e.g. handed to people
 
     bridge._step = step  # type: ignore[method-assign]

@@ -21,6 +21,7 @@ from handoff.store import pool
 from handoff.store.conversations import ConversationStore
 from handoff.store.facts import DeskFactsReader
 from handoff.store.keys import Keys
+from handoff.store.queue_places import QueuePlaces
 from tests.support.redis_server import RedisServer
 
 pytestmark = pytest.mark.asyncio
@@ -48,7 +49,11 @@ def parts(redis: Any, clock: Clock, **env: str) -> tuple[ConversationStore, Idle
     store = ConversationStore(redis, KEYS, retention_seconds=7 * 86400, clock=clock)
     notify = Notifier(socketio.AsyncServer(async_mode="asgi"))
     board = Board(
-        conversations=store, facts=DeskFactsReader(redis, KEYS), notify=notify, clock=clock
+        conversations=store,
+        facts=DeskFactsReader(redis, KEYS),
+        places=QueuePlaces(redis, KEYS),
+        notify=notify,
+        clock=clock,
     )
     closer = IdleCloser(
         settings,

@@ -105,7 +105,9 @@ class SentinelCluster:
             node.start()
         for sentinel in self.sentinels:
             sentinel.start()
-        self._until(self._ready, timeout, "the sentinels know the primary, the replicas, each other")
+        self._until(
+            self._ready, timeout, "the sentinels know the primary, the replicas, each other"
+        )
         return self
 
     def _ready(self) -> bool:
@@ -123,9 +125,7 @@ class SentinelCluster:
                     return False
             if int(master["num-other-sentinels"]) < len(self.sentinels) - 1:
                 return False
-            if len([r for r in known_replicas if "s_down" not in r["flags"]]) < len(
-                self.replicas
-            ):
+            if len([r for r in known_replicas if "s_down" not in r["flags"]]) < len(self.replicas):
                 return False
         return True
 

@@ -8,8 +8,10 @@ Example::
 
     with SentinelCluster(tmp_path, replicas=1) as cluster:
         cluster.url                 # "redis+sentinel://127.0.0.1:p1,127.0.0.1:p2,.../0/tandem"
-        cluster.kill_primary()      # SIGKILL
-        cluster.wait_for_failover() # the address of the new primary
+        cluster.hold_replication()  # the replicas fall behind
+        old = cluster.kill_primary()                # SIGKILL
+        cluster.release_replication()
+        new = cluster.wait_for_failover(old)        # the node promoted
 """
 
 from __future__ import annotations
@@ -141,6 +143,23 @@ class SentinelCluster:
                 continue
         best = max(set(answers), key=answers.count, default=None)
         return best if best is not None and answers.count(best) >= 2 else None
+
+    def hold_replication(self) -> None:
+        """Cut the replicas off the primary and keep them off (a partitioned or congested
+        link): the primary goes on acknowledging writes that no replica has. A replica given a
+        ``masterauth`` the primary does not expect fails every attempt to reconnect."""
+        for replica in self.replicas:
+            with replica.client() as client:
+                client.config_set("masterauth", "held-back-by-the-test")
+        with self.primary.client() as client:
+            client.client_kill_filter(_type="replica")
+
+    def release_replication(self) -> None:
+        """Let the replicas reconnect (to whichever primary they are told to follow)."""
+        for replica in self.replicas:
+            if replica.process is not None:
+                with replica.client() as client:
+                    client.config_set("masterauth", "")
 
     def node(self, port: int) -> RedisServer:
         return next(n for n in self.nodes if n.port == port)

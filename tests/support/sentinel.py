@@ -80,12 +80,14 @@ class SentinelCluster:
     def __init__(self, directory: Path, *, replicas: int = 1, down_after_ms: int = 1000) -> None:
         self.directory = Path(directory)
         # AOF as the stack runs it, on every node: what a restarted node keeps is its own.
-        self.primary = RedisServer(self.directory / "primary", appendonly=True)
+        # A replica's first sync starts at once (Redis waits 5 s for others to join by default).
+        quick = ["--repl-diskless-sync-delay", "0"]
+        self.primary = RedisServer(self.directory / "primary", appendonly=True, extra_args=quick)
         self.replicas = [
             RedisServer(
                 self.directory / f"replica-{i}",
                 appendonly=True,
-                extra_args=["--replicaof", "127.0.0.1", str(self.primary.port)],
+                extra_args=[*quick, "--replicaof", "127.0.0.1", str(self.primary.port)],
             )
             for i in range(replicas)
         ]

@@ -184,7 +184,7 @@ class Procs:
             self.stop(proc)
 
     # -- the parts ------------------------------------------------------------------------------
-    def redis(self, name: str = "redis") -> Proc:
+    def redis(self, name: str = "redis", *, replica_of: Proc | None = None) -> Proc:
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"
         if not Path(binary).exists():
             raise RuntimeError("redis-server is not installed: run 'make setup'")
@@ -194,6 +194,8 @@ class Procs:
         # As the stack runs it: append-only file, fsync every second.
         argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data)]
         argv += ["--appendonly", "yes", "--save", "", "--maxclients", "20000"]
+        if replica_of is not None:  # asynchronous replication, as under Sentinel
+            argv += ["--replicaof", "127.0.0.1", str(replica_of.port)]
         return self.spawn(
             name, argv, ready=lambda: port_open(port), port=port, url=f"redis://127.0.0.1:{port}/0"
         )

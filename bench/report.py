@@ -67,6 +67,22 @@ def aof_row(aof: dict[str, Any]) -> str:
     )
 
 
+def wait_row(wait: dict[str, Any]) -> str:
+    """The cost of ``TANDEM_REDIS_WAIT_REPLICAS=1`` (``bench/wait.py``): a trade-off, no goal."""
+    plain, waited = wait.get("async_ack_ms", {}), wait.get("wait_ack_ms", {})
+    store = wait.get("store", {})
+    return (
+        "| `TANDEM_REDIS_WAIT_REPLICAS=1` (primary + replica): customer ack p50 through the "
+        "service; `APPEND` alone, paired, p50 "
+        f"| {_n(waited.get('p50'), ' ms', 2)}; "
+        f"{_n(store.get('wait_append_ms', {}).get('p50'), ' ms', 2)} "
+        f"| {_n(plain.get('p50'), ' ms', 2)}; "
+        f"{_n(store.get('async_append_ms', {}).get('p50'), ' ms', 2)} (no WAIT) "
+        f"| {_n(wait.get('ack_p50_ratio'), '', 2)}; {_n(store.get('pair_median_ratio'), '', 2)} "
+        "| — (a durability choice: docs/reliability.md) | — |"
+    )
+
+
 def generated(figures: dict[str, Any], details: dict[str, Any]) -> str:
     f = figures
     m = details.get("machine", {})
@@ -131,6 +147,7 @@ def generated(figures: dict[str, Any], details: dict[str, Any]) -> str:
         f"| intent macro-F1, held-out split | {_n(f['intent_macro_f1'], '', 3)} | — | — "
         f"| >= 0.95 | {_meets(_ge(f['intent_macro_f1'], 0.95))} |",
         aof_row(details.get("aof", {})),
+        wait_row(details.get("wait", {})),
         "",
         "Load generator CPU (the most it used in any phase, in cores of 2): "
         f"relay {_cores(details, 'relay')}, idle {_cores(details, 'idle')}, "
@@ -175,6 +192,17 @@ def generated(figures: dict[str, Any], details: dict[str, Any]) -> str:
             f"(ABBA); `APPEND` alone ({store['writers']} serial writers) p50 everysec / always "
             f"{store['everysec_append_ms'].get('p50')} / {store['always_append_ms'].get('p50')} ms "
             f"(ratio {store.get('append_p50_ratio')}); errors {aof.get('errors')}."
+        )
+    wait = details.get("wait", {})
+    if wait.get("store"):
+        store = wait["store"]
+        lines.append(
+            f"WAIT: a primary and one replica, {wait['setup']['offered_msgs_per_s']:.0f} customer "
+            f"messages/s offered, {len(wait['setup']['order'])} phases of "
+            f"{wait['setup']['seconds_per_phase']:.0f} s (ABBA); `APPEND` alone in "
+            f"{store['pairs']} pairs: median extra {store.get('pair_median_extra_ms')} ms per "
+            f"append, median pair ratio {store.get('pair_median_ratio')}; "
+            f"errors {wait.get('errors')}."
         )
     if bot.get("direct_ms"):
         lines.append(

@@ -68,6 +68,7 @@ BENCHMARKS = {
     "idle": "bench.idle",
     "sustained": "bench.sustained",
     "aof": "bench.aof",
+    "wait": "bench.wait",
     "bot": "bench.bot_reply",
     "nlu": "bench.nlu",
     "train": "bench.training",

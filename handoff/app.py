@@ -137,7 +137,12 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         socket_connect_timeout=5,
     )
     conversations = ConversationStore(
-        redis, keys, retention_seconds=settings.retention_days * 86400, clock=clock
+        redis,
+        keys,
+        retention_seconds=settings.retention_days * 86400,
+        clock=clock,
+        wait_replicas=settings.redis_wait_replicas,
+        wait_timeout_ms=settings.redis_wait_timeout_ms,
     )
     agents = AgentStore(redis, keys, clock=clock)
     presence = Presence(redis, keys, replica=replica, ttl=settings.presence_ttl)

@@ -23,6 +23,7 @@ import redis.asyncio as aioredis
 from handoff.config.settings import Settings, SettingsError
 from handoff.domain.agents import AgentError, clean_languages, clean_skills
 from handoff.security.passwords import MIN_LENGTH, hash_password
+from handoff.store import pool
 from handoff.store.agents import AgentStore
 from handoff.store.conversations import ConversationStore
 from handoff.store.keys import Keys
@@ -107,7 +108,7 @@ def _split(value: str) -> list[str]:
 
 
 async def _agents(args: argparse.Namespace, settings: Settings) -> int:
-    redis = aioredis.Redis.from_url(settings.redis_url, decode_responses=True)
+    redis = pool.connect(settings.redis_url, decode_responses=True)  # Sentinel URLs too
     store = AgentStore(redis, Keys(settings.redis_prefix))
     try:
         if args.action == "add":
@@ -187,7 +188,7 @@ async def _agents(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _reindex(settings: Settings) -> int:
-    redis = aioredis.Redis.from_url(settings.redis_url, decode_responses=True)
+    redis = pool.connect(settings.redis_url, decode_responses=True)  # Sentinel URLs too
     store = ConversationStore(
         redis, Keys(settings.redis_prefix), retention_seconds=settings.retention_days * 86400
     )

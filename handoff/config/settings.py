@@ -72,6 +72,10 @@ class Settings:
     login_concurrency: int = 0  # scrypt hashes at once; 0 = one per CPU core
     login_queue: int = 32  # logins waiting for a hash slot before the rest get 503 at once
     agent_grace_seconds: float = 60.0
+    # Appends acknowledged only once this many Redis replicas hold them (WAIT; 0 = asynchronous
+    # replication, as Redis does by default): docs/reliability.md, "Redis failover (Sentinel)".
+    redis_wait_replicas: int = 0
+    redis_wait_timeout_ms: int = 1000
 
     @property
     def cors_origins(self) -> str | list[str] | None:
@@ -180,6 +184,13 @@ class Settings:
             login_queue=reader.integer("TANDEM_LOGIN_QUEUE", cls.login_queue, low=0),
             agent_grace_seconds=reader.number(
                 "TANDEM_AGENT_GRACE_SECONDS", cls.agent_grace_seconds, low=0
+            ),
+            redis_wait_replicas=reader.integer(
+                "TANDEM_REDIS_WAIT_REPLICAS", cls.redis_wait_replicas, low=0
+            ),
+            # 0 would make WAIT block for ever.
+            redis_wait_timeout_ms=reader.integer(
+                "TANDEM_REDIS_WAIT_TIMEOUT_MS", cls.redis_wait_timeout_ms, low=1
             ),
         )
 

@@ -118,9 +118,10 @@ class RedisManager(socketio.AsyncRedisManager, DirectDelivery):  # type: ignore[
         self.subscriptions = 0  # how many times the listener has subscribed (1 = never a gap)
 
     def _redis_connect(self) -> None:
-        if not pool.supported(self.redis_url):  # Sentinel and others: python-socketio's own
-            super()._redis_connect()
-            return
+        # Publisher and listener both talk to the primary, also under Sentinel: a replica
+        # does not pass on what is published on it, so one replica publishing on a Redis
+        # replica would not be heard by the others. After a failover both sides' connections
+        # fail, and come back to whichever node the sentinels name primary then.
         self.redis = pool.connect(self.redis_url, **self.redis_options)
         self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
         self.connected = True

@@ -7,6 +7,12 @@ Example::
     conversation_id = await store.start("u_…", expected_current="", day_key=stats.day_key())
     result = await store.append(conversation_id, encode(author="customer", text="hi"), cmid="m1")
     result.seq   # 1
+
+With ``wait_replicas`` (``TANDEM_REDIS_WAIT_REPLICAS``) an append is acknowledged only once that
+many Redis replicas hold it: the script and a ``WAIT`` go on one connection, in one round trip,
+and a replica that does not confirm within ``wait_timeout_ms`` makes the append raise
+:class:`NotReplicated`. The entry is on the primary by then, so the client is told to retry
+(``internal``), and its resend, with the same ``client_msg_id``, is a duplicate that waits again.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.exceptions import NoScriptError, RedisError
 
 from handoff.domain.clock import SYSTEM_CLOCK, Clock
 from handoff.domain.entries import decode
@@ -27,6 +34,11 @@ from handoff.store import scripts
 from handoff.store.keys import Keys
 from handoff.store.limits import BucketRef
 from handoff.store.stats import DAY_TTL
+
+
+class NotReplicated(RedisError):
+    """An append the primary holds but fewer replicas than asked confirmed in time."""
+
 
 DEDUP_TTL = 24 * 3600  # a client resends within seconds; a day is generous
 REPLAY_LIMIT = 500  # entries per read; clients ask again for the rest
@@ -74,12 +86,16 @@ class ConversationStore:
         *,
         retention_seconds: int,
         clock: Clock = SYSTEM_CLOCK,
+        wait_replicas: int = 0,
+        wait_timeout_ms: int = 1000,
     ) -> None:
         # redis-py types replies as bytes | str whatever decode_responses says; we decode.
         self.redis: Any = redis
         self.keys = keys
         self.retention = retention_seconds
         self.now = clock
+        self.wait_replicas = wait_replicas
+        self.wait_timeout_ms = wait_timeout_ms
         self._append = redis.register_script(scripts.APPEND)
         self._transition = redis.register_script(scripts.TRANSITION)
         self._commit = redis.register_script(scripts.COMMIT_BOT_TURN)
@@ -273,7 +289,10 @@ class ConversationStore:
             repr(bucket.per_second) if bucket else "",
             *fields,
         ]
-        reply = await self._append(keys=keys, args=args)
+        if self.wait_replicas:
+            reply = await self._append_replicated(keys, args)
+        else:
+            reply = await self._append(keys=keys, args=args)
         status = str(reply[0])
         if status == "missing":
             return AppendResult(status, ts=now)
@@ -290,6 +309,29 @@ class ConversationStore:
             ts=now,
             customer=str(reply[6]),
         )
+
+    async def _append_replicated(self, keys: list[str], args: list[str | int]) -> Any:
+        """The APPEND script, then ``WAIT`` on the same connection (a pipeline: WAIT counts the
+        writes of its own connection), in one round trip."""
+        for attempt in (1, 2):
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.evalsha(self._append.sha, len(keys), *keys, *args)
+                pipe.execute_command("WAIT", self.wait_replicas, self.wait_timeout_ms)
+                reply, confirmed = await pipe.execute(raise_on_error=False)
+            if isinstance(reply, NoScriptError) and attempt == 1:
+                # A new primary (a failover) or a restart: scripts are not replicated.
+                await self.redis.script_load(scripts.APPEND)
+                continue
+            break
+        for answer in (reply, confirmed):
+            if isinstance(answer, Exception):
+                raise answer
+        if str(reply[0]) in ("ok", "dup") and int(confirmed) < self.wait_replicas:
+            raise NotReplicated(
+                f"{int(confirmed)} of {self.wait_replicas} Redis replicas confirmed the append "
+                f"within {self.wait_timeout_ms} ms"
+            )
+        return reply
 
     async def transition(
         self,

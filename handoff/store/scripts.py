@@ -73,7 +73,13 @@ if not state then return {'missing'} end
 local owner = c[3] or ''
 if cmid ~= '' then
   local prev = redis.call('HGET', KEYS[3], cmid)
-  if prev then return {'dup', prev, state, c[2], owner, '', c[5] or ''} end
+  if prev then
+    -- A write on this path too, so that a WAIT after a resend covers the first attempt's write:
+    -- WAIT is documented to count this connection's writes, and the first attempt may have
+    -- been on another connection (Redis 7.0 waits for the whole stream, later ones may not).
+    redis.call('EXPIRE', KEYS[3], ARGV[5])
+    return {'dup', prev, state, c[2], owner, '', c[5] or ''}
+  end
 end
 if ARGV[2] ~= '' and not string.find(',' .. ARGV[2] .. ',', ',' .. state .. ',', 1, true) then
   return {'state', '0', state, c[2], owner, '', c[5] or ''}

@@ -31,7 +31,12 @@ class RedisServer:
     that :meth:`kill` then :meth:`start` (same port, same directory) shows what survives."""
 
     def __init__(
-        self, directory: Path, port: int | None = None, *, appendonly: bool = False
+        self,
+        directory: Path,
+        port: int | None = None,
+        *,
+        appendonly: bool = False,
+        extra_args: list[str] | None = None,
     ) -> None:
         binary = shutil.which("redis-server") or (
             "/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None
@@ -45,6 +50,7 @@ class RedisServer:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
         self.appendonly = appendonly
+        self.extra_args = extra_args or []  # e.g. ["--replicaof", "127.0.0.1", "6379"]
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -70,6 +76,7 @@ class RedisServer:
                 "everysec",
                 "--protected-mode",
                 "yes",
+                *self.extra_args,
             ],
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from handoff.domain.entries import encode
 from handoff.domain.ownership import Action
+from handoff.store import pool
 from handoff.store.bot_lease import BotLease
-from handoff.store.conversations import ConversationStore
+from handoff.store.conversations import ConversationStore, NotReplicated
 from tests.handoff.integration.store.conftest import KEYS, Clock
+from tests.support.faults import frozen
+from tests.support.redis_server import RedisServer
 
 pytestmark = pytest.mark.asyncio
 
@@ -161,3 +166,56 @@ async def test_ratings_notes_and_expiry(redis: Any) -> None:
     await store.expire(cid)
     assert 0 < await redis.ttl(KEYS.conversation(cid)) <= 3600
     assert await store.get_many([cid, "c_gone"]) == [await store.get(cid)]
+
+
+def replicated(replica: RedisServer) -> None:
+    """Until the replica has finished its first sync with the primary."""
+    deadline = time.monotonic() + 10
+    with replica.client() as client:
+        while client.info("replication").get("master_link_status") != "up":
+            assert time.monotonic() < deadline, "the replica never synced"
+            time.sleep(0.05)
+
+
+async def test_with_wait_an_append_is_acknowledged_only_once_a_replica_holds_it(
+    tmp_path: Path,
+) -> None:
+    """TANDEM_REDIS_WAIT_REPLICAS (issue 10 item 13): an acknowledged append is on the replica;
+    one the replica did not confirm raises, and so does its resend while the replica is still
+    behind, even from a connection that never wrote (WAIT counts that connection's writes)."""
+    quick = ["--repl-diskless-sync-delay", "0"]  # the first sync at once, not after 5 s
+    primary = RedisServer(tmp_path / "primary", extra_args=quick).start()
+    replica = RedisServer(
+        tmp_path / "replica", extra_args=[*quick, "--replicaof", "127.0.0.1", str(primary.port)]
+    ).start()
+    clients = [pool.connect(primary.url, decode_responses=True) for _ in range(2)]
+    try:
+        replicated(replica)
+        store, cid = await started(clients[0])
+        store.wait_replicas, store.wait_timeout_ms = 1, 100
+        text = encode(author="customer", text="hi")
+        assert (await store.append(cid, text, cmid="m1")).status == "ok"
+        with replica.client() as client:
+            assert client.xlen(KEYS.log(cid)) == 1  # on the replica before the ack
+        with frozen(replica.process):
+            with pytest.raises(NotReplicated):
+                await store.append(cid, encode(author="customer", text="two"), cmid="m2")
+            # The client resends through another replica of the service: a fresh connection.
+            other = ConversationStore(
+                clients[1], KEYS, retention_seconds=3600, wait_replicas=1, wait_timeout_ms=100
+            )
+            with pytest.raises(NotReplicated):
+                await other.append(cid, encode(author="customer", text="two"), cmid="m2")
+        again = await other.append(cid, encode(author="customer", text="two"), cmid="m2")
+        assert (again.status, again.seq) == ("dup", 2)  # stored once, confirmed now
+        with replica.client() as client:
+            assert client.xlen(KEYS.log(cid)) == 2
+        # Without WAIT nothing changes: no replica is asked.
+        store.wait_replicas = 0
+        with frozen(replica.process):
+            assert (await store.append(cid, text, cmid="m3")).status == "ok"
+    finally:
+        for client in clients:
+            await client.aclose()
+        replica.stop()
+        primary.stop()

@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from handoff.store.pool import QueueingConnectionPool, connect
+from handoff.store.pool import (
+    QueueingConnectionPool,
+    QueueingSentinelPool,
+    connect,
+    parse_sentinel_url,
+)
 from tests.support.redis_server import RedisServer
 
 pytestmark = pytest.mark.asyncio
@@ -54,3 +59,27 @@ async def test_the_first_command_after_a_redis_restart_succeeds(tmp_path: Path) 
     finally:
         await redis.aclose()
         server.stop()
+
+
+async def test_a_sentinel_url_names_the_sentinels_the_db_and_the_service() -> None:
+    address = parse_sentinel_url("redis+sentinel://:s%40cret@10.0.0.1:26379,[::1]:26380/2/tandem")
+    assert address.sentinels == [("10.0.0.1", 26379), ("::1", 26380)]
+    assert address.service == "tandem"
+    assert address.options == {"db": 2, "password": "s@cret"}
+    for bad in (
+        "redis+sentinel://10.0.0.1:26379/0",  # no service name
+        "redis+sentinel://10.0.0.1/0/tandem",  # no port
+        "redis://10.0.0.1:6379/0",
+    ):
+        with pytest.raises(ValueError):
+            parse_sentinel_url(bad)
+
+
+async def test_a_sentinel_url_gives_the_queueing_pool_of_the_primary() -> None:
+    redis = connect("redis+sentinel://127.0.0.1:1,127.0.0.1:2/0/tandem", max_connections=7)
+    try:  # nothing connects until a command runs
+        pool = redis.connection_pool
+        assert isinstance(pool, QueueingSentinelPool) and pool.is_master
+        assert pool.service_name == "tandem" and pool.max_connections == 7
+    finally:
+        await redis.aclose()

@@ -34,6 +34,8 @@ def test_secret_is_required_outside_dev_mode() -> None:
         ("TANDEM_TRUSTED_PROXIES", "10.0.0.0/8, the-load-balancer"),
         ("TANDEM_SOCKETS_PER_ADDRESS", "0"),
         ("TANDEM_AGENT_GRACE_SECONDS", "-5"),
+        ("TANDEM_REDIS_WAIT_REPLICAS", "-1"),
+        ("TANDEM_REDIS_WAIT_TIMEOUT_MS", "0"),  # WAIT 0 blocks for ever
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str) -> None:
@@ -92,3 +94,16 @@ def test_flood_limits_and_trusted_proxies() -> None:
     defaults = Settings.from_env({"TANDEM_SECRET": "x" * 32})
     assert defaults.trusted_proxies == () and defaults.agent_grace_seconds == 60.0
     assert defaults.sockets_per_address == 200 and defaults.session_burst == 100
+
+
+def test_appends_wait_for_replicas_only_when_asked() -> None:
+    defaults = Settings.from_env({"TANDEM_SECRET": "x" * 32})
+    assert (defaults.redis_wait_replicas, defaults.redis_wait_timeout_ms) == (0, 1000)
+    settings = Settings.from_env(
+        {
+            "TANDEM_SECRET": "x" * 32,
+            "TANDEM_REDIS_WAIT_REPLICAS": "1",
+            "TANDEM_REDIS_WAIT_TIMEOUT_MS": "250",
+        }
+    )
+    assert (settings.redis_wait_replicas, settings.redis_wait_timeout_ms) == (1, 250)

@@ -148,6 +148,8 @@ export interface StateChange extends ConversationLanguage {
   reason?: string;
   queue_position?: number;
   estimated_wait_s?: number;
+  /** The line has not moved for longer than the whole estimate. */
+  longer_than_usual?: boolean;
   agent_name?: string;
   offline_reason?: OfflineReason;
   business_hours?: string;

@@ -67,6 +67,15 @@ class QueueItem(TypedDict):
     eligible: NotRequired[bool]  # only in lists built for one agent (hello, get_queue)
 
 
+class QueueAlert(TypedDict):
+    """``queue_alert``: a conversation waited past the wait limit and this agent could take it;
+    the customer is offered the offline form in ``offline_in_s`` unless someone claims it."""
+
+    item: QueueItem
+    waited_s: float
+    offline_in_s: float
+
+
 class AgentInfo(TypedDict):
     id: str
     username: str

@@ -3,6 +3,7 @@
 // renders what the controller holds and hands clicks back to it; all text goes in as text.
 
 import { h, replace } from "../shared/dom.js";
+import { alertSwitches } from "./alerts.js";
 import { describeWait, shortDuration } from "../shared/format.js";
 import { languageLabel, speaksLanguage } from "../shared/languages.js";
 import { ConversationPane } from "./conversation-view.js";
@@ -91,6 +92,7 @@ export class ConsoleView {
       presence,
       h("label", { for: "wait-target" }, "Wait target (s)"),
       target,
+      c.alerts ? alertSwitches(/** @type {import("./alerts.js").Alerts} */ (c.alerts), (text) => this.announce(text)) : null,
       this.me,
       h("button", { type: "button", onclick: () => c.logout() }, "Log out"),
     );

@@ -58,6 +58,13 @@ export interface QueueItem {
   eligible?: boolean;
 }
 
+/** `queue_alert`: waited past the wait limit, and I could take it (see docs/protocol.md). */
+export interface QueueAlert {
+  item: QueueItem;
+  waited_s: number;
+  offline_in_s: number;
+}
+
 export interface AgentInfo {
   id: string;
   username: string;

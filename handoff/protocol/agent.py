@@ -48,6 +48,7 @@ class ConversationInfo(TypedDict):
     tags: list[str]
     csat: int | None
     offline_reason: str
+    csat_comment: NotRequired[str]  # what the customer wrote with their rating, if anything
 
 
 class QueueItem(TypedDict):
@@ -97,6 +98,19 @@ class AgentSummary(TypedDict):
     status: Literal["online", "away"]
 
 
+class CsatFigure(TypedDict):
+    average: float
+    count: int
+
+
+class CsatComment(TypedDict):
+    conversation_id: str
+    rating: int
+    comment: str
+    tags: list[str]
+    at: float
+
+
 class DeskStats(TypedDict):
     """Today at the desk (the day in TANDEM_TIMEZONE), for the console's stats panel."""
 
@@ -110,6 +124,9 @@ class DeskStats(TypedDict):
     queue_length: int
     tickets: int
     agents_online: int
+    # Today's ratings by the tags the agent closed with, and the latest comments (newest first).
+    csat_by_tag: NotRequired[dict[str, CsatFigure]]
+    csat_comments: NotRequired[list[CsatComment]]
 
 
 class Canned(TypedDict):

@@ -290,6 +290,10 @@ test("hand back, transfer and close: each asks the service, and the assignment e
   assert.equal(await controller.transfer(CONV, "a_1b2c3d4e5f607182", "  Billing.  "), true);
   assert.deepEqual(t.sent("transfer"), [{ conversation_id: CONV, to_agent_id: "a_1b2c3d4e5f607182", note: "Billing." }]);
 
+  const tooMany = Array.from({ length: 11 }, (_, i) => `t${i}`).join(", ");
+  assert.equal(await controller.close(CONV, "Refunded.", tooMany), false); // refused, not cut
+  assert.deepEqual(t.sent("close"), []);
+  assert.equal(view.last("announce")[0], "At most 10 tags: you gave 11. Remove 1 to close.");
   assert.equal(await controller.close(CONV, " Refunded. ", "Billing, refund"), true);
   assert.deepEqual(t.sent("close"), [{ conversation_id: CONV, resolution: "Refunded.", tags: ["billing", "refund"] }]);
   assert.equal(view.count("closeDialog"), 2);

@@ -16,7 +16,7 @@ import { Timers } from "../shared/timers.js";
 import { TransportError } from "../shared/transport.js";
 import { TYPING_SHOWN_MAX_MS, TypingSender } from "../shared/typing.js";
 import { alertFor } from "./alerts.js";
-import { Desk, parseTags } from "./desk.js";
+import { Desk, parseTags, tagProblem } from "./desk.js";
 
 const TOKEN_KEY = "tandem-console:token";
 const TARGET_KEY = "tandem-console:wait-target";
@@ -524,7 +524,13 @@ export class ConsoleController {
    * @param {string} tagsText
    */
   async close(conversationId, resolution, tagsText) {
-    const payload = { conversation_id: conversationId, resolution: resolution.trim(), tags: parseTags(tagsText) };
+    const tags = parseTags(tagsText);
+    const problem = tagProblem(tags);
+    if (problem) {
+      this.view.announce(problem); // refused here, as the service would: nothing is dropped
+      return false;
+    }
+    const payload = { conversation_id: conversationId, resolution: resolution.trim(), tags };
     if (!(await this.#act("close", payload))) return false;
     this.view.closeDialog();
     this.view.announce("Closed. The customer is asked to rate the conversation.");

@@ -327,11 +327,21 @@ export function statsRows(stats, describe) {
     ],
     ["Waiting now", `${stats.queue_length} queued, ${stats.tickets} tickets`],
     ["Agents online", String(stats.agents_online)],
+    ...Object.entries(stats.csat_by_tag || {})
+      .sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0]))
+      .slice(0, 8)
+      .map(([tag, figure]) => /** @type {[string, string]} */ ([`CSAT · ${tag}`, `${figure.average.toFixed(1)} / 5 (${figure.count})`])),
   ];
 }
 
+// What the service accepts on `close` (MAX_TAGS, MAX_TAG_CHARS in handoff/protocol/agent.py;
+// test/desk.test.js reads them there and fails when they differ).
+export const MAX_TAGS = 10;
+export const MAX_TAG_CHARS = 32;
+
 /**
- * Tags typed as "billing, Refund  late" -> ["billing", "refund", "late"] (≤ 10, ≤ 32 chars).
+ * Tags typed as "billing, Refund  late" -> ["billing", "refund", "late"]: all of them, so that
+ * `tagProblem` can refuse too many rather than drop some silently.
  * @param {string} text
  */
 export function parseTags(text) {
@@ -339,7 +349,21 @@ export function parseTags(text) {
   const tags = [];
   for (const raw of String(text || "").split(/[,\s]+/)) {
     const tag = raw.trim().toLowerCase();
-    if (tag && tag.length <= 32 && !tags.includes(tag)) tags.push(tag);
+    if (tag && !tags.includes(tag)) tags.push(tag);
   }
-  return tags.slice(0, 10);
+  return tags;
+}
+
+/**
+ * Why the service would refuse these tags ("" when it would not), said so the agent can fix them.
+ * @param {string[]} tags from parseTags
+ */
+export function tagProblem(tags) {
+  if (tags.length > MAX_TAGS) {
+    const extra = tags.length - MAX_TAGS;
+    return `At most ${MAX_TAGS} tags: you gave ${tags.length}. Remove ${extra} to close.`;
+  }
+  const long = tags.find((t) => t.length > MAX_TAG_CHARS);
+  if (long) return `A tag is at most ${MAX_TAG_CHARS} characters: "${long.slice(0, 40)}${long.length > 40 ? "…" : ""}" has ${long.length}.`;
+  return "";
 }

@@ -200,6 +200,7 @@ export function storyView(conv, { onOpenHistory }) {
   if (info.queued_at) facts.push(["Handed off at", clock(info.queued_at)]);
   if (info.contact) facts.push(["Contact", `${info.contact.name ? `${info.contact.name} ` : ""}<${info.contact.email}>`]);
   if (info.offline_reason) facts.push(["Offline because", offlineWhy(info.offline_reason)]);
+  facts.push(...closingRows(info));
   const summary = summaryRows(info.summary);
   const history = (conv.history || []).filter((c) => c.conversation_id !== conv.id);
   return h(
@@ -225,13 +226,51 @@ export function storyView(conv, { onOpenHistory }) {
                   { type: "button", class: "link", onclick: () => onOpenHistory(c.conversation_id) },
                   historyLine(c),
                 ),
-                c.resolution ? h("p", { class: "muted" }, `Resolution: ${c.resolution}`) : null,
-                c.csat ? h("p", { class: "muted" }, `CSAT ${c.csat}/5`) : null,
+                closingRows(c).length ? definitionList(closingRows(c), "closing") : null,
               ),
             ),
           )
         : h("p", { class: "muted" }, "None: this is their first conversation."),
   );
+}
+
+/**
+ * Today's latest rating comments ("4 / 5 · refund, vip", then the comment, as text).
+ * @param {NonNullable<import("../shared/protocol").DeskStats["csat_comments"]>} comments
+ */
+export function csatComments(comments) {
+  return h(
+    "section",
+    { class: "csat-comments", "aria-labelledby": "csat-comments-title" },
+    h("h3", { id: "csat-comments-title" }, "Latest comments"),
+    h(
+      "ul",
+      {},
+      comments.slice(0, 5).map((c) =>
+        h(
+          "li",
+          {},
+          h("span", { class: "muted" }, [`${c.rating} / 5`, ...(c.tags.length ? [c.tags.join(", ")] : [])].join(" · ")),
+          h("p", { class: "text" }, c.comment),
+        ),
+      ),
+    ),
+  );
+}
+
+/**
+ * What closing left: the resolution, the tags, the customer's rating and comment.
+ * @param {Partial<import("../shared/protocol").ConversationInfo>} info
+ * @returns {[string, string][]}
+ */
+export function closingRows(info) {
+  /** @type {[string, string][]} */
+  const rows = [];
+  if (info.resolution) rows.push(["Resolution", info.resolution]);
+  if (info.tags && info.tags.length) rows.push(["Tags", info.tags.join(", ")]);
+  if (info.csat) rows.push(["Rating", `${info.csat} / 5`]);
+  if (info.csat_comment) rows.push(["Customer's comment", `“${info.csat_comment}”`]);
+  return rows;
 }
 
 /**

@@ -8,7 +8,7 @@ import { describeWait, shortDuration } from "../shared/format.js";
 import { languageLabel, speaksLanguage } from "../shared/languages.js";
 import { ConversationPane } from "./conversation-view.js";
 import { pageTitle, statsRows, waitLevel } from "./desk.js";
-import { definitionList, loginView, mineItem, queueItem } from "./parts.js";
+import { csatComments, definitionList, loginView, mineItem, queueItem } from "./parts.js";
 
 /** @typedef {import("./controller.js").ConsoleController} ConsoleController */
 
@@ -220,7 +220,9 @@ export class ConsoleView {
   renderStats() {
     if (!this.statsList) return;
     const rows = statsRows(this.c.desk.stats, (/** @type {number} */ s) => (s < 60 ? `${Math.round(s)} s` : describeWait(s).replace("about ", "")));
-    replace(this.statsList, definitionList(rows, "stats-list"));
+    const stats = this.c.desk.stats;
+    const comments = (stats && stats.csat_comments) || [];
+    replace(this.statsList, definitionList(rows, "stats-list"), comments.length ? csatComments(comments) : null);
   }
 
   // -- the open conversation (conversation-view.js) --------------------------------------------

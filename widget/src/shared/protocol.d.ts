@@ -37,6 +37,8 @@ export interface ConversationInfo {
   resolution: string;
   tags: string[];
   csat: number | null;
+  /** What the customer wrote with their rating, if anything. */
+  csat_comment?: string;
   offline_reason: string;
 }
 
@@ -114,6 +116,10 @@ export interface DeskStats {
   queue_length: number;
   tickets: number;
   agents_online: number;
+  /** Today's ratings by the tags the conversations were closed with. */
+  csat_by_tag?: Record<string, { average: number; count: number }>;
+  /** Today's latest rating comments, newest first. */
+  csat_comments?: { conversation_id: string; rating: number; comment: string; tags: string[]; at: number }[];
 }
 
 /** get_conversation / watch / claim acks, and conversation_assigned (with from_agent, note). */

@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
 import { Desk, MAX_TAG_CHARS, MAX_TAGS, pageTitle, parseTags, statsRows, summaryRows, tagProblem, waitLevel } from "../src/console/desk.js";
-import { closingRows, historyLine, offlineWhy } from "../src/console/parts.js";
+import { closingRows, historyLine, offlineWhy, reservedText } from "../src/console/parts.js";
+import { lengthCounter } from "../src/shared/format.js";
 import { agentAck, agentOut } from "./golden.js";
 
 test("hello fills the desk: me, my conversations, the queue and tickets", () => {
@@ -185,4 +186,13 @@ test("closing data you can read: tags, rating and comment in the story, CSAT by 
   const stats = { ...agentAck("get_stats").stats, csat_by_tag: { refund: { average: 4, count: 1 }, billing: { average: 3.5, count: 2 } } };
   const rows = statsRows(stats, String).map(([k, v]) => `${k}: ${v}`);
   assert.deepEqual(rows.slice(-2), ["CSAT · billing: 3.5 / 5 (2)", "CSAT · refund: 4.0 / 5 (1)"]);
+});
+
+test("a disabled Claim says why in words, and the message box counts near the limit", () => {
+  const item = { ...agentOut("queue_added").item, language: "hr", skill: "billing", exclusive_until: 1764000062.25 };
+  assert.match(reservedText(item), /^Reserved until \d\d:\d\d(:\d\d)? for agents who speak Croatian \(hr\) and have the skill billing; you can claim it then\.$/);
+  assert.equal(reservedText({ ...item, language: "", skill: "", exclusive_until: 0 }), "Reserved for now for agents who match it; you can claim it then.");
+  assert.deepEqual(lengthCounter(100, 4000), { text: "", over: false });
+  assert.deepEqual(lengthCounter(3600, 4000), { text: "3,600 / 4,000", over: false });
+  assert.deepEqual(lengthCounter(4001, 4000), { text: "4,001 / 4,000", over: true });
 });

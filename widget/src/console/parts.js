@@ -5,6 +5,7 @@ import { clock, confidence, humanReason, shortDuration } from "../shared/format.
 import { languageLabel } from "../shared/languages.js";
 import { displayText } from "../shared/transcript.js";
 import { summaryRows, waitLevel } from "./desk.js";
+import { contactEmail, customerName } from "./names.js";
 
 /** @typedef {import("./desk.js").ConversationView} ConversationView */
 /** @typedef {import("../shared/protocol").QueueItem} QueueItem */
@@ -59,7 +60,10 @@ export function queueItem(item, { now, target, eligible, onOpen, onClaim, select
   const waited = now - item.queued_at;
   const level = item.state === "offline" ? "ticket" : waitLevel(waited, target);
   const preview = item.preview || "(no message yet)";
-  const contact = item.contact ? `${item.contact.name ? `${item.contact.name} ` : ""}<${item.contact.email}>` : "";
+  const email = contactEmail(item);
+  const contact = item.contact && item.contact.name ? `${item.contact.name} <${email}>` : email;
+  // Why Claim is disabled, in words on the row (a tooltip alone is missed, and unread by touch).
+  const reserved = eligible ? "" : reservedText(item);
   return h(
     "li",
     {
@@ -80,6 +84,7 @@ export function queueItem(item, { now, target, eligible, onOpen, onClaim, select
       ),
       h("span", { class: "preview" }, preview),
       contact ? h("span", { class: "contact" }, contact) : null,
+      reserved ? h("span", { class: "reserved", id: `reserved-${item.conversation_id}` }, reserved) : null,
       srOnly(item.state === "offline" ? "Offline ticket." : `Waiting ${shortDuration(waited)}.`),
     ),
     h(
@@ -88,7 +93,8 @@ export function queueItem(item, { now, target, eligible, onOpen, onClaim, select
         type: "button",
         class: "claim",
         disabled: !eligible,
-        title: eligible ? null : "Reserved for agents with this language or skill for now",
+        title: reserved || null,
+        "aria-describedby": reserved ? `reserved-${item.conversation_id}` : null,
         onclick: onClaim,
         "aria-label": `${item.state === "offline" ? "Answer" : "Claim"}: ${preview.slice(0, 60)}`,
       },
@@ -130,6 +136,7 @@ export function mineItem(conv, { selected, onOpen }) {
       h(
         "span",
         { class: "line" },
+        conv.info ? h("span", { class: "who" }, customerName(conv.info)) : null,
         h("span", { class: "badge reason" }, humanReason(info.reason)),
         conv.unread ? h("span", { class: "badge unread", "aria-label": `${conv.unread} unread` }, String(conv.unread)) : null,
         conv.customerTyping ? h("span", { class: "typing-dot" }, "typing…") : null,
@@ -232,6 +239,19 @@ export function storyView(conv, { onOpenHistory }) {
           )
         : h("p", { class: "muted" }, "None: this is their first conversation."),
   );
+}
+
+/**
+ * Why a queued conversation cannot be claimed yet: "Reserved until 14:05 for agents who speak
+ * Croatian (hr) and have the skill billing."
+ * @param {import("../shared/protocol").QueueItem} item
+ */
+export function reservedText(item) {
+  const needs = [];
+  if (item.language) needs.push(`speak ${languageLabel(item.language)}`);
+  if (item.skill) needs.push(`have the skill ${item.skill}`);
+  const until = item.exclusive_until ? ` until ${clock(item.exclusive_until)}` : " for now";
+  return `Reserved${until} for agents who ${needs.join(" and ") || "match it"}; you can claim it then.`;
 }
 
 /**

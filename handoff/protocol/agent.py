@@ -240,6 +240,18 @@ class SessionEnded(TypedDict):
 
 
 # -- acknowledgements ---------------------------------------------------------------------------
+class SummaryLabel(TypedDict):
+    label: str
+    text: NotRequired[str]  # how to say a value, "{value}" filled in
+    values: NotRequired[dict[str, str]]  # words for known values
+
+
+class SummaryLabels(TypedDict):
+    """How to show a triage summary (``contract/triage_labels.yml``)."""
+
+    fields: dict[str, SummaryLabel]
+
+
 class HelloAck(TypedDict):
     """Everything a console needs after (re)connecting."""
 
@@ -248,6 +260,7 @@ class HelloAck(TypedDict):
     active: list[ConversationInfo]
     queue: list[QueueItem]
     tickets: list[QueueItem]
+    summary_labels: NotRequired[SummaryLabels]
 
 
 class QueueAck(TypedDict):

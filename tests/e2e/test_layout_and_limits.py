@@ -23,7 +23,8 @@ def inside(page: Page, inner: str, outer: str) -> bool:
           const b = outer === "viewport"
             ? { top: 0, bottom: window.innerHeight, left: 0, right: window.innerWidth }
             : document.querySelector(outer).getBoundingClientRect();
-          return a.top >= b.top - 1 && a.bottom <= b.bottom + 1 && a.left >= b.left - 1 && a.right <= b.right + 1;
+          return a.top >= b.top - 1 && a.bottom <= b.bottom + 1
+            && a.left >= b.left - 1 && a.right <= b.right + 1;
         }""",
         [inner, outer],
     )

@@ -152,6 +152,28 @@ test("stats panel rows from get_stats", () => {
   assert.equal(empty["Handoffs by reason"], "none yet");
 });
 
+test("the triage summary in the service's words, not raw slot values", () => {
+  const labels = {
+    fields: {
+      problem_category: { label: "Problem", values: { order_not_arrived: "Order not arrived" } },
+      days_since_order: { label: "Ordered", text: "Ordered {value} days ago", values: { 1: "Ordered yesterday" } },
+      charges_pending: { label: "Charges", values: { true: "One is pending" } },
+    },
+  };
+  const summary = { problem_category: "order_not_arrived", days_since_order: 10, charges_pending: true, order_number: "TD-1" };
+  assert.deepEqual(summaryRows(summary, labels), [
+    ["Problem", "Order not arrived"],
+    ["Ordered", "Ordered 10 days ago"],
+    ["Charges", "One is pending"],
+    ["Order number", "TD-1"], // no words for it: as before
+  ]);
+  assert.deepEqual(summaryRows({ days_since_order: 1, problem_category: "new_kind" }, labels), [
+    ["Ordered", "Ordered yesterday"],
+    ["Problem", "new_kind"],
+  ]);
+  assert.deepEqual(summaryRows({ toString: "x" }, labels), [["ToString", "x"]]); // own keys only
+});
+
 test("summary rows and tags", () => {
   assert.deepEqual(summaryRows(agentOut("queue_added").item.summary), [
     ["Problem category", "double_charge"],

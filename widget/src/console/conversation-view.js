@@ -184,7 +184,7 @@ export class ConversationPane {
   renderStory() {
     const c = this.c;
     if (!this.parts || !c.desk.selected) return;
-    replace(this.parts.story, storyView(c.desk.conversation(c.desk.selected), { onOpenHistory: (/** @type {string} */ cid) => c.select(cid) }));
+    replace(this.parts.story, storyView(c.desk.conversation(c.desk.selected), { onOpenHistory: (/** @type {string} */ cid) => c.select(cid), labels: c.desk.summaryLabels }));
   }
 
   renderNotes() {

@@ -34,6 +34,8 @@ export class Desk {
     this.canned = [];
     /** @type {import("../shared/protocol").DeskStats|null} */
     this.stats = null;
+    /** @type {import("../shared/protocol").SummaryLabels|null} how to show a triage summary */
+    this.summaryLabels = null;
     /** @type {string|null} */
     this.selected = null;
     /** @type {string} the queue's language filter: a code, or "" for all languages */
@@ -47,6 +49,7 @@ export class Desk {
    */
   applyHello(ack) {
     this.agent = ack.agent;
+    if (ack.summary_labels) this.summaryLabels = ack.summary_labels;
     this.mine = new Set(ack.active.map((c) => c.conversation_id));
     for (const info of ack.active) this.conversation(info.conversation_id).info = info;
     this.applyQueue(ack);
@@ -290,17 +293,25 @@ export function waitLevel(waitedSeconds, targetSeconds) {
 }
 
 /**
- * Triage summary as label/value rows ("order_number" -> "Order number").
+ * Triage summary as label/value rows, in the words of the service's `summary_labels`
+ * (contract/triage_labels.yml): "Problem: Order not arrived", "Ordered: Ordered 10 days ago".
+ * A key or value it has no words for reads as before ("order_number" -> "Order number").
  * @param {Record<string, unknown>|null|undefined} summary
+ * @param {import("../shared/protocol").SummaryLabels|null} [labels]
  * @returns {[string, string][]}
  */
-export function summaryRows(summary) {
+export function summaryRows(summary, labels = null) {
+  const fields = (labels && labels.fields) || {};
   return Object.entries(summary || {})
     .filter(([, value]) => value !== null && value !== undefined && value !== "")
-    .map(([key, value]) => /** @type {[string, string]} */ ([
-      key.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase()),
-      typeof value === "object" ? JSON.stringify(value) : String(value),
-    ]));
+    .map(([key, value]) => {
+      const raw = typeof value === "object" ? JSON.stringify(value) : String(value);
+      const field = Object.prototype.hasOwnProperty.call(fields, key) ? fields[key] : null;
+      if (!field) return /** @type {[string, string]} */ ([key.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase()), raw]);
+      const known = field.values && Object.prototype.hasOwnProperty.call(field.values, raw) ? field.values[raw] : null;
+      const text = known || (field.text ? field.text.replace("{value}", raw) : raw);
+      return /** @type {[string, string]} */ ([field.label, text]);
+    });
 }
 
 /**

@@ -191,9 +191,10 @@ export function nluChip(nlu) {
 /**
  * "Before you reply": reason, summary, contact, and the customer's earlier conversations.
  * @param {ConversationView} conv
- * @param {{onOpenHistory: (conversationId: string) => void}} options
+ * @param {{onOpenHistory: (conversationId: string) => void,
+ *   labels?: import("../shared/protocol").SummaryLabels|null}} options the summary's words
  */
-export function storyView(conv, { onOpenHistory }) {
+export function storyView(conv, { onOpenHistory, labels = null }) {
   /** @type {Partial<import("../shared/protocol").ConversationInfo>} */
   const info = conv.info || {};
   /** @type {[string, string][]} */
@@ -208,7 +209,7 @@ export function storyView(conv, { onOpenHistory }) {
   if (info.contact) facts.push(["Contact", `${info.contact.name ? `${info.contact.name} ` : ""}<${info.contact.email}>`]);
   if (info.offline_reason) facts.push(["Offline because", offlineWhy(info.offline_reason)]);
   facts.push(...closingRows(info));
-  const summary = summaryRows(info.summary);
+  const summary = summaryRows(info.summary, labels);
   const history = (conv.history || []).filter((c) => c.conversation_id !== conv.id);
   return h(
     "section",

@@ -60,6 +60,11 @@ export interface QueueItem {
   eligible?: boolean;
 }
 
+/** How to show a triage summary (`hello`'s `summary_labels`, from contract/triage_labels.yml). */
+export interface SummaryLabels {
+  fields: Record<string, { label: string; text?: string; values?: Record<string, string> }>;
+}
+
 /** `queue_alert`: waited past the wait limit, and I could take it (see docs/protocol.md). */
 export interface QueueAlert {
   item: QueueItem;
@@ -137,6 +142,8 @@ export interface HelloAck {
   active: ConversationInfo[];
   queue: QueueItem[];
   tickets: QueueItem[];
+  /** Absent from older services: the summary then shows its raw keys and values. */
+  summary_labels?: SummaryLabels;
 }
 
 /**

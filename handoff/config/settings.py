@@ -48,6 +48,7 @@ class Settings:
     rate_per_minute: float = 30.0
     token_ttl: int = 12 * 3600
     queue_wait_limit: float = 300.0
+    queue_alert_grace: float = 60.0  # alerted agents' time to claim before the offline offer
     routing_wait: float = 60.0
     business_hours: BusinessHours = field(default_factory=BusinessHours.always_open)
     default_language: str = "en"
@@ -145,6 +146,9 @@ class Settings:
             rate_per_minute=reader.number("TANDEM_RATE_PER_MINUTE", cls.rate_per_minute, low=0.1),
             token_ttl=reader.integer("TANDEM_TOKEN_TTL", cls.token_ttl, low=60),
             queue_wait_limit=reader.number("TANDEM_QUEUE_WAIT_LIMIT", cls.queue_wait_limit, low=1),
+            queue_alert_grace=reader.number(
+                "TANDEM_QUEUE_ALERT_GRACE", cls.queue_alert_grace, low=0
+            ),
             routing_wait=reader.number("TANDEM_ROUTING_WAIT", cls.routing_wait, low=0),
             business_hours=hours,
             default_language=reader.text("TANDEM_DEFAULT_LANGUAGE", cls.default_language),

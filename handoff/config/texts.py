@@ -57,7 +57,10 @@ class SystemTexts:
         return hours.describe(names if len(names) == 7 else ENGLISH_DAYS)
 
     def describe_wait(self, seconds: float, language: str) -> str:
-        """``"under a minute"``, ``"about 3 minutes"`` in the customer's language."""
+        """``"under a minute"``, ``"about 3 minutes"`` in the customer's language; a negative
+        wait (past its estimate, ``domain.waiting.LONGER``) is "taking longer than usual"."""
+        if seconds < 0:
+            return self.render("wait_longer", language)
         if seconds < 60:
             return self.render("wait_short", language)
         minutes = max(1, round(seconds / 60))

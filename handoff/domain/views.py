@@ -41,7 +41,7 @@ def contact(data: Mapping[str, str]) -> Contact | None:
 
 def conversation_info(data: Mapping[str, str]) -> ConversationInfo:
     csat = data.get("csat")
-    return {
+    info: ConversationInfo = {
         "conversation_id": data["id"],
         "customer_id": data.get("customer", ""),
         "state": cast(StateName, data.get("state", "bot")),
@@ -62,6 +62,9 @@ def conversation_info(data: Mapping[str, str]) -> ConversationInfo:
         "csat": int(csat) if csat else None,
         "offline_reason": data.get("offline_reason", ""),
     }
+    if data.get("csat_comment"):
+        info["csat_comment"] = data["csat_comment"]
+    return info
 
 
 def need_of(data: Mapping[str, str]) -> Need:

@@ -18,6 +18,7 @@ from typing import Any
 import socketio  # type: ignore[import-untyped]  # no type information shipped
 
 from handoff.config.settings import Settings
+from handoff.config.triage_labels import load_triage_labels
 from handoff.domain import views
 from handoff.domain.clock import Clock
 from handoff.domain.entries import encode, stored
@@ -62,9 +63,12 @@ class AgentNamespace(GuardedNamespace):
         limits: Limits,
         rule: Rule,
         clock: Clock,
+        summary_labels: proto.SummaryLabels | None = None,
     ) -> None:
         super().__init__(rooms.AGENTS_NS, limits=limits, rule=rule)
         self.settings = settings
+        # How the console shows a triage summary (contract/triage_labels.yml), sent in hello.
+        self.summary_labels = summary_labels or load_triage_labels()
         self.auth = auth
         self.connections = connections
         self.store = conversations
@@ -111,6 +115,7 @@ class AgentNamespace(GuardedNamespace):
             "active": [views.conversation_info(c) for c in active],
             "queue": queue,
             "tickets": tickets,
+            "summary_labels": self.summary_labels,
         }
 
     async def on_get_queue(self, sid: str, data: Any) -> proto.QueueAck:

@@ -275,9 +275,14 @@ class CustomerNamespace(GuardedNamespace):
             raise ProtocolError(ErrorCode.INVALID_STATE, "ratings are for closed conversations")
         if not await self.store.rate(conversation["id"], rating, comment):
             raise ProtocolError(ErrorCode.INVALID_STATE, "this conversation was already rated")
-        await self.stats.record_csat(rating)
-        # Whoever still has the conversation open sees the rating come in.
-        rated = {**conversation, "csat": str(rating)}
+        await self.stats.record_csat(
+            rating,
+            tags=views.conversation_info(conversation)["tags"],
+            comment=comment,
+            conversation_id=conversation["id"],
+        )
+        # Whoever still has the conversation open sees the rating (and comment) come in.
+        rated = {**conversation, "csat": str(rating), "csat_comment": comment}
         await self.notify.conversation_updated(views.conversation_info(rated))
         return {"ok": True}
 

@@ -8,6 +8,8 @@
   died) and did not come back within ``TANDEM_AGENT_GRACE_SECONDS``;
 - renew the leases of this replica's customer sockets on their address's places;
 - turn conversations queued longer than ``TANDEM_QUEUE_WAIT_LIMIT`` into offline tickets;
+- tell the queued customers whose estimated wait, counting down, now reads differently
+  (``Board.retell_due``: only those, never the whole queue);
 - close idle conversations and stale tickets (``handoff.services.idle``), every minute.
 
 Every replica may do the same work at once: each step is an atomic, idempotent script.
@@ -99,6 +101,7 @@ class Sweeper:
         if mono - self._last_queue >= 1.0:
             self._last_queue = mono
             await self.desk.expire_waits()
+            await self.desk.board.retell_due()
         if mono - self._last_renew >= self.sockets.lease / 3:
             self._last_renew = mono
             held = [(address, sid) for sid, address in self.connections.addresses.items()]

@@ -48,6 +48,7 @@ class ConversationInfo(TypedDict):
     tags: list[str]
     csat: int | None
     offline_reason: str
+    csat_comment: NotRequired[str]  # what the customer wrote with their rating, if anything
 
 
 class QueueItem(TypedDict):
@@ -65,6 +66,15 @@ class QueueItem(TypedDict):
     contact: Contact | None
     offline_reason: NotRequired[OfflineReason]
     eligible: NotRequired[bool]  # only in lists built for one agent (hello, get_queue)
+
+
+class QueueAlert(TypedDict):
+    """``queue_alert``: a conversation waited past the wait limit and this agent could take it;
+    the customer is offered the offline form in ``offline_in_s`` unless someone claims it."""
+
+    item: QueueItem
+    waited_s: float
+    offline_in_s: float
 
 
 class AgentInfo(TypedDict):
@@ -88,6 +98,19 @@ class AgentSummary(TypedDict):
     status: Literal["online", "away"]
 
 
+class CsatFigure(TypedDict):
+    average: float
+    count: int
+
+
+class CsatComment(TypedDict):
+    conversation_id: str
+    rating: int
+    comment: str
+    tags: list[str]
+    at: float
+
+
 class DeskStats(TypedDict):
     """Today at the desk (the day in TANDEM_TIMEZONE), for the console's stats panel."""
 
@@ -101,6 +124,9 @@ class DeskStats(TypedDict):
     queue_length: int
     tickets: int
     agents_online: int
+    # Today's ratings by the tags the agent closed with, and the latest comments (newest first).
+    csat_by_tag: NotRequired[dict[str, CsatFigure]]
+    csat_comments: NotRequired[list[CsatComment]]
 
 
 class Canned(TypedDict):
@@ -214,6 +240,18 @@ class SessionEnded(TypedDict):
 
 
 # -- acknowledgements ---------------------------------------------------------------------------
+class SummaryLabel(TypedDict):
+    label: str
+    text: NotRequired[str]  # how to say a value, "{value}" filled in
+    values: NotRequired[dict[str, str]]  # words for known values
+
+
+class SummaryLabels(TypedDict):
+    """How to show a triage summary (``contract/triage_labels.yml``)."""
+
+    fields: dict[str, SummaryLabel]
+
+
 class HelloAck(TypedDict):
     """Everything a console needs after (re)connecting."""
 
@@ -222,6 +260,7 @@ class HelloAck(TypedDict):
     active: list[ConversationInfo]
     queue: list[QueueItem]
     tickets: list[QueueItem]
+    summary_labels: NotRequired[SummaryLabels]
 
 
 class QueueAck(TypedDict):

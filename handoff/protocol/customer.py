@@ -125,6 +125,8 @@ class StateChange(TypedDict):
     reason: NotRequired[str]
     queue_position: NotRequired[int]
     estimated_wait_s: NotRequired[float]
+    # The line has not moved for longer than the whole estimate: say "longer than usual".
+    longer_than_usual: NotRequired[bool]
     agent_name: NotRequired[str]
     offline_reason: NotRequired[OfflineReason]
     business_hours: NotRequired[str]

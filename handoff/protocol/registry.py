@@ -76,6 +76,7 @@ _ALL = [
     # agent, server -> client
     _spec("/agent", "queue_added", "out", a.QueueAdded),
     _spec("/agent", "queue_removed", "out", a.QueueRemoved),
+    _spec("/agent", "queue_alert", "out", a.QueueAlert),
     _spec("/agent", "conversation_message", "out", a.ConversationMessage),
     _spec("/agent", "conversation_note", "out", a.ConversationNote),
     _spec("/agent", "conversation_assigned", "out", a.ConversationAssigned),

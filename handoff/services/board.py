@@ -8,18 +8,19 @@ Example::
     detail = await board.detail("c_…")
     queue, tickets = await board.queue_for(agent_record)
     await board.broadcast_positions()      # after the queue moved: only who moved hears it
+    await board.retell_due()               # as time passes: only whose worded wait changed
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import cast
 
 from handoff.domain import views
 from handoff.domain.agents import AgentRecord
 from handoff.domain.clock import Clock
 from handoff.domain.ownership import State
-from handoff.domain.waiting import estimate_wait, place_mark, places_to_tell
+from handoff.domain.waiting import Place, next_retell, place_mark, place_now, places_to_tell
 from handoff.fanout.notify import Notifier
 from handoff.protocol.agent import ConversationDetail, QueueItem
 from handoff.protocol.customer import StateChange
@@ -87,12 +88,15 @@ class Board:
         if state == State.QUEUED:
             position = await self.store.queue_position(conversation["id"]) or 1
             facts = await self.facts.read(now=self.now())
-            change["queue_position"] = position
-            change["estimated_wait_s"] = estimate_wait(
-                position=position,
+            marks = await self.places.marks([conversation["id"]])
+            place, _ = place_now(
+                position,
+                marks.get(conversation["id"]),
+                now=self.now(),
                 agents_available=len(facts.available),
                 recent_waits=facts.recent_waits,
             )
+            change.update(_place_fields(place))
         elif state == State.AGENT:
             change["agent_name"] = conversation.get("owner_name", "")
         elif state == State.OFFLINE and conversation.get("offline_reason"):
@@ -102,8 +106,12 @@ class Board:
         return change
 
     async def remember_place(self, conversation_id: str, position: int, wait: float) -> None:
-        """A customer was just told their place (on joining the queue): no need to repeat it."""
-        await self.places.remember({conversation_id: place_mark(position, wait)})
+        """A customer was just told their place (on joining the queue): no need to repeat it
+        until it moves or its wait, counting down, reads differently."""
+        place = Place(position, wait, self.now())
+        await self.places.remember(
+            {conversation_id: place_mark(place)}, due=self._due({conversation_id: place})
+        )
 
     async def broadcast_positions(self) -> int:
         """The queued customers whose place (or worded wait) changed learn it; returns how many.
@@ -114,24 +122,76 @@ class Board:
         queue, told = await self.places.read()
         facts = await self.facts.read(now=self.now())
         changed, gone = places_to_tell(
-            queue,
+            ((c, i) for i, c in enumerate(queue, start=1)),
             told,
+            now=self.now(),
             agents_available=len(facts.available),
             recent_waits=facts.recent_waits,
         )
+        return await self._tell(changed, changed, gone)
+
+    async def retell_due(self) -> int:
+        """As time passes: the customers whose worded wait is due to change ("about 2 minutes"
+        to "about 1 minute", then "under a minute", then "longer than usual") learn it; returns
+        how many. Looks only at those due (``queue:retell``), never the whole queue."""
+        due = await self.places.due(now=self.now())
+        if not due:
+            return 0
+        facts, now = await self.facts.read(now=self.now()), self.now()
+        changed: dict[str, Place] = {}
+        seen: dict[str, Place] = {}
+        gone: list[str] = []
+        for conversation_id, position, mark in due:
+            if position is None:
+                gone.append(conversation_id)
+                continue
+            place, differs = place_now(
+                position,
+                mark,
+                now=now,
+                agents_available=len(facts.available),
+                recent_waits=facts.recent_waits,
+            )
+            seen[conversation_id] = place
+            if differs:
+                changed[conversation_id] = place
+        return await self._tell(changed, seen, gone)
+
+    async def _tell(
+        self, changed: Mapping[str, Place], scheduled: Mapping[str, Place], gone: Iterable[str]
+    ) -> int:
+        """Tell ``changed`` their place, remember it, look at ``scheduled`` again when due."""
         conversations = await self.store.get_many(list(changed))
         for conversation in conversations:
-            position, wait = changed[conversation["id"]]
             await self.notify.customer_state(
                 conversation.get("customer", ""),
                 {
                     "conversation_id": conversation["id"],
                     "state": "queued",
-                    "queue_position": position,
-                    "estimated_wait_s": wait,
+                    **_place_fields(changed[conversation["id"]]),
                 },
             )
         await self.places.remember(
-            {c: place_mark(*place) for c, place in changed.items()}, forget=gone
+            {c: place_mark(place) for c, place in changed.items()},
+            forget=gone,
+            due=self._due(scheduled),
         )
         return len(conversations)
+
+    def _due(self, places: Mapping[str, Place]) -> dict[str, float | None]:
+        now = self.now()
+        due: dict[str, float | None] = {}
+        for conversation_id, place in places.items():
+            delay = next_retell(place.wait)
+            due[conversation_id] = None if delay is None else now + delay
+        return due
+
+
+def _place_fields(place: Place) -> StateChange:
+    """The ``tandem_state`` fields of a place in line (``longer_than_usual`` only when true)."""
+    fields = cast(
+        StateChange, {"queue_position": place.position, "estimated_wait_s": max(0.0, place.wait)}
+    )
+    if place.longer_than_usual:
+        fields["longer_than_usual"] = True
+    return fields

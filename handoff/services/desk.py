@@ -30,6 +30,7 @@ from handoff.domain import entries, views
 from handoff.domain.agents import AgentRecord
 from handoff.domain.clock import Clock
 from handoff.domain.entries import encode
+from handoff.domain.escalation import Step, capable_agents, expiry_step
 from handoff.domain.ownership import (
     Action,
     State,
@@ -38,7 +39,7 @@ from handoff.domain.ownership import (
 from handoff.domain.routing import exclusive_until, need_for, speaks
 from handoff.domain.waiting import estimate_wait
 from handoff.fanout.notify import Notifier
-from handoff.protocol.agent import ConversationDetail
+from handoff.protocol.agent import ConversationDetail, QueueAlert
 from handoff.protocol.customer import StateChange
 from handoff.protocol.errors import ErrorCode, ProtocolError
 from handoff.protocol.types import OfflineReason
@@ -362,16 +363,50 @@ class Desk:
         return moved
 
     async def expire_waits(self) -> int:
-        """Queued longer than the wait limit: tell the customer honestly and offer the form."""
-        cutoff = self.now() - self.settings.queue_wait_limit
-        stale = await self.store.queued_before(cutoff)
+        """Queued longer than the wait limit: alert the agents who could take it first (an
+        agent with room who speaks the language and has the skill), give them
+        ``TANDEM_QUEUE_ALERT_GRACE`` seconds, then tell the customer honestly and offer the
+        form (``domain.escalation``). Returns how many went offline."""
+        now = self.now()
+        stale = await self.store.queued_before(now - self.settings.queue_wait_limit)
+        if not stale:
+            return 0
+        facts = await self.facts.read(now=now)
         moved = 0
         for conversation in await self.store.get_many(stale):
-            if (await self.go_offline(conversation, "wait_limit", broadcast=False)).ok:
+            capable = capable_agents(views.need_of(conversation), facts.available)
+            alerted = conversation.get("alerted_at")
+            step = expiry_step(
+                capable=bool(capable),
+                alerted_at=float(alerted) if alerted else None,
+                queued_at=float(conversation.get("queued_at") or 0),
+                now=now,
+                grace=self.settings.queue_alert_grace,
+            )
+            if step is Step.ALERT:
+                await self._alert(conversation, capable, now)
+            elif (
+                step is Step.OFFLINE
+                and (await self.go_offline(conversation, "wait_limit", broadcast=False)).ok
+            ):
                 moved += 1
         if moved:  # once for the batch: a flood expiring at once moves each place once
             await self.board.broadcast_positions()
         return moved
+
+    async def _alert(
+        self, conversation: Mapping[str, str], agent_ids: list[str], now: float
+    ) -> None:
+        """``queue_alert`` to each agent who could take the conversation, once per stay."""
+        await self.store.set_fields(conversation["id"], {"alerted_at": repr(now)})
+        queued_at = float(conversation.get("queued_at") or now)
+        alert: QueueAlert = {
+            "item": views.queue_item(conversation, position=0, profile=None, now=now),
+            "waited_s": round(now - queued_at, 1),
+            "offline_in_s": self.settings.queue_alert_grace,
+        }
+        for agent_id in agent_ids:
+            await self.notify.to_agent(agent_id, "queue_alert", alert)
 
     async def _get(self, conversation_id: str) -> dict[str, str]:
         conversation = await self.store.get(conversation_id)

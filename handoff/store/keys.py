@@ -65,8 +65,16 @@ class Keys:
 
     @property
     def queue_told(self) -> str:
-        """Hash: queued conversation id -> ``<position>|<wait band>`` its customer was last told."""
+        """Hash: queued conversation id -> ``<position>|<wait band>|<since>`` its customer was
+        last told (``handoff.domain.waiting.place_mark``)."""
         return f"{self.prefix}queue:told"
+
+    @property
+    def queue_retell(self) -> str:
+        """Sorted set: queued conversation id -> when its customer's worded wait is next due
+        to change (``handoff.domain.waiting.next_retell``), so that time passing costs only
+        the customers it changes."""
+        return f"{self.prefix}queue:retell"
 
     @property
     def tickets(self) -> str:

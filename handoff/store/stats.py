@@ -16,7 +16,9 @@ Example::
 
 from __future__ import annotations
 
+import json
 import statistics
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,10 +27,11 @@ import redis.asyncio as aioredis
 
 from handoff.domain.clock import SYSTEM_CLOCK, Clock
 from handoff.domain.metrics import Histogram, RedisMemory, Snapshot, bucket_for
-from handoff.protocol.agent import DeskStats
+from handoff.protocol.agent import CsatFigure, DeskStats
 from handoff.store.keys import Keys
 
 RECENT_WAITS = 50
+CSAT_COMMENTS = 10  # the latest comments of the day the panel shows
 DAY_SAMPLES = 1000  # per day and kind: plenty for a median, bounded for a busy desk
 DAY_TTL = 8 * 86400  # a day's figures are kept a week (the panel shows today only)
 
@@ -67,13 +70,38 @@ class Stats:
             self._sample(pipe, "first_response", seconds)
             await pipe.execute()
 
-    async def record_csat(self, rating: int) -> None:
-        day = self.day_key()
+    async def record_csat(
+        self,
+        rating: int,
+        *,
+        tags: Sequence[str] = (),
+        comment: str = "",
+        conversation_id: str = "",
+    ) -> None:
+        """A rating: today's average, overall and by each tag the agent closed with, and the
+        comment among today's latest."""
+        today = self.today()
+        day = self.keys.stats_day(today)
+        comments = self.keys.stats_day_samples(today, "csat_comments")
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.hincrby(self.keys.stats_csat, str(rating), 1)
             pipe.hincrby(day, "csat_sum", rating)
             pipe.hincrby(day, "csat_count", 1)
+            for tag in sorted(set(tags)):
+                pipe.hincrby(day, f"csat_tag:{tag}:sum", rating)
+                pipe.hincrby(day, f"csat_tag:{tag}:count", 1)
             pipe.expire(day, DAY_TTL)
+            if comment:
+                entry = {
+                    "conversation_id": conversation_id,
+                    "rating": rating,
+                    "comment": comment,
+                    "tags": sorted(set(tags)),
+                    "at": round(self.now(), 3),
+                }
+                pipe.lpush(comments, json.dumps(entry))
+                pipe.ltrim(comments, 0, CSAT_COMMENTS - 1)
+                pipe.expire(comments, DAY_TTL)
             await pipe.execute()
 
     async def record_handoff(self, reason: str) -> None:
@@ -94,7 +122,8 @@ class Stats:
             pipe.lrange(self.keys.stats_day_samples(today, "first_response"), 0, -1)
             pipe.zcard(self.keys.queue)
             pipe.zcard(self.keys.tickets)
-            figures, waits, firsts, queue_length, tickets = await pipe.execute()
+            pipe.lrange(self.keys.stats_day_samples(today, "csat_comments"), 0, -1)
+            figures, waits, firsts, queue_length, tickets, comments = await pipe.execute()
         csat_count = int(figures.get("csat_count", 0))
         return {
             "day": today,
@@ -113,6 +142,8 @@ class Stats:
             "queue_length": int(queue_length),
             "tickets": int(tickets),
             "agents_online": agents_online,
+            "csat_by_tag": _csat_by_tag(figures),
+            "csat_comments": [json.loads(c) for c in comments],
         }
 
     async def recent_waits(self) -> list[float]:
@@ -170,6 +201,17 @@ class Stats:
         pipe.hincrby(key, bucket_for(seconds), 1)
         pipe.hincrbyfloat(key, "sum", seconds)
         pipe.hincrby(key, "count", 1)
+
+
+def _csat_by_tag(figures: dict[str, str]) -> dict[str, CsatFigure]:
+    """``csat_tag:<tag>:sum`` and ``:count`` of a day's hash as averages by tag."""
+    by_tag: dict[str, CsatFigure] = {}
+    for key, value in sorted(figures.items()):
+        if key.startswith("csat_tag:") and key.endswith(":count") and int(value):
+            tag = key.removeprefix("csat_tag:").removesuffix(":count")
+            total = int(figures.get(f"csat_tag:{tag}:sum", 0))
+            by_tag[tag] = {"average": round(total / int(value), 2), "count": int(value)}
+    return by_tag
 
 
 def _median(samples: list[str]) -> float | None:

@@ -85,14 +85,20 @@ def test_close_with_csat_then_history(
     expect(console.stat("Median wait")).not_to_have_text("—")
     expect(console.stat("Median first response")).not_to_have_text("—")
     expect(console.stat("Conversations today")).to_have_text(re.compile(r"^[1-9]\d*$"))
+    expect(console.stat("CSAT · delivery")).to_have_text(re.compile(r"^\d\.\d / 5 \(\d+\)$"))
+    expect(agent_page.locator(".csat-comments")).to_contain_text("Friendly and fast.")
     shot(agent_page, "02-console-stats")
 
     # The customer's next message starts a new conversation; the agent sees the earlier one.
     widget.ask("agent", "A person will join you shortly")
     item = console.queue_item("agent")
     console.open(item)
-    expect(console.story).to_contain_text("Resolution: Changed the delivery address.")
-    expect(console.story).to_contain_text("CSAT 4/5")
+    # What closing left is shown again: resolution, tags, rating and the customer's comment.
+    earlier = console.story.locator("ul.history dl.closing")
+    expect(earlier).to_contain_text("Changed the delivery address.")
+    expect(earlier).to_contain_text("address, delivery")
+    expect(earlier).to_contain_text("4 / 5")
+    expect(earlier).to_contain_text("“Friendly and fast.”")
     shot(agent_page, "03-console-history")
 
     # Leave the desk clean for the other tests.

@@ -42,7 +42,7 @@ function service(overrides = {}) {
   };
 }
 
-function setup({ token = null, answers = {} } = {}) {
+function setup({ token = null, answers = {}, alerts = null } = {}) {
   const clock = new ManualClock();
   const view = recordingView();
   const tokenStorage = memoryStorage();
@@ -69,6 +69,7 @@ function setup({ token = null, answers = {} } = {}) {
     schedule: clock.schedule,
     cancel: clock.cancel,
     random: () => 0.5, // no jitter: the backoff's delays are the table's
+    alerts,
   });
   return { controller, view, clock, tokenStorage, prefsStorage, made, transport: () => made[made.length - 1] };
 }
@@ -289,6 +290,10 @@ test("hand back, transfer and close: each asks the service, and the assignment e
   assert.equal(await controller.transfer(CONV, "a_1b2c3d4e5f607182", "  Billing.  "), true);
   assert.deepEqual(t.sent("transfer"), [{ conversation_id: CONV, to_agent_id: "a_1b2c3d4e5f607182", note: "Billing." }]);
 
+  const tooMany = Array.from({ length: 11 }, (_, i) => `t${i}`).join(", ");
+  assert.equal(await controller.close(CONV, "Refunded.", tooMany), false); // refused, not cut
+  assert.deepEqual(t.sent("close"), []);
+  assert.equal(view.last("announce")[0], "At most 10 tags: you gave 11. Remove 1 to close.");
   assert.equal(await controller.close(CONV, " Refunded. ", "Billing, refund"), true);
   assert.deepEqual(t.sent("close"), [{ conversation_id: CONV, resolution: "Refunded.", tags: ["billing", "refund"] }]);
   assert.equal(view.count("closeDialog"), 2);
@@ -442,4 +447,38 @@ test("hello refused while Redis is down is asked again with backoff while connec
   env.clock.advance(60000);
   await settle();
   assert.equal(hellos(), 4);
+});
+
+test("agents notice: a new queued conversation, a customer writing in mine, a transfer to me, a long wait", async () => {
+  const raised = [];
+  const alerts = { raise: (alert, onClick) => raised.push({ ...alert, onClick }) };
+  const { controller, transport, view } = await atTheDesk({ alerts });
+  const t = transport();
+  const item = { ...agentOut("queue_added").item, conversation_id: OTHER, contact: { name: "Sam", email: "sam@example.org" } };
+  t.fire("queue_added", { item });
+  assert.equal(raised.length, 1);
+  assert.equal(raised[0].title, "Sam is waiting");
+  assert.equal(raised[0].urgent, false);
+  t.fire("queue_added", { item: { ...item, conversation_id: "c_ticket0000000000000001", state: "offline" } });
+  assert.equal(raised.length, 1); // a ticket is not someone waiting
+  // A customer message in my conversation (not the one on screen: alerted even when looking).
+  const entry = { seq: 8, author: "customer", text: "Are you still there?", ts: 1764000100 };
+  controller.desk.select(null);
+  t.fire("conversation_message", { conversation_id: CONV, entry });
+  assert.match(raised[1].title, / wrote$/);
+  assert.equal(raised[1].body, "Are you still there?");
+  assert.equal(raised[1].onlyIfAway, false);
+  t.fire("conversation_message", { conversation_id: CONV, entry: { ...entry, seq: 9, author: "agent" } });
+  assert.equal(raised.length, 2); // my own replies are not news
+  // A colleague's transfer to me.
+  const detail = { ...agentAck("get_conversation"), conversation: { ...agentAck("get_conversation").conversation, conversation_id: "c_transfer00000000000001" }, from_agent: { id: "a_2", name: "Ben" } };
+  t.fire("conversation_assigned", detail);
+  assert.match(raised[2].title, /^Ben transferred .* to you$/);
+  // Waited past the limit: insistent, and the toast says what happens next.
+  t.fire("queue_alert", { item, waited_s: 310, offline_in_s: 60 });
+  assert.equal(raised[3].urgent, true);
+  assert.equal(raised[3].title, "Sam has waited 5 min");
+  assert.equal(view.last("announce")[0], "Sam has waited 5 min. Claim it, or they are offered the offline form in 60 s.");
+  raised[0].onClick(); // the notification's click opens the conversation
+  assert.equal(controller.desk.selected, OTHER);
 });

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
-import { Desk, pageTitle, parseTags, statsRows, summaryRows, waitLevel } from "../src/console/desk.js";
-import { historyLine, offlineWhy } from "../src/console/parts.js";
+import { Desk, MAX_TAG_CHARS, MAX_TAGS, pageTitle, parseTags, statsRows, summaryRows, tagProblem, waitLevel } from "../src/console/desk.js";
+import { closingRows, historyLine, offlineWhy, reservedText } from "../src/console/parts.js";
+import { lengthCounter } from "../src/shared/format.js";
 import { agentAck, agentOut } from "./golden.js";
 
 test("hello fills the desk: me, my conversations, the queue and tickets", () => {
@@ -150,6 +152,28 @@ test("stats panel rows from get_stats", () => {
   assert.equal(empty["Handoffs by reason"], "none yet");
 });
 
+test("the triage summary in the service's words, not raw slot values", () => {
+  const labels = {
+    fields: {
+      problem_category: { label: "Problem", values: { order_not_arrived: "Order not arrived" } },
+      days_since_order: { label: "Ordered", text: "Ordered {value} days ago", values: { 1: "Ordered yesterday" } },
+      charges_pending: { label: "Charges", values: { true: "One is pending" } },
+    },
+  };
+  const summary = { problem_category: "order_not_arrived", days_since_order: 10, charges_pending: true, order_number: "TD-1" };
+  assert.deepEqual(summaryRows(summary, labels), [
+    ["Problem", "Order not arrived"],
+    ["Ordered", "Ordered 10 days ago"],
+    ["Charges", "One is pending"],
+    ["Order number", "TD-1"], // no words for it: as before
+  ]);
+  assert.deepEqual(summaryRows({ days_since_order: 1, problem_category: "new_kind" }, labels), [
+    ["Ordered", "Ordered yesterday"],
+    ["Problem", "new_kind"],
+  ]);
+  assert.deepEqual(summaryRows({ toString: "x" }, labels), [["ToString", "x"]]); // own keys only
+});
+
 test("summary rows and tags", () => {
   assert.deepEqual(summaryRows(agentOut("queue_added").item.summary), [
     ["Problem category", "double_charge"],
@@ -158,5 +182,39 @@ test("summary rows and tags", () => {
     ["Skill", "billing"],
   ]);
   assert.deepEqual(parseTags("Billing, refund  late,billing"), ["billing", "refund", "late"]);
-  assert.equal(parseTags(Array.from({ length: 12 }, (_, i) => `t${i}`).join(",")).length, 10);
+  // An eleventh tag was dropped silently: now all are kept, and refused with a reason.
+  const eleven = parseTags(Array.from({ length: 11 }, (_, i) => `t${i}`).join(","));
+  assert.equal(eleven.length, 11);
+  assert.equal(tagProblem(eleven), "At most 10 tags: you gave 11. Remove 1 to close.");
+  assert.equal(tagProblem(eleven.slice(0, 10)), "");
+  assert.match(tagProblem(["x".repeat(33)]), /^A tag is at most 32 characters: "x+" has 33\.$/);
+});
+
+test("the console's tag limits are the service's", () => {
+  const source = readFileSync(new URL("../../handoff/protocol/agent.py", import.meta.url), "utf8");
+  assert.equal(Number(/^MAX_TAGS = (\d+)$/m.exec(source)?.[1]), MAX_TAGS);
+  assert.equal(Number(/^MAX_TAG_CHARS = (\d+)$/m.exec(source)?.[1]), MAX_TAG_CHARS);
+});
+
+test("closing data you can read: tags, rating and comment in the story, CSAT by tag in the stats", () => {
+  const closed = { resolution: "Refunded", tags: ["refund", "vip"], csat: 4, csat_comment: "Fast, but <b>one</b> thing" };
+  assert.deepEqual(closingRows(closed), [
+    ["Resolution", "Refunded"],
+    ["Tags", "refund, vip"],
+    ["Rating", "4 / 5"],
+    ["Customer's comment", "“Fast, but <b>one</b> thing”"],
+  ]);
+  assert.deepEqual(closingRows({ resolution: "", tags: [], csat: null }), []);
+  const stats = { ...agentAck("get_stats").stats, csat_by_tag: { refund: { average: 4, count: 1 }, billing: { average: 3.5, count: 2 } } };
+  const rows = statsRows(stats, String).map(([k, v]) => `${k}: ${v}`);
+  assert.deepEqual(rows.slice(-2), ["CSAT · billing: 3.5 / 5 (2)", "CSAT · refund: 4.0 / 5 (1)"]);
+});
+
+test("a disabled Claim says why in words, and the message box counts near the limit", () => {
+  const item = { ...agentOut("queue_added").item, language: "hr", skill: "billing", exclusive_until: 1764000062.25 };
+  assert.match(reservedText(item), /^Reserved until \d\d:\d\d(:\d\d)? for agents who speak Croatian \(hr\) and have the skill billing; you can claim it then\.$/);
+  assert.equal(reservedText({ ...item, language: "", skill: "", exclusive_until: 0 }), "Reserved for now for agents who match it; you can claim it then.");
+  assert.deepEqual(lengthCounter(100, 4000), { text: "", over: false });
+  assert.deepEqual(lengthCounter(3600, 4000), { text: "3,600 / 4,000", over: false });
+  assert.deepEqual(lengthCounter(4001, 4000), { text: "4,001 / 4,000", over: true });
 });

@@ -112,3 +112,15 @@ test("formatting and ids", () => {
   assert.ok(isClientMsgId(a));
   assert.notEqual(a, newClientMsgId("w"));
 });
+
+test("the wait, re-told as time passes, says honestly when the line is stuck", () => {
+  let status = applyStateChange(initialStatus(), { conversation_id: "c_1", state: "queued", queue_position: 1, estimated_wait_s: 60 });
+  assert.equal(view(status, flags).detail, "You're number 1 in line (about 1 minute).");
+  status = applyStateChange(status, { conversation_id: "c_1", state: "queued", queue_position: 1, estimated_wait_s: 29 });
+  assert.equal(view(status, flags).detail, "You're number 1 in line (under a minute).");
+  status = applyStateChange(status, { conversation_id: "c_1", state: "queued", queue_position: 1, estimated_wait_s: 0, longer_than_usual: true });
+  assert.equal(view(status, flags).detail, "You're number 1 in line (taking longer than usual).");
+  // The line moved: the estimate holds again.
+  status = applyStateChange(status, { conversation_id: "c_1", state: "queued", queue_position: 1, estimated_wait_s: 60 });
+  assert.equal(view(status, flags).detail, "You're number 1 in line (about 1 minute).");
+});

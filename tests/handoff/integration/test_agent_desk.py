@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from handoff.protocol.agent import AgentsAck, CannedAck, PresenceAck
+from handoff.protocol.registry import EVENTS
 from handoff.protocol.validate import check
 
 pytestmark = pytest.mark.asyncio
@@ -57,3 +58,14 @@ async def test_watching_and_unwatching(agent: Any, customer: Any) -> None:
         "send_message", {"conversation_id": conversation_id, "text": "hi", "client_msg_id": "x1"}
     )
     assert dup == {"ok": True, "seq": again["seq"], "duplicate": True}
+
+
+async def test_hello_carries_the_words_for_the_triage_summary(agent: Any) -> None:
+    """The console showed `order_not_arrived` and `Days since order 10`: the service now sends
+    the labels of contract/triage_labels.yml with hello."""
+    ana = await agent()
+    hello = await ana.call("hello")
+    assert check(hello, EVENTS[("/agent", "hello", "in")].ack, strict=True) == []
+    fields = hello["summary_labels"]["fields"]
+    assert fields["problem_category"]["values"]["order_not_arrived"] == "Order not arrived"
+    assert fields["days_since_order"]["text"].format(value=10) == "Ordered 10 days ago"

@@ -70,3 +70,45 @@ async def test_get_stats_counts_today(customer: Any, agent: Any) -> None:
     assert stats["csat_average"] == sum(ratings) / len(ratings) and stats["csat_count"] == 2
     assert stats["queue_length"] == 1 and stats["tickets"] == 0
     assert len(stats["day"]) == 10
+
+
+async def test_tags_and_csat_comments_come_back_in_the_history_and_the_stats(
+    customer: Any, agent: Any
+) -> None:
+    """Tags and comments were asked for, stored, and never shown again."""
+    ana = await agent(name="Ana")
+    alice = await customer()
+    ack = await alice.say("human please")
+    conversation_id = ack["conversation_id"]
+    await ana.wait_for("queue_added", lambda p: p["item"]["conversation_id"] == conversation_id)
+    assert (await ana.call("claim", {"conversation_id": conversation_id}))["ok"]
+    closed = await ana.call(
+        "close",
+        {"conversation_id": conversation_id, "resolution": "refunded", "tags": ["Refund", "vip"]},
+    )
+    assert closed["ok"]
+    await alice.wait_for("tandem_state", lambda p: p["state"] == "closed")
+    rated = await alice.call("tandem_csat", {"rating": 4, "comment": "Fast, but <b>one</b> thing"})
+    assert rated["ok"]
+    detail = await ana.call("get_conversation", {"conversation_id": conversation_id})
+    assert detail["conversation"]["tags"] == ["refund", "vip"]
+    assert detail["conversation"]["csat_comment"] == "Fast, but <b>one</b> thing"
+
+    history = await ana.call("get_history", {"conversation_id": conversation_id})
+    assert check(history, EVENTS[("/agent", "get_history", "in")].ack, strict=True) == []
+    (earlier,) = history["conversations"]
+    assert earlier["tags"] == ["refund", "vip"] and earlier["csat"] == 4
+    assert earlier["csat_comment"] == "Fast, but <b>one</b> thing"
+
+    stats = await ana.call("get_stats")
+    assert check(stats, EVENTS[("/agent", "get_stats", "in")].ack, strict=True) == []
+    assert stats["stats"]["csat_by_tag"] == {
+        "refund": {"average": 4.0, "count": 1},
+        "vip": {"average": 4.0, "count": 1},
+    }
+    (comment,) = stats["stats"]["csat_comments"]
+    assert comment["conversation_id"] == conversation_id and comment["rating"] == 4
+    assert comment["comment"] == "Fast, but <b>one</b> thing" and comment["tags"] == [
+        "refund",
+        "vip",
+    ]

@@ -72,21 +72,56 @@ async def test_outside_business_hours(
     assert added["item"]["state"] == "offline"
 
 
-async def test_waiting_too_long_offers_the_form(
+async def test_waiting_too_long_alerts_the_agent_first_then_offers_the_form(
     start_server: Callable[..., HandoffServer], customer: Any, agent: Any
 ) -> None:
-    busy = start_server({"TANDEM_REDIS_PREFIX": "busy:", "TANDEM_QUEUE_WAIT_LIMIT": "1"})
-    await agent(url=busy.url, prefix="busy:")  # online, but never claims
+    """One customer timed out of the queue with two agents online who never noticed: the
+    agent who could take it is alerted first, and the form comes only after the grace."""
+    busy = start_server(
+        {
+            "TANDEM_REDIS_PREFIX": "busy:",
+            "TANDEM_QUEUE_WAIT_LIMIT": "1",
+            "TANDEM_QUEUE_ALERT_GRACE": "2",
+        }
+    )
+    ana = await agent(url=busy.url, prefix="busy:")  # online, but never claims
     alice = await customer(url=busy.url)
     await alice.say("human please")
-    await alice.wait_for("tandem_state", lambda p: p["state"] == "queued")
+    queued = await alice.wait_for("tandem_state", lambda p: p["state"] == "queued")
+    alert = await ana.wait_for("queue_alert")
+    assert alert["item"]["conversation_id"] == queued["conversation_id"]
+    assert alert["waited_s"] >= 1 and alert["offline_in_s"] == 2
+    assert not [p for p in alice.rec.of("tandem_state") if p["state"] == "offline"]
     moved = await alice.wait_for("tandem_state", lambda p: p["state"] == "offline")
     assert moved["offline_reason"] == "wait_limit"
+    assert len(ana.rec.of("queue_alert")) == 1  # alerted once, not every second
     await alice.wait_text("Sorry for the long wait")
     ok = await alice.call(
         "tandem_offline_message", {"email": "a@example.org", "message": "call me"}
     )
     assert ok["ok"]
+
+
+async def test_nobody_with_room_no_alert_the_form_at_the_wait_limit(
+    start_server: Callable[..., HandoffServer], customer: Any, agent: Any
+) -> None:
+    full = start_server(
+        {
+            "TANDEM_REDIS_PREFIX": "full:",
+            "TANDEM_QUEUE_WAIT_LIMIT": "1",
+            "TANDEM_QUEUE_ALERT_GRACE": "600",
+        }
+    )
+    ana = await agent(url=full.url, prefix="full:", capacity=1)
+    bob = await customer(url=full.url)
+    await bob.say("human please")
+    first = await ana.wait_for("queue_added")
+    assert (await ana.call("claim", {"conversation_id": first["item"]["conversation_id"]}))["ok"]
+    alice = await customer(url=full.url)
+    await alice.say("human please")
+    moved = await alice.wait_for("tandem_state", lambda p: p["state"] == "offline")
+    assert moved["offline_reason"] == "wait_limit"  # Ana has no room: nobody to wait for
+    assert ana.rec.of("queue_alert") == []
 
 
 async def test_queued_customer_may_leave_a_message_instead(customer: Any, agent: Any) -> None:

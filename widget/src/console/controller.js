@@ -15,7 +15,8 @@ import { Outbox } from "../shared/outbox.js";
 import { Timers } from "../shared/timers.js";
 import { TransportError } from "../shared/transport.js";
 import { TYPING_SHOWN_MAX_MS, TypingSender } from "../shared/typing.js";
-import { Desk, parseTags } from "./desk.js";
+import { alertFor } from "./alerts.js";
+import { Desk, parseTags, tagProblem } from "./desk.js";
 
 const TOKEN_KEY = "tandem-console:token";
 const TARGET_KEY = "tandem-console:wait-target";
@@ -67,12 +68,19 @@ const TICK_MS = 1000;
  * @property {import("../shared/timers.js").Schedule} [schedule]
  * @property {import("../shared/timers.js").Cancel} [cancel]
  * @property {() => number} [random]   the retry backoff's jitter (tests)
+ * @property {AlertsLike|null} [alerts]  desktop notifications and sound (alerts.js)
+ */
+
+/**
+ * What the controller asks of the alerts (alerts.js's Alerts, or a recorder in the tests).
+ * @typedef {{raise(alert: import("./alerts.js").Alert, onClick?: () => void): void}} AlertsLike
  */
 
 export class ConsoleController {
   /** @param {ControllerOptions} options */
-  constructor({ view, login, connect, tokenStorage = null, prefsStorage = null, defaultWaitTarget = 120, now, schedule, cancel, random }) {
+  constructor({ view, login, connect, tokenStorage = null, prefsStorage = null, defaultWaitTarget = 120, now, schedule, cancel, random, alerts = null }) {
     this.view = view;
+    this.alerts = alerts;
     this.loginFn = login;
     this.connectFn = connect;
     this.tokenStorage = tokenStorage;
@@ -183,6 +191,7 @@ export class ConsoleController {
         conversation_unassigned: (p) => this.onUnassigned(p),
         conversation_updated: (p) => this.onUpdated(p),
         customer_typing: (p) => this.onCustomerTyping(p),
+        queue_alert: (p) => this.onQueueAlert(p),
       },
     });
     this.lastTick = 0;
@@ -239,6 +248,18 @@ export class ConsoleController {
     this.desk.queueAdded(payload.item);
     this.view.renderLists();
     this.#statsSoon();
+    if (payload.item.state === "queued") this.#alert(alertFor("queued", { item: payload.item }), payload.item.conversation_id);
+  }
+
+  /**
+   * `queue_alert`: someone waited past the wait limit and I could take them; they are offered
+   * the offline form soon unless someone claims them.
+   * @param {import("../shared/protocol").QueueAlert} payload
+   */
+  onQueueAlert(payload) {
+    const alert = alertFor("waiting", { item: payload.item, waitedS: payload.waited_s, offlineInS: payload.offline_in_s });
+    this.view.announce(`${alert.title}. ${alert.body}`);
+    this.#alert(alert, payload.item.conversation_id);
   }
 
   /** @param {{conversation_id: string, state: string, by?: {id: string, name: string}}} payload */
@@ -259,6 +280,11 @@ export class ConsoleController {
     const conv = desk.conversation(conversationId);
     if (!desk.applyMessage(conversationId, entry)) return;
     if (entry.author === "customer") this.timers.clear(`typing:${conversationId}`);
+    if (entry.author === "customer" && desk.mine.has(conversationId)) {
+      // The one open on screen needs no alert while the agent is looking at it.
+      const alert = alertFor("message", { info: conv.info, text: entry.text });
+      this.#alert({ ...alert, onlyIfAway: conversationId === desk.selected }, conversationId);
+    }
     if (conversationId === desk.selected) {
       this.view.appendEntries([entry]);
       this.view.renderTyping();
@@ -287,7 +313,10 @@ export class ConsoleController {
     const id = detail.conversation.conversation_id;
     desk.assigned(detail);
     this.view.renderLists();
-    if (detail.from_agent) this.view.announce(`${detail.from_agent.name} transferred a conversation to you.`);
+    if (detail.from_agent) {
+      this.view.announce(`${detail.from_agent.name} transferred a conversation to you.`);
+      this.#alert(alertFor("transfer", { info: detail.conversation, from: detail.from_agent.name }), id);
+    }
     if (!desk.selected) this.select(id);
     else if (id === desk.selected) this.view.renderConversation();
   }
@@ -495,7 +524,13 @@ export class ConsoleController {
    * @param {string} tagsText
    */
   async close(conversationId, resolution, tagsText) {
-    const payload = { conversation_id: conversationId, resolution: resolution.trim(), tags: parseTags(tagsText) };
+    const tags = parseTags(tagsText);
+    const problem = tagProblem(tags);
+    if (problem) {
+      this.view.announce(problem); // refused here, as the service would: nothing is dropped
+      return false;
+    }
+    const payload = { conversation_id: conversationId, resolution: resolution.trim(), tags };
     if (!(await this.#act("close", payload))) return false;
     this.view.closeDialog();
     this.view.announce("Closed. The customer is asked to rate the conversation.");
@@ -628,6 +663,16 @@ export class ConsoleController {
     this.desk.conversation(conversationId).customerTyping = typing;
     this.view.renderLists();
     if (conversationId === this.desk.selected) this.view.renderTyping();
+  }
+
+  /**
+   * Raise an alert (alerts.js decides, by the agent's switches, whether it shows and sounds);
+   * clicking the notification opens the conversation.
+   * @param {import("./alerts.js").Alert} alert
+   * @param {string} conversationId
+   */
+  #alert(alert, conversationId) {
+    if (this.alerts) this.alerts.raise(alert, () => this.select(conversationId));
   }
 
   #statsSoon() {

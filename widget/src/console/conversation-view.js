@@ -4,10 +4,13 @@
 // goes to the controller. All text goes in as text (shared/dom.js).
 
 import { append, h, replace, srOnly } from "../shared/dom.js";
-import { humanReason } from "../shared/format.js";
+import { humanReason, lengthCounter } from "../shared/format.js";
+import { customerName } from "./names.js";
 import { noteItem, nluChip, storyView, transcriptEntry } from "./parts.js";
 
 /** @typedef {import("./controller.js").ConsoleController} ConsoleController */
+
+const MAX_REPLY_CHARS = 4000; // the service's default TANDEM_MAX_MESSAGE_CHARS
 
 /**
  * A conversation's details, or nothing yet (still loading).
@@ -95,7 +98,7 @@ export class ConversationPane {
       h(
         "header",
         { class: "conv-header" },
-        h("h2", { id: "conv-title" }, `Customer ${(info.customer_id || "").slice(0, 10)}…`),
+        h("h2", { id: "conv-title" }, customerName(info)),
         h("p", { class: "conv-state" }, `${info.state || "loading"} · ${humanReason(info.reason)}${info.owner ? ` · ${info.owner.name}` : ""}`),
         actions,
       ),
@@ -181,7 +184,7 @@ export class ConversationPane {
   renderStory() {
     const c = this.c;
     if (!this.parts || !c.desk.selected) return;
-    replace(this.parts.story, storyView(c.desk.conversation(c.desk.selected), { onOpenHistory: (/** @type {string} */ cid) => c.select(cid) }));
+    replace(this.parts.story, storyView(c.desk.conversation(c.desk.selected), { onOpenHistory: (/** @type {string} */ cid) => c.select(cid), labels: c.desk.summaryLabels }));
   }
 
   renderNotes() {
@@ -221,9 +224,10 @@ export class ConversationPane {
       h("textarea", {
         id: "reply",
         rows: "3",
-        maxlength: "4000",
+        // No maxlength (it cuts a paste silently): the counter warns, Send refuses.
         value: c.draft(id),
-        oninput: () => c.draftChanged(id, text.value),
+        "aria-describedby": "reply-counter",
+        oninput: () => (c.draftChanged(id, text.value), count()),
         onkeydown: (/** @type {KeyboardEvent} */ event) => {
           if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
             event.preventDefault();
@@ -232,10 +236,22 @@ export class ConversationPane {
         },
       })
     );
+    const counter = h("span", { class: "counter", id: "reply-counter", "aria-live": "polite" });
+    const count = () => {
+      const { text: shown, over } = lengthCounter(text.value.length, MAX_REPLY_CHARS);
+      counter.textContent = over ? `${shown}: too long to send, shorten it by ${text.value.length - MAX_REPLY_CHARS}` : shown;
+      counter.classList.toggle("over", over);
+    };
     const submit = () => {
       const value = text.value;
       if (!value.trim()) return;
+      if (value.length > MAX_REPLY_CHARS) {
+        count();
+        c.view.announce(`Not sent: a message is at most ${MAX_REPLY_CHARS.toLocaleString("en")} characters.`);
+        return;
+      }
       text.value = "";
+      count();
       c.send(id, value);
       text.focus();
     };
@@ -267,7 +283,7 @@ export class ConversationPane {
         picker,
         h("label", { for: "reply" }, "Reply to customer"),
         text,
-        h("div", { class: "row" }, h("button", { type: "submit", class: "primary" }, "Send"), h("span", { class: "muted" }, "Enter sends · Shift+Enter new line")),
+        h("div", { class: "row" }, h("button", { type: "submit", class: "primary" }, "Send"), h("span", { class: "muted" }, "Enter sends · Shift+Enter new line"), counter),
       ),
     );
   }

@@ -34,6 +34,8 @@ export class Desk {
     this.canned = [];
     /** @type {import("../shared/protocol").DeskStats|null} */
     this.stats = null;
+    /** @type {import("../shared/protocol").SummaryLabels|null} how to show a triage summary */
+    this.summaryLabels = null;
     /** @type {string|null} */
     this.selected = null;
     /** @type {string} the queue's language filter: a code, or "" for all languages */
@@ -47,6 +49,7 @@ export class Desk {
    */
   applyHello(ack) {
     this.agent = ack.agent;
+    if (ack.summary_labels) this.summaryLabels = ack.summary_labels;
     this.mine = new Set(ack.active.map((c) => c.conversation_id));
     for (const info of ack.active) this.conversation(info.conversation_id).info = info;
     this.applyQueue(ack);
@@ -290,17 +293,25 @@ export function waitLevel(waitedSeconds, targetSeconds) {
 }
 
 /**
- * Triage summary as label/value rows ("order_number" -> "Order number").
+ * Triage summary as label/value rows, in the words of the service's `summary_labels`
+ * (contract/triage_labels.yml): "Problem: Order not arrived", "Ordered: Ordered 10 days ago".
+ * A key or value it has no words for reads as before ("order_number" -> "Order number").
  * @param {Record<string, unknown>|null|undefined} summary
+ * @param {import("../shared/protocol").SummaryLabels|null} [labels]
  * @returns {[string, string][]}
  */
-export function summaryRows(summary) {
+export function summaryRows(summary, labels = null) {
+  const fields = (labels && labels.fields) || {};
   return Object.entries(summary || {})
     .filter(([, value]) => value !== null && value !== undefined && value !== "")
-    .map(([key, value]) => /** @type {[string, string]} */ ([
-      key.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase()),
-      typeof value === "object" ? JSON.stringify(value) : String(value),
-    ]));
+    .map(([key, value]) => {
+      const raw = typeof value === "object" ? JSON.stringify(value) : String(value);
+      const field = Object.prototype.hasOwnProperty.call(fields, key) ? fields[key] : null;
+      if (!field) return /** @type {[string, string]} */ ([key.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase()), raw]);
+      const known = field.values && Object.prototype.hasOwnProperty.call(field.values, raw) ? field.values[raw] : null;
+      const text = known || (field.text ? field.text.replace("{value}", raw) : raw);
+      return /** @type {[string, string]} */ ([field.label, text]);
+    });
 }
 
 /**
@@ -327,11 +338,21 @@ export function statsRows(stats, describe) {
     ],
     ["Waiting now", `${stats.queue_length} queued, ${stats.tickets} tickets`],
     ["Agents online", String(stats.agents_online)],
+    ...Object.entries(stats.csat_by_tag || {})
+      .sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0]))
+      .slice(0, 8)
+      .map(([tag, figure]) => /** @type {[string, string]} */ ([`CSAT · ${tag}`, `${figure.average.toFixed(1)} / 5 (${figure.count})`])),
   ];
 }
 
+// What the service accepts on `close` (MAX_TAGS, MAX_TAG_CHARS in handoff/protocol/agent.py;
+// test/desk.test.js reads them there and fails when they differ).
+export const MAX_TAGS = 10;
+export const MAX_TAG_CHARS = 32;
+
 /**
- * Tags typed as "billing, Refund  late" -> ["billing", "refund", "late"] (≤ 10, ≤ 32 chars).
+ * Tags typed as "billing, Refund  late" -> ["billing", "refund", "late"]: all of them, so that
+ * `tagProblem` can refuse too many rather than drop some silently.
  * @param {string} text
  */
 export function parseTags(text) {
@@ -339,7 +360,21 @@ export function parseTags(text) {
   const tags = [];
   for (const raw of String(text || "").split(/[,\s]+/)) {
     const tag = raw.trim().toLowerCase();
-    if (tag && tag.length <= 32 && !tags.includes(tag)) tags.push(tag);
+    if (tag && !tags.includes(tag)) tags.push(tag);
   }
-  return tags.slice(0, 10);
+  return tags;
+}
+
+/**
+ * Why the service would refuse these tags ("" when it would not), said so the agent can fix them.
+ * @param {string[]} tags from parseTags
+ */
+export function tagProblem(tags) {
+  if (tags.length > MAX_TAGS) {
+    const extra = tags.length - MAX_TAGS;
+    return `At most ${MAX_TAGS} tags: you gave ${tags.length}. Remove ${extra} to close.`;
+  }
+  const long = tags.find((t) => t.length > MAX_TAG_CHARS);
+  if (long) return `A tag is at most ${MAX_TAG_CHARS} characters: "${long.slice(0, 40)}${long.length > 40 ? "…" : ""}" has ${long.length}.`;
+  return "";
 }

@@ -2,7 +2,9 @@
 //   view.js / conversation-view.js   the screen (render only)
 //   controller.js                    the logic (no DOM; tested with a fake transport)
 //   desk.js                          the state (pure)
+//   alerts.js                        desktop notifications and sound
 //   transport.js                     login over HTTP, then namespace /agent
+import { Alerts } from "./alerts.js";
 import { ConsoleController } from "./controller.js";
 import { agentTransport, login } from "./transport.js";
 import { ConsoleView } from "./view.js";
@@ -27,6 +29,7 @@ const controller = new ConsoleController({
   tokenStorage: storage("session"),
   prefsStorage: storage("local"),
   defaultWaitTarget: target > 0 ? target : 120,
+  alerts: new Alerts({ storage: storage("local") }),
 });
 view.bind(controller);
 controller.start();

@@ -5,6 +5,7 @@ import { clock, confidence, humanReason, shortDuration } from "../shared/format.
 import { languageLabel } from "../shared/languages.js";
 import { displayText } from "../shared/transcript.js";
 import { summaryRows, waitLevel } from "./desk.js";
+import { contactEmail, customerName } from "./names.js";
 
 /** @typedef {import("./desk.js").ConversationView} ConversationView */
 /** @typedef {import("../shared/protocol").QueueItem} QueueItem */
@@ -59,7 +60,10 @@ export function queueItem(item, { now, target, eligible, onOpen, onClaim, select
   const waited = now - item.queued_at;
   const level = item.state === "offline" ? "ticket" : waitLevel(waited, target);
   const preview = item.preview || "(no message yet)";
-  const contact = item.contact ? `${item.contact.name ? `${item.contact.name} ` : ""}<${item.contact.email}>` : "";
+  const email = contactEmail(item);
+  const contact = item.contact && item.contact.name ? `${item.contact.name} <${email}>` : email;
+  // Why Claim is disabled, in words on the row (a tooltip alone is missed, and unread by touch).
+  const reserved = eligible ? "" : reservedText(item);
   return h(
     "li",
     {
@@ -80,6 +84,7 @@ export function queueItem(item, { now, target, eligible, onOpen, onClaim, select
       ),
       h("span", { class: "preview" }, preview),
       contact ? h("span", { class: "contact" }, contact) : null,
+      reserved ? h("span", { class: "reserved", id: `reserved-${item.conversation_id}` }, reserved) : null,
       srOnly(item.state === "offline" ? "Offline ticket." : `Waiting ${shortDuration(waited)}.`),
     ),
     h(
@@ -88,7 +93,8 @@ export function queueItem(item, { now, target, eligible, onOpen, onClaim, select
         type: "button",
         class: "claim",
         disabled: !eligible,
-        title: eligible ? null : "Reserved for agents with this language or skill for now",
+        title: reserved || null,
+        "aria-describedby": reserved ? `reserved-${item.conversation_id}` : null,
         onclick: onClaim,
         "aria-label": `${item.state === "offline" ? "Answer" : "Claim"}: ${preview.slice(0, 60)}`,
       },
@@ -130,6 +136,7 @@ export function mineItem(conv, { selected, onOpen }) {
       h(
         "span",
         { class: "line" },
+        conv.info ? h("span", { class: "who" }, customerName(conv.info)) : null,
         h("span", { class: "badge reason" }, humanReason(info.reason)),
         conv.unread ? h("span", { class: "badge unread", "aria-label": `${conv.unread} unread` }, String(conv.unread)) : null,
         conv.customerTyping ? h("span", { class: "typing-dot" }, "typing…") : null,
@@ -184,9 +191,10 @@ export function nluChip(nlu) {
 /**
  * "Before you reply": reason, summary, contact, and the customer's earlier conversations.
  * @param {ConversationView} conv
- * @param {{onOpenHistory: (conversationId: string) => void}} options
+ * @param {{onOpenHistory: (conversationId: string) => void,
+ *   labels?: import("../shared/protocol").SummaryLabels|null}} options the summary's words
  */
-export function storyView(conv, { onOpenHistory }) {
+export function storyView(conv, { onOpenHistory, labels = null }) {
   /** @type {Partial<import("../shared/protocol").ConversationInfo>} */
   const info = conv.info || {};
   /** @type {[string, string][]} */
@@ -200,7 +208,8 @@ export function storyView(conv, { onOpenHistory }) {
   if (info.queued_at) facts.push(["Handed off at", clock(info.queued_at)]);
   if (info.contact) facts.push(["Contact", `${info.contact.name ? `${info.contact.name} ` : ""}<${info.contact.email}>`]);
   if (info.offline_reason) facts.push(["Offline because", offlineWhy(info.offline_reason)]);
-  const summary = summaryRows(info.summary);
+  facts.push(...closingRows(info));
+  const summary = summaryRows(info.summary, labels);
   const history = (conv.history || []).filter((c) => c.conversation_id !== conv.id);
   return h(
     "section",
@@ -225,13 +234,64 @@ export function storyView(conv, { onOpenHistory }) {
                   { type: "button", class: "link", onclick: () => onOpenHistory(c.conversation_id) },
                   historyLine(c),
                 ),
-                c.resolution ? h("p", { class: "muted" }, `Resolution: ${c.resolution}`) : null,
-                c.csat ? h("p", { class: "muted" }, `CSAT ${c.csat}/5`) : null,
+                closingRows(c).length ? definitionList(closingRows(c), "closing") : null,
               ),
             ),
           )
         : h("p", { class: "muted" }, "None: this is their first conversation."),
   );
+}
+
+/**
+ * Why a queued conversation cannot be claimed yet: "Reserved until 14:05 for agents who speak
+ * Croatian (hr) and have the skill billing."
+ * @param {import("../shared/protocol").QueueItem} item
+ */
+export function reservedText(item) {
+  const needs = [];
+  if (item.language) needs.push(`speak ${languageLabel(item.language)}`);
+  if (item.skill) needs.push(`have the skill ${item.skill}`);
+  const until = item.exclusive_until ? ` until ${clock(item.exclusive_until)}` : " for now";
+  return `Reserved${until} for agents who ${needs.join(" and ") || "match it"}; you can claim it then.`;
+}
+
+/**
+ * Today's latest rating comments ("4 / 5 · refund, vip", then the comment, as text).
+ * @param {NonNullable<import("../shared/protocol").DeskStats["csat_comments"]>} comments
+ */
+export function csatComments(comments) {
+  return h(
+    "section",
+    { class: "csat-comments", "aria-labelledby": "csat-comments-title" },
+    h("h3", { id: "csat-comments-title" }, "Latest comments"),
+    h(
+      "ul",
+      {},
+      comments.slice(0, 5).map((c) =>
+        h(
+          "li",
+          {},
+          h("span", { class: "muted" }, [`${c.rating} / 5`, ...(c.tags.length ? [c.tags.join(", ")] : [])].join(" · ")),
+          h("p", { class: "text" }, c.comment),
+        ),
+      ),
+    ),
+  );
+}
+
+/**
+ * What closing left: the resolution, the tags, the customer's rating and comment.
+ * @param {Partial<import("../shared/protocol").ConversationInfo>} info
+ * @returns {[string, string][]}
+ */
+export function closingRows(info) {
+  /** @type {[string, string][]} */
+  const rows = [];
+  if (info.resolution) rows.push(["Resolution", info.resolution]);
+  if (info.tags && info.tags.length) rows.push(["Tags", info.tags.join(", ")]);
+  if (info.csat) rows.push(["Rating", `${info.csat} / 5`]);
+  if (info.csat_comment) rows.push(["Customer's comment", `“${info.csat_comment}”`]);
+  return rows;
 }
 
 /**

@@ -3,11 +3,12 @@
 // renders what the controller holds and hands clicks back to it; all text goes in as text.
 
 import { h, replace } from "../shared/dom.js";
+import { alertSwitches } from "./alerts.js";
 import { describeWait, shortDuration } from "../shared/format.js";
 import { languageLabel, speaksLanguage } from "../shared/languages.js";
 import { ConversationPane } from "./conversation-view.js";
 import { pageTitle, statsRows, waitLevel } from "./desk.js";
-import { definitionList, loginView, mineItem, queueItem } from "./parts.js";
+import { csatComments, definitionList, loginView, mineItem, queueItem } from "./parts.js";
 
 /** @typedef {import("./controller.js").ConsoleController} ConsoleController */
 
@@ -91,6 +92,7 @@ export class ConsoleView {
       presence,
       h("label", { for: "wait-target" }, "Wait target (s)"),
       target,
+      c.alerts ? alertSwitches(/** @type {import("./alerts.js").Alerts} */ (c.alerts), (text) => this.announce(text)) : null,
       this.me,
       h("button", { type: "button", onclick: () => c.logout() }, "Log out"),
     );
@@ -218,7 +220,9 @@ export class ConsoleView {
   renderStats() {
     if (!this.statsList) return;
     const rows = statsRows(this.c.desk.stats, (/** @type {number} */ s) => (s < 60 ? `${Math.round(s)} s` : describeWait(s).replace("about ", "")));
-    replace(this.statsList, definitionList(rows, "stats-list"));
+    const stats = this.c.desk.stats;
+    const comments = (stats && stats.csat_comments) || [];
+    replace(this.statsList, definitionList(rows, "stats-list"), comments.length ? csatComments(comments) : null);
   }
 
   // -- the open conversation (conversation-view.js) --------------------------------------------

@@ -75,3 +75,18 @@ export function humanReason(reason) {
   };
   return (reason && names[reason]) || reason || "—";
 }
+
+/**
+ * The message box's counter: "" while far from the limit, "3,650 / 4,000" from 90 % of it, and
+ * `over` past it (the box then refuses to send, rather than the browser cutting the text).
+ * @param {number} length
+ * @param {number} max
+ * @param {string} [locale]
+ * @returns {{text: string, over: boolean}}
+ */
+export function lengthCounter(length, max, locale = "en") {
+  const over = length > max;
+  if (length < max * 0.9) return { text: "", over };
+  const n = (/** @type {number} */ v) => v.toLocaleString(locale);
+  return { text: `${n(length)} / ${n(max)}`, over };
+}

@@ -37,6 +37,8 @@ export interface ConversationInfo {
   resolution: string;
   tags: string[];
   csat: number | null;
+  /** What the customer wrote with their rating, if anything. */
+  csat_comment?: string;
   offline_reason: string;
 }
 
@@ -56,6 +58,18 @@ export interface QueueItem {
   contact: Contact | null;
   offline_reason?: OfflineReason;
   eligible?: boolean;
+}
+
+/** How to show a triage summary (`hello`'s `summary_labels`, from contract/triage_labels.yml). */
+export interface SummaryLabels {
+  fields: Record<string, { label: string; text?: string; values?: Record<string, string> }>;
+}
+
+/** `queue_alert`: waited past the wait limit, and I could take it (see docs/protocol.md). */
+export interface QueueAlert {
+  item: QueueItem;
+  waited_s: number;
+  offline_in_s: number;
 }
 
 export interface AgentInfo {
@@ -107,6 +121,10 @@ export interface DeskStats {
   queue_length: number;
   tickets: number;
   agents_online: number;
+  /** Today's ratings by the tags the conversations were closed with. */
+  csat_by_tag?: Record<string, { average: number; count: number }>;
+  /** Today's latest rating comments, newest first. */
+  csat_comments?: { conversation_id: string; rating: number; comment: string; tags: string[]; at: number }[];
 }
 
 /** get_conversation / watch / claim acks, and conversation_assigned (with from_agent, note). */
@@ -124,6 +142,8 @@ export interface HelloAck {
   active: ConversationInfo[];
   queue: QueueItem[];
   tickets: QueueItem[];
+  /** Absent from older services: the summary then shows its raw keys and values. */
+  summary_labels?: SummaryLabels;
 }
 
 /**
@@ -148,6 +168,8 @@ export interface StateChange extends ConversationLanguage {
   reason?: string;
   queue_position?: number;
   estimated_wait_s?: number;
+  /** The line has not moved for longer than the whole estimate. */
+  longer_than_usual?: boolean;
   agent_name?: string;
   offline_reason?: OfflineReason;
   business_hours?: string;

@@ -12,7 +12,7 @@ import { DEFAULT_LANGUAGE, chooseLanguage, languageField, supported, translator 
 import { applySession, applyStateChange, initialStatus, offlineMessageLeft, view } from "./status.js";
 
 const BOT_THINKING_MAX_MS = 20000; // past the service's bot timeout, it tells the customer itself
-export const MAX_MESSAGE_CHARS = 4000; // the service's default limit; the message box's maxlength
+export const MAX_MESSAGE_CHARS = 4000; // the service's default limit; the message box counts to it
 // session_request has no ack: its answer is tandem_session, a refusal is tandem_error. A service
 // that cannot answer at all (Redis frozen) sends neither; ask again after this long.
 const SESSION_ANSWER_MS = 10000;
@@ -386,7 +386,7 @@ export class Chat {
     if (code === "empty_message") return this.t("error.empty");
     if (code === "invalid_text") return this.t("error.invalidText");
     if (code === "too_long") {
-      // The service's message names its limit (TANDEM_MAX_MESSAGE_CHARS); the box allows 4000.
+      // The service's message names its limit (TANDEM_MAX_MESSAGE_CHARS); the box counts to 4000.
       const limit = /(\d+)/.exec(String(error.message || ""));
       return this.t("error.tooLong", { max: limit ? limit[1] : MAX_MESSAGE_CHARS });
     }

@@ -140,11 +140,14 @@ export function placeholders(message) {
 }
 
 /**
- * "about 2 minutes", in the language of `t`.
+ * "about 2 minutes", in the language of `t`; "taking longer than usual" when the service said
+ * the line has not moved for longer than its estimate (`longer_than_usual`).
  * @param {Translate} t
  * @param {number|null|undefined} seconds
+ * @param {boolean} [longer]
  */
-export function waitText(t, seconds) {
+export function waitText(t, seconds, longer = false) {
+  if (longer) return t("wait.longer");
   const { unit, count } = waitParts(seconds);
   if (unit === "underMinute") return t("wait.underMinute");
   return t(unit === "minutes" ? "wait.minutes" : "wait.hours", { count });

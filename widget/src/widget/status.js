@@ -7,7 +7,7 @@ const ENGLISH = translator("en");
 
 /**
  * @typedef {{conversationId: string|null, state: string, reason?: string,
- *   queuePosition?: number, estimatedWait?: number, agentName?: string,
+ *   queuePosition?: number, estimatedWait?: number, longerThanUsual?: boolean, agentName?: string,
  *   offlineReason?: string, businessHours?: string, csatRequested?: boolean,
  *   contactEmail?: string}} Status
  *   `contactEmail`: the email the triage collected, as the service sends it in `tandem_state`
@@ -59,6 +59,8 @@ export function applyStateChange(status, change) {
   if (change.state === "queued") {
     next.queuePosition = change.queue_position ?? status.queuePosition;
     next.estimatedWait = change.estimated_wait_s ?? status.estimatedWait;
+    // Told with every place: absent means the line moves as usual again.
+    if (change.longer_than_usual) next.longerThanUsual = true;
   } else if (change.state === "agent") {
     next.agentName = change.agent_name || status.agentName;
   } else if (change.state === "offline") {
@@ -119,7 +121,7 @@ export function view(status, flags, t = ENGLISH) {
   const s = status.state;
   if (s === "queued") {
     const pos = status.queuePosition;
-    const wait = waitText(t, status.estimatedWait);
+    const wait = waitText(t, status.estimatedWait, status.longerThanUsual);
     return {
       panel: flags.offlineFormOpen ? "offline-form" : "queued",
       title: "",

@@ -4,8 +4,9 @@
 // changes, setLanguage() puts every one of them in the new language, the transcript included.
 
 import { h, icon, replace, srOnly } from "../shared/dom.js";
-import { clock } from "../shared/format.js";
+import { clock, lengthCounter } from "../shared/format.js";
 import { displayText, safeImageUrl } from "../shared/transcript.js";
+import { MAX_MESSAGE_CHARS } from "./chat.js";
 import { configuredText, languageChoices, translator } from "./i18n.js";
 import { formEmail } from "./status.js";
 import css from "./styles.css";
@@ -93,9 +94,9 @@ export class WidgetView {
     this.input = h("textarea", {
       id: "tw-input",
       rows: "1",
-      maxlength: "4000",
       autocomplete: "off",
-      oninput: () => this.actions.typing(),
+      // No maxlength: the browser would cut a long paste silently; the counter says it instead.
+      oninput: () => (this.actions.typing(), this.#count()),
       onkeydown: (/** @type {KeyboardEvent} */ event) => {
         if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
           event.preventDefault();
@@ -105,11 +106,13 @@ export class WidgetView {
     });
     this.inputLabel = h("label", { for: "tw-input", class: "sr-only" });
     this.sendButton = h("button", { type: "submit", class: "send" });
+    this.counter = h("p", { class: "counter", id: "tw-counter", "aria-live": "polite", hidden: true });
     const composer = h(
       "form",
       { class: "composer", onsubmit: (/** @type {Event} */ event) => (event.preventDefault(), this.#submit()) },
       this.inputLabel,
       this.input,
+      this.counter,
       this.sendButton,
     );
     this.dialog = h(
@@ -236,6 +239,25 @@ export class WidgetView {
       buttons.map((b) => h("button", { type: "button", class: "chip", onclick: () => this.actions.send(b.payload, b.title) }, b.title)),
     );
     this.quick.hidden = buttons.length === 0;
+    // The buttons take room from the log: the last bot message must stay in sight above them.
+    if (buttons.length) this.#scrollToLast();
+  }
+
+  /** The counter near the limit (`shared/format.js` lengthCounter). */
+  #count() {
+    const { text, over } = lengthCounter(this.input.value.length, MAX_MESSAGE_CHARS, this.language);
+    this.counter.textContent = text;
+    this.counter.hidden = !text;
+    this.counter.classList.toggle("over", over);
+  }
+
+  /** The end of the log, or the start of the last message when it is taller than the log. */
+  #scrollToLast() {
+    this.#scroll();
+    const last = this.entries.lastElementChild;
+    if (!(last instanceof HTMLElement)) return;
+    const top = last.getBoundingClientRect().top - this.log.getBoundingClientRect().top;
+    if (top < 0) this.log.scrollTop += top;
   }
 
   /**
@@ -342,7 +364,13 @@ export class WidgetView {
   #submit() {
     const text = this.input.value;
     if (!text.trim()) return;
+    if (text.length > MAX_MESSAGE_CHARS) {
+      // Refused here, whole: the customer shortens it (the service refuses it too).
+      this.showError(this.t("error.tooLong", { max: MAX_MESSAGE_CHARS.toLocaleString(this.language) }));
+      return;
+    }
     this.input.value = "";
+    this.#count();
     this.showError("");
     this.actions.send(text);
     this.input.focus();

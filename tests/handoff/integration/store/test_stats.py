@@ -45,3 +45,34 @@ async def test_the_snapshot_reads_redis_memory_and_its_policy(redis: Any) -> Non
     finally:
         await redis.config_set("maxmemory", "0")
         await redis.config_set("maxmemory-policy", "noeviction")
+
+
+@pytest.mark.asyncio
+async def test_ratings_by_tag_and_the_latest_comments(redis: Any) -> None:
+    """Tags and CSAT comments were stored and never shown: the day's stats now carry both."""
+    clock = Clock(1764027000.0)
+    stats = Stats(redis, KEYS, zone="UTC", clock=clock)
+    await stats.record_csat(5, tags=["billing", "refund"], comment="Quick!", conversation_id="c_1")
+    clock.now += 60
+    await stats.record_csat(2, tags=["billing"], comment="", conversation_id="c_2")
+    for i in range(12):
+        clock.now += 1
+        await stats.record_csat(3, comment=f"comment {i}", conversation_id=f"c_x{i}")
+    day = await stats.desk_stats(agents_online=0)
+    assert day["csat_by_tag"] == {
+        "billing": {"average": 3.5, "count": 2},
+        "refund": {"average": 5.0, "count": 1},
+    }
+    comments = day["csat_comments"]
+    assert len(comments) == 10 and comments[0]["comment"] == "comment 11"  # newest first
+    assert comments[-1]["comment"] == "comment 2"
+    await redis.delete(KEYS.stats_day_samples(stats.today(), "csat_comments"))
+    await stats.record_csat(5, tags=["refund"], comment="Thanks", conversation_id="c_9")
+    (latest,) = (await stats.desk_stats(agents_online=0))["csat_comments"]
+    assert latest == {
+        "conversation_id": "c_9",
+        "rating": 5,
+        "comment": "Thanks",
+        "tags": ["refund"],
+        "at": clock.now,
+    }

@@ -38,6 +38,8 @@ def test_the_wait_is_worded_in_the_customers_language_with_its_plurals() -> None
     assert texts.describe_wait(1260, "ru") == "около 21 минуты"
     assert texts.describe_wait(300, "ru") == "около 5 минут"
     assert texts.describe_wait(300, "xx") == "about 5 minutes"
+    assert texts.describe_wait(-1, "en") == "taking longer than usual"
+    assert texts.describe_wait(-1, "de") == "dauert länger als sonst"
     queued = texts.render("queued", "ta", position=2, wait=texts.describe_wait(20, "ta"))
     assert "ஒரு நிமிடத்திற்குள்" in queued
 

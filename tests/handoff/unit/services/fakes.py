@@ -37,14 +37,38 @@ class FakePlaces:
     def __init__(self, store: FakeConversations) -> None:
         self.store = store
         self.told: dict[str, str] = {}
+        self.retell: dict[str, float] = {}
 
     async def read(self) -> tuple[list[str], dict[str, str]]:
         return list(self.store.queued), dict(self.told)
 
-    async def remember(self, told: Mapping[str, str], *, forget: Sequence[str] = ()) -> None:
+    async def marks(self, conversation_ids: list[str]) -> dict[str, str]:
+        return {c: self.told[c] for c in conversation_ids if c in self.told}
+
+    async def due(self, *, now: float) -> list[tuple[str, int | None, str | None]]:
+        queue = list(self.store.queued)
+        return [
+            (c, queue.index(c) + 1 if c in queue else None, self.told.get(c))
+            for c, at in sorted(self.retell.items())
+            if at <= now
+        ]
+
+    async def remember(
+        self,
+        told: Mapping[str, str],
+        *,
+        forget: Sequence[str] = (),
+        due: Mapping[str, float | None] | None = None,
+    ) -> None:
         self.told.update(told)
         for conversation_id in forget:
             self.told.pop(conversation_id, None)
+            self.retell.pop(conversation_id, None)
+        for conversation_id, at in (due or {}).items():
+            if at is None:
+                self.retell.pop(conversation_id, None)
+            else:
+                self.retell[conversation_id] = at
 
 
 class FakeConversations:

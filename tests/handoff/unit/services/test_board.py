@@ -61,7 +61,7 @@ async def test_only_the_customers_who_moved_hear_when_the_line_moves() -> None:
     board.store.queued.remove("c_1")  # type: ignore[attr-defined]
     assert await board.broadcast_positions() == 1
     assert notify.calls[-1][1][0] == "u_2" and notify.calls[-1][1][1]["queue_position"] == 1
-    assert board.places.told == {"c_2": "1|0"}  # type: ignore[attr-defined]
+    assert board.places.told == {"c_2": "1|0|100.0"}  # type: ignore[attr-defined]
 
 
 @pytest.mark.asyncio

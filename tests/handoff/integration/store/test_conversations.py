@@ -168,6 +168,9 @@ async def test_ratings_notes_and_expiry(redis: Any) -> None:
     assert await store.get_many([cid, "c_gone"]) == [await store.get(cid)]
 
 
+CONFIRM_MS = 10_000  # WAIT's timeout where the replica is expected to confirm
+
+
 def replicated(replica: RedisServer) -> None:
     """Until the replica has finished its first sync with the primary."""
     deadline = time.monotonic() + 10
@@ -192,12 +195,15 @@ async def test_with_wait_an_append_is_acknowledged_only_once_a_replica_holds_it(
     try:
         replicated(replica)
         store, cid = await started(clients[0])
-        store.wait_replicas, store.wait_timeout_ms = 1, 100
+        # A generous timeout where the replica is live (a loaded machine may take a while to
+        # confirm), a short one where it is frozen and the timeout is the point.
+        store.wait_replicas, store.wait_timeout_ms = 1, CONFIRM_MS
         text = encode(author="customer", text="hi")
         assert (await store.append(cid, text, cmid="m1")).status == "ok"
         with replica.client() as client:
             assert client.xlen(KEYS.log(cid)) == 1  # on the replica before the ack
         with frozen(replica.process):
+            store.wait_timeout_ms = 100
             with pytest.raises(NotReplicated):
                 await store.append(cid, encode(author="customer", text="two"), cmid="m2")
             # The client resends through another replica of the service: a fresh connection.
@@ -206,6 +212,7 @@ async def test_with_wait_an_append_is_acknowledged_only_once_a_replica_holds_it(
             )
             with pytest.raises(NotReplicated):
                 await other.append(cid, encode(author="customer", text="two"), cmid="m2")
+        other.wait_timeout_ms = CONFIRM_MS
         again = await other.append(cid, encode(author="customer", text="two"), cmid="m2")
         assert (again.status, again.seq) == ("dup", 2)  # stored once, confirmed now
         with replica.client() as client:

@@ -67,6 +67,21 @@ def aof_row(aof: dict[str, Any]) -> str:
     )
 
 
+def rasa_row(f: dict[str, Any], rasa: dict[str, Any]) -> str:
+    """Bot turns/s with two Rasa vs one (``bench/rasa_replicas.py``): on 2 cores the mechanism
+    and the failover are the point, not the speed-up, so no goal."""
+    one, two = f.get("bot_turns_per_s_one_rasa"), f.get("bot_turns_per_s_two_rasa")
+    failover = rasa.get("failover") or {}
+    after = failover.get("after_turns_per_s")
+    return (
+        "| bot turns/s, closed loop, two Rasa processes vs one (one killed halfway through a "
+        f"last phase: turns/s after, turns failed) | {_n(two, '/s', 2)} (after the kill "
+        f"{_n(after, '/s', 2)}, {_n(failover.get('failed'))} failed) | {_n(one, '/s', 2)} "
+        f"(one Rasa) | {_n(rasa.get('two_vs_one_ratio'), '', 2)} "
+        "| — (2 cores: the mechanism, not the speed-up) | — |"
+    )
+
+
 def generated(figures: dict[str, Any], details: dict[str, Any]) -> str:
     f = figures
     m = details.get("machine", {})
@@ -102,6 +117,7 @@ def generated(figures: dict[str, Any], details: dict[str, Any]) -> str:
         f"| {_n(f['bot_reply_p50_ms_direct'], ' ms')} (Rasa REST) "
         f"| {_n(f['gateway_overhead_p50_ratio'], '', 3)} | ratio <= 1.05 "
         f"| {_meets(_le(f['gateway_overhead_p50_ratio'], 1.05))} |",
+        rasa_row(f, details.get("rasa", {})),
         f"| agent -> customer relay p99, same replica "
         f"| {_n(f['relay_p99_ms_same_replica'], ' ms', 2)} | {echo} (echo) "
         f"| {_n(f['relay_p99_ratio_same'], '', 2)} | <= 2x echo "
@@ -135,7 +151,7 @@ def generated(figures: dict[str, Any], details: dict[str, Any]) -> str:
         "Load generator CPU (the most it used in any phase, in cores of 2): "
         f"relay {_cores(details, 'relay')}, idle {_cores(details, 'idle')}, "
         f"sustained {_cores(details, 'sustained', 'loadgen_cpu_cores')}, "
-        f"bot {_cores(details, 'bot')}.",
+        f"bot {_cores(details, 'bot')}, two Rasa {_cores(details, 'rasa')}.",
     ]
     if sustained.get("cpu_cores"):
         cores = sustained["cpu_cores"]

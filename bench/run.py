@@ -52,6 +52,10 @@ KEYS = (
     "echo_p99_ms",
     "relay_p99_ratio_same",
     "relay_p99_ratio_cross",
+    "peer_relay_p50_ratio_same",
+    "peer_relay_p99_ratio_same",
+    "peer_relay_p50_ratio_cross",
+    "peer_relay_p99_ratio_cross",
     "handoff_notify_p99_ms",
     "idle_connections",
     "idle_rss_mb",
@@ -67,6 +71,7 @@ KEYS = (
 # name -> module; run in this order (the CPU-heavy Rasa training last).
 BENCHMARKS = {
     "relay": "bench.relay",
+    "peer": "bench.peer",
     "idle": "bench.idle",
     "sustained": "bench.sustained",
     "aof": "bench.aof",

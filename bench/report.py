@@ -83,6 +83,40 @@ def wait_row(wait: dict[str, Any]) -> str:
     )
 
 
+def peer_row(f: dict[str, Any], peer: dict[str, Any]) -> str:
+    """The relay against Node socket.io + the Redis streams adapter (``bench/peer.py``)."""
+    same, node_same = peer.get("same_ms", {}), peer.get("node_same_ms", {})
+    cross, node_cross = peer.get("cross_ms", {}), peer.get("node_cross_ms", {})
+    p99_same, p99_cross = f.get("peer_relay_p99_ratio_same"), f.get("peer_relay_p99_ratio_cross")
+    ok = None if p99_same is None or p99_cross is None else p99_same <= 1.0 and p99_cross <= 1.0
+    return (
+        "| agent -> customer relay p50 / p99, one replica; across two "
+        f"| {_n(same.get('p50'), '', 2)} / {_n(same.get('p99'), ' ms', 2)}; "
+        f"{_n(cross.get('p50'), '', 2)} / {_n(cross.get('p99'), ' ms', 2)} "
+        f"| {_n(node_same.get('p50'), '', 2)} / {_n(node_same.get('p99'), ' ms', 2)}; "
+        f"{_n(node_cross.get('p50'), '', 2)} / {_n(node_cross.get('p99'), ' ms', 2)} "
+        "(Node socket.io + redis-streams-adapter) "
+        f"| {_n(f.get('peer_relay_p50_ratio_same'), '', 2)} / {_n(p99_same, '', 2)}; "
+        f"{_n(f.get('peer_relay_p50_ratio_cross'), '', 2)} / {_n(p99_cross, '', 2)} "
+        f"| p99 no slower (<= 1.0) | {_meets(ok)} |"
+    )
+
+
+def rasa_row(f: dict[str, Any], rasa: dict[str, Any]) -> str:
+    """Bot turns/s with two Rasa vs one (``bench/rasa_replicas.py``): on 2 cores the mechanism
+    and the failover are the point, not the speed-up, so no goal."""
+    one, two = f.get("bot_turns_per_s_one_rasa"), f.get("bot_turns_per_s_two_rasa")
+    failover = rasa.get("failover") or {}
+    after = failover.get("after_turns_per_s")
+    return (
+        "| bot turns/s, closed loop, two Rasa processes vs one (one killed halfway through a "
+        f"last phase: turns/s after, turns failed) | {_n(two, '/s', 2)} (after the kill "
+        f"{_n(after, '/s', 2)}, {_n(failover.get('failed'))} failed) | {_n(one, '/s', 2)} "
+        f"(one Rasa) | {_n(rasa.get('two_vs_one_ratio'), '', 2)} "
+        "| — (2 cores: the mechanism, not the speed-up) | — |"
+    )
+
+
 def generated(figures: dict[str, Any], details: dict[str, Any]) -> str:
     f = figures
     m = details.get("machine", {})
@@ -118,6 +152,7 @@ def generated(figures: dict[str, Any], details: dict[str, Any]) -> str:
         f"| {_n(f['bot_reply_p50_ms_direct'], ' ms')} (Rasa REST) "
         f"| {_n(f['gateway_overhead_p50_ratio'], '', 3)} | ratio <= 1.05 "
         f"| {_meets(_le(f['gateway_overhead_p50_ratio'], 1.05))} |",
+        rasa_row(f, details.get("rasa", {})),
         f"| agent -> customer relay p99, same replica "
         f"| {_n(f['relay_p99_ms_same_replica'], ' ms', 2)} | {echo} (echo) "
         f"| {_n(f['relay_p99_ratio_same'], '', 2)} | <= 2x echo "
@@ -126,6 +161,7 @@ def generated(figures: dict[str, Any], details: dict[str, Any]) -> str:
         f"| {_n(f['relay_p99_ms_cross_replica'], ' ms', 2)} | {echo} (echo) "
         f"| {_n(f['relay_p99_ratio_cross'], '', 2)} | <= 3x echo "
         f"| {_meets(_le(f['relay_p99_ratio_cross'], 3.0))} |",
+        peer_row(f, details.get("peer", {})),
         f"| handoff reply leaves Rasa -> console notified, p99 "
         f"| {_n(f['handoff_notify_p99_ms'], ' ms', 2)} | — | — | <= 20 ms "
         f"| {_meets(_le(f['handoff_notify_p99_ms'], 20.0))} |",
@@ -150,9 +186,10 @@ def generated(figures: dict[str, Any], details: dict[str, Any]) -> str:
         wait_row(details.get("wait", {})),
         "",
         "Load generator CPU (the most it used in any phase, in cores of 2): "
-        f"relay {_cores(details, 'relay')}, idle {_cores(details, 'idle')}, "
+        f"relay {_cores(details, 'relay')}, peer {_cores(details, 'peer')}, "
+        f"idle {_cores(details, 'idle')}, "
         f"sustained {_cores(details, 'sustained', 'loadgen_cpu_cores')}, "
-        f"bot {_cores(details, 'bot')}.",
+        f"bot {_cores(details, 'bot')}, two Rasa {_cores(details, 'rasa')}.",
     ]
     if sustained.get("cpu_cores"):
         cores = sustained["cpu_cores"]

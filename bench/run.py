@@ -40,16 +40,22 @@ from bench.profiling import Profiler, render, top  # noqa: E402
 RESULTS = ROOT / "bench" / "results"
 RUN_DIR = ROOT / "run" / "bench"
 
-# The keys of latest.json, in the order issue 5 lists them.
+# The keys of latest.json, in the order issue 5 lists them (with issue 14's next to their kin).
 KEYS = (
     "bot_reply_p50_ms_direct",
     "bot_reply_p50_ms_via_handoff",
     "gateway_overhead_p50_ratio",
+    "bot_turns_per_s_one_rasa",
+    "bot_turns_per_s_two_rasa",
     "relay_p99_ms_same_replica",
     "relay_p99_ms_cross_replica",
     "echo_p99_ms",
     "relay_p99_ratio_same",
     "relay_p99_ratio_cross",
+    "peer_relay_p50_ratio_same",
+    "peer_relay_p99_ratio_same",
+    "peer_relay_p50_ratio_cross",
+    "peer_relay_p99_ratio_cross",
     "handoff_notify_p99_ms",
     "idle_connections",
     "idle_rss_mb",
@@ -65,11 +71,13 @@ KEYS = (
 # name -> module; run in this order (the CPU-heavy Rasa training last).
 BENCHMARKS = {
     "relay": "bench.relay",
+    "peer": "bench.peer",
     "idle": "bench.idle",
     "sustained": "bench.sustained",
     "aof": "bench.aof",
     "wait": "bench.wait",
     "bot": "bench.bot_reply",
+    "rasa": "bench.rasa_replicas",
     "nlu": "bench.nlu",
     "train": "bench.training",
 }

@@ -156,7 +156,9 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
     notify = Notifier(sio)
     # After a gap in what this replica heard from the others, its clients sync from the streams.
     sio.manager.on_resubscribe = notify.resync
-    bot = BotClient(settings.rasa_url, token=settings.bot_token, timeout=settings.rasa_timeout)
+    bot = BotClient(
+        settings.rasa_urls, token=settings.bot_token, timeout=settings.rasa_timeout, clock=clock
+    )
     board = Board(
         conversations=conversations,
         facts=facts,
@@ -295,18 +297,24 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         if settings.dev and settings.demo_agent:
             await ensure_demo_agent(agents, settings.demo_agent)
         app.ctx.sweeper = asyncio.create_task(sweeper.run(), name="sweeper")
+        # Which Rasa instances answer is known before the first customer (and /health) comes.
+        await bot.check_all()
+        app.ctx.bot_watch = asyncio.create_task(
+            bot.watch(settings.rasa_health_interval), name="rasa-health"
+        )
         log.info(
             "handoff replica %s ready (redis %s, rasa %s)",
             replica,
             settings.redis_url,
-            settings.rasa_url,
+            ", ".join(settings.rasa_urls),
         )
 
     @sanic_app.after_server_stop
     async def close_resources(app: Sanic[Any, Any], _: Any = None) -> None:
-        task: asyncio.Task[None] = app.ctx.sweeper
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        tasks: list[asyncio.Task[None]] = [app.ctx.sweeper, app.ctx.bot_watch]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await bridge.close()
         await sio.manager.drain()  # events queued for the other replicas
         try:

@@ -213,7 +213,8 @@ class Stack:
         argv = [str(BOT_BIN / "rasa"), "run", "--model", str(self.model), "-i", "127.0.0.1"]
         argv += ["--port", str(self.ports.rasa), "--endpoints", str(endpoints)]
         argv += ["--credentials", str(ROOT / "credentials.yml")]
-        argv += ["--enable-api", "--auth-token", self.rasa_api_token]
+        # One argument with "=": a token that starts with "-" (token_urlsafe may) is no option.
+        argv += ["--enable-api", f"--auth-token={self.rasa_api_token}"]
         env = {"TANDEM_REDIS_URL": redis_url, "TANDEM_BOT_TOKEN": self.bot_token}
         process = self._spawn("rasa", argv, env)
         health = f"{self.rasa_url}/webhooks/tandem/health"

@@ -38,9 +38,12 @@ class Settings:
     dev: bool = False
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_prefix: str = "tandem:"
-    rasa_url: str = "http://127.0.0.1:5005"
+    # One or more Rasa replicas sharing the Redis tracker and lock stores (docs/architecture.md,
+    # "The bridge to the bot"): each conversation keeps to one while it is healthy.
+    rasa_urls: tuple[str, ...] = ("http://127.0.0.1:5005",)
     bot_token: str = ""
     rasa_timeout: float = 15.0
+    rasa_health_interval: float = 2.0
     allowed_origins: tuple[str, ...] = ()
     max_message_chars: int = 4000
     max_payload_bytes: int = 65536
@@ -77,6 +80,11 @@ class Settings:
     # replication, as Redis does by default): docs/reliability.md, "Redis failover (Sentinel)".
     redis_wait_replicas: int = 0
     redis_wait_timeout_ms: int = 1000
+
+    @property
+    def rasa_url(self) -> str:
+        """The first Rasa instance (logs and tools that talk to one)."""
+        return self.rasa_urls[0]
 
     @property
     def cors_origins(self) -> str | list[str] | None:
@@ -132,9 +140,12 @@ class Settings:
             dev=dev,
             redis_url=reader.text("TANDEM_REDIS_URL", cls.redis_url),
             redis_prefix=reader.text("TANDEM_REDIS_PREFIX", cls.redis_prefix),
-            rasa_url=reader.text("TANDEM_RASA_URL", cls.rasa_url).rstrip("/"),
+            rasa_urls=reader.urls("TANDEM_RASA_URL", cls.rasa_urls),
             bot_token=reader.text("TANDEM_BOT_TOKEN", ""),
             rasa_timeout=reader.number("TANDEM_RASA_TIMEOUT", cls.rasa_timeout, low=0.1),
+            rasa_health_interval=reader.number(
+                "TANDEM_RASA_HEALTH_INTERVAL", cls.rasa_health_interval, low=0.1
+            ),
             allowed_origins=origins,
             max_message_chars=reader.integer(
                 "TANDEM_MAX_MESSAGE_CHARS", cls.max_message_chars, low=1
@@ -278,6 +289,20 @@ class _Reader:
             except ValueError:
                 raise SettingsError(f"{name}: {raw.strip()!r} is not an address or CIDR") from None
         return tuple(found)
+
+    def urls(self, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        """Comma-separated http(s) URLs, without a trailing slash, each once."""
+        found: list[str] = []
+        for raw in self.text(name, "").split(","):
+            url = raw.strip().rstrip("/")
+            if not url:
+                continue
+            if not url.startswith(("http://", "https://")):
+                raise SettingsError(f"{name}: {url!r} is not an http:// or https:// URL")
+            if url in found:
+                raise SettingsError(f"{name}: {url!r} is listed twice")
+            found.append(url)
+        return tuple(found) or default
 
     def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
         value = self.text(name, default).lower()

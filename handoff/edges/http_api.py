@@ -120,11 +120,19 @@ class HttpApi:
         return bp
 
     async def health(self, request: Request) -> HTTPResponse:
-        """200 while Redis answers (``degraded`` if the bot does not); 503 without Redis."""
+        """200 while Redis answers (``degraded`` if a Rasa instance does not); 503 without Redis.
+
+        Rasa's side is what the background health check last heard of each instance.
+        """
         redis_ok = await pool.reachable(self.redis, within=2.0)
         rasa_ok, rasa_detail = await self.bot.health()
         status = "ok" if redis_ok and rasa_ok else ("degraded" if redis_ok else "down")
-        body = {"status": status, "redis": "ok" if redis_ok else "unreachable", "rasa": rasa_detail}
+        body = {
+            "status": status,
+            "redis": "ok" if redis_ok else "unreachable",
+            "rasa": rasa_detail,
+            "rasa_instances": self.bot.instances.report(self.bot.now()),
+        }
         return json_response(body, status=200 if redis_ok else 503)
 
     async def metrics(self, request: Request) -> HTTPResponse:

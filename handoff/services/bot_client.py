@@ -8,23 +8,31 @@ is down, and a customer must never be left waiting on a silent bot.
 
 Example::
 
-    bot = BotClient("http://127.0.0.1:5005", token="", timeout=15)
+    bot = BotClient(["http://127.0.0.1:5005", "http://127.0.0.1:5006"], token="", timeout=15)
     turn = await bot.send_message("c_…", "where is my parcel?", message_id="c_…:3", metadata={})
     turn.messages[0].text, turn.handoff
+    watching = asyncio.create_task(bot.watch(2.0))   # marks instances up and down
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 
 from handoff.config.reasons import normalise_reason
+from handoff.domain.bot_instances import BotInstances
+from handoff.domain.clock import SYSTEM_CLOCK, Clock
 from handoff.protocol.types import Button
 
 MAX_BOT_TEXT = 20_000  # the bot is trusted, but a runaway template must not flood the customer
+HEALTH_TIMEOUT = 3.0  # seconds a health check may take before the instance counts as down
+log = logging.getLogger("handoff.bot")
 
 
 class BotUnavailable(Exception):
@@ -124,8 +132,20 @@ def _handoff(raw: object) -> Handoff | None:
     return Handoff(normalise_reason(raw.get("reason")), summary, language.lower()[:3])
 
 
+class NotDelivered(BotUnavailable):
+    """The call never reached Rasa (no connection could be made): safe to make elsewhere."""
+
+
 class BotClient:
-    """One pooled HTTP client to Rasa for the whole replica.
+    """One pooled HTTP client to one or more Rasa instances for the whole replica.
+
+    Each call goes to the conversation's instance (``BotInstances.order``: rendezvous hashing
+    on the sender, the healthy first). A call that could not connect at all is made once more,
+    on the next instance, within what is left of the same timeout; any other failure (a timeout,
+    a connection dropped after the request went out, a non-200) is not retried: Rasa may have
+    processed the message and stored it in the shared tracker, and a second instance would
+    process it again (docs/architecture.md, "The bridge to the bot"). ``watch`` is the health
+    check that marks instances up and down in the background.
 
     aiohttp rather than httpx: under the sustained benchmark httpx (pure-Python HTTP parsing and
     connection-pool bookkeeping) was a third of the service's CPU; aiohttp's C parser costs a
@@ -133,11 +153,21 @@ class BotClient:
     server's event loop.
     """
 
-    def __init__(self, base_url: str, *, token: str, timeout: float) -> None:
-        self._base = base_url.rstrip("/")
+    def __init__(
+        self,
+        base_urls: str | Sequence[str],
+        *,
+        token: str,
+        timeout: float,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
+        urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
+        self.instances = BotInstances([u.rstrip("/") for u in urls])
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._total = timeout
         self._timeout = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, 3.0))
         self._session: aiohttp.ClientSession | None = None
+        self.now = clock
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -178,10 +208,12 @@ class BotClient:
             await self._post({"sender": sender, "event": "handback"}), allow_empty=True
         )
 
-    async def health(self) -> tuple[bool, str]:
+    async def probe(self, url: str) -> tuple[bool, str]:
+        """One health check of one instance (the channel's ``/webhooks/tandem/health``)."""
         try:
             async with self._http().get(
-                self._base + "/webhooks/tandem/health", timeout=aiohttp.ClientTimeout(total=3.0)
+                url + "/webhooks/tandem/health",
+                timeout=aiohttp.ClientTimeout(total=HEALTH_TIMEOUT),
             ) as response:
                 status = response.status
         except (TimeoutError, aiohttp.ClientError) as exc:
@@ -190,18 +222,72 @@ class BotClient:
             return False, f"HTTP {status}"
         return True, "ok"
 
+    async def check_all(self) -> None:
+        """Check every instance at once and mark each up or down."""
+        urls = self.instances.urls
+        results = await asyncio.gather(*(self.probe(url) for url in urls))
+        now = self.now()
+        for url, (ok, detail) in zip(urls, results, strict=True):
+            if ok != self.instances.is_up(url):
+                log.log(
+                    logging.INFO if ok else logging.WARNING,
+                    "Rasa %s is %s (%s)",
+                    url,
+                    "up" if ok else "down",
+                    detail,
+                )
+            self.instances.mark(url, up=ok, detail=detail, at=now)
+
+    async def watch(self, interval: float) -> None:
+        """The background health check: every ``interval`` seconds, until cancelled (the
+        service runs ``check_all`` once at start-up, before it serves)."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.check_all()
+            except Exception:  # noqa: BLE001 - the check must outlive any one failure
+                log.exception("the Rasa health check failed; trying again")
+
+    async def health(self) -> tuple[bool, str]:
+        """Whether every instance answered its last health check, and in a phrase."""
+        return self.instances.all_up(), self.instances.summary()
+
     async def aclose(self) -> None:
         if self._session is not None:
             await self._session.close()
 
     async def _post(self, body: dict[str, Any]) -> object:
+        """The call on the conversation's instance; once more on the next one if it could not
+        connect, with what is left of the one timeout (the bridge's lease is sized for one)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._total
+        failure: BotUnavailable = BotUnavailable("no Rasa instance")
+        for url in self.instances.order(str(body.get("sender", "")))[:2]:
+            left = deadline - loop.time()
+            if left <= 0:
+                break
+            try:
+                return await self._post_to(url, body, left)
+            except NotDelivered as exc:
+                # Nothing reached Rasa: mark it down until the health check hears it again.
+                self.instances.mark(url, up=False, detail=str(exc), at=self.now())
+                log.warning("Rasa %s: %s; trying the next instance", url, exc)
+                failure = exc
+        raise failure
+
+    async def _post_to(self, url: str, body: dict[str, Any], left: float) -> object:
+        timeout = aiohttp.ClientTimeout(total=left, connect=min(left, 3.0))
         try:
             async with self._http().post(
-                self._base + "/webhooks/tandem/message", json=body
+                url + "/webhooks/tandem/message", json=body, timeout=timeout
             ) as response:
                 if response.status != 200:
                     raise BotUnavailable(f"HTTP {response.status}")
                 raw = await response.read()
+        except aiohttp.ConnectionTimeoutError as exc:  # before TimeoutError: it is one too
+            raise NotDelivered(f"could not connect in time ({type(exc).__name__})") from exc
+        except aiohttp.ClientConnectorError as exc:
+            raise NotDelivered(f"unreachable ({type(exc).__name__})") from exc
         except TimeoutError as exc:
             raise BotUnavailable(f"timed out ({type(exc).__name__})") from exc
         except aiohttp.ClientError as exc:

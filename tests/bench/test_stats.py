@@ -48,5 +48,7 @@ def test_report_keeps_what_people_wrote(tmp_path: object) -> None:
 
 
 def test_latest_json_has_exactly_the_issue_keys() -> None:
-    assert len(KEYS) == 18 and len(set(KEYS)) == 18
+    assert len(KEYS) == 24 and len(set(KEYS)) == 24
+    assert {"bot_turns_per_s_one_rasa", "bot_turns_per_s_two_rasa"} <= set(KEYS)
+    assert {"peer_relay_p99_ratio_same", "peer_relay_p99_ratio_cross"} <= set(KEYS)
     assert KEYS[0] == "bot_reply_p50_ms_direct" and KEYS[-1] == "intent_macro_f1"

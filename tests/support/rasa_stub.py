@@ -18,6 +18,7 @@ their golden answers, exactly; otherwise:
                               conversation's language becomes ``xx``)
 - ``buttons …``               answers with two buttons
 - ``faq <topic> …``           an FAQ answer ``About <topic>: …`` (intent ``faq/<topic>``)
+- ``whoami``                  ``Stand-in on port <port>``: which of several stand-ins answered
 - anything else               ``You said: <text>``
 
 With ``"faq_only": true`` (the customer waits for a person) it answers like the real channel:
@@ -207,7 +208,11 @@ class RasaStub:
         words = str(data.get("message", "")).split()
         if words and words[0].lower() == "slow":
             await asyncio.sleep(float(words[1]) if len(words) > 1 else 2.0)
-        status, reply = answer(data)
+        if data.get("message") == "whoami":
+            text = str(data["message"])
+            status, reply = 200, _turn([{"text": f"Stand-in on port {self.port}"}], None, text)
+        else:
+            status, reply = answer(data)
         await self._send(send, status, reply)
 
     @staticmethod

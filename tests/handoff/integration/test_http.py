@@ -22,7 +22,16 @@ async def test_health_reports_redis_and_rasa(
 ) -> None:
     async with httpx.AsyncClient() as http:
         ok = await http.get(f"{service.url}/health")
-        assert ok.status_code == 200 and ok.json() == {"status": "ok", "redis": "ok", "rasa": "ok"}
+        assert ok.status_code == 200
+        body = ok.json()
+        assert {k: body[k] for k in ("status", "redis", "rasa")} == {
+            "status": "ok",
+            "redis": "ok",
+            "rasa": "ok",
+        }
+        # Each Rasa instance, as the background health check last heard it.
+        (instance,) = body["rasa_instances"]
+        assert (instance["status"], instance["detail"]) == ("up", "ok")
         no_rasa = start_server(
             {"TANDEM_REDIS_PREFIX": "h:"}, rasa_url=f"http://127.0.0.1:{free_port()}"
         )

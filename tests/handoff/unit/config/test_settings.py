@@ -107,3 +107,19 @@ def test_appends_wait_for_replicas_only_when_asked() -> None:
         }
     )
     assert (settings.redis_wait_replicas, settings.redis_wait_timeout_ms) == (1, 250)
+
+
+def test_several_rasa_instances_are_a_comma_separated_list() -> None:
+    settings = Settings.from_env(
+        {
+            "TANDEM_SECRET": "x" * 32,
+            "TANDEM_RASA_URL": "http://127.0.0.1:5005/, http://127.0.0.1:5006",
+            "TANDEM_RASA_HEALTH_INTERVAL": "0.5",
+        }
+    )
+    assert settings.rasa_urls == ("http://127.0.0.1:5005", "http://127.0.0.1:5006")
+    assert settings.rasa_url == "http://127.0.0.1:5005" and settings.rasa_health_interval == 0.5
+    assert Settings.from_env({"TANDEM_SECRET": "x" * 32}).rasa_urls == ("http://127.0.0.1:5005",)
+    for bad in ("http://a:1,http://a:1/", "http://a:1,tcp://b:2"):
+        with pytest.raises(SettingsError, match="TANDEM_RASA_URL"):
+            Settings.from_env({"TANDEM_SECRET": "x" * 32, "TANDEM_RASA_URL": bad})

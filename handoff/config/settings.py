@@ -72,6 +72,12 @@ class Settings:
     login_concurrency: int = 0  # scrypt hashes at once; 0 = one per CPU core
     login_queue: int = 32  # logins waiting for a hash slot before the rest get 503 at once
     agent_grace_seconds: float = 60.0
+    # The writers' workbench (docs/workbench.md): bot answers below this confidence go to the
+    # inbox (the bot's own fallback threshold, in config.yml, is lower); the repository whose
+    # data/ and tests/ it edits (the one the stack runs from).
+    inbox_low_confidence: float = 0.5
+    workbench_repo: Path = Path(__file__).resolve().parents[2]
+    run_dir: Path = Path(__file__).resolve().parents[2] / "run"  # the stack's (rasa-api.json)
 
     @property
     def cors_origins(self) -> str | list[str] | None:
@@ -181,6 +187,11 @@ class Settings:
             agent_grace_seconds=reader.number(
                 "TANDEM_AGENT_GRACE_SECONDS", cls.agent_grace_seconds, low=0
             ),
+            inbox_low_confidence=reader.number(
+                "TANDEM_INBOX_LOW_CONFIDENCE", cls.inbox_low_confidence, low=0
+            ),
+            workbench_repo=Path(reader.text("TANDEM_WORKBENCH_REPO", str(cls.workbench_repo))),
+            run_dir=Path(reader.text("TANDEM_RUN_DIR", str(cls.run_dir))),
         )
 
 

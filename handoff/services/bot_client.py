@@ -22,9 +22,10 @@ from typing import Any
 import aiohttp
 
 from handoff.config.reasons import normalise_reason
-from handoff.protocol.types import Button
+from handoff.protocol.types import Button, RankedIntent
 
 MAX_BOT_TEXT = 20_000  # the bot is trusted, but a runaway template must not flood the customer
+RANKING_KEPT = 3  # runners-up kept with a turn: what a writer picks from in the inbox
 
 
 class BotUnavailable(Exception):
@@ -54,6 +55,10 @@ class BotTurn:
     language: str = ""
     intent: str = ""
     confidence: float | None = None
+    ranking: list[RankedIntent] = field(default_factory=list)
+    # The language the message reads as (``nlu.language.code``, else ``detected``), served or
+    # not: what the inbox files the message under. ``language`` above is the one to answer in.
+    text_language: str = ""
 
 
 def parse_turn(body: object, *, allow_empty: bool = False) -> BotTurn:
@@ -78,6 +83,7 @@ def parse_turn(body: object, *, allow_empty: bool = False) -> BotTurn:
     language = (identified.get("code") or "") if identified.get("served", True) else ""
     intent = nlu.get("intent") if isinstance(nlu.get("intent"), str) else ""
     confidence = nlu.get("confidence")
+    read_as = identified.get("code") or identified.get("detected") or ""
     return BotTurn(
         messages=messages,
         handoff=handoff,
@@ -88,7 +94,25 @@ def parse_turn(body: object, *, allow_empty: bool = False) -> BotTurn:
             if isinstance(confidence, int | float) and not isinstance(confidence, bool)
             else None
         ),
+        ranking=_ranking(nlu.get("ranking")),
+        text_language=read_as if isinstance(read_as, str) and 2 <= len(read_as) <= 3 else "",
     )
+
+
+def _ranking(raw: object) -> list[RankedIntent]:
+    if not isinstance(raw, list):
+        return []
+    ranking: list[RankedIntent] = []
+    for item in raw:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            continue
+        confidence = item.get("confidence")
+        if not isinstance(confidence, int | float) or isinstance(confidence, bool):
+            continue
+        ranking.append({"name": item["name"][:200], "confidence": round(float(confidence), 4)})
+        if len(ranking) == RANKING_KEPT:
+            break
+    return ranking
 
 
 def _message(raw: object) -> BotMessage | None:

@@ -8,6 +8,7 @@ import { languageLabel, speaksLanguage } from "../shared/languages.js";
 import { ConversationPane } from "./conversation-view.js";
 import { pageTitle, statsRows, waitLevel } from "./desk.js";
 import { definitionList, loginView, mineItem, queueItem } from "./parts.js";
+import { canWrite } from "./workbench.js";
 
 /** @typedef {import("./controller.js").ConsoleController} ConsoleController */
 
@@ -53,6 +54,7 @@ export class ConsoleView {
     document.title = "Tandem console";
     this.connection = h("span", { class: "connection", role: "status" }, "Connecting…");
     this.me = h("span", { class: "me" });
+    this.workbenchLink = h("a", { href: "#workbench", class: "link", hidden: true }, "Workbench");
     const presence = h(
       "select",
       { id: "presence", onchange: () => c.setPresence(presence.value) },
@@ -92,6 +94,7 @@ export class ConsoleView {
       h("label", { for: "wait-target" }, "Wait target (s)"),
       target,
       this.me,
+      this.workbenchLink,
       h("button", { type: "button", onclick: () => c.logout() }, "Log out"),
     );
     const sidebar = h(
@@ -132,6 +135,7 @@ export class ConsoleView {
     if (!this.me || !this.presence) return;
     this.me.textContent = agent.name;
     this.presence.value = agent.status;
+    if (this.workbenchLink) this.workbenchLink.hidden = !canWrite(agent);
   }
 
   /** @param {string} text */

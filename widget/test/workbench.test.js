@@ -54,6 +54,7 @@ test("the inbox, filters and labels: a warned label stays in sight", async () =>
   await c.label("i_1", "intent", { intent: "faq/order_tracking" });
   assert.deepEqual(api.calls.at(-1), ["label", "i_1", { action: "intent", intent: "faq/order_tracking" }]);
   assert.deepEqual(c.items.map((i) => i.id), ["i_2"]);
+  assert.equal(c.total, 1); // the heading's count follows
   await c.label("i_2", "confirm");
   assert.equal(c.items[0].status, "labelled");
   assert.deepEqual(c.warnings.i_2, ["already an example of faq/shipping_time"]);

@@ -80,7 +80,10 @@ export class WorkbenchView {
   #item(c, item) {
     const other = h("input", { list: "wb-intents", placeholder: "another intent…", "aria-label": "Another intent" });
     const topic = h("input", { placeholder: "new_topic_name", "aria-label": "New FAQ topic", size: "14" });
-    const ranking = (item.ranking || []).filter((/** @type {any} */ r) => r.name !== item.intent && r.name !== "nlu_fallback");
+    // Runners-up a writer can label with: not the prediction, not the fallback, and not the
+    // bare retrieval intent "faq" (the channel ranks FAQ topics together under it).
+    const known = (/** @type {string} */ name) => (c.intents.length ? c.intents.includes(name) : name !== "faq");
+    const ranking = (item.ranking || []).filter((/** @type {any} */ r) => r.name !== item.intent && r.name !== "nlu_fallback" && known(r.name));
     const reasons = Object.entries(item.reasons || {}).map(([r, n]) => `${REASON_LABELS[r] || r}${Number(n) > 1 ? ` ×${n}` : ""}`);
     const warnings = c.warnings[item.id] || [];
     const canConfirm = item.intent && item.intent !== "nlu_fallback" && item.intent !== "out_of_scope";
@@ -150,7 +153,7 @@ export class WorkbenchView {
             h("progress", { max: "1", value: String(job.progress) }),
             h("ol", { class: "wb-steps" }, job.steps.map((/** @type {any} */ s) => h("li", { class: s.status }, `${s.name} — ${s.status}`))),
             job.verdict.length ? h("pre", { class: "wb-verdict" }, job.verdict.join("\n")) : null,
-            h("pre", { class: "wb-tail" }, job.tail.slice(-15).join("\n")),
+            h("pre", { class: "wb-tail" }, job.tail.join("\n")),
             job.predictions.length
               ? h(
                   "table",

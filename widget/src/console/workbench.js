@@ -82,7 +82,10 @@ export class WorkbenchController {
       this.changes = null;
       // An item with warnings stays in sight, marked, so the writer reads them next to it.
       if (answer.warnings && answer.warnings.length) this.items = this.items.map((i) => (i.id === id ? { ...i, status: answer.status } : i));
-      else this.items = this.items.filter((i) => i.id !== id);
+      else {
+        this.items = this.items.filter((i) => i.id !== id);
+        this.total = Math.max(0, this.total - 1);
+      }
     });
   }
 

@@ -187,19 +187,27 @@ class TrainJobs:
 
     async def _script(self, job: Job, workdir: Path) -> int:
         env = {**os.environ, "TANDEM_RUN_DIR": str(self.run_dir), "PYTHONUNBUFFERED": "1"}
-        process = await asyncio.create_subprocess_exec(
-            *self.command,
-            cwd=workdir,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        assert process.stdout is not None
+        # A real pipe for both streams, not asyncio's PIPE (a socket): the script opens
+        # /dev/stderr itself (``tee /dev/stderr``), which a socket refuses (ENXIO).
+        read_fd, write_fd = os.pipe()
         try:
-            async for raw in process.stdout:
+            process = await asyncio.create_subprocess_exec(
+                *self.command, cwd=workdir, env=env, stdout=write_fd, stderr=write_fd
+            )
+        finally:
+            os.close(write_fd)
+        reader = asyncio.StreamReader()
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.connect_read_pipe(
+            lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(read_fd, "rb", 0)
+        )
+        try:
+            async for raw in reader:
                 job.line(raw.decode("utf-8", errors="replace"))
             return await process.wait()
         except asyncio.CancelledError:
             process.kill()
             await process.wait()
             raise
+        finally:
+            transport.close()

@@ -10,6 +10,7 @@ import os
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,10 +18,8 @@ from handoff.services.rasa_api import RasaApi
 from handoff.services.train_job import TrainJobs
 from tests.support.rasa_stub import RasaStub
 
-pytestmark = pytest.mark.asyncio
-
 SCRIPT = """#!/usr/bin/env bash
-set -e
+set -euo pipefail
 echo "==> data: rasa data validate"
 echo "    $(cat data/marker.txt) in $(pwd)"
 echo "    run dir $TANDEM_RUN_DIR"
@@ -33,6 +32,8 @@ if [ -f "$TANDEM_RUN_DIR/fail" ]; then
   echo "    training               FAILED   see the message above"
   exit 1
 fi
+# As scripts/test content reports the reload: its own stderr opened by name.
+loaded=$(echo "    the running bot now uses model m1" | tee /dev/stderr | tail -n 1)
 echo "==> content: verdict"
 echo "    training               passed   trained in 3 s"
 echo "    ALL PASSED"
@@ -68,6 +69,7 @@ async def run(jobs: TrainJobs, run_dir: Path) -> None:
     await jobs.wait()
 
 
+@pytest.mark.asyncio
 async def test_a_job_on_the_workbench_branch_with_its_verdict_and_predictions(
     repo: Path, tmp_path: Path
 ) -> None:
@@ -100,6 +102,7 @@ async def test_a_job_on_the_workbench_branch_with_its_verdict_and_predictions(
     ran_in = next(line for line in view["tail"] if "from the branch in" in line).split(" in ")[-1]
     assert Path(ran_in) != repo and f"run dir {run_dir}" in "\n".join(view["tail"])
     assert view["verdict"] == ["training               passed   trained in 3 s", "ALL PASSED"]
+    assert "    the running bot now uses model m1" in view["tail"]
     assert view["predictions"] == [
         {"text": "faq gift_cards do you sell them", "intent": "faq/gift_cards", "confidence": 1.0}
     ]
@@ -108,6 +111,7 @@ async def test_a_job_on_the_workbench_branch_with_its_verdict_and_predictions(
     assert (repo / "data/marker.txt").read_text() == "checked out\n"
 
 
+@pytest.mark.asyncio
 async def test_a_failing_step_is_named_and_the_next_job_may_start(
     repo: Path, tmp_path: Path
 ) -> None:
@@ -137,3 +141,36 @@ async def test_a_failing_step_is_named_and_the_next_job_may_start(
     assert view["predictions"] == []
     assert jobs.start(started_by="ana", probes=[]) is not None
     await run(jobs, run_dir)
+
+
+def test_under_uvloop_as_the_service_runs_it(repo: Path, tmp_path: Path) -> None:
+    """uvicorn serves on uvloop, whose subprocess pipes are sockets: the script must still be
+    able to open its own stderr (``tee /dev/stderr``, as scripts/test content does)."""
+    import asyncio
+
+    import uvloop
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+
+    async def parse(text: str) -> dict[str, str]:
+        return {"text": text, "error": "no stack"}
+
+    async def main() -> dict[str, Any]:
+        jobs = TrainJobs(
+            repo=repo,
+            run_dir=run_dir,
+            branch=lambda: "workbench/none",
+            parse=parse,
+            clock=time.time,
+            command=["scripts/check"],
+        )
+        job = jobs.start(started_by="ana", probes=[])
+        assert job is not None
+        await run(jobs, run_dir)
+        return job.view()
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        view = runner.run(main())
+    assert view["status"] == "passed", view["tail"]
+    assert "    the running bot now uses model m1" in view["tail"]

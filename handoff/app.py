@@ -42,6 +42,7 @@ from handoff.edges.socket_server import SocketServer
 from handoff.edges.sockets import Connections
 from handoff.edges.static import mount_static
 from handoff.edges.sweeper import Sweeper
+from handoff.edges.workbench_api import WorkbenchApi
 from handoff.fanout.notify import Notifier
 from handoff.fanout.pubsub import RedisManager
 from handoff.protocol import bounded_json
@@ -53,14 +54,19 @@ from handoff.services.agent_auth import AgentAuth, HashGate
 from handoff.services.board import Board
 from handoff.services.bot_client import BotClient
 from handoff.services.bridge import BotBridge
+from handoff.services.content import Content
 from handoff.services.demo_agent import ensure_demo_agent
 from handoff.services.desk import Desk
 from handoff.services.idle import IdleCloser
+from handoff.services.inbox import InboxFeed
+from handoff.services.rasa_api import RasaApi
+from handoff.services.train_job import TrainJobs
 from handoff.store import pool
 from handoff.store.agents import AgentStore
 from handoff.store.bot_lease import BotLease
 from handoff.store.conversations import ConversationStore
 from handoff.store.facts import DeskFactsReader
+from handoff.store.inbox import InboxStore
 from handoff.store.keys import Keys
 from handoff.store.limits import Limits
 from handoff.store.presence import Presence
@@ -178,6 +184,13 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         texts=texts,
         clock=clock,
     )
+    inbox = InboxStore(redis, keys, seen_ttl=settings.retention_days * 86400)
+    inbox_feed = InboxFeed(
+        inbox=inbox,
+        conversations=conversations,
+        low_confidence=settings.inbox_low_confidence,
+        clock=clock,
+    )
     bridge = BotBridge(
         lease=lease,
         conversations=conversations,
@@ -187,6 +200,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         notify=notify,
         texts=texts,
         clock=clock,
+        inbox=inbox_feed,
     )
     auth = AgentAuth(
         tokens=TokenSigner(settings.secret),
@@ -235,6 +249,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
             rule=customer_rule,
             per_address=per_address,
             clock=clock,
+            inbox=inbox_feed,
         )
     )
     sio.register_namespace(
@@ -254,6 +269,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
             limits=limits,
             rule=agent_rule,
             clock=clock,
+            inbox=inbox_feed,
         )
     )
     api = HttpApi(
@@ -268,6 +284,17 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         login_rules=login_rules,
     )
     sanic_app.blueprint(api.blueprint())
+    # The writers' workbench (docs/workbench.md): the inbox, labels, commits, check & train.
+    content = Content(repo=settings.workbench_repo, conversations=conversations, clock=clock)
+    jobs = TrainJobs(
+        repo=settings.workbench_repo,
+        run_dir=settings.run_dir,
+        branch=content.branch,
+        parse=RasaApi(settings.run_dir, timeout=settings.rasa_timeout).parse,
+        clock=clock,
+    )
+    workbench = WorkbenchApi(auth=auth, inbox=inbox, content=content, jobs=jobs)
+    sanic_app.blueprint(workbench.blueprint())
     if mount_static(sanic_app, settings.static_dir):
         log.info("serving the widget and console from %s", settings.static_dir)
     sweeper = Sweeper(
@@ -316,6 +343,8 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await bridge.close()
+        await inbox_feed.close()
+        await jobs.close()
         await sio.manager.drain()  # events queued for the other replicas
         try:
             await presence.leave_all(connections.agent_ids())

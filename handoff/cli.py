@@ -4,6 +4,7 @@ Example::
 
     python -m handoff serve
     python -m handoff agents add ana --name "Ana Lima" --languages en,pt --skills billing
+    python -m handoff agents update ana --roles writer
     python -m handoff agents list
     python -m handoff agents disable ana
 """
@@ -21,7 +22,7 @@ from collections.abc import Sequence
 import redis.asyncio as aioredis
 
 from handoff.config.settings import Settings, SettingsError
-from handoff.domain.agents import AgentError, clean_languages, clean_skills
+from handoff.domain.agents import ROLES, AgentError, clean_languages, clean_roles, clean_skills
 from handoff.security.passwords import MIN_LENGTH, hash_password
 from handoff.store import pool
 from handoff.store.agents import AgentStore
@@ -52,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     add.add_argument("--skills", default="", help="comma-separated skills, e.g. billing,orders")
     add.add_argument("--capacity", type=int, default=3, help="conversations at once (default: 3)")
+    add.add_argument("--roles", default="", help=f"comma-separated, of {', '.join(ROLES)}")
     _password_options(add)
     add.add_argument(
         "--if-missing", action="store_true", help="succeed quietly if the agent exists"
@@ -72,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     update.add_argument("--languages")
     update.add_argument("--skills")
     update.add_argument("--capacity", type=int)
+    update.add_argument("--roles", help=f"comma-separated, of {', '.join(ROLES)} ('' for none)")
 
     passwd = agents.add_parser("passwd", help="set a new password (logs the agent out everywhere)")
     passwd.add_argument("username")
@@ -126,6 +129,7 @@ async def _agents(args: argparse.Namespace, settings: Settings) -> int:
                 languages=languages,
                 skills=skills,
                 capacity=args.capacity,
+                roles=clean_roles(_split(args.roles)),
             )
             print(f"created agent {record.username} ({record.id})")
             return 0
@@ -140,6 +144,7 @@ async def _agents(args: argparse.Namespace, settings: Settings) -> int:
                         "languages": list(r.languages),
                         "skills": list(r.skills),
                         "capacity": r.capacity,
+                        "roles": list(r.roles),
                         "disabled": r.disabled,
                     }
                     for r in records
@@ -150,7 +155,8 @@ async def _agents(args: argparse.Namespace, settings: Settings) -> int:
                     flag = " (disabled)" if r.disabled else ""
                     print(
                         f"{r.username:<16} {r.name:<24} {','.join(r.languages):<12} "
-                        f"{','.join(r.skills) or '-':<24} capacity {r.capacity}{flag}"
+                        f"{','.join(r.skills) or '-':<24} capacity {r.capacity} "
+                        f"roles {','.join(r.roles) or '-'}{flag}"
                     )
             return 0
         found = await store.by_username(args.username)
@@ -180,6 +186,8 @@ async def _agents(args: argparse.Namespace, settings: Settings) -> int:
                 if not 1 <= args.capacity <= 50:
                     raise AgentError("capacity must be 1 to 50")
                 fields["capacity"] = str(args.capacity)
+            if args.roles is not None:
+                fields["roles"] = json.dumps(clean_roles(_split(args.roles)))
             await store.update(record.id, fields)
             print(f"updated {record.username}")
         return 0

@@ -233,6 +233,8 @@ class Stack:
             "TANDEM_REDIS_URL": redis_url,
             "TANDEM_RASA_URL": self.rasa_url,
             "TANDEM_BOT_TOKEN": self.bot_token,
+            # The workbench finds this run's Rasa API (rasa-api.json) here.
+            "TANDEM_RUN_DIR": str(self.run_dir),
             "TANDEM_SECRET": os.environ.get("TANDEM_SECRET") or self._dev_secret(),
         }
         if self.dev:

@@ -81,6 +81,13 @@ class Settings:
     redis_wait_replicas: int = 0
     redis_wait_timeout_ms: int = 1000
 
+    # The writers' workbench (docs/workbench.md): bot answers below this confidence go to the
+    # inbox (the bot's own fallback threshold, in config.yml, is lower); the repository whose
+    # data/ and tests/ it edits (the one the stack runs from).
+    inbox_low_confidence: float = 0.5
+    workbench_repo: Path = Path(__file__).resolve().parents[2]
+    run_dir: Path = Path(__file__).resolve().parents[2] / "run"  # the stack's (rasa-api.json)
+
     @property
     def rasa_url(self) -> str:
         """The first Rasa instance (logs and tools that talk to one)."""
@@ -207,6 +214,11 @@ class Settings:
             redis_wait_timeout_ms=reader.integer(
                 "TANDEM_REDIS_WAIT_TIMEOUT_MS", cls.redis_wait_timeout_ms, low=1
             ),
+            inbox_low_confidence=reader.number(
+                "TANDEM_INBOX_LOW_CONFIDENCE", cls.inbox_low_confidence, low=0
+            ),
+            workbench_repo=Path(reader.text("TANDEM_WORKBENCH_REPO", str(cls.workbench_repo))),
+            run_dir=Path(reader.text("TANDEM_RUN_DIR", str(cls.run_dir))),
         )
 
 

@@ -5,6 +5,7 @@ Example::
     record = AgentRecord.from_hash({"id": "a_…", "username": "ana", "languages": '["en"]'})
     record.profile(load=2)            # what routing needs
     clean_languages(["EN", " de "])   # ["de", "en"]
+    clean_roles(["writer"])           # ["writer"]; record.can_write for the workbench
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from handoff.domain.routing import AgentProfile
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
 LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 SKILL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+# What an agent may do besides answering customers: ``writer`` edits the bot's training data in
+# the workbench, ``admin`` may do everything a writer may (and, later, manage agents).
+ROLES = ("admin", "writer")  # sorted, as clean_roles keeps them
+WRITER_ROLES = frozenset(ROLES)
 
 
 def is_available(*, disabled: bool, status: str) -> bool:
@@ -44,6 +49,7 @@ class AgentRecord:
     token_gen: int
     status: str
     created_at: float
+    roles: tuple[str, ...] = ()
 
     @classmethod
     def from_hash(cls, data: Mapping[str, str]) -> AgentRecord:
@@ -59,12 +65,18 @@ class AgentRecord:
             token_gen=int(data.get("token_gen", "1")),
             status=data.get("status") or "online",
             created_at=float(data.get("created_at", "0")),
+            roles=tuple(json.loads(data.get("roles") or "[]")),
         )
 
     @property
     def available(self) -> bool:
         """Enabled and not away (see :func:`is_available`)."""
         return is_available(disabled=self.disabled, status=self.status)
+
+    @property
+    def can_write(self) -> bool:
+        """May use the writers' workbench (``docs/workbench.md``)."""
+        return bool(WRITER_ROLES.intersection(self.roles))
 
     def profile(self, load: int = 0) -> AgentProfile:
         return AgentProfile(
@@ -85,4 +97,12 @@ def clean_skills(values: Iterable[str]) -> list[str]:
     bad = [v for v in result if not SKILL.match(v)]
     if bad:
         raise AgentError(f"skills must be lower-case words (a-z 0-9 _ -): {', '.join(bad)}")
+    return result
+
+
+def clean_roles(values: Iterable[str]) -> list[str]:
+    result = sorted({v.strip().lower() for v in values if v.strip()})
+    bad = [v for v in result if v not in ROLES]
+    if bad:
+        raise AgentError(f"roles are {', '.join(ROLES)}: not {', '.join(bad)}")
     return result

@@ -108,6 +108,7 @@ def agent_info(record: AgentRecord) -> AgentInfo:
         "skills": list(record.skills),
         "capacity": record.capacity,
         "status": "away" if record.status == "away" else "online",
+        "roles": list(record.roles),
     }
 
 

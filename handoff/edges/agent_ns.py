@@ -33,6 +33,7 @@ from handoff.services.agent_auth import AgentAuth
 from handoff.services.board import Board
 from handoff.services.bridge import BotBridge
 from handoff.services.desk import Desk
+from handoff.services.inbox import InboxFeed
 from handoff.store.agents import AgentStore
 from handoff.store.conversations import ConversationStore
 from handoff.store.limits import Limits
@@ -64,6 +65,7 @@ class AgentNamespace(GuardedNamespace):
         rule: Rule,
         clock: Clock,
         summary_labels: proto.SummaryLabels | None = None,
+        inbox: InboxFeed | None = None,
     ) -> None:
         super().__init__(rooms.AGENTS_NS, limits=limits, rule=rule)
         self.settings = settings
@@ -81,6 +83,7 @@ class AgentNamespace(GuardedNamespace):
         self.notify = notify
         self.canned = canned
         self.now = clock
+        self.inbox = inbox  # the writers' inbox, fed after the answer (services/inbox.py)
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
@@ -234,6 +237,8 @@ class AgentNamespace(GuardedNamespace):
             await self.stats.record_first_response(
                 max(0.0, result.ts - result.first_response_queued_at)
             )
+        if self.inbox is not None:
+            self.inbox.agent_replied_later(out.conversation_id, result.seq, out.text)
         return {"ok": True, "seq": result.seq, "duplicate": False}
 
     async def on_typing(self, sid: str, data: Any) -> dict[str, bool]:

@@ -41,6 +41,7 @@ from handoff.security.ratelimit import Rule
 from handoff.services.board import Board
 from handoff.services.bridge import BotBridge
 from handoff.services.desk import Desk
+from handoff.services.inbox import InboxFeed
 from handoff.store.conversations import ConversationStore
 from handoff.store.limits import Limits, Spend
 from handoff.store.sockets import AddressSockets
@@ -83,10 +84,12 @@ class CustomerNamespace(GuardedNamespace):
         rule: Rule,
         per_address: AddressLimits,
         clock: Clock,
+        inbox: InboxFeed | None = None,
     ) -> None:
         super().__init__(rooms.CUSTOMERS_NS, limits=limits, rule=rule)
         self.per_address = per_address
         self.now = clock
+        self.inbox = inbox  # the writers' inbox, fed after the answer (services/inbox.py)
         self.settings = settings
         self.sessions = sessions
         self.connections = connections
@@ -281,6 +284,8 @@ class CustomerNamespace(GuardedNamespace):
             comment=comment,
             conversation_id=conversation["id"],
         )
+        if self.inbox is not None:
+            await self.inbox.rated(conversation["id"], rating)
         # Whoever still has the conversation open sees the rating (and comment) come in.
         rated = {**conversation, "csat": str(rating), "csat_comment": comment}
         await self.notify.conversation_updated(views.conversation_info(rated))

@@ -85,6 +85,7 @@ class AgentInfo(TypedDict):
     skills: list[str]
     capacity: int
     status: Literal["online", "away"]
+    roles: list[str]  # "writer", "admin": who may open the workbench
 
 
 class AgentSummary(TypedDict):

@@ -84,12 +84,20 @@ class CustomerEntry(TypedDict):
     client_msg_id: NotRequired[str]
 
 
+class RankedIntent(TypedDict):
+    name: str
+    confidence: float
+
+
 class Nlu(TypedDict):
-    """What the bot understood of the customer message ``seq`` (agents only)."""
+    """What the bot understood of the customer message ``seq`` (agents only): the intent, and
+    for the writers' inbox the runners-up (best three) and the message's language."""
 
     seq: int
     intent: str
     confidence: float | None
+    ranking: NotRequired[list[RankedIntent]]
+    language: NotRequired[str]
 
 
 class AgentEntry(CustomerEntry):

@@ -28,10 +28,11 @@ import aiohttp
 from handoff.config.reasons import normalise_reason
 from handoff.domain.bot_instances import BotInstances
 from handoff.domain.clock import SYSTEM_CLOCK, Clock
-from handoff.protocol.types import Button
+from handoff.protocol.types import Button, RankedIntent
 
 MAX_BOT_TEXT = 20_000  # the bot is trusted, but a runaway template must not flood the customer
 HEALTH_TIMEOUT = 3.0  # seconds a health check may take before the instance counts as down
+RANKING_KEPT = 3  # runners-up kept with a turn: what a writer picks from in the inbox
 log = logging.getLogger("handoff.bot")
 
 
@@ -62,6 +63,10 @@ class BotTurn:
     language: str = ""
     intent: str = ""
     confidence: float | None = None
+    ranking: list[RankedIntent] = field(default_factory=list)
+    # The language the message reads as (``nlu.language.code``, else ``detected``), served or
+    # not: what the inbox files the message under. ``language`` above is the one to answer in.
+    text_language: str = ""
 
 
 def parse_turn(body: object, *, allow_empty: bool = False) -> BotTurn:
@@ -86,6 +91,7 @@ def parse_turn(body: object, *, allow_empty: bool = False) -> BotTurn:
     language = (identified.get("code") or "") if identified.get("served", True) else ""
     intent = nlu.get("intent") if isinstance(nlu.get("intent"), str) else ""
     confidence = nlu.get("confidence")
+    read_as = identified.get("code") or identified.get("detected") or ""
     return BotTurn(
         messages=messages,
         handoff=handoff,
@@ -96,7 +102,25 @@ def parse_turn(body: object, *, allow_empty: bool = False) -> BotTurn:
             if isinstance(confidence, int | float) and not isinstance(confidence, bool)
             else None
         ),
+        ranking=_ranking(nlu.get("ranking")),
+        text_language=read_as if isinstance(read_as, str) and 2 <= len(read_as) <= 3 else "",
     )
+
+
+def _ranking(raw: object) -> list[RankedIntent]:
+    if not isinstance(raw, list):
+        return []
+    ranking: list[RankedIntent] = []
+    for item in raw:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            continue
+        confidence = item.get("confidence")
+        if not isinstance(confidence, int | float) or isinstance(confidence, bool):
+            continue
+        ranking.append({"name": item["name"][:200], "confidence": round(float(confidence), 4)})
+        if len(ranking) == RANKING_KEPT:
+            break
+    return ranking
 
 
 def _message(raw: object) -> BotMessage | None:

@@ -22,7 +22,7 @@ Example::
 
     bridge = BotBridge(lease=BotLease(redis, keys, lease_ms=17_000),
                        conversations=conversations, bot=bot_client, desk=desk, facts=facts,
-                       notify=notifier, texts=texts, clock=time.time)
+                       notify=notifier, texts=texts, clock=time.time, inbox=inbox_feed)
     bridge.kick("c_…")      # after storing a customer message in state "bot"
 """
 
@@ -42,6 +42,7 @@ from handoff.fanout.notify import Notifier
 from handoff.protocol.types import Nlu
 from handoff.services.bot_client import BotClient, BotMessage, BotTurn, BotUnavailable
 from handoff.services.desk import Desk
+from handoff.services.inbox import InboxFeed
 from handoff.store.bot_lease import BotLease
 from handoff.store.conversations import ConversationStore
 from handoff.store.facts import DeskFactsReader
@@ -78,6 +79,10 @@ def turn_entries(turn: BotTurn, answered_seq: int | None) -> list[list[str]]:
     nlu: Nlu | None = None
     if answered_seq is not None and turn.intent:
         nlu = {"seq": answered_seq, "intent": turn.intent, "confidence": turn.confidence}
+        if turn.ranking:
+            nlu["ranking"] = turn.ranking
+        if turn.text_language:
+            nlu["language"] = turn.text_language
     return [bot_entry(m, nlu if i == 0 else None) for i, m in enumerate(turn.messages)]
 
 
@@ -95,8 +100,10 @@ class BotBridge:
         notify: Notifier,
         texts: SystemTexts,
         clock: Clock,
+        inbox: InboxFeed | None = None,
     ) -> None:
         self.lease = lease
+        self.inbox = inbox
         self.conversations = conversations
         self.bot = bot
         self.desk = desk
@@ -283,6 +290,7 @@ class BotBridge:
             log.info("dropped a bot answer for %s: taken over meanwhile", conversation_id)
             return False
         if handoff is None or facts is None:
+            await self._note(conversation, message, turn)
             return True
         await self.desk.hand_to_people(
             conversation,
@@ -293,7 +301,16 @@ class BotBridge:
             preview=handoff_preview(message.get("text", ""), handoff.summary),
             facts=await facts,
         )
+        await self._note(conversation, message, turn)
         return False
+
+    async def _note(
+        self, conversation: dict[str, str], message: dict[str, str], turn: BotTurn
+    ) -> None:
+        """The writers' inbox learns of the turn once the customer has it (and people, a
+        handoff): it never delays an answer."""
+        if self.inbox is not None:
+            await self.inbox.bot_turn(conversation, message, turn)
 
     async def _hand_back(
         self, conversation: dict[str, str], version: int, bot_seq: int, token: str

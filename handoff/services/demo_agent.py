@@ -1,4 +1,5 @@
-"""The demo agent a developer machine gets (``TANDEM_DEV=1`` + ``TANDEM_DEMO_AGENT=user:password``).
+"""The demo agent a developer machine gets (``TANDEM_DEV=1`` + ``TANDEM_DEMO_AGENT=user:password``),
+with every role (it answers customers and uses the writers' workbench).
 
 Example::
 
@@ -8,9 +9,10 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 
-from handoff.domain.agents import AgentError
+from handoff.domain.agents import ROLES, AgentError
 from handoff.security.passwords import hash_password
 from handoff.store.agents import AgentStore
 
@@ -22,7 +24,10 @@ async def ensure_demo_agent(agents: AgentStore, spec: str) -> None:
     if not username or not password:
         log.warning("TANDEM_DEMO_AGENT must be username:password; no demo agent created")
         return
-    if await agents.by_username(username) is not None:
+    found = await agents.by_username(username)
+    if found is not None:
+        if not found.can_write:  # created before roles existed: the demo agent writes too
+            await agents.update(found.id, {"roles": json.dumps(list(ROLES))})
         return
     try:
         await agents.create(
@@ -32,6 +37,7 @@ async def ensure_demo_agent(agents: AgentStore, spec: str) -> None:
             languages=["en", "de", "es", "fr"],
             skills=["billing", "orders", "technical", "account"],
             capacity=5,
+            roles=ROLES,
         )
     except AgentError as exc:  # another replica created it first, or the name is invalid
         log.info("demo agent not created: %s", exc)

@@ -4,7 +4,8 @@ Example::
 
     agents = AgentStore(redis, Keys())
     record = await agents.create("ana", name="Ana", password_hash=hash_password("…"),
-                                 languages=["en", "de"], skills=["billing"], capacity=3)
+                                 languages=["en", "de"], skills=["billing"], capacity=3,
+                                 roles=["writer"])
     await agents.by_username("ana")
 """
 
@@ -21,6 +22,7 @@ from handoff.domain.agents import (
     AgentError,
     AgentRecord,
     clean_languages,
+    clean_roles,
     clean_skills,
 )
 from handoff.domain.clock import SYSTEM_CLOCK, Clock
@@ -46,6 +48,7 @@ class AgentStore:
         languages: Sequence[str],
         skills: Sequence[str],
         capacity: int,
+        roles: Sequence[str] = (),
     ) -> AgentRecord:
         if not USERNAME.match(username):
             raise AgentError(
@@ -64,6 +67,7 @@ class AgentStore:
             "password_hash": password_hash,
             "languages": json.dumps(clean_languages(languages) or ["en"]),
             "skills": json.dumps(clean_skills(skills)),
+            "roles": json.dumps(clean_roles(roles)),
             "capacity": str(capacity),
             "disabled": "0",
             "token_gen": "1",

@@ -153,6 +153,25 @@ class Keys:
         """List: the latest queue waits in seconds (for the estimated wait)."""
         return f"{self.prefix}stats:recent_waits"
 
+    # -- the writers' inbox -------------------------------------------------------------------
+    def inbox_item(self, item_id: str) -> str:
+        """Hash: one inbox item (masked text, count, ``reason:<r>`` counts, latest NLU, status)."""
+        return f"{self.prefix}inbox:item:{item_id}"
+
+    def inbox_refs(self, item_id: str) -> str:
+        """List: ``<cid>:<seq>`` of the item's latest sightings, newest first."""
+        return f"{self.prefix}inbox:item:{item_id}:refs"
+
+    @property
+    def inbox_items(self) -> str:
+        """Sorted set: inbox item ids, score = how many customer messages it stands for."""
+        return f"{self.prefix}inbox:items"
+
+    def inbox_seen(self, conversation_id: str) -> str:
+        """Set: ``<seq>`` and ``<seq>|<reason>`` of a conversation already in the inbox, so a
+        message is counted once (and once per reason); expires with the conversation."""
+        return f"{self.prefix}inbox:seen:{conversation_id}"
+
     # -- socket.io -----------------------------------------------------------------------------
     @property
     def socketio_channel(self) -> str:

@@ -332,3 +332,34 @@ redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 return 1
 """
+
+# The writers' inbox: one sighting of a customer message (``handoff.domain.inbox``).
+# KEYS: item hash, items zset, the conversation's seen set, the item's refs list
+# ARGV: item id, seq, reason, ts, text, intent, confidence, ranking, language, reply, ref,
+#       refs kept, seen ttl (s)
+# A message counts once for the item and once per reason, however often it is reported
+# (a fallback that then led to a handoff is one message with two reasons). Returns 1 when
+# something was counted, 0 when it was known already.
+INBOX_SIGHTING = """
+local seen_message = redis.call('SADD', KEYS[3], ARGV[2]) == 0
+local seen_reason = redis.call('SADD', KEYS[3], ARGV[2] .. '|' .. ARGV[3]) == 0
+redis.call('EXPIRE', KEYS[3], tonumber(ARGV[13]))
+if seen_reason then return 0 end
+if redis.call('HSETNX', KEYS[1], 'id', ARGV[1]) == 1 then
+  redis.call('HSET', KEYS[1], 'first_ts', ARGV[4], 'status', 'pending', 'count', 0)
+end
+redis.call('HINCRBY', KEYS[1], 'reason:' .. ARGV[3], 1)
+redis.call('HSET', KEYS[1], 'text', ARGV[5], 'last_ts', ARGV[4])
+if ARGV[6] ~= '' then
+  redis.call('HSET', KEYS[1], 'intent', ARGV[6], 'confidence', ARGV[7], 'ranking', ARGV[8])
+end
+if ARGV[9] ~= '' then redis.call('HSET', KEYS[1], 'language', ARGV[9]) end
+if ARGV[10] ~= '' then redis.call('HSET', KEYS[1], 'reply', ARGV[10]) end
+if not seen_message then
+  redis.call('HINCRBY', KEYS[1], 'count', 1)
+  redis.call('ZINCRBY', KEYS[2], 1, ARGV[1])
+  redis.call('LPUSH', KEYS[4], ARGV[11])
+  redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[12]) - 1)
+end
+return 1
+"""

@@ -26,6 +26,7 @@ async def create_agent(
     languages: list[str] | None = None,
     skills: list[str] | None = None,
     capacity: int = 3,
+    roles: list[str] | None = None,
     **_: Any,
 ) -> tuple[str, str]:
     username = f"agent{os.getpid()}x{next(_names)}"
@@ -38,6 +39,7 @@ async def create_agent(
             languages=languages or ["en"],
             skills=skills or [],
             capacity=capacity,
+            roles=roles or [],
         )
     finally:
         await redis.aclose()

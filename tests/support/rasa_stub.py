@@ -19,12 +19,19 @@ their golden answers, exactly; otherwise:
 - ``buttons …``               answers with two buttons
 - ``faq <topic> …``           an FAQ answer ``About <topic>: …`` (intent ``faq/<topic>``)
 - ``whoami``                  ``Stand-in on port <port>``: which of several stand-ins answered
+- ``unsure …``                the bot falls back (``nlu_fallback``, confidence 0.21, a ranking
+                              led by ``faq/order_tracking``) and asks "Did you mean…?" with buttons
+- ``vague …``                 answered (``faq/shipping_time``) with a low confidence, 0.35
 - anything else               ``You said: <text>``
 
 With ``"faq_only": true`` (the customer waits for a person) it answers like the real channel:
 FAQ questions as above, anything else with no messages (after ``slow``, ``empty``, ``crash``).
 
 ``{"event": "handback"}`` answers "I'm back". Every request is recorded in ``calls``.
+
+``POST /model/parse`` (Rasa's HTTP API, ``--enable-api``) answers what the scripted channel's
+``nlu`` says of the text, in Rasa's shape (an FAQ topic as ``faq`` plus the response selector's
+``intent_response_key``), with the token given as ``api_token`` (``?token=``).
 
 Example::
 
@@ -74,6 +81,8 @@ def _turn(
     text: str | None = None,
     intent: str = "stub",
     language: str | None = None,
+    confidence: float = 1.0,
+    ranking: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     nlu = (
         None
@@ -81,8 +90,8 @@ def _turn(
         else {
             "text": text,
             "intent": intent,
-            "confidence": 1.0,
-            "ranking": [],
+            "confidence": confidence,
+            "ranking": ranking or [],
             # Like the real channel, a message says nothing about the language unless it is
             # clear ("in <xx> …" here); the conversation then keeps its language.
             "language": {"code": language, "confidence": 1.0 if language else 0.0, "served": True},
@@ -113,11 +122,34 @@ def answer(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         return 200, _turn([said], None, text, intent=f"faq/{topic}")
     if body.get("faq_only"):
         return 200, _turn([], None, text)
+    if first == "unsure":
+        ranking = [
+            {"name": "nlu_fallback", "confidence": 0.3},
+            {"name": "faq/order_tracking", "confidence": 0.21},
+            {"name": "report_order_not_arrived", "confidence": 0.18},
+            {"name": "greet", "confidence": 0.05},
+        ]
+        clarify = {
+            "text": "I'm not sure I understood. Did you mean one of these?",
+            "buttons": [
+                {"title": "Tracking an order", "payload": "How can I track my order?"},
+                {"title": "Talk to a person", "payload": "/request_human"},
+            ],
+        }
+        return 200, _turn(
+            [clarify], None, text, intent="nlu_fallback", confidence=0.21, ranking=ranking
+        )
+    if first == "vague":
+        said = {"text": "Delivery takes 2 to 4 working days."}
+        return 200, _turn([said], None, text, intent="faq/shipping_time", confidence=0.35)
     if first in ("human", "/request_human"):
         # No language: the service keeps the conversation's (what the real bot's slot holds).
         handoff = {"reason": "requested", "summary": {}}
         return 200, _turn(
-            [{"text": "I'm bringing in a person.", "custom": {"handoff": handoff}}], handoff, text
+            [{"text": "I'm bringing in a person.", "custom": {"handoff": handoff}}],
+            handoff,
+            text,
+            intent="request_human",
         )
     if first == "triage":
         category = words[1] if len(words) > 1 else "general"
@@ -156,8 +188,9 @@ def answer(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
 
 
 class RasaStub:
-    def __init__(self, token: str = "", port: int | None = None) -> None:
+    def __init__(self, token: str = "", port: int | None = None, api_token: str = "") -> None:
         self.token = token
+        self.api_token = api_token
         self.port = port or free_port()
         self.calls: list[dict[str, Any]] = []
         self.healthy = True
@@ -188,6 +221,9 @@ class RasaStub:
             if not message.get("more_body"):
                 break
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        if scope["path"] == "/model/parse":
+            await self._parse(scope, body, send)
+            return
         if self.token and headers.get("authorization") != f"Bearer {self.token}":
             await self._send(send, 401, {"error": "unauthorized"})
             return
@@ -214,6 +250,26 @@ class RasaStub:
         else:
             status, reply = answer(data)
         await self._send(send, status, reply)
+
+    async def _parse(self, scope: Scope, body: bytes, send: Any) -> None:
+        query = scope.get("query_string", b"").decode()
+        if self.api_token and f"token={self.api_token}" not in query.split("&"):
+            await self._send(send, 401, {"error": "unauthorized"})
+            return
+        text = str(json.loads(body or b"{}").get("text", ""))
+        self.calls.append({"parse": text})
+        nlu = answer({"message": text})[1].get("nlu") or {"intent": "stub", "confidence": 1.0}
+        intent, confidence = nlu["intent"], nlu["confidence"]
+        parsed: dict[str, Any] = {
+            "text": text,
+            "intent": {"name": intent, "confidence": confidence},
+        }
+        if intent.startswith("faq/"):
+            parsed["intent"]["name"] = "faq"
+            parsed["response_selector"] = {
+                "faq": {"response": {"intent_response_key": intent, "confidence": confidence}}
+            }
+        await self._send(send, 200, parsed)
 
     @staticmethod
     async def _send(send: Any, status: int, payload: dict[str, Any]) -> None:

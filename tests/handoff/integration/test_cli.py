@@ -108,3 +108,18 @@ def test_reindex_puts_open_conversations_from_before_the_index_into_it(
             ("c_wait", 7.0),
         ]
         assert main(["reindex"]) == 0 and "indexed 0" in capsys.readouterr().out
+
+
+def test_roles_are_set_on_add_and_update(
+    env: RedisServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add = ["agents", "add", "wren", "--roles", "writer,admin", "--password-env", "AGENT_PW"]
+    assert main(add) == 0
+    assert agents_list(capsys)[0]["roles"] == ["admin", "writer"]
+    assert main(["agents", "update", "wren", "--roles", "writer"]) == 0
+    assert agents_list(capsys)[0]["roles"] == ["writer"]
+    assert main(["agents", "update", "wren", "--roles", ""]) == 0
+    assert agents_list(capsys)[0]["roles"] == []
+    capsys.readouterr()
+    assert main(["agents", "update", "wren", "--roles", "root"]) == 1
+    assert "roles are admin, writer" in capsys.readouterr().err

@@ -164,6 +164,12 @@ export class ConsoleController {
     this.view.showLogin(message);
   }
 
+  /** The token while logged in, else "" (the workbench's HTTP calls go with it). */
+  token() {
+    const saved = this.#savedToken();
+    return saved ? saved.token : "";
+  }
+
   #savedToken() {
     try {
       const saved = JSON.parse(this.#read(this.tokenStorage, TOKEN_KEY) || "null");

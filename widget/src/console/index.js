@@ -8,6 +8,9 @@ import { Alerts } from "./alerts.js";
 import { ConsoleController } from "./controller.js";
 import { agentTransport, login } from "./transport.js";
 import { ConsoleView } from "./view.js";
+import { WorkbenchController } from "./workbench.js";
+import { workbenchApi } from "./workbench-api.js";
+import { WorkbenchView } from "./workbench-view.js";
 
 /** @param {string} kind */
 function storage(kind) {
@@ -34,3 +37,33 @@ const controller = new ConsoleController({
 view.bind(controller);
 controller.start();
 /** @type {any} */ (window).TandemConsole = controller; // for debugging from the browser's devtools
+
+// The writers' workbench (#workbench, docs/workbench.md): a page of its own next to the desk,
+// which keeps running underneath; opened once logged in.
+const bench = document.createElement("div");
+bench.id = "workbench";
+bench.hidden = true;
+root.after(bench);
+/** @type {WorkbenchController|null} */
+let workbench = null;
+function route() {
+  const open = location.hash === "#workbench" && Boolean(controller.token());
+  root.hidden = open;
+  bench.hidden = !open;
+  if (open && !workbench) {
+    const benchView = new WorkbenchView(bench);
+    workbench = new WorkbenchController({ api: workbenchApi(origin, () => controller.token()), view: benchView });
+    benchView.bind(workbench);
+    workbench.open();
+  } else if (!open && workbench) {
+    workbench.close();
+    workbench = null;
+  }
+}
+window.addEventListener("hashchange", route);
+const showDesk = view.showDesk.bind(view);
+view.showDesk = () => {
+  showDesk();
+  route(); // logged in: a #workbench link can open now
+};
+route();

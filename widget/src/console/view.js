@@ -9,6 +9,7 @@ import { languageLabel, speaksLanguage } from "../shared/languages.js";
 import { ConversationPane } from "./conversation-view.js";
 import { pageTitle, statsRows, waitLevel } from "./desk.js";
 import { csatComments, definitionList, loginView, mineItem, queueItem } from "./parts.js";
+import { canWrite } from "./workbench.js";
 
 /** @typedef {import("./controller.js").ConsoleController} ConsoleController */
 
@@ -54,6 +55,7 @@ export class ConsoleView {
     document.title = "Tandem console";
     this.connection = h("span", { class: "connection", role: "status" }, "Connecting…");
     this.me = h("span", { class: "me" });
+    this.workbenchLink = h("a", { href: "#workbench", class: "link", hidden: true }, "Workbench");
     const presence = h(
       "select",
       { id: "presence", onchange: () => c.setPresence(presence.value) },
@@ -94,6 +96,7 @@ export class ConsoleView {
       target,
       c.alerts ? alertSwitches(/** @type {import("./alerts.js").Alerts} */ (c.alerts), (text) => this.announce(text)) : null,
       this.me,
+      this.workbenchLink,
       h("button", { type: "button", onclick: () => c.logout() }, "Log out"),
     );
     const sidebar = h(
@@ -134,6 +137,7 @@ export class ConsoleView {
     if (!this.me || !this.presence) return;
     this.me.textContent = agent.name;
     this.presence.value = agent.status;
+    if (this.workbenchLink) this.workbenchLink.hidden = !canWrite(agent);
   }
 
   /** @param {string} text */

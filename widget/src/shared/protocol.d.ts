@@ -80,6 +80,7 @@ export interface AgentInfo {
   skills: string[];
   capacity: number;
   status: "online" | "away";
+  roles?: string[]; // "writer", "admin": who may open the workbench
 }
 
 /** get_agents: a colleague, with the load a transfer would add to. */

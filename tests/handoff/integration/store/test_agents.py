@@ -51,3 +51,31 @@ async def test_owners_are_the_agents_with_a_conversation(redis: Any) -> None:
     assert await agents.owners() == set()
     await redis.sadd(KEYS.agent_active(ana.id), "c_1")
     assert await agents.owners() == {ana.id}
+
+
+async def test_roles_are_kept_and_checked(redis: Any) -> None:
+    agents = AgentStore(redis, KEYS)
+    wren = await agents.create(
+        "wren",
+        name="W",
+        password_hash="h",
+        languages=[],
+        skills=[],
+        capacity=1,
+        roles=["Writer", "writer"],
+    )
+    plain = await agents.create(
+        "pat", name="P", password_hash="h", languages=[], skills=[], capacity=1
+    )
+    assert await agents.get(wren.id) == wren and wren.roles == ("writer",) and wren.can_write
+    assert plain.roles == () and not plain.can_write
+    with pytest.raises(AgentError, match="roles"):
+        await agents.create(
+            "eve",
+            name="E",
+            password_hash="h",
+            languages=[],
+            skills=[],
+            capacity=1,
+            roles=["root"],
+        )

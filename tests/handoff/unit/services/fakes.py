@@ -6,7 +6,9 @@ Redis in tests/handoff/integration/store/.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from handoff.domain.agents import AgentRecord
@@ -143,9 +145,15 @@ class FakeAgents:
         return []
 
     async def create(self, username: str, **fields: Any) -> AgentRecord:
-        record = agent(f"a_{len(self.records)}", username=username)
+        roles = json.dumps(list(fields.get("roles", ())))
+        record = agent(f"a_{len(self.records)}", username=username, roles=roles)
         self.records[record.id] = record
         return record
+
+    async def update(self, agent_id: str, fields: Mapping[str, str], **_: Any) -> None:
+        self.records[agent_id] = replace(
+            self.records[agent_id], roles=tuple(json.loads(fields.get("roles", "[]")))
+        )
 
 
 class FakePresence:

@@ -67,6 +67,36 @@ def test_nlu_reaches_agents_only_on_the_first_entry_of_a_turn() -> None:
     assert "nlu" not in stored(turn_entries(turn, None)[0], seq=2, ts=1.0)
 
 
+def test_the_stored_nlu_keeps_the_best_three_and_the_language_for_the_inbox() -> None:
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.3},
+        {"name": "faq/order_tracking", "confidence": 0.212345},
+        {"name": "bad"},  # no confidence: left out
+        {"name": "greet", "confidence": 0.1},
+        {"name": "thank", "confidence": 0.05},
+    ]
+    language = {"code": None, "detected": "bs", "confidence": 0.9, "served": False}
+    turn = parse_turn(
+        {
+            "messages": [{"text": "Did you mean?"}],
+            "nlu": {
+                "intent": "nlu_fallback",
+                "confidence": 0.21,
+                "ranking": ranking,
+                "language": language,
+            },
+        }
+    )
+    assert (turn.language, turn.text_language) == ("", "bs")
+    nlu = stored(turn_entries(turn, 3)[0], seq=4, ts=1.0)["nlu"]
+    assert nlu["ranking"] == [
+        {"name": "nlu_fallback", "confidence": 0.3},
+        {"name": "faq/order_tracking", "confidence": 0.2123},
+        {"name": "greet", "confidence": 0.1},
+    ]
+    assert nlu["language"] == "bs"
+
+
 GOLDEN = json.loads(
     (Path(__file__).resolve().parents[4] / "docs" / "bot-channel-examples.json").read_text()
 )

@@ -1,0 +1,186 @@
+"""What fills the writers' inbox: sightings taken from turns as they are stored.
+
+The bridge reports each bot turn it stored (a fallback, a clarification, a low confidence, a
+handoff); the customer edge reports a low rating; the agent edge a person's reply. Everything
+else comes from the stored conversation itself: the customer messages before a handoff and
+the NLU the bot recorded with each of them (``nlu`` on the first entry of the turn that
+answered it). Text is masked here, before it reaches the store.
+
+A failure here must never cost a customer an answer: every report is logged and dropped on
+error, and the agent edge's reports run after its ack.
+
+Example::
+
+    feed = InboxFeed(inbox=inbox_store, conversations=conversations, low_confidence=0.5,
+                     clock=time.time)
+    await feed.bot_turn(conversation, message, turn)   # from the bridge, after storing the turn
+    feed.agent_replied_later("c_…", reply_seq=9, reply="It ships tomorrow.")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from handoff.domain.clock import Clock
+from handoff.domain.inbox import (
+    HANDOFF_REASONS,
+    LOW_CSAT,
+    PERSON_REQUEST,
+    Sighting,
+    is_question,
+    mask,
+    turn_reasons,
+)
+from handoff.protocol.types import AgentEntry, Nlu
+from handoff.services.bot_client import BotTurn
+from handoff.store.conversations import ConversationStore
+from handoff.store.inbox import InboxStore
+
+log = logging.getLogger("handoff.inbox")
+
+WINDOW = 40  # entries read back before a handoff or a reply: the last few exchanges
+BEFORE_HANDOFF = 2  # customer messages before a handoff that go to the inbox
+LOW_RATED = 3  # a badly rated conversation's last customer messages that go to the inbox
+
+
+class InboxFeed:
+    """Turns stored turns into inbox sightings (see the module's doc)."""
+
+    def __init__(
+        self,
+        *,
+        inbox: InboxStore,
+        conversations: ConversationStore,
+        low_confidence: float,
+        clock: Clock,
+    ) -> None:
+        self.inbox = inbox
+        self.conversations = conversations
+        self.low_confidence = low_confidence
+        self.now = clock
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def bot_turn(
+        self, conversation: dict[str, str], message: dict[str, str], turn: BotTurn
+    ) -> None:
+        """The bot answered ``message`` with ``turn`` (stored): note what a writer should see."""
+        try:
+            await self._bot_turn(conversation["id"], message, turn)
+        except Exception:
+            log.exception("inbox: could not note a turn of %s", conversation.get("id"))
+
+    async def rated(self, conversation_id: str, rating: int) -> None:
+        """A closed conversation was rated; a low rating puts its last questions in the inbox."""
+        if rating > LOW_CSAT:
+            return
+        try:
+            entries = await self._recent(conversation_id, None)
+            for entry, nlu in _questions(entries)[-LOW_RATED:]:
+                await self._record(conversation_id, entry, nlu, "csat_low")
+        except Exception:
+            log.exception("inbox: could not note the rating of %s", conversation_id)
+
+    def agent_replied_later(self, conversation_id: str, reply_seq: int, reply: str) -> None:
+        """After the agent's ack: the customer message a person answered, with the answer."""
+        self._spawn(self._agent_replied(conversation_id, reply_seq, reply))
+
+    async def close(self) -> None:
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def settled(self) -> None:
+        """Wait for the reports still running (tests, shutdown)."""
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work, name="inbox")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _bot_turn(self, conversation_id: str, message: dict[str, str], turn: BotTurn) -> None:
+        text = message.get("text", "")
+        seq = int(message["seq"])
+        if is_question(text):
+            clarified = any(m.buttons for m in turn.messages)
+            reasons = turn_reasons(
+                turn.intent, turn.confidence, clarified=clarified, low=self.low_confidence
+            )
+            nlu: Nlu = {"seq": seq, "intent": turn.intent, "confidence": turn.confidence}
+            nlu["ranking"] = turn.ranking
+            nlu["language"] = turn.text_language
+            entry: AgentEntry = {"seq": seq, "author": "customer", "text": text, "ts": self.now()}
+            for reason in reasons:
+                await self._record(conversation_id, entry, nlu, reason)
+        handoff = turn.handoff
+        if handoff is None or handoff.reason not in HANDOFF_REASONS:
+            return
+        entries = await self._recent(conversation_id, seq)
+        questions = _questions(entries)
+        if handoff.reason == "requested":
+            # The request itself says nothing new; what the bot answered before it does.
+            questions = [(e, n) for e, n in questions if e["seq"] < seq]
+        for entry, nlu_of in questions[-BEFORE_HANDOFF:]:
+            await self._record(conversation_id, entry, nlu_of, f"handoff_{handoff.reason}")
+
+    async def _agent_replied(self, conversation_id: str, reply_seq: int, reply: str) -> None:
+        try:
+            entries = await self._recent(conversation_id, reply_seq)
+            answered = [e for e in entries if e["seq"] < reply_seq]
+            # Only a reply that follows the customer's message directly answers it.
+            if not answered or answered[-1]["author"] != "customer":
+                return
+            questions = _questions(entries)
+            if questions and questions[-1][0]["seq"] == answered[-1]["seq"]:
+                entry, nlu = questions[-1]
+                await self._record(conversation_id, entry, nlu, "agent_answered", reply=reply)
+        except Exception:
+            log.exception("inbox: could not note a reply in %s", conversation_id)
+
+    async def _recent(self, conversation_id: str, up_to_seq: int | None) -> list[AgentEntry]:
+        if up_to_seq is None:
+            return await self.conversations.read_whole_log(conversation_id)
+        entries, _ = await self.conversations.read_log(
+            conversation_id, max(0, up_to_seq - WINDOW), limit=WINDOW + 1
+        )
+        return [e for e in entries if e["seq"] <= up_to_seq]
+
+    async def _record(
+        self,
+        conversation_id: str,
+        entry: AgentEntry,
+        nlu: Nlu | None,
+        reason: str,
+        *,
+        reply: str = "",
+    ) -> None:
+        await self.inbox.record(
+            Sighting(
+                text=mask(entry["text"]),
+                reason=reason,
+                conversation_id=conversation_id,
+                seq=entry["seq"],
+                ts=entry["ts"],
+                intent=nlu["intent"] if nlu else "",
+                confidence=nlu["confidence"] if nlu else None,
+                ranking=[dict(r) for r in nlu.get("ranking", [])] if nlu else [],
+                language=nlu.get("language", "") if nlu else "",
+                reply=mask(reply),
+            )
+        )
+
+
+def _questions(entries: list[AgentEntry]) -> list[tuple[AgentEntry, Nlu | None]]:
+    """The customer's typed messages, each with what the bot understood of it (if it said),
+    but for requests for a person."""
+    understood = {e["nlu"]["seq"]: e["nlu"] for e in entries if "nlu" in e}
+    found = [
+        (e, understood.get(e["seq"]))
+        for e in entries
+        if e["author"] == "customer" and is_question(e["text"])
+    ]
+    return [(e, nlu) for e, nlu in found if nlu is None or nlu["intent"] != PERSON_REQUEST]

@@ -1,0 +1,95 @@
+"""The writers' inbox on Redis: items (one per normalised text), their counts and sightings.
+
+Example::
+
+    inbox = InboxStore(redis, Keys(), seen_ttl=90 * 86400)
+    await inbox.record(Sighting(text="where is my parcel", reason="fallback",
+                                conversation_id="c_…", seq=3, ts=1764000000.0))
+    items = await inbox.items()               # most frequent first
+    await inbox.set_status(items[0].id, "labelled", {"intent": "faq/order_tracking"})
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from handoff.domain.inbox import InboxItem, Sighting, item_id, normalise
+from handoff.store.keys import Keys
+from handoff.store.scripts import INBOX_SIGHTING
+
+REFS_KEPT = 20  # links to conversations per item: enough to read a few, bounded
+MAX_ITEMS = 2000  # the most frequent items a listing reads
+
+
+class InboxStore:
+    """Inbox items: ``inbox:item:<iid>`` hashes ranked in ``inbox:items`` (see the module)."""
+
+    def __init__(self, redis: aioredis.Redis, keys: Keys, *, seen_ttl: int) -> None:
+        self.redis: Any = redis
+        self.keys = keys
+        self.seen_ttl = seen_ttl
+        self._sighting = redis.register_script(INBOX_SIGHTING)
+
+    async def record(self, sighting: Sighting) -> bool:
+        """Count one sighting; False when this message was already counted for this reason."""
+        iid = item_id(normalise(sighting.text))
+        keys = [
+            self.keys.inbox_item(iid),
+            self.keys.inbox_items,
+            self.keys.inbox_seen(sighting.conversation_id),
+            self.keys.inbox_refs(iid),
+        ]
+        args = [
+            iid,
+            str(sighting.seq),
+            sighting.reason,
+            repr(sighting.ts),
+            sighting.text,
+            sighting.intent,
+            "" if sighting.confidence is None else repr(sighting.confidence),
+            json.dumps(sighting.ranking, separators=(",", ":")),
+            sighting.language,
+            sighting.reply,
+            f"{sighting.conversation_id}:{sighting.seq}",
+            str(REFS_KEPT),
+            str(self.seen_ttl),
+        ]
+        return bool(await self._sighting(keys=keys, args=args))
+
+    async def items(self, limit: int = MAX_ITEMS) -> list[InboxItem]:
+        """The most frequent items (each with its conversation links), most frequent first."""
+        ids = [str(i) for i in await self.redis.zrevrange(self.keys.inbox_items, 0, limit - 1)]
+        return await self.many(ids)
+
+    async def many(self, ids: Sequence[str]) -> list[InboxItem]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for iid in ids:
+                pipe.hgetall(self.keys.inbox_item(iid))
+                pipe.lrange(self.keys.inbox_refs(iid), 0, -1)
+            found = await pipe.execute()
+        return [
+            InboxItem.from_hash(data, [str(r) for r in refs])
+            for data, refs in zip(found[::2], found[1::2], strict=True)
+            if data
+        ]
+
+    async def get(self, iid: str) -> InboxItem | None:
+        found = await self.many([iid])
+        return found[0] if found else None
+
+    async def set_status(
+        self, iid: str, status: str, annotation: dict[str, Any] | None = None
+    ) -> bool:
+        """Mark an existing item (``annotation``: what the writer decided, kept as JSON);
+        False when there is no such item (items are never deleted, so no race to lose)."""
+        fields = {"status": status}
+        if annotation is not None:
+            fields["annotation"] = json.dumps(annotation, separators=(",", ":"))
+        if not await self.redis.exists(self.keys.inbox_item(iid)):
+            return False
+        await self.redis.hset(self.keys.inbox_item(iid), mapping=fields)
+        return True

@@ -1,0 +1,189 @@
+// The workbench page (/console#workbench): renders what workbench.js holds and hands clicks
+// back to it. Customer text, diffs and logs go in as text only (shared/dom.js).
+
+import { h, replace } from "../shared/dom.js";
+import { formatSteps } from "./workbench.js";
+
+/** @typedef {import("./workbench.js").WorkbenchController} WorkbenchController */
+
+const REASON_LABELS = /** @type {Record<string, string>} */ ({
+  fallback: "fell back",
+  clarified: "asked “did you mean”",
+  low_confidence: "low confidence",
+  handoff_low_confidence: "before a handoff (not understood)",
+  handoff_loop: "before a handoff (going in circles)",
+  handoff_frustration: "before a handoff (frustration)",
+  handoff_requested: "before asking for a person",
+  csat_low: "in a badly rated conversation",
+  agent_answered: "a person answered",
+});
+
+export class WorkbenchView {
+  /** @param {HTMLElement} root */
+  constructor(root) {
+    this.root = root;
+    /** @type {WorkbenchController|null} */
+    this.controller = null;
+  }
+
+  /** @param {WorkbenchController} controller */
+  bind(controller) {
+    this.controller = controller;
+    return this;
+  }
+
+  render() {
+    const c = this.controller;
+    if (!c) return;
+    const intents = h("datalist", { id: "wb-intents" }, c.intents.map((i) => h("option", { value: i })));
+    replace(
+      this.root,
+      h("header", { class: "topbar" }, h("h1", {}, "Workbench"), h("div", { class: "spacer" }), h("a", { href: "#", class: "link" }, "Back to the desk")),
+      h("p", { class: "wb-message", role: "status", "aria-live": "polite" }, c.message),
+      intents,
+      h("div", { class: "wb-layout" }, this.#inbox(c), h("div", { class: "wb-side" }, this.#changes(c), this.#job(c), this.#test(c))),
+    );
+  }
+
+  /** @param {WorkbenchController} c */
+  #inbox(c) {
+    const select = (/** @type {string} */ name, /** @type {string[]} */ values, /** @type {(v: string) => string} */ label) => {
+      const el = h("select", { id: `wb-${name}`, onchange: () => c.setFilter(name, el.value) }, values.map((v) => h("option", { value: v }, label(v))));
+      el.value = c.filters[name] || "";
+      return el;
+    };
+    const language = h("input", { id: "wb-language", size: "4", value: c.filters.language, placeholder: "en", onchange: () => c.setFilter("language", language.value.trim()) });
+    const intent = h("input", { id: "wb-intent", list: "wb-intents", value: c.filters.intent, placeholder: "any intent", onchange: () => c.setFilter("intent", intent.value.trim()) });
+    const filters = h(
+      "div",
+      { class: "wb-filters" },
+      h("label", { for: "wb-reason" }, "Why"),
+      select("reason", ["", ...c.reasons], (v) => (v ? REASON_LABELS[v] || v : "any reason")),
+      h("label", { for: "wb-intent" }, "Predicted"),
+      intent,
+      h("label", { for: "wb-language" }, "Language"),
+      language,
+      h("label", { for: "wb-status" }, "Status"),
+      select("status", ["pending", "labelled", "saved", "ignored", ""], (v) => v || "all"),
+    );
+    const rows = c.items.map((item) => this.#item(c, item));
+    return h(
+      "section",
+      { class: "wb-inbox", "aria-labelledby": "wb-inbox-title" },
+      h("h2", { id: "wb-inbox-title" }, `Inbox (${c.total})`),
+      filters,
+      h("ul", { class: "wb-items" }, rows.length ? rows : h("li", { class: "empty" }, "Nothing here: the bot understood everyone (or the filters are too narrow).")),
+    );
+  }
+
+  /** @param {WorkbenchController} c @param {any} item */
+  #item(c, item) {
+    const other = h("input", { list: "wb-intents", placeholder: "another intent…", "aria-label": "Another intent" });
+    const topic = h("input", { placeholder: "new_topic_name", "aria-label": "New FAQ topic", size: "14" });
+    // Runners-up a writer can label with: not the prediction, not the fallback, and not the
+    // bare retrieval intent "faq" (the channel ranks FAQ topics together under it).
+    const known = (/** @type {string} */ name) => (c.intents.length ? c.intents.includes(name) : name !== "faq");
+    const ranking = (item.ranking || []).filter((/** @type {any} */ r) => r.name !== item.intent && r.name !== "nlu_fallback" && known(r.name));
+    const reasons = Object.entries(item.reasons || {}).map(([r, n]) => `${REASON_LABELS[r] || r}${Number(n) > 1 ? ` ×${n}` : ""}`);
+    const warnings = c.warnings[item.id] || [];
+    const canConfirm = item.intent && item.intent !== "nlu_fallback" && item.intent !== "out_of_scope";
+    return h(
+      "li",
+      { class: `wb-item status-${item.status}`, dataset: { id: item.id } },
+      h("p", { class: "wb-text" }, h("span", { class: "wb-count", title: "times seen" }, `${item.count}×`), " ", item.text),
+      h(
+        "p",
+        { class: "wb-meta" },
+        `${item.language || "?"} · predicted ${item.intent || "—"}${item.confidence == null ? "" : ` (${Number(item.confidence).toFixed(2)})`} · ${reasons.join(", ")}`,
+      ),
+      item.reply ? h("p", { class: "wb-reply" }, "A person answered: ", item.reply) : null,
+      h(
+        "div",
+        { class: "wb-actions" },
+        canConfirm ? h("button", { type: "button", class: "wb-confirm", onclick: () => c.label(item.id, "confirm") }, `Yes, ${item.intent}`) : null,
+        ranking.map((/** @type {any} */ r) => h("button", { type: "button", class: "wb-pick", onclick: () => c.label(item.id, "intent", { intent: r.name }) }, `${r.name} (${Number(r.confidence).toFixed(2)})`)),
+        other,
+        h("button", { type: "button", onclick: () => other.value.trim() && c.label(item.id, "intent", { intent: other.value.trim() }) }, "Label"),
+        topic,
+        h("button", { type: "button", onclick: () => topic.value.trim() && c.label(item.id, "new_topic", { topic: topic.value.trim() }) }, "New FAQ topic"),
+        h("button", { type: "button", class: "link", onclick: () => c.label(item.id, "ignore") }, "Ignore"),
+      ),
+      warnings.length ? h("ul", { class: "wb-warnings" }, warnings.map((w) => h("li", {}, w))) : null,
+      h(
+        "p",
+        { class: "wb-links" },
+        "Seen in: ",
+        (item.conversations || []).slice(0, 3).map((/** @type {string} */ ref) => {
+          const id = ref.split(":")[0];
+          return h("button", { type: "button", class: "link", onclick: () => c.draftTest(id) }, `${id} → test`);
+        }),
+      ),
+    );
+  }
+
+  /** @param {WorkbenchController} c */
+  #changes(c) {
+    const message = h("input", { id: "wb-commit-message", placeholder: "what the change is for (optional)", size: "30" });
+    return h(
+      "section",
+      { class: "wb-changes", "aria-labelledby": "wb-changes-title" },
+      h("h2", { id: "wb-changes-title" }, "Changes to the training data"),
+      h("button", { type: "button", id: "wb-show-changes", onclick: () => c.showChanges() }, "Show the diff"),
+      c.changes
+        ? [
+            h("p", {}, c.changes.files.length ? `Files: ${c.changes.files.join(", ")}` : "Nothing to save: label some messages first."),
+            h("pre", { class: "wb-diff" }, c.changes.diff),
+            c.changes.files.length ? [message, h("button", { type: "button", id: "wb-save", onclick: () => c.save(message.value) }, "Save as a commit")] : null,
+          ]
+        : null,
+    );
+  }
+
+  /** @param {WorkbenchController} c */
+  #job(c) {
+    const job = c.job;
+    return h(
+      "section",
+      { class: "wb-job", "aria-labelledby": "wb-job-title" },
+      h("h2", { id: "wb-job-title" }, "Check & train"),
+      h("button", { type: "button", id: "wb-train", disabled: Boolean(job && job.status === "running"), onclick: () => c.checkAndTrain() }, "Check & train"),
+      job
+        ? [
+            h("p", { class: `wb-job-status ${job.status}` }, `${job.status} (${job.where || "…"}), started by ${job.started_by}`),
+            h("progress", { max: "1", value: String(job.progress) }),
+            h("ol", { class: "wb-steps" }, job.steps.map((/** @type {any} */ s) => h("li", { class: s.status }, `${s.name} — ${s.status}`))),
+            job.verdict.length ? h("pre", { class: "wb-verdict" }, job.verdict.join("\n")) : null,
+            h("pre", { class: "wb-tail" }, job.tail.join("\n")),
+            job.predictions.length
+              ? h(
+                  "table",
+                  { class: "wb-predictions" },
+                  h("tr", {}, h("th", {}, "message"), h("th", {}, "the new model says")),
+                  job.predictions.map((/** @type {any} */ p) => h("tr", {}, h("td", {}, p.text), h("td", {}, p.error || `${p.intent} (${Number(p.confidence).toFixed(2)})`))),
+                )
+              : null,
+          ]
+        : null,
+    );
+  }
+
+  /** @param {WorkbenchController} c */
+  #test(c) {
+    const test = c.test;
+    if (!test) return null;
+    const name = h("input", { id: "wb-test-name", value: test.name, size: "30" });
+    const steps = h("textarea", { id: "wb-test-steps", rows: "10", cols: "50" });
+    steps.value = formatSteps(test.steps);
+    return h(
+      "section",
+      { class: "wb-test", "aria-labelledby": "wb-test-title" },
+      h("h2", { id: "wb-test-title" }, `Test conversation from ${test.conversationId}`),
+      h("label", { for: "wb-test-name" }, "tests/conversations/test_"),
+      name,
+      h("p", {}, "One step a line: “user: <text> | <intent>” or “action: <name>”."),
+      steps,
+      h("button", { type: "button", id: "wb-save-test", onclick: () => c.saveTest(name.value.trim(), steps.value) }, "Save test conversation"),
+      h("button", { type: "button", class: "link", onclick: () => c.cancelTest() }, "Cancel"),
+    );
+  }
+}

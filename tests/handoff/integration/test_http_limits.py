@@ -66,6 +66,16 @@ def chunk(data: bytes) -> bytes:
     return f"{len(data):x}\r\n".encode() + data + b"\r\n"
 
 
+def send_past_the_limit(raw: RawHttp, piece: bytes) -> None:
+    """Chunks of ``piece`` to just past LIMIT, never finishing the body. While under the limit
+    the service must still be listening; the 413 may come as soon as the first chunk over it
+    arrives, so a refused send from there on is the expected race, not a failure."""
+    for _ in range(LIMIT // len(piece)):
+        assert raw.send(chunk(piece))
+    for _ in range(2):
+        raw.send(chunk(piece))
+
+
 def assert_refused(answer: tuple[int, dict[str, str], bytes]) -> None:
     status, headers, body = answer
     assert status == 413, (status, body[:200])
@@ -107,13 +117,7 @@ async def test_a_chunked_body_is_refused_once_it_passes_the_limit(service: Hando
     raw = RawHttp(service.port)
     assert raw.send(head("POST", "/api/login", "Transfer-Encoding: chunked"))
     piece = b'{"username": "' + b"u" * 8180 + b'",'  # 8 KB pieces, a login that never ends
-    under_limit = LIMIT // len(piece)  # pieces that fit: the service must still be listening
-    for _ in range(under_limit):
-        assert raw.send(chunk(piece))
-    # Just past the limit (the body is never finished): the 413 may come as soon as the first
-    # piece over it arrives, so a refused send from here on is the expected race, not a failure.
-    for _ in range(2):
-        raw.send(chunk(piece))
+    send_past_the_limit(raw, piece)
     assert_refused(raw.response())
     still_serves(service)
 
@@ -157,7 +161,6 @@ async def test_long_polling_bodies_are_bounded_too(service: HandoffServer) -> No
         head("POST", path, "Content-Type: text/plain", "Transfer-Encoding: chunked")
     )
     piece = b"4" + b"x" * 8191
-    for _ in range(LIMIT // len(piece) + 2):
-        assert chunked.send(chunk(piece))
+    send_past_the_limit(chunked, piece)
     assert_refused(chunked.response())
     still_serves(service)

@@ -107,3 +107,20 @@ test("who may open the workbench", () => {
   assert.equal(canWrite({}), false);
   assert.equal(canWrite(null), false);
 });
+
+test("what the writer types for an item outlives a redraw, and is used up by the label", async () => {
+  const api = fakeApi();
+  const c = new WorkbenchController({ api, ...manualTimers() });
+  await c.open();
+  // The view keeps typed text in c.drafts (fields are rebuilt whenever an answer arrives).
+  c.drafts.i_1 = { intent: "faq/order_tracking", topic: "" };
+  c.commitMessage = "parcel questions";
+  await c.refresh(); // a redraw-causing answer: the draft is still there
+  assert.deepEqual(c.drafts.i_1, { intent: "faq/order_tracking", topic: "" });
+  await c.label("i_1", "intent", { intent: c.drafts.i_1.intent });
+  assert.equal(c.drafts.i_1, undefined);
+  await c.showChanges();
+  await c.save(c.commitMessage);
+  assert.deepEqual(api.calls.find((call) => call[0] === "save"), ["save", { message: "parcel questions" }]);
+  assert.equal(c.commitMessage, "");
+});

@@ -78,8 +78,22 @@ export class WorkbenchView {
 
   /** @param {WorkbenchController} c @param {any} item */
   #item(c, item) {
-    const other = h("input", { list: "wb-intents", placeholder: "another intent…", "aria-label": "Another intent" });
-    const topic = h("input", { placeholder: "new_topic_name", "aria-label": "New FAQ topic", size: "14" });
+    const draft = c.drafts[item.id] || (c.drafts[item.id] = { intent: "", topic: "" });
+    const typed = (/** @type {Event} */ e) => /** @type {HTMLInputElement} */ (e.target).value;
+    const other = h("input", {
+      list: "wb-intents",
+      placeholder: "another intent…",
+      "aria-label": "Another intent",
+      value: draft.intent,
+      oninput: (/** @type {Event} */ e) => (draft.intent = typed(e)),
+    });
+    const topic = h("input", {
+      placeholder: "new_topic_name",
+      "aria-label": "New FAQ topic",
+      size: "14",
+      value: draft.topic,
+      oninput: (/** @type {Event} */ e) => (draft.topic = typed(e)),
+    });
     // Runners-up a writer can label with: not the prediction, not the fallback, and not the
     // bare retrieval intent "faq" (the channel ranks FAQ topics together under it).
     const known = (/** @type {string} */ name) => (c.intents.length ? c.intents.includes(name) : name !== "faq");
@@ -103,9 +117,9 @@ export class WorkbenchView {
         canConfirm ? h("button", { type: "button", class: "wb-confirm", onclick: () => c.label(item.id, "confirm") }, `Yes, ${item.intent}`) : null,
         ranking.map((/** @type {any} */ r) => h("button", { type: "button", class: "wb-pick", onclick: () => c.label(item.id, "intent", { intent: r.name }) }, `${r.name} (${Number(r.confidence).toFixed(2)})`)),
         other,
-        h("button", { type: "button", onclick: () => other.value.trim() && c.label(item.id, "intent", { intent: other.value.trim() }) }, "Label"),
+        h("button", { type: "button", onclick: () => draft.intent.trim() && c.label(item.id, "intent", { intent: draft.intent.trim() }) }, "Label"),
         topic,
-        h("button", { type: "button", onclick: () => topic.value.trim() && c.label(item.id, "new_topic", { topic: topic.value.trim() }) }, "New FAQ topic"),
+        h("button", { type: "button", onclick: () => draft.topic.trim() && c.label(item.id, "new_topic", { topic: draft.topic.trim() }) }, "New FAQ topic"),
         h("button", { type: "button", class: "link", onclick: () => c.label(item.id, "ignore") }, "Ignore"),
       ),
       warnings.length ? h("ul", { class: "wb-warnings" }, warnings.map((w) => h("li", {}, w))) : null,
@@ -123,7 +137,13 @@ export class WorkbenchView {
 
   /** @param {WorkbenchController} c */
   #changes(c) {
-    const message = h("input", { id: "wb-commit-message", placeholder: "what the change is for (optional)", size: "30" });
+    const message = h("input", {
+      id: "wb-commit-message",
+      placeholder: "what the change is for (optional)",
+      size: "30",
+      value: c.commitMessage,
+      oninput: (/** @type {Event} */ e) => (c.commitMessage = /** @type {HTMLInputElement} */ (e.target).value),
+    });
     return h(
       "section",
       { class: "wb-changes", "aria-labelledby": "wb-changes-title" },
@@ -133,7 +153,7 @@ export class WorkbenchView {
         ? [
             h("p", {}, c.changes.files.length ? `Files: ${c.changes.files.join(", ")}` : "Nothing to save: label some messages first."),
             h("pre", { class: "wb-diff" }, c.changes.diff),
-            c.changes.files.length ? [message, h("button", { type: "button", id: "wb-save", onclick: () => c.save(message.value) }, "Save as a commit")] : null,
+            c.changes.files.length ? [message, h("button", { type: "button", id: "wb-save", onclick: () => c.save(c.commitMessage) }, "Save as a commit")] : null,
           ]
         : null,
     );

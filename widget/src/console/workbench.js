@@ -29,6 +29,13 @@ export class WorkbenchController {
     this.intents = [];
     /** @type {Record<string, string[]>} item id -> what the writer should know */
     this.warnings = {};
+    /**
+     * What the writer has typed per item (another intent, a new topic): kept here, not in the
+     * fields, because the page is drawn again whenever an answer arrives (the intents, a poll).
+     * @type {Record<string, {intent: string, topic: string}>}
+     */
+    this.drafts = {};
+    this.commitMessage = ""; // the same, for the commit's message
     /** @type {string[]} texts labelled since the last training: what to ask the new model */
     this.labelled = [];
     /** @type {{files: string[], diff: string}|null} */
@@ -75,6 +82,7 @@ export class WorkbenchController {
     await this.#try(async () => {
       const answer = await this.api.label(id, { action, ...extra });
       this.warnings = { ...this.warnings, [id]: answer.warnings || [] };
+      delete this.drafts[id]; // labelled: what was typed for it is used
       if (action !== "ignore" && item) this.labelled = [...new Set([...this.labelled, answer.annotation.text])];
       this.message = answer.warnings && answer.warnings.length
         ? `Labelled, with ${answer.warnings.length} warning(s): read them before saving.`
@@ -101,6 +109,7 @@ export class WorkbenchController {
         ? `Saved as commit ${String(this.saved.commit).slice(0, 10)} on ${this.saved.branch}.`
         : "Saved (the files were written; this is not a git checkout).";
       this.changes = null;
+      this.commitMessage = "";
     });
     await this.refresh();
   }

@@ -51,8 +51,10 @@ def bot_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, bot_repo: Path) -> Iterator[Any]:
-    """The whole product (as conftest's ``stack``), its workbench on the clone."""
+def workbench_stack(tmp_path_factory: pytest.TempPathFactory, bot_repo: Path) -> Iterator[Any]:
+    """The whole product (as conftest's ``stack``), its workbench on the clone. Its own names:
+    an override of ``stack`` would lose to conftest's session-cached ``service_url`` whenever
+    an earlier test had asked for it, and the workbench would edit the real checkout."""
     module = load_stack_module()
     problems = missing_prerequisites(module.MODEL)
     if problems:
@@ -71,6 +73,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory, bot_repo: Path) -> Iterator[
         instance.stop()
 
 
+@pytest.fixture(scope="session")
+def workbench_url(workbench_stack: Any) -> str:
+    return str(workbench_stack.service_url)
+
+
 def git(repo: Path, *args: str) -> str:
     done = subprocess.run(
         ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
@@ -80,18 +87,18 @@ def git(repo: Path, *args: str) -> str:
 
 def test_a_misunderstood_message_is_labelled_trained_and_then_understood(
     new_page: Callable[..., Any],
-    service_url: str,
+    workbench_url: str,
     bot_repo: Path,
     shot: Callable[[Page, str], None],
 ) -> None:
     head = git(bot_repo, "rev-parse", "HEAD")
     _, customer_page = new_page("customer", **DESKTOP)
-    widget = Widget(customer_page, service_url).open_shop()
+    widget = Widget(customer_page, workbench_url).open_shop()
     widget.ask(MESSAGE, NOT_UNDERSTOOD)
 
     # The writer (the dev demo agent has the writer role) opens the workbench from the desk.
     _, writer_page = new_page("writer", **DESKTOP)
-    console = Console(writer_page, service_url).login()
+    console = Console(writer_page, workbench_url).login()
     writer_page.get_by_role("link", name="Workbench").click()
     item = writer_page.locator("li.wb-item").filter(has_text=MESSAGE)
     expect(item).to_be_visible()

@@ -20,7 +20,8 @@ from typing import Any
 
 from bench import relay
 from bench.actors import create_agents, login
-from bench.procs import ROOT, CpuMeter, Proc, Procs, free_port, port_open
+from bench.phases import run_phases
+from bench.procs import ROOT, Proc, Procs, free_port, port_open
 from bench.sio import SioClient
 from bench.stats import ratio, summary
 from bench.workers import WorkerPool
@@ -110,8 +111,6 @@ def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[st
                     }
                 )
             pool.call_all("setup_peer", per_worker)
-            samples: dict[str, list[float]] = {t: [] for t in TARGETS}
-            phases: list[dict[str, Any]] = []
             pids = {
                 "handoff-a": a.pid,
                 "handoff-b": b.pid,
@@ -121,34 +120,9 @@ def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[st
                 "node-b": node_b.pid,
                 **pool.pids,
             }
-            for r in range(rounds):
-                for target in TARGETS:
-                    meter = CpuMeter(pids)
-                    meter.start()
-                    results = pool.call_all(
-                        "run", {"target": target, "seconds": seconds, "rate": rate}
-                    )
-                    cores = meter.stop()
-                    merged = [x for res in results for x in res["latencies_ms"]]
-                    samples[target] += merged
-                    phase = {
-                        "round": r + 1,
-                        "target": target,
-                        "sent": sum(x["sent"] for x in results),
-                        "lost": sum(x["lost"] for x in results),
-                        "errors": sum(x["errors"] for x in results),
-                        "latency_ms": summary(merged),
-                        "cpu_cores": cores,
-                        "loadgen_cpu_cores": round(
-                            sum(v for k, v in cores.items() if k.startswith("worker")), 3
-                        ),
-                    }
-                    phases.append(phase)
-                    log(
-                        f"    round {r + 1} {target:10}: p50 {phase['latency_ms']['p50']} ms, "
-                        f"p99 {phase['latency_ms']['p99']} ms, {phase['sent']} sent, "
-                        f"lost {phase['lost']}, load generator {phase['loadgen_cpu_cores']} cores"
-                    )
+            samples, phases = run_phases(
+                pool, pids, TARGETS, rounds=rounds, seconds=seconds, rate=rate, log=log
+            )
     s = {t: summary(samples[t]) for t in TARGETS}
     return {
         "figures": {

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.actors import AgentConsole, Customer, create_agents, login
+from bench.phases import run_phases
 from bench.procs import CpuMeter, Procs
 from bench.sio import SioClient
 from bench.stats import ratio, summary
@@ -232,40 +233,23 @@ def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[st
                     }
                 )
             pool.call_all("setup", per_worker)
-            samples: dict[str, list[float]] = {"echo": [], "same": [], "cross": []}
-            phases: list[dict[str, Any]] = []
             pids = {"handoff-a": a.pid, "handoff-b": b.pid, "redis": redis.pid, "echo": echo.pid}
             pids.update(pool.pids)
-            for r in range(rounds):
-                for target in ("echo", "same", "cross"):
-                    meter = CpuMeter(pids)
-                    meter.start()
-                    if profile is not None and r == rounds - 1 and target != "echo":
-                        profile(f"relay-{target}", a.pid if target == "same" else b.pid, seconds)
-                    results = pool.call_all(
-                        "run", {"target": target, "seconds": seconds, "rate": rate}
-                    )
-                    cores = meter.stop()
-                    merged = [x for res in results for x in res["latencies_ms"]]
-                    samples[target] += merged
-                    phase = {
-                        "round": r + 1,
-                        "target": target,
-                        "sent": sum(x["sent"] for x in results),
-                        "lost": sum(x["lost"] for x in results),
-                        "errors": sum(x["errors"] for x in results),
-                        "latency_ms": summary(merged),
-                        "cpu_cores": cores,
-                        "loadgen_cpu_cores": round(
-                            sum(v for k, v in cores.items() if k.startswith("worker")), 3
-                        ),
-                    }
-                    phases.append(phase)
-                    log(
-                        f"    round {r + 1} {target:5}: p50 {phase['latency_ms']['p50']} ms, "
-                        f"p99 {phase['latency_ms']['p99']} ms, {phase['sent']} sent, "
-                        f"lost {phase['lost']}, load generator {phase['loadgen_cpu_cores']} cores"
-                    )
+
+            def profile_last_round(r: int, target: str) -> None:
+                if profile is not None and r == rounds - 1 and target != "echo":
+                    profile(f"relay-{target}", a.pid if target == "same" else b.pid, seconds)
+
+            samples, phases = run_phases(
+                pool,
+                pids,
+                ("echo", "same", "cross"),
+                rounds=rounds,
+                seconds=seconds,
+                rate=rate,
+                log=log,
+                before=profile_last_round,
+            )
             handoffs = 40 if quick else 150  # per worker
             meter = CpuMeter(pids)
             meter.start()

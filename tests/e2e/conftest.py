@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # tests.e2e.ui is importable however pytest was started
     sys.path.insert(0, str(ROOT))
 
-from tests.e2e.ui import PageProblems  # noqa: E402
+from tests.e2e.ui import PageProblems, fresh_pages, screenshot_taker  # noqa: E402
 
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path(os.environ.get("TANDEM_CHROMIUM", "/usr/bin/chromium"))
@@ -188,37 +188,15 @@ def problems() -> PageProblems:
 def new_page(
     browser: Browser, problems: PageProblems
 ) -> Iterator[Callable[..., tuple[BrowserContext, Page]]]:
-    """Open a page in a fresh browser context (its own storage: another person, another device).
-
-    Every page is watched for JavaScript errors and dialogs; both fail the test.
-    """
-    contexts: list[BrowserContext] = []
-
-    def make(name: str, **options: Any) -> tuple[BrowserContext, Page]:
-        context = browser.new_context(**options)
-        # Offline machine: third-party fonts (rasa-webchat asks Google for one) are not fetched.
-        context.route("https://fonts.googleapis.com/**", lambda route: route.abort())
-        contexts.append(context)
-        page = context.new_page()
-        problems.watch(page, name)
-        return context, page
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert not problems.dialogs, f"a page opened a dialog: {problems.dialogs}"
-    assert not problems.errors, f"JavaScript errors: {problems.errors}"
+    """Open a page in a fresh browser context; JavaScript errors and dialogs fail the test."""
+    with fresh_pages(browser, problems) as make:
+        yield make
 
 
 @pytest.fixture
 def shot(request: pytest.FixtureRequest) -> Callable[[Page, str], None]:
     """Save a screenshot as test-artifacts/<test>-<name>.png."""
-    ARTIFACTS.mkdir(exist_ok=True)
-
-    def take(page: Page, name: str) -> None:
-        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{name}.png"))
-
-    return take
+    return screenshot_taker(ARTIFACTS, request.node.name)
 
 
 class _Pages(SimpleHTTPRequestHandler):

@@ -15,11 +15,13 @@ from __future__ import annotations
 import re
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 DEMO_AGENT = ("demo", "tandem-demo")  # scripts/stack.py creates it in development mode
 
@@ -224,3 +226,38 @@ class PageProblems:
             dialog.dismiss()
 
         page.on("dialog", on_dialog)
+
+
+@contextmanager
+def fresh_pages(
+    browser: Browser, problems: PageProblems, **defaults: Any
+) -> Iterator[Callable[..., tuple[BrowserContext, Page]]]:
+    """Yields ``make(name, **options)``: a page in a fresh browser context (its own storage:
+    another person, another device), watched for JavaScript errors and dialogs, which fail the
+    test when the block ends. Third-party fonts (rasa-webchat asks Google for one) are refused:
+    the machine is offline."""
+    contexts: list[BrowserContext] = []
+
+    def make(name: str, **options: Any) -> tuple[BrowserContext, Page]:
+        context = browser.new_context(**{**defaults, **options})
+        context.route("https://fonts.googleapis.com/**", lambda route: route.abort())
+        contexts.append(context)
+        page = context.new_page()
+        problems.watch(page, name)
+        return context, page
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not problems.dialogs, f"a page opened a dialog: {problems.dialogs}"
+    assert not problems.errors, f"JavaScript errors: {problems.errors}"
+
+
+def screenshot_taker(artifacts: Path, test_name: str) -> Callable[[Page, str], None]:
+    """``take(page, name)`` saves ``<artifacts>/<test>-<name>.png``."""
+    artifacts.mkdir(exist_ok=True)
+
+    def take(page: Page, name: str) -> None:
+        page.screenshot(path=str(artifacts / f"{test_name}-{name}.png"))
+
+    return take

@@ -26,7 +26,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from tests.e2e.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, WIDGET_DIST
-from tests.e2e.ui import PageProblems, Widget
+from tests.e2e.ui import PageProblems, Widget, fresh_pages, screenshot_taker
 from tests.support.accounts import create_agent
 from tests.support.clients import Agent, login
 from tests.support.handoff_server import HandoffServer
@@ -120,33 +120,15 @@ def loop() -> Iterator[Loop]:
 
 
 @pytest.fixture
-def new_page(browser: Browser) -> Iterator[Callable[[str], tuple[BrowserContext, Page]]]:
+def new_page(browser: Browser) -> Iterator[Callable[..., tuple[BrowserContext, Page]]]:
     """A page in a fresh context, failing the test on a JavaScript error or a dialog."""
-    problems = PageProblems()
-    contexts: list[BrowserContext] = []
-
-    def make(name: str) -> tuple[BrowserContext, Page]:
-        context = browser.new_context(viewport={"width": 1200, "height": 900})
-        contexts.append(context)
-        page = context.new_page()
-        problems.watch(page, name)
-        return context, page
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert not problems.dialogs, f"a page opened a dialog: {problems.dialogs}"
-    assert not problems.errors, f"JavaScript errors: {problems.errors}"
+    with fresh_pages(browser, PageProblems(), viewport={"width": 1200, "height": 900}) as make:
+        yield make
 
 
 @pytest.fixture
 def shot(request: pytest.FixtureRequest) -> Callable[[Page, str], None]:
-    ARTIFACTS.mkdir(exist_ok=True)
-
-    def take(page: Page, name: str) -> None:
-        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{name}.png"))
-
-    return take
+    return screenshot_taker(ARTIFACTS, request.node.name)
 
 
 def connect_agent(loop: Loop, service: HandoffServer, redis_server: RedisServer) -> Agent:

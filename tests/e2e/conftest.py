@@ -14,7 +14,6 @@ to do.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -23,7 +22,6 @@ import threading
 from collections.abc import Callable, Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -34,6 +32,7 @@ if str(ROOT) not in sys.path:  # tests.e2e.ui is importable however pytest was s
     sys.path.insert(0, str(ROOT))
 
 from tests.e2e.ui import PageProblems, fresh_pages, screenshot_taker  # noqa: E402
+from tests.support.stack import load_stack_module  # noqa: E402
 
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path(os.environ.get("TANDEM_CHROMIUM", "/usr/bin/chromium"))
@@ -54,17 +53,6 @@ CHROMIUM_ARGS = [
 
 # Waiting is not asserting: a bot turn on two busy cores can take several seconds.
 expect.set_options(timeout=30_000)
-
-
-def load_stack_module() -> ModuleType:
-    """scripts/stack.py (standard library only), loaded from its path: one way to run it all."""
-    path = ROOT / "scripts" / "stack.py"
-    spec = importlib.util.spec_from_file_location("tandem_stack", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["tandem_stack"] = module  # dataclasses look their module up while building
-    spec.loader.exec_module(module)
-    return module
 
 
 def tamil_font() -> bool:

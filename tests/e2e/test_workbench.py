@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ROOT, WIDGET_DIST, load_stack_module, missing_prerequisites
+from tests.e2e.conftest import ROOT, WIDGET_DIST, missing_prerequisites
 from tests.e2e.ui import Console, Widget
+from tests.support.stack import load_stack_module
 
 # The trained model reads this as out_of_scope (0.97): the bot says it cannot help.
 MESSAGE = "when do your folks clock in"

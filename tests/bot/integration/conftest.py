@@ -6,8 +6,6 @@ trackers in Redis, as it does in production.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,16 +14,9 @@ from typing import Any
 import pytest
 import requests
 
+from tests.support.stack import load_stack_module
+
 REPO = Path(__file__).resolve().parents[3]
-
-
-def _load_stack_module() -> Any:
-    spec = importlib.util.spec_from_file_location("tandem_stack", REPO / "scripts" / "stack.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["tandem_stack"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 class Bot:
@@ -56,7 +47,7 @@ class Bot:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    module = _load_stack_module()
+    module = load_stack_module()
     model = REPO / "models" / "tandem.tar.gz"
     if not model.exists():
         pytest.fail("no trained model: run 'make train' (scripts/test trains before this layer)")

@@ -17,9 +17,20 @@ export function downloadFile(/** @type {string} */ filename, /** @type {string} 
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-/** @param {string} id @param {string} label @param {Record<string, any>} [attrs] */
-function field(id, label, attrs = {}) {
-  const input = h("input", { id, ...attrs });
+/**
+ * An input whose value lives in the controller's drafts (so a redraw keeps what was typed).
+ * @param {AdminController} c @param {string} key @param {Record<string, any>} attrs
+ */
+function kept(c, key, attrs) {
+  const input = h("input", { ...attrs, value: c.draft(key, attrs.value || "") });
+  input.addEventListener("input", () => (c.drafts[key] = input.value));
+  return input;
+}
+
+/** @param {AdminController} c @param {string} key @param {string} label @param {Record<string, any>} [attrs] */
+function field(c, key, label, attrs = {}) {
+  const id = `adm-${key}`;
+  const input = kept(c, key, { id, ...attrs });
   return { input, row: h("p", { class: "adm-field" }, h("label", { for: id }, label), input) };
 }
 
@@ -95,7 +106,7 @@ export class AdminView {
 
   /** @param {AdminController} c @param {any} a */
   #row(c, a) {
-    const password = h("input", { type: "password", placeholder: "type one, or leave empty", "aria-label": `New password for ${a.username}`, autocomplete: "new-password", size: "14" });
+    const password = kept(c, `password-${a.username}`, { type: "password", placeholder: "type one, or leave empty", "aria-label": `New password for ${a.username}`, autocomplete: "new-password", size: "14" });
     const deleting = this.confirmDelete === a.username;
     return h(
       "tr",
@@ -146,12 +157,12 @@ export class AdminView {
 
   /** @param {AdminController} c */
   #create(c) {
-    const username = field("adm-new-username", "Username", { autocomplete: "off", placeholder: "ben" });
-    const name = field("adm-new-name", "Name (shown to customers)");
-    const languages = field("adm-new-languages", "Languages", { value: "en", placeholder: "en, de" });
-    const skills = field("adm-new-skills", "Skills", { placeholder: "billing, orders" });
-    const capacity = field("adm-new-capacity", "Capacity", { type: "number", min: "1", max: "50", value: "3" });
-    const password = field("adm-new-password", "Password (empty: generate one)", { type: "password", autocomplete: "new-password" });
+    const username = field(c, "new-username", "Username", { autocomplete: "off", placeholder: "ben" });
+    const name = field(c, "new-name", "Name (shown to customers)");
+    const languages = field(c, "new-languages", "Languages", { value: "en", placeholder: "en, de" });
+    const skills = field(c, "new-skills", "Skills", { placeholder: "billing, orders" });
+    const capacity = field(c, "new-capacity", "Capacity", { type: "number", min: "1", max: "50", value: "3" });
+    const password = field(c, "new-password", "Password (empty: generate one)", { type: "password", autocomplete: "new-password" });
     const roles = roleBoxes("adm-new", []);
     const submit = async (/** @type {Event} */ event) => {
       event.preventDefault();
@@ -176,13 +187,15 @@ export class AdminView {
   /** @param {AdminController} c */
   #privacy(c) {
     const by = h("select", { id: "adm-search-by", "aria-label": "Find the customer by" }, h("option", { value: "email" }, "contact email"), h("option", { value: "conversation" }, "conversation id"), h("option", { value: "customer" }, "customer id"));
-    const value = h("input", { id: "adm-search-value", "aria-label": "Email or id", size: "32" });
+    by.value = c.draft("search-by", "email");
+    by.addEventListener("change", () => (c.drafts["search-by"] = by.value));
+    const value = kept(c, "search", { id: "adm-search-value", "aria-label": "Email or id", size: "32" });
     const search = (/** @type {Event} */ event) => {
       event.preventDefault();
       c.search(/** @type {any} */ (by.value), value.value);
     };
     const found = c.customers.map((customer) => {
-      const typed = h("input", { "aria-label": `Type ${customer.customer_id} to confirm`, placeholder: "type the customer id", size: "28" });
+      const typed = kept(c, `erase-${customer.customer_id}`, { "aria-label": `Type ${customer.customer_id} to confirm`, placeholder: "type the customer id", size: "28" });
       return h(
         "li",
         { class: "adm-customer", dataset: { customer: customer.customer_id } },

@@ -38,8 +38,20 @@ export class AdminController {
     this.searched = false;
     /** @type {any[]} */
     this.audit = [];
+    /**
+     * What the admin has typed (the new agent's fields, a search, an erase's confirmation), by
+     * field: kept here, not in the fields, because the page is drawn again whenever an answer
+     * arrives (the audit trail after an export, say).
+     * @type {Record<string, string>}
+     */
+    this.drafts = {};
     this.message = "";
     this.busy = false;
+  }
+
+  /** @param {string} key @param {string} fallback */
+  draft(key, fallback = "") {
+    return key in this.drafts ? this.drafts[key] : fallback;
   }
 
   async open() {
@@ -68,6 +80,7 @@ export class AdminController {
       const answer = await this.api.create(body);
       this.revealed = answer.password ? { username: answer.agent.username, password: answer.password } : null;
       this.message = `Created ${answer.agent.username}.`;
+      for (const key of Object.keys(this.drafts)) if (key.startsWith("new-")) delete this.drafts[key];
       await this.#reload();
       return true;
     });
@@ -120,6 +133,7 @@ export class AdminController {
   async resetPassword(username, password) {
     await this.#try(async () => {
       const answer = await this.api.resetPassword(username, password);
+      delete this.drafts[`password-${username}`];
       this.revealed = answer.password ? { username, password: answer.password } : null;
       this.message = `New password set for ${username}; they are logged out everywhere.`;
       await this.#reload();
@@ -161,6 +175,7 @@ export class AdminController {
     }
     await this.#try(async () => {
       const answer = await this.api.erase(customerId, typed.trim());
+      delete this.drafts[`erase-${customerId}`];
       this.customers = this.customers.filter((c) => c.customer_id !== customerId);
       this.message = `Erased ${customerId}: ${answer.conversations} conversation(s), ${answer.closed_live} live one(s) closed.`;
       await this.#reload();

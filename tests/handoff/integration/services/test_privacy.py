@@ -46,7 +46,8 @@ async def claim(agent: Agent, conversation_id: str) -> None:
 
 async def as_rasa_would(redis: Any, conversation_id: str) -> None:
     """The tracker and lock Rasa's Redis stores keep for a sender (the conversation id)."""
-    tracker = {"sender_id": conversation_id, "events": [{"event": "user", "text": "hi"}]}
+    # What RedisTrackerStore stores: the tracker's Dialogue (sender id as "name", the events).
+    tracker = {"name": conversation_id, "events": [{"event": "user", "text": "hi"}]}
     await redis.set(f"rasa:tracker:{conversation_id}", json.dumps(tracker))
     await redis.set(f"rasa:lock:{conversation_id}", "{}")
 
@@ -114,7 +115,7 @@ async def test_an_admin_exports_then_erases_a_customer_with_two_conversations(
         assert one["conversation"]["summary"]["contact_email"] == EMAIL
         assert (one["conversation"]["csat"], one["conversation"]["tags"]) == (4, ["late"])
         assert one["stored"]["csat_comment"] == "thanks Ana"
-        assert one["bot_tracker"]["sender_id"] == first and one["inbox_sightings"]
+        assert one["bot_tracker"]["name"] == first and one["inbox_sightings"]
         assert one["emails"] == []
         assert "human again please" in [m["text"] for m in conversations[second]["messages"]]
 

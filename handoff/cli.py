@@ -1,6 +1,7 @@
 """Command line: ``python -m handoff serve``, ``… agents …`` and ``… privacy export|erase``.
 
-The first agent ``agents add`` creates is an admin, who then manages the others in the console.
+The first agent ``agents add`` creates (while there is none) is an admin, who then manages the
+others in the console.
 
 Example::
 
@@ -167,7 +168,7 @@ async def _agents(args: argparse.Namespace, settings: Settings) -> int:
                 roles=clean_roles(_split(args.roles)),
                 admin_if_first=True,  # someone must be able to manage agents in the console
             )
-            admin = " (admin: the first agent)" if "admin" in record.roles else ""
+            admin = " (admin)" if "admin" in record.roles else ""
             print(f"created agent {record.username} ({record.id}){admin}")
             return 0
         if args.action == "list":

@@ -33,6 +33,7 @@ from handoff.config.canned import load_canned
 from handoff.config.settings import Settings
 from handoff.config.texts import SystemTexts
 from handoff.domain.clock import SYSTEM_CLOCK, Clock
+from handoff.edges.admin_api import AdminApi
 from handoff.edges.agent_ns import AgentNamespace
 from handoff.edges.body_limit import BodyLimit
 from handoff.edges.customer_ns import AddressLimits, CustomerNamespace
@@ -50,6 +51,7 @@ from handoff.security.addresses import parse_networks
 from handoff.security.ids import SessionSigner
 from handoff.security.ratelimit import Rule
 from handoff.security.tokens import TokenSigner
+from handoff.services.admin import AgentAdmin
 from handoff.services.agent_auth import AgentAuth, HashGate
 from handoff.services.board import Board
 from handoff.services.bot_client import BotClient
@@ -59,12 +61,15 @@ from handoff.services.demo_agent import ensure_demo_agent
 from handoff.services.desk import Desk
 from handoff.services.idle import IdleCloser
 from handoff.services.inbox import InboxFeed
+from handoff.services.privacy import Privacy
 from handoff.services.rasa_api import RasaApi
 from handoff.services.train_job import TrainJobs
 from handoff.store import pool
 from handoff.store.agents import AgentStore
+from handoff.store.audit import AuditLog
 from handoff.store.bot_lease import BotLease
 from handoff.store.conversations import ConversationStore
+from handoff.store.customer_data import CustomerData
 from handoff.store.facts import DeskFactsReader
 from handoff.store.inbox import InboxStore
 from handoff.store.keys import Keys
@@ -295,6 +300,24 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
     )
     workbench = WorkbenchApi(auth=auth, inbox=inbox, content=content, jobs=jobs)
     sanic_app.blueprint(workbench.blueprint())
+    # Administration (docs/console.md): agent accounts, privacy requests, the audit trail.
+    audit = AuditLog(redis, keys, clock=clock)
+    admin = AdminApi(
+        auth=auth,
+        admin=AgentAdmin(agents=agents, presence=presence, desk=desk, audit=audit, clock=clock),
+        privacy=Privacy(
+            data=CustomerData(redis, keys),
+            conversations=conversations,
+            notify=notify,
+            texts=texts,
+            audit=audit,
+            clock=clock,
+        ),
+        audit=audit,
+        limits=limits,
+        rule=Rule("admin", burst=30, per_minute=120),
+    )
+    sanic_app.blueprint(admin.blueprint())
     if mount_static(sanic_app, settings.static_dir):
         log.info("serving the widget and console from %s", settings.static_dir)
     sweeper = Sweeper(

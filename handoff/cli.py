@@ -1,4 +1,7 @@
-"""Command line: ``python -m handoff serve`` and ``python -m handoff agents …``.
+"""Command line: ``python -m handoff serve``, ``… agents …`` and ``… privacy export|erase``.
+
+The first agent ``agents add`` creates (while there is none) is an admin, who then manages the
+others in the console.
 
 Example::
 
@@ -7,6 +10,8 @@ Example::
     python -m handoff agents update ana --roles writer
     python -m handoff agents list
     python -m handoff agents disable ana
+    python -m handoff privacy export --email ana@example.com --out ana.json
+    python -m handoff privacy erase --customer u_0123456789abcdef01234567 --yes
 """
 
 from __future__ import annotations
@@ -17,16 +22,25 @@ import getpass
 import json
 import os
 import sys
+import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import redis.asyncio as aioredis
 
 from handoff.config.settings import Settings, SettingsError
+from handoff.config.texts import SystemTexts
 from handoff.domain.agents import ROLES, AgentError, clean_languages, clean_roles, clean_skills
+from handoff.fanout.notify import Notifier
+from handoff.fanout.pubsub import RedisManager
+from handoff.protocol.errors import ProtocolError
 from handoff.security.passwords import MIN_LENGTH, hash_password
+from handoff.services.privacy import Privacy
 from handoff.store import pool
 from handoff.store.agents import AgentStore
+from handoff.store.audit import AuditLog
 from handoff.store.conversations import ConversationStore
+from handoff.store.customer_data import CustomerData
 from handoff.store.keys import Keys
 
 
@@ -79,6 +93,28 @@ def _parser() -> argparse.ArgumentParser:
     passwd = agents.add_parser("passwd", help="set a new password (logs the agent out everywhere)")
     passwd.add_argument("username")
     _password_options(passwd)
+
+    privacy = sub.add_parser(
+        "privacy", help="export or erase everything Tandem holds about one customer"
+    ).add_subparsers(dest="action", required=True)
+    for name, text in (
+        ("export", "write the customer's data as JSON"),
+        ("erase", "close their live conversations and delete all their data, the bot's too"),
+    ):
+        action = privacy.add_parser(name, help=text)
+        which = action.add_mutually_exclusive_group(required=True)
+        which.add_argument("--customer", default="", help="the customer id (u_…)")
+        which.add_argument("--conversation", default="", help="one of their conversations (c_…)")
+        which.add_argument("--email", default="", help="the contact email they left")
+        action.add_argument(
+            "--by",
+            default=os.environ.get("USER") or "operator",
+            help="who asks, for the audit trail (default: you)",
+        )
+        if name == "export":
+            action.add_argument("--out", default="-", help="file to write (default: stdout)")
+        else:
+            action.add_argument("--yes", action="store_true", help="do not ask to confirm")
     return parser
 
 
@@ -130,8 +166,10 @@ async def _agents(args: argparse.Namespace, settings: Settings) -> int:
                 skills=skills,
                 capacity=args.capacity,
                 roles=clean_roles(_split(args.roles)),
+                admin_if_first=True,  # someone must be able to manage agents in the console
             )
-            print(f"created agent {record.username} ({record.id})")
+            admin = " (admin)" if "admin" in record.roles else ""
+            print(f"created agent {record.username} ({record.id}){admin}")
             return 0
         if args.action == "list":
             records = await store.all()
@@ -208,6 +246,59 @@ async def _reindex(settings: Settings) -> int:
     return 0
 
 
+async def _privacy(args: argparse.Namespace, settings: Settings) -> int:
+    keys = Keys(settings.redis_prefix)
+    redis = pool.connect(settings.redis_url, decode_responses=True)  # Sentinel URLs too
+    # Publishes only (no listener): a live conversation's agent is told through the replicas.
+    manager = RedisManager(settings.redis_url, channel=keys.socketio_channel, write_only=True)
+    audit = AuditLog(redis, keys)
+    store = ConversationStore(redis, keys, retention_seconds=settings.retention_days * 86400)
+    privacy = Privacy(
+        data=CustomerData(redis, keys),
+        conversations=store,
+        notify=Notifier(manager),
+        texts=SystemTexts.load(),
+        audit=audit,
+        clock=time.time,
+    )
+    actor = f"cli:{args.by}"
+    try:
+        found = await privacy.find(
+            actor, customer_id=args.customer, conversation_id=args.conversation, email=args.email
+        )
+        if not found:
+            print("no such customer", file=sys.stderr)
+            return 1
+        if args.action == "export":
+            exports = [await privacy.export(actor, customer) for customer in found]
+            text = json.dumps(exports[0] if len(exports) == 1 else exports, indent=2)
+            if args.out == "-":
+                print(text)
+            else:
+                await asyncio.to_thread(Path(args.out).write_text, text + "\n", "utf-8")
+                print(f"exported {len(found)} customer(s) to {args.out}", file=sys.stderr)
+            return 0
+        if not args.yes:
+            question = f"erase {', '.join(found)} for good? type the customer id: "
+            typed = await asyncio.to_thread(input, question)
+            if typed.strip() not in found or len(found) != 1:
+                print("not confirmed; nothing erased", file=sys.stderr)
+                return 1
+        for customer in found:
+            erased = await privacy.erase(actor, customer)
+            print(
+                f"erased {customer}: {erased['conversations']} conversations "
+                f"({erased['closed_live']} live ones closed), {erased['keys']} keys"
+            )
+        return 0
+    except ProtocolError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        await manager.drain()
+        await redis.aclose()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -223,6 +314,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "reindex":
             return asyncio.run(_reindex(settings))
+        if args.command == "privacy":
+            return asyncio.run(_privacy(args, settings))
         return asyncio.run(_agents(args, settings))
     except AgentError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -14,6 +14,7 @@ import uvicorn
 
 from handoff.app import create_app
 from handoff.config.settings import Settings, dev_mode_warnings
+from handoff.domain import log_masking
 
 log = logging.getLogger("handoff")
 
@@ -26,6 +27,7 @@ def configure_logging(level: str) -> None:
     # Socket.IO and the Redis manager are chatty at INFO.
     for name in ("socketio", "engineio", "sanic.root", "sanic.access", "aiohttp"):
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
+    log_masking.install(("",))  # no customer's email or phone number in a log line
 
 
 def tune_gc() -> None:
@@ -70,4 +72,6 @@ def serve(settings: Settings) -> None:
         # from any local peer.
         proxy_headers=False,
     )
+    # uvicorn set up its own loggers' handlers just now: every handler masks contacts.
+    log_masking.install()
     uvicorn.Server(config).run()

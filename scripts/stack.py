@@ -128,6 +128,27 @@ class Stack:
     def rasa_api_file(self) -> Path:
         return self.run_dir / RASA_API_FILE
 
+    @property
+    def service_redis_url(self) -> str:
+        """The Redis the service uses: the one given, or the embedded one."""
+        return self.redis_url or f"redis://127.0.0.1:{self.ports.redis}/0"
+
+    def cli_command(self, arguments: str) -> str:
+        """The exact shell command that runs ``python -m handoff <arguments>`` against this
+        stack's Redis (with its secret, or development mode), from the repository's root."""
+        settings = f"TANDEM_REDIS_URL={self.service_redis_url}"
+        if self.dev:
+            settings += " TANDEM_DEV=1"
+        elif os.environ.get("TANDEM_SECRET"):
+            settings += ' TANDEM_SECRET="$TANDEM_SECRET"'  # never printed in clear
+        else:
+            settings += f' TANDEM_SECRET="$(cat {self.run_dir / "secret"})"'
+        prefix = self.extra_env.get("TANDEM_REDIS_PREFIX")
+        if prefix:
+            settings += f" TANDEM_REDIS_PREFIX={prefix}"
+        python = os.path.relpath(HANDOFF_PYTHON, ROOT)
+        return f"{settings} {python} -m handoff {arguments}"
+
     def start(self) -> None:
         (self.run_dir / "logs").mkdir(parents=True, exist_ok=True)
         if not self.model.exists():
@@ -336,6 +357,9 @@ def main() -> int:
         user, password = DEMO_AGENT.split(":")
         print(f"  demo agent login          {user} / {password}   (development mode only)")
     print(f"  health                    {url}/health")
+    print("  manage agents and privacy requests with the CLI against this stack's Redis:")
+    for example in ("agents list", 'agents add ana --name "Ana Lima" --roles admin'):
+        print(f"    {stack.cli_command(example)}")
     print(f"  logs                      {stack.run_dir / 'logs'}/")
     print("Press Ctrl-C to stop.", flush=True)
     code = 0

@@ -21,7 +21,8 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
 LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 SKILL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 # What an agent may do besides answering customers: ``writer`` edits the bot's training data in
-# the workbench, ``admin`` may do everything a writer may (and, later, manage agents).
+# the workbench, ``admin`` may do everything a writer may, manage agents and answer privacy
+# requests (``docs/console.md``, "Administration").
 ROLES = ("admin", "writer")  # sorted, as clean_roles keeps them
 WRITER_ROLES = frozenset(ROLES)
 
@@ -74,6 +75,11 @@ class AgentRecord:
         return is_available(disabled=self.disabled, status=self.status)
 
     @property
+    def is_admin(self) -> bool:
+        """May manage agents and answer privacy requests (``services/admin.py``)."""
+        return "admin" in self.roles
+
+    @property
     def can_write(self) -> bool:
         """May use the writers' workbench (``docs/workbench.md``)."""
         return bool(WRITER_ROLES.intersection(self.roles))
@@ -82,6 +88,18 @@ class AgentRecord:
         return AgentProfile(
             self.id, frozenset(self.languages), frozenset(self.skills), self.capacity, load
         )
+
+
+def clean_capacity(value: object) -> int:
+    """A whole number of conversations at once, 1 to 50."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 50:
+        raise AgentError("capacity must be 1 to 50")
+    return value
+
+
+def clean_name(value: str, username: str) -> str:
+    """Shown to customers: at most 80 characters, the username when empty."""
+    return value.strip()[:80] or username
 
 
 def clean_languages(values: Iterable[str]) -> list[str]:

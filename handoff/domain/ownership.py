@@ -43,6 +43,9 @@ class Action(StrEnum):
     # any open state -> closed: nobody wrote for TANDEM_IDLE_CLOSE_HOURS (tickets: nobody
     # claimed it for TANDEM_TICKET_CLOSE_DAYS); the sweeper names the owner it found ("" none)
     CLOSE_IDLE = "close_idle"
+    # any open state -> closed: an admin erases the customer's data (``services/privacy.py``);
+    # the owner it found is told, then everything is deleted
+    ERASE = "erase"
 
 
 # States in which the bot answers the customer's messages: all of them while it owns the
@@ -67,6 +70,9 @@ RULES: dict[Action, Rule] = {
     Action.CLOSE: Rule(frozenset({State.AGENT}), State.CLOSED, True),
     Action.REQUEUE: Rule(frozenset({State.AGENT}), State.QUEUED, True),
     Action.CLOSE_IDLE: Rule(
+        frozenset({State.BOT, State.QUEUED, State.AGENT, State.OFFLINE}), State.CLOSED, True
+    ),
+    Action.ERASE: Rule(
         frozenset({State.BOT, State.QUEUED, State.AGENT, State.OFFLINE}), State.CLOSED, True
     ),
 }

@@ -13,7 +13,6 @@ Example::
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sanic import Blueprint, Request
@@ -22,6 +21,7 @@ from sanic.response import json as json_response
 
 from handoff.domain.inbox import REASONS, STATUSES, InboxFilter, ordered
 from handoff.edges.http_api import bearer, error
+from handoff.edges.json_body import Refused, json_body
 from handoff.protocol.errors import ErrorCode
 from handoff.services.agent_auth import AgentAuth, AgentSession
 from handoff.services.content import Content
@@ -30,12 +30,6 @@ from handoff.services.training_data import ContentError
 from handoff.store.inbox import InboxStore
 
 LISTED = 500  # items per answer: more than a writer reads in a sitting
-
-
-class Refused(Exception):
-    def __init__(self, response: HTTPResponse) -> None:
-        super().__init__()
-        self.response = response
 
 
 class WorkbenchApi:
@@ -111,7 +105,7 @@ class WorkbenchApi:
         )
 
     async def label(self, request: Request, session: AgentSession, item_id: str) -> HTTPResponse:
-        body = _body(request)
+        body = json_body(request)
         item = await self.inbox.get(item_id)
         if item is None:
             raise Refused(error(404, ErrorCode.NOT_FOUND, "no such inbox item"))
@@ -158,7 +152,7 @@ class WorkbenchApi:
         )
 
     async def save_changes(self, request: Request, session: AgentSession) -> HTTPResponse:
-        body = _body(request)
+        body = json_body(request)
         labelled = await self._labelled()
         if not labelled:
             raise Refused(error(400, ErrorCode.INVALID_STATE, "nothing labelled to save"))
@@ -175,7 +169,7 @@ class WorkbenchApi:
 
     # -- check & train -------------------------------------------------------------------------
     async def start_job(self, request: Request, session: AgentSession) -> HTTPResponse:
-        body = _body(request)
+        body = json_body(request)
         probes = [str(t) for t in body.get("probes") or [] if isinstance(t, str)][:50]
         job = self.jobs.start(started_by=session.agent.username, probes=probes)
         if job is None:
@@ -198,24 +192,10 @@ class WorkbenchApi:
     async def save_test(
         self, request: Request, session: AgentSession, conversation_id: str
     ) -> HTTPResponse:
-        body = _body(request)
+        body = json_body(request)
         saved = await self.content.save_test(
             name=str(body.get("name") or ""),
             steps=body.get("steps"),
             author=session.agent.name,
         )
         return json_response({"ok": True, **saved})
-
-
-def _body(request: Request) -> dict[str, Any]:
-    media_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if media_type != "application/json":
-        # As for logins: a cross-site form cannot send JSON without asking.
-        raise Refused(error(415, ErrorCode.BAD_REQUEST, "send application/json"))
-    try:
-        body = json.loads(request.body or b"{}")
-    except ValueError:
-        raise Refused(error(400, ErrorCode.BAD_REQUEST, "body must be JSON")) from None
-    if not isinstance(body, dict):
-        raise Refused(error(400, ErrorCode.BAD_REQUEST, "body must be a JSON object"))
-    return body

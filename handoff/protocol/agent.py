@@ -224,7 +224,7 @@ class ConversationAssigned(ConversationDetail):
 
 class ConversationUnassigned(TypedDict):
     conversation_id: str
-    reason: Literal["transferred", "handed_back", "closed", "requeued"]
+    reason: Literal["transferred", "handed_back", "closed", "requeued", "erased"]
 
 
 class ConversationUpdated(TypedDict):

@@ -34,6 +34,7 @@ class ErrorCode(StrEnum):
     AT_CAPACITY = "at_capacity"
     AGENT_UNAVAILABLE = "agent_unavailable"
     UNAUTHORIZED = "unauthorized"
+    LAST_ADMIN = "last_admin"  # the change would leave no enabled admin
     INTERNAL = "internal"
 
 

@@ -26,6 +26,7 @@ from handoff.security.compare import same_secret
 CONVERSATION_ID = re.compile(r"^c_[A-Za-z0-9_-]{22}$")
 AGENT_ID = re.compile(r"^a_[0-9a-f]{16}$")
 CUSTOMER_ID = re.compile(r"^u_[0-9a-f]{24}$")
+CUSTOMER_ID = re.compile(r"^u_[0-9a-f]{24}$")
 _SESSION = re.compile(r"^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}$")
 
 
@@ -49,6 +50,11 @@ def new_agent_id() -> str:
 
 def is_conversation_id(value: object) -> bool:
     return isinstance(value, str) and CONVERSATION_ID.fullmatch(value) is not None
+
+
+def is_customer_id(value: object) -> bool:
+    """``u_`` + 24 hex digits, as :meth:`SessionSigner.customer_id` derives them."""
+    return isinstance(value, str) and CUSTOMER_ID.fullmatch(value) is not None
 
 
 def is_agent_id(value: object) -> bool:

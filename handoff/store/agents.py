@@ -21,13 +21,20 @@ from handoff.domain.agents import (
     USERNAME,
     AgentError,
     AgentRecord,
+    clean_capacity,
     clean_languages,
+    clean_name,
     clean_roles,
     clean_skills,
 )
 from handoff.domain.clock import SYSTEM_CLOCK, Clock
 from handoff.security.ids import new_agent_id
+from handoff.store import scripts
 from handoff.store.keys import Keys
+
+
+class LastAdmin(AgentError):
+    """The change would leave no enabled admin (nobody could manage agents any more)."""
 
 
 class AgentStore:
@@ -38,6 +45,7 @@ class AgentStore:
         self.redis: Any = redis
         self.keys = keys
         self.now = clock
+        self._guarded = redis.register_script(scripts.GUARDED_AGENT_CHANGE)
 
     async def create(
         self,
@@ -49,21 +57,25 @@ class AgentStore:
         skills: Sequence[str],
         capacity: int,
         roles: Sequence[str] = (),
+        admin_if_first: bool = False,
     ) -> AgentRecord:
+        """Create an agent; ``admin_if_first`` makes the very first agent an admin (the CLI:
+        someone must be able to manage the others from the console)."""
         if not USERNAME.match(username):
             raise AgentError(
                 "username must be 1-32 of a-z 0-9 _ . - (lower case, starting with a letter/digit)"
             )
-        if not 1 <= capacity <= 50:
-            raise AgentError("capacity must be 1 to 50")
+        clean_capacity(capacity)
         agent_id = new_agent_id()
         # HSETNX on the index makes "username taken" atomic across concurrent CLI runs.
         if not await self.redis.hsetnx(self.keys.agents_by_username, username, agent_id):
             raise AgentError(f"an agent named {username!r} already exists")
+        if admin_if_first and await self.redis.hlen(self.keys.agents_by_username) == 1:
+            roles = [*roles, "admin"]
         record = {
             "id": agent_id,
             "username": username,
-            "name": name.strip()[:80] or username,
+            "name": clean_name(name, username),
             "password_hash": password_hash,
             "languages": json.dumps(clean_languages(languages) or ["en"]),
             "skills": json.dumps(clean_skills(skills)),
@@ -108,6 +120,45 @@ class AgentStore:
         """Disable, revoke tokens, and ask a replica to requeue the agent's conversations."""
         await self.update(agent_id, {"disabled": "1"}, revoke=True)
         await self.redis.sadd(self.keys.requeue, agent_id)
+
+    async def guarded_update(
+        self,
+        agent_id: str,
+        fields: Mapping[str, str],
+        *,
+        stays_admin: bool,
+        revoke: bool = False,
+        requeue: bool = False,
+    ) -> None:
+        """Change fields unless that leaves no enabled admin (:class:`LastAdmin`), in one step.
+
+        ``stays_admin``: whether the agent is an enabled admin after the change. ``requeue``
+        asks a replica's sweeper to requeue the agent's conversations (a disable), as
+        :meth:`disable` does."""
+        pairs = [item for pair in fields.items() for item in pair]
+        args = [self.keys.agent(""), "1" if stays_admin else "0", "update", "1" if revoke else "0"]
+        self._check(await self._guarded(keys=self._guard_keys(agent_id), args=args + pairs))
+        if requeue:
+            await self.redis.sadd(self.keys.requeue, agent_id)
+
+    async def delete(self, agent_id: str) -> None:
+        """Remove the account (its username is free again) unless it is the last enabled admin.
+
+        Call it once the agent owns nothing (``Desk.requeue_owned_by``); what they wrote keeps
+        their name, which the transcript entries carry."""
+        args = [self.keys.agent(""), "0", "delete", "0"]
+        self._check(await self._guarded(keys=self._guard_keys(agent_id), args=args))
+        await self.redis.delete(self.keys.agent_active(agent_id))
+
+    def _guard_keys(self, agent_id: str) -> list[str]:
+        return [self.keys.agents_by_username, self.keys.agent(agent_id)]
+
+    @staticmethod
+    def _check(status: object) -> None:
+        if status == "not_found":
+            raise AgentError("no such agent")
+        if status == "last_admin":
+            raise LastAdmin("this is the last enabled admin: make another agent admin first")
 
     async def next_to_requeue(self) -> str | None:
         """One disabled agent whose conversations still need requeueing (taken off the set)."""

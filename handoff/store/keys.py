@@ -14,6 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Rasa's ``RedisTrackerStore`` names a tracker ``<key_prefix>:tracker:<sender_id>``; the bot sets
+# key_prefix "rasa" (bot/stores.py; tests/handoff/unit/store/test_rasa_keys.py keeps them equal).
+RASA_TRACKER_PREFIX = "rasa:tracker:"
+RASA_LOCK_PREFIX = "rasa:lock:"
+
 
 @dataclass(frozen=True)
 class Keys:
@@ -110,6 +115,13 @@ class Keys:
         """Set: agent ids whose conversations must go back to the queue (agent disabled)."""
         return f"{self.prefix}agents:requeue"
 
+    # -- administration ------------------------------------------------------------------------
+    @property
+    def audit(self) -> str:
+        """Stream: every admin action (who, what, which agent or customer, when), capped
+        (``handoff.store.audit``); never the content of an export."""
+        return f"{self.prefix}audit"
+
     # -- flood protection ----------------------------------------------------------------------
     def limit(self, rule: str, key: str) -> str:
         """Hash: one token bucket (``t`` tokens, ``u`` updated); expires once full again."""
@@ -171,6 +183,19 @@ class Keys:
         """Set: ``<seq>`` and ``<seq>|<reason>`` of a conversation already in the inbox, so a
         message is counted once (and once per reason); expires with the conversation."""
         return f"{self.prefix}inbox:seen:{conversation_id}"
+
+    # -- the bot's own keys (Rasa's, outside the prefix) -----------------------------------------
+    @staticmethod
+    def rasa_tracker(conversation_id: str) -> str:
+        """String: Rasa's tracker of a conversation (its sender id is the conversation id), kept
+        by Rasa's ``RedisTrackerStore`` with ``bot/stores.py``'s prefix ``rasa`` when Rasa shares
+        this Redis (``make run`` does). Only the privacy erase touches it."""
+        return f"{RASA_TRACKER_PREFIX}{conversation_id}"
+
+    @staticmethod
+    def rasa_lock(conversation_id: str) -> str:
+        """String: Rasa's lock on a conversation (``RedisLockStore``, ``bot/stores.py``)."""
+        return f"{RASA_LOCK_PREFIX}{conversation_id}"
 
     # -- socket.io -----------------------------------------------------------------------------
     @property

@@ -363,3 +363,42 @@ if not seen_message then
 end
 return 1
 """
+
+# An admin's change to an agent that could leave the service without an admin (a disable, a
+# role taken away, a delete) is checked and applied in one step, so two admins removing each
+# other at once cannot both succeed. KEYS: the username index, the agent's hash. ARGV: the
+# prefix of agent hashes, whether the agent is still an enabled admin afterwards ("1"/"0"),
+# "update" or "delete", whether to revoke tokens ("1"/"0"), then field/value pairs to set.
+# Returns 'ok', 'not_found' or 'last_admin'.
+GUARDED_AGENT_CHANGE = """
+if redis.call('EXISTS', KEYS[2]) == 0 then return 'not_found' end
+local function enabled_admin(key)
+  local found = redis.call('HMGET', key, 'roles', 'disabled')
+  if found[2] == '1' or not found[1] then return false end
+  local ok, roles = pcall(cjson.decode, found[1])
+  if not ok or type(roles) ~= 'table' then return false end
+  for _, role in ipairs(roles) do
+    if role == 'admin' then return true end
+  end
+  return false
+end
+if ARGV[2] ~= '1' and enabled_admin(KEYS[2]) then
+  local another = false
+  for _, agent_id in ipairs(redis.call('HVALS', KEYS[1])) do
+    local key = ARGV[1] .. agent_id
+    if key ~= KEYS[2] and enabled_admin(key) then
+      another = true
+      break
+    end
+  end
+  if not another then return 'last_admin' end
+end
+if ARGV[3] == 'delete' then
+  redis.call('HDEL', KEYS[1], redis.call('HGET', KEYS[2], 'username'))
+  redis.call('DEL', KEYS[2])
+  return 'ok'
+end
+if #ARGV > 4 then redis.call('HSET', KEYS[2], unpack(ARGV, 5)) end
+if ARGV[4] == '1' then redis.call('HINCRBY', KEYS[2], 'token_gen', 1) end
+return 'ok'
+"""

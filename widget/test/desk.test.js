@@ -129,6 +129,11 @@ test("assigned and unassigned: transfers and closes move conversations in and ou
   desk.unassigned(agentOut("conversation_unassigned")); // transferred
   assert.equal(desk.mineList().length, 0);
   assert.equal(desk.conversation(assigned.conversation.conversation_id).info.state, "agent");
+  // An admin erased the customer's data on request: the conversation is closed and gone.
+  desk.assigned(assigned);
+  desk.unassigned({ conversation_id: assigned.conversation.conversation_id, reason: "erased" });
+  assert.equal(desk.mineList().length, 0);
+  assert.equal(desk.conversation(assigned.conversation.conversation_id).info.state, "closed");
 });
 
 test("wait colours against the target", () => {

@@ -227,7 +227,7 @@ export class Desk {
     const conv = this.conversations.get(payload.conversation_id);
     if (conv && conv.info) {
       /** @type {Record<string, import("../shared/protocol").StateName>} */
-      const states = { closed: "closed", handed_back: "bot", transferred: "agent", requeued: "queued" };
+      const states = { closed: "closed", erased: "closed", handed_back: "bot", transferred: "agent", requeued: "queued" };
       const state = states[payload.reason];
       conv.info = { ...conv.info, state: state || conv.info.state };
     }

@@ -4,6 +4,9 @@
 //   desk.js                          the state (pure)
 //   alerts.js                        desktop notifications and sound
 //   transport.js                     login over HTTP, then namespace /agent
+import { AdminController } from "./admin.js";
+import { adminApi } from "./admin-api.js";
+import { AdminView, downloadFile } from "./admin-view.js";
 import { Alerts } from "./alerts.js";
 import { ConsoleController } from "./controller.js";
 import { agentTransport, login } from "./transport.js";
@@ -46,10 +49,27 @@ bench.hidden = true;
 root.after(bench);
 /** @type {WorkbenchController|null} */
 let workbench = null;
+// The admin page (#agents, docs/console.md): agents, privacy requests, the audit trail.
+const adminRoot = document.createElement("div");
+adminRoot.id = "agents";
+adminRoot.hidden = true;
+bench.after(adminRoot);
+/** @type {AdminController|null} */
+let admin = null;
 function route() {
   const open = location.hash === "#workbench" && Boolean(controller.token());
-  root.hidden = open;
+  const administering = location.hash === "#agents" && Boolean(controller.token());
+  root.hidden = open || administering;
   bench.hidden = !open;
+  adminRoot.hidden = !administering;
+  if (administering && !admin) {
+    const adminView = new AdminView(adminRoot);
+    admin = new AdminController({ api: adminApi(origin, () => controller.token()), view: adminView, download: downloadFile });
+    adminView.bind(admin);
+    admin.open();
+  } else if (!administering && admin) {
+    admin = null;
+  }
   if (open && !workbench) {
     const benchView = new WorkbenchView(bench);
     workbench = new WorkbenchController({ api: workbenchApi(origin, () => controller.token()), view: benchView });

@@ -9,6 +9,7 @@ import { languageLabel, speaksLanguage } from "../shared/languages.js";
 import { ConversationPane } from "./conversation-view.js";
 import { pageTitle, statsRows, waitLevel } from "./desk.js";
 import { csatComments, definitionList, loginView, mineItem, queueItem } from "./parts.js";
+import { isAdmin } from "./admin.js";
 import { canWrite } from "./workbench.js";
 
 /** @typedef {import("./controller.js").ConsoleController} ConsoleController */
@@ -56,6 +57,7 @@ export class ConsoleView {
     this.connection = h("span", { class: "connection", role: "status" }, "Connecting…");
     this.me = h("span", { class: "me" });
     this.workbenchLink = h("a", { href: "#workbench", class: "link", hidden: true }, "Workbench");
+    this.adminLink = h("a", { href: "#agents", class: "link", hidden: true }, "Admin");
     const presence = h(
       "select",
       { id: "presence", onchange: () => c.setPresence(presence.value) },
@@ -97,6 +99,7 @@ export class ConsoleView {
       c.alerts ? alertSwitches(/** @type {import("./alerts.js").Alerts} */ (c.alerts), (text) => this.announce(text)) : null,
       this.me,
       this.workbenchLink,
+      this.adminLink,
       h("button", { type: "button", onclick: () => c.logout() }, "Log out"),
     );
     const sidebar = h(
@@ -138,6 +141,7 @@ export class ConsoleView {
     this.me.textContent = agent.name;
     this.presence.value = agent.status;
     if (this.workbenchLink) this.workbenchLink.hidden = !canWrite(agent);
+    if (this.adminLink) this.adminLink.hidden = !isAdmin(agent);
   }
 
   /** @param {string} text */

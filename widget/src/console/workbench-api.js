@@ -1,27 +1,30 @@
 // The workbench's HTTP API (docs/workbench.md): every call with the agent's token; errors come
-// back as {code, message} from the service's error bodies.
+// back as {code, message} from the service's error bodies. `jsonCaller` is the one way the
+// console's pages call the service over HTTP (the admin page too, admin-api.js).
 
 /** @typedef {{code: string, message: string}} ApiError */
 
 /**
+ * A function calling `${baseUrl}${prefix}${path}` with the token, JSON in and out.
  * @param {string} baseUrl
+ * @param {string} prefix e.g. "/api/workbench"
  * @param {() => string} token the agent's current token
- * @param {typeof fetch} [fetchFn]
+ * @param {typeof fetch} fetchFn
  */
-export function workbenchApi(baseUrl, token, fetchFn = (...args) => fetch(...args)) {
+export function jsonCaller(baseUrl, prefix, token, fetchFn) {
   /**
    * @param {string} method
    * @param {string} path
    * @param {Record<string, any>} [body]
    * @returns {Promise<any>}
    */
-  async function call(method, path, body) {
+  return async function call(method, path, body) {
     /** @type {Record<string, string>} */
     const headers = { Authorization: `Bearer ${token()}` };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let response;
     try {
-      response = await fetchFn(`${baseUrl}/api/workbench${path}`, {
+      response = await fetchFn(`${baseUrl}${prefix}${path}`, {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -39,7 +42,16 @@ export function workbenchApi(baseUrl, token, fetchFn = (...args) => fetch(...arg
     if (response.ok) return answer;
     const error = (answer && answer.error) || {};
     throw { code: error.code || "internal", message: error.message || `HTTP ${response.status}` };
-  }
+  };
+}
+
+/**
+ * @param {string} baseUrl
+ * @param {() => string} token the agent's current token
+ * @param {typeof fetch} [fetchFn]
+ */
+export function workbenchApi(baseUrl, token, fetchFn = (...args) => fetch(...args)) {
+  const call = jsonCaller(baseUrl, "/api/workbench", token, fetchFn);
   /** @param {Record<string, string>} query */
   const qs = (query) => {
     const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v));

@@ -1,0 +1,160 @@
+"""One customer's data on Redis, found and erased for a privacy request (``services/privacy.py``).
+
+A customer is ``customer:<uid>`` and the conversations listed in ``customer:<uid>:convs``; each
+conversation is its hash, transcript, notes and dedup table, its places in the indexes (open,
+queue, tickets, what its customer was last told), the writers' inbox sightings that point at it,
+and the bot's tracker and lock in Rasa's Redis stores (``Keys.rasa_tracker``). Everything here
+reads or deletes exactly those keys, never by a pattern over the whole keyspace, except the
+search by contact email, which has no index on purpose (an index would be one more copy of the
+address to erase; privacy requests are rare, so a scan of the conversation hashes is the price).
+
+Example::
+
+    data = CustomerData(redis, Keys())
+    await data.customer_of("c_…")                   # "u_…" or None
+    await data.customers_with_email("ana@example.com")
+    await data.erase("u_…", ["c_…", "c_…"])
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from handoff.store.keys import Keys
+
+SCAN_COUNT = 1000  # keys per SCAN step of the email search
+
+
+def conversation_keys(keys: Keys, conversation_id: str) -> list[str]:
+    """Every key that holds one conversation's data. The email outbox (its own branch) adds
+    its per-conversation keys here, so that an erase takes them too."""
+    return [
+        keys.conversation(conversation_id),
+        keys.log(conversation_id),
+        keys.notes(conversation_id),
+        keys.dedup(conversation_id),
+        keys.bot_lock(conversation_id),
+        keys.inbox_seen(conversation_id),
+        keys.rasa_tracker(conversation_id),
+        keys.rasa_lock(conversation_id),
+    ]
+
+
+class CustomerData:
+    """Finds a customer's conversations and erases them (see the module's doc)."""
+
+    def __init__(self, redis: Any, keys: Keys) -> None:
+        self.redis = redis
+        self.keys = keys
+
+    async def customer_of(self, conversation_id: str) -> str | None:
+        value = await self.redis.hget(self.keys.conversation(conversation_id), "customer")
+        return str(value) if value else None
+
+    async def known(self, customer_id: str) -> bool:
+        """Whether Tandem holds anything under this customer id."""
+        return bool(
+            await self.redis.exists(
+                self.keys.customer(customer_id), self.keys.customer_conversations(customer_id)
+            )
+        )
+
+    async def customer_record(self, customer_id: str) -> dict[str, str]:
+        return dict(await self.redis.hgetall(self.keys.customer(customer_id)))
+
+    async def customers_with_email(self, email: str) -> list[str]:
+        """The customers whose conversations carry this contact email (the offline form's, or
+        the triage's in the summary), compared case-insensitively."""
+        wanted = email.strip().casefold()
+        found: set[str] = set()
+        pattern = f"{self.keys.conversation('')}*"
+        async for key in self.redis.scan_iter(match=pattern, count=SCAN_COUNT, _type="hash"):
+            contact, summary, customer = await self.redis.hmget(
+                key, ["contact_email", "summary", "customer"]
+            )
+            if customer and (
+                (contact or "").strip().casefold() == wanted
+                or _summary_email(summary).casefold() == wanted
+            ):
+                found.add(str(customer))
+        return sorted(found)
+
+    async def bot_tracker(self, conversation_id: str) -> Any:
+        """Rasa's tracker of the conversation (JSON), or ``None``."""
+        raw = await self.redis.get(self.keys.rasa_tracker(conversation_id))
+        if not raw:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw
+
+    async def inbox_sightings(self, conversation_ids: Sequence[str]) -> dict[str, list[str]]:
+        """Inbox item id -> the ``<cid>:<seq>`` sightings of these conversations in it."""
+        prefixes = tuple(f"{c}:" for c in conversation_ids)
+        if not prefixes:
+            return {}
+        item_ids = [str(i) for i in await self.redis.zrange(self.keys.inbox_items, 0, -1)]
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for item_id in item_ids:
+                pipe.lrange(self.keys.inbox_refs(item_id), 0, -1)
+            refs = await pipe.execute()
+        found: dict[str, list[str]] = {}
+        for item_id, item_refs in zip(item_ids, refs, strict=True):
+            mine = [str(r) for r in item_refs if str(r).startswith(prefixes)]
+            if mine:
+                found[item_id] = mine
+        return found
+
+    async def erase(self, customer_id: str, conversation_ids: Sequence[str]) -> int:
+        """Delete the customer and these conversations everywhere; how many keys went.
+
+        Run it once each conversation is closed (``Privacy.erase`` closes live ones first), so
+        no script writes to them meanwhile; what an owner's console shows is told separately.
+        """
+        owners = [
+            str(o)
+            for o in await self._each_field(conversation_ids, "owner")
+            if o  # the owner's load set may still name it (a live conversation just closed)
+        ]
+        sightings = await self.inbox_sightings(conversation_ids)
+        limit_keys = [
+            str(k)
+            async for k in self.redis.scan_iter(
+                match=f"{self.keys.limit('*', customer_id)}", count=SCAN_COUNT
+            )
+        ]
+        doomed = [self.keys.customer(customer_id), self.keys.customer_conversations(customer_id)]
+        for conversation_id in conversation_ids:
+            doomed += conversation_keys(self.keys, conversation_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            if conversation_ids:
+                indexes = (self.keys.active, self.keys.queue, self.keys.tickets)
+                for key in (*indexes, self.keys.queue_retell):
+                    pipe.zrem(key, *conversation_ids)
+                pipe.hdel(self.keys.queue_told, *conversation_ids)
+                for owner in set(owners):
+                    pipe.srem(self.keys.agent_active(owner), *conversation_ids)
+            for item_id, refs in sightings.items():
+                for ref in refs:
+                    pipe.lrem(self.keys.inbox_refs(item_id), 0, ref)
+            pipe.delete(*doomed, *limit_keys)
+            results = await pipe.execute()
+        return int(results[-1])
+
+    async def _each_field(self, conversation_ids: Sequence[str], name: str) -> list[str | None]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for conversation_id in conversation_ids:
+                pipe.hget(self.keys.conversation(conversation_id), name)
+            return list(await pipe.execute())
+
+
+def _summary_email(summary: str | None) -> str:
+    try:
+        value = json.loads(summary or "{}")
+    except ValueError:
+        return ""
+    email = value.get("contact_email") if isinstance(value, dict) else None
+    return email.strip() if isinstance(email, str) else ""

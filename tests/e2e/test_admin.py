@@ -1,0 +1,92 @@
+"""Administration in the console, on the whole product: the demo admin creates an agent on the
+admin page and that agent logs in with the password shown once; a customer who talked to the
+real bot is found, exported and erased, and Rasa's tracker of the conversation is gone."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import redis
+from playwright.sync_api import Page, expect
+
+from tests.e2e.ui import Console, Widget
+
+DESKTOP = {"viewport": {"width": 1400, "height": 1000}}
+
+
+def test_an_admin_creates_an_agent_who_then_logs_in(
+    new_page: Callable[..., Any], service_url: str, shot: Callable[[Page, str], None]
+) -> None:
+    _, admin_page = new_page("admin", **DESKTOP)
+    Console(admin_page, service_url).login()  # the demo agent is an admin in development mode
+    admin_page.get_by_role("link", name="Admin").click()
+    agents = admin_page.locator("table.adm-agents")
+    expect(agents).to_contain_text("demo")
+
+    admin_page.get_by_label("Username").fill("erin")
+    admin_page.get_by_label("Name (shown to customers)").fill("Erin <b>Example</b>")
+    admin_page.get_by_label("Languages").fill("en, de")
+    admin_page.get_by_label("Skills").fill("billing")
+    admin_page.get_by_role("button", name="Create agent").click()
+    password = admin_page.locator(".adm-password")
+    expect(password).to_have_text(re.compile(r"^\S{12,}$"))
+    row = agents.locator("tr[data-username=erin]")
+    expect(row).to_contain_text("Erin <b>Example</b>")  # text, never markup
+    expect(row).to_contain_text("de, en")
+    shot(admin_page, "01-admin-agent-created")
+    generated = password.inner_text()
+
+    _, erin_page = new_page("erin", **DESKTOP)
+    Console(erin_page, service_url).login("erin", generated)
+    expect(erin_page.locator(".topbar .me")).to_have_text("Erin <b>Example</b>")
+    expect(erin_page.get_by_role("link", name="Admin")).to_be_hidden()  # not an admin
+
+
+def test_an_admin_erases_a_customer_and_the_bots_tracker(
+    new_page: Callable[..., Any], service_url: str, stack: Any, shot: Callable[[Page, str], None]
+) -> None:
+    store = redis.Redis(port=stack.ports.redis, decode_responses=True)
+    _, customer_page = new_page("customer", **DESKTOP)
+    widget = Widget(customer_page, service_url).open_shop()
+    widget.ask("how long does delivery take?", "Standard delivery takes")
+    [conversation_id] = [
+        key.split(":")[-1]
+        for key in store.scan_iter("tandem:conv:*", _type="hash")
+        if any(
+            fields.get("text") == "how long does delivery take?"
+            for _, fields in store.xrange(f"{key}:log")
+        )
+    ]
+    tracker = store.get(f"rasa:tracker:{conversation_id}")  # written by the real Rasa
+    assert tracker and json.loads(tracker)["name"] == conversation_id  # Rasa's Dialogue
+
+    _, admin_page = new_page("admin", **DESKTOP)
+    Console(admin_page, service_url).login()
+    admin_page.goto(f"{service_url}/console#agents")
+    admin_page.get_by_label("Find the customer by").select_option("conversation")
+    admin_page.get_by_label("Email or id").fill(conversation_id)
+    admin_page.get_by_role("button", name="Find").click()
+    found = admin_page.locator("li.adm-customer")
+    expect(found).to_contain_text(conversation_id)
+    customer_id = found.get_attribute("data-customer")
+    assert customer_id
+
+    with admin_page.expect_download() as download:
+        found.get_by_role("button", name="Export (JSON)").click()
+    export = json.loads(open(download.value.path(), encoding="utf-8").read())  # noqa: SIM115
+    texts = [m["text"] for c in export["conversations"] for m in c["messages"]]
+    assert "how long does delivery take?" in texts
+    assert export["conversations"][0]["bot_tracker"]["name"] == conversation_id
+
+    found.get_by_label(f"Type {customer_id} to confirm").fill(customer_id)
+    found.get_by_role("button", name="Erase everything").click()
+    expect(admin_page.locator(".adm-message")).to_contain_text(f"Erased {customer_id}")
+    shot(admin_page, "02-admin-customer-erased")
+    assert store.get(f"rasa:tracker:{conversation_id}") is None
+    assert [
+        k for k in store.scan_iter(count=1000) if conversation_id in k or customer_id in k
+    ] == []
+    expect(admin_page.locator(".adm-audit")).to_contain_text(f"privacy.erase · {customer_id}")

@@ -1,0 +1,213 @@
+"""Privacy on request against the real service and a real Redis: an admin finds a customer by
+email, exports both of their conversations, erases them (a live one is closed and its agent
+told), and no key of theirs is left; the CLI does the same; contacts never reach the log.
+
+Rasa here is the stand-in, so the bot's tracker is written where Rasa's ``RedisTrackerStore``
+keeps it with ``bot/stores.py``'s prefix (``rasa:tracker:<conversation id>``, and its lock
+``rasa:lock:<id>``); the end-to-end test erases a real Rasa's tracker."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.clients import Agent, Customer
+from tests.support.handoff_server import REPO, TEST_SECRET, HandoffServer
+from tests.support.redis_server import RedisServer
+
+pytestmark = pytest.mark.asyncio
+PREFIX = "privacy1:"
+EMAIL = "sam.k@example.org"
+
+
+@pytest.fixture
+def server(start_server: Callable[..., HandoffServer]) -> HandoffServer:
+    return start_server({"TANDEM_REDIS_PREFIX": PREFIX})
+
+
+def admin_api(server: HandoffServer, token: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=f"{server.url}/api/admin", headers={"Authorization": f"Bearer {token}"}
+    )
+
+
+async def claim(agent: Agent, conversation_id: str) -> None:
+    await agent.wait_for("queue_added", lambda p: p["item"]["conversation_id"] == conversation_id)
+    assert (await agent.call("claim", {"conversation_id": conversation_id}))["ok"]
+
+
+async def as_rasa_would(redis: Any, conversation_id: str) -> None:
+    """The tracker and lock Rasa's Redis stores keep for a sender (the conversation id)."""
+    # What RedisTrackerStore stores: the tracker's Dialogue (sender id as "name", the events).
+    tracker = {"name": conversation_id, "events": [{"event": "user", "text": "hi"}]}
+    await redis.set(f"rasa:tracker:{conversation_id}", json.dumps(tracker))
+    await redis.set(f"rasa:lock:{conversation_id}", "{}")
+
+
+async def two_conversations(customer: Any, ana: Agent, server: HandoffServer) -> tuple[Any, ...]:
+    """Sam's first conversation (triaged with an email, answered, noted, closed, rated) and a
+    second one that Ana has right now."""
+    sam: Customer = await customer(url=server.url)
+    await sam.say("unsure where my parcel is")  # the bot fell back: an inbox sighting
+    first = (await sam.say(f"triage orders late parcel, write to {EMAIL}"))["conversation_id"]
+    await claim(ana, first)
+    answer = {"conversation_id": first, "text": "Found your parcel", "client_msg_id": "a1"}
+    assert (await ana.call("send_message", answer))["ok"]
+    note = {"conversation_id": first, "text": "Sam called twice"}
+    assert (await ana.call("add_note", note))["ok"]
+    closing = {"conversation_id": first, "resolution": "resent", "tags": ["late"]}
+    assert (await ana.call("close", closing))["ok"]
+    await sam.wait_for("tandem_state", lambda p: p.get("state") == "closed")
+    assert (await sam.call("tandem_csat", {"rating": 4, "comment": "thanks Ana"}))["ok"]
+    second = (await sam.say("human again please"))["conversation_id"]
+    assert second != first
+    await claim(ana, second)
+    return sam, first, second
+
+
+async def leftovers(redis: Any, *ids: str) -> list[str]:
+    """Keys naming any of the ids, and inbox sightings pointing at them."""
+    found = [k async for k in redis.scan_iter(count=1000) if any(i in k for i in ids)]
+    async for key in redis.scan_iter(match=f"{PREFIX}inbox:item:*:refs"):
+        found += [f"{key} -> {r}" for r in await redis.lrange(key, 0, -1) if r.split(":")[0] in ids]
+    return found
+
+
+async def test_an_admin_exports_then_erases_a_customer_with_two_conversations(
+    server: HandoffServer, agent: Any, customer: Any, redis: Any
+) -> None:
+    ana = await agent(url=server.url, prefix=PREFIX, name="Ana")
+    boss = await agent(url=server.url, prefix=PREFIX, roles=["admin"], connect=False)
+    sam, first, second = await two_conversations(customer, ana, server)
+    for conversation_id in (first, second):
+        await as_rasa_would(redis, conversation_id)
+    assert await redis.exists(f"{PREFIX}inbox:seen:{first}")
+
+    async with admin_api(server, boss.token) as http:
+        found = (await http.post("/privacy/search", json={"email": EMAIL.upper()})).json()
+        [overview] = found["customers"]
+        customer_id = overview["customer_id"]
+        assert {c["conversation_id"] for c in overview["conversations"]} == {first, second}
+        by_conversation = await http.post("/privacy/search", json={"conversation": second})
+        assert [c["customer_id"] for c in by_conversation.json()["customers"]] == [customer_id]
+
+        exported = await http.get(f"/privacy/customers/{customer_id}/export")
+        assert exported.status_code == 200
+        assert "attachment" in exported.headers["content-disposition"]
+        export = exported.json()
+        assert export["customer_id"] == customer_id and export["customer"]["current"] == second
+        conversations = {c["conversation"]["conversation_id"]: c for c in export["conversations"]}
+        assert set(conversations) == {first, second}
+        one = conversations[first]
+        texts = [m["text"] for m in one["messages"]]
+        assert (
+            "Found your parcel" in texts and f"triage orders late parcel, write to {EMAIL}" in texts
+        )
+        assert [n["text"] for n in one["notes"]] == ["Sam called twice"]
+        assert one["conversation"]["summary"]["contact_email"] == EMAIL
+        assert (one["conversation"]["csat"], one["conversation"]["tags"]) == (4, ["late"])
+        assert one["stored"]["csat_comment"] == "thanks Ana"
+        assert one["bot_tracker"]["name"] == first and one["inbox_sightings"]
+        assert one["emails"] == []
+        assert "human again please" in [m["text"] for m in conversations[second]["messages"]]
+
+        unconfirmed = await http.post(f"/privacy/customers/{customer_id}/erase", json={})
+        assert unconfirmed.status_code == 400 and await redis.exists(f"{PREFIX}conv:{first}")
+        erased = await http.post(
+            f"/privacy/customers/{customer_id}/erase", json={"confirm": customer_id}
+        )
+        assert erased.status_code == 200, erased.text
+        assert erased.json()["conversations"] == 2 and erased.json()["closed_live"] == 1
+
+        # The live conversation was closed first: its agent and the customer were told.
+        gone = await ana.wait_for(
+            "conversation_unassigned", lambda p: p["conversation_id"] == second
+        )
+        assert gone["reason"] == "erased"
+        await sam.wait_for(
+            "tandem_state", lambda p: p["conversation_id"] == second and p["state"] == "closed"
+        )
+        assert await leftovers(redis, customer_id, first, second) == []
+        assert not await redis.exists(f"rasa:tracker:{first}", f"rasa:tracker:{second}")
+        assert await redis.scard(f"{PREFIX}agent:{ana.id}:active") == 0
+        assert (await http.post("/privacy/search", json={"email": EMAIL})).json() == {
+            "customers": []
+        }
+        missing = await http.get(f"/privacy/customers/{customer_id}/export")
+        assert missing.status_code == 404
+
+        audit = (await http.get("/audit")).json()["entries"]
+    done = [(e["actor"], e["action"], e["target"]) for e in reversed(audit)]
+    assert (boss.username, "privacy.export", customer_id) in done
+    assert (boss.username, "privacy.erase", customer_id) in done
+    stream = json.dumps(audit)
+    assert EMAIL not in stream and "Found your parcel" not in stream and "thanks Ana" not in stream
+    # The search by email was logged, with the address masked by the service's log filter.
+    log = await asyncio.to_thread(Path(server.log_path).read_text)
+    assert "privacy search by" in log and "<email>" in log and EMAIL not in log
+
+
+async def cli(redis_url: str, *args: str) -> tuple[int, str, str]:
+    env = {
+        **os.environ,
+        "TANDEM_REDIS_URL": redis_url,
+        "TANDEM_REDIS_PREFIX": PREFIX,
+        "TANDEM_SECRET": TEST_SECRET,
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "handoff",
+        "privacy",
+        *args,
+        cwd=REPO,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    return process.returncode or 0, out.decode(), err.decode()
+
+
+async def test_the_cli_exports_and_erases_and_tells_the_live_agent(
+    server: HandoffServer,
+    agent: Any,
+    customer: Any,
+    redis: Any,
+    clean_redis: RedisServer,
+    tmp_path: Path,
+) -> None:
+    ana = await agent(url=server.url, prefix=PREFIX, name="Ana")
+    sam, first, second = await two_conversations(customer, ana, server)
+    await as_rasa_would(redis, second)
+    out = tmp_path / "sam.json"
+    code, _, err = await cli(
+        clean_redis.url, "export", "--conversation", first, "--by", "dpo", "--out", str(out)
+    )
+    assert code == 0, err
+    export = json.loads(await asyncio.to_thread(out.read_text))
+    customer_id = export["customer_id"]
+    assert {c["conversation"]["conversation_id"] for c in export["conversations"]} == {
+        first,
+        second,
+    }
+    code, _, err = await cli(clean_redis.url, "erase", "--email", EMAIL, "--by", "dpo", "--yes")
+    assert code == 0, err
+    gone = await ana.wait_for("conversation_unassigned", lambda p: p["conversation_id"] == second)
+    assert gone["reason"] == "erased"
+    assert await leftovers(redis, customer_id, first, second) == []
+    audit = await redis.xrange(f"{PREFIX}audit")
+    assert [(f["actor"], f["action"]) for _, f in audit if f["action"] != "privacy.search"] == [
+        ("cli:dpo", "privacy.export"),
+        ("cli:dpo", "privacy.erase"),
+    ]
+    code, _, err = await cli(clean_redis.url, "export", "--customer", customer_id)
+    assert code == 1 and "no such customer" in err

@@ -53,7 +53,7 @@ from handoff.security.tokens import TokenSigner
 from handoff.services.agent_auth import AgentAuth, HashGate
 from handoff.services.board import Board
 from handoff.services.bot_client import BotClient
-from handoff.services.bridge import BotBridge
+from handoff.services.bridge import BotBridge, HandoffLimit
 from handoff.services.content import Content
 from handoff.services.demo_agent import ensure_demo_agent
 from handoff.services.desk import Desk
@@ -191,7 +191,11 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         low_confidence=settings.inbox_low_confidence,
         clock=clock,
     )
+    # Rate limits are token buckets in Redis: they hold across replicas (docs/security.md).
+    limits = Limits(redis, keys, clock=clock)
+    handoffs_rule = Rule("handoffs", settings.handoff_burst, settings.handoffs_per_minute)
     bridge = BotBridge(
+        handoff_limit=HandoffLimit(limits, handoffs_rule),
         lease=lease,
         conversations=conversations,
         bot=bot,
@@ -212,8 +216,6 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
 
     # Edges: where requests come in.
     connections = Connections()
-    # Rate limits are token buckets in Redis: they hold across replicas (docs/security.md).
-    limits = Limits(redis, keys, clock=clock)
     customer_rule = Rule("customer", settings.rate_burst, settings.rate_per_minute)
     # Agents type fast and legitimately burst (canned replies); give them more room.
     agent_rule = Rule("agent", settings.rate_burst * 3, settings.rate_per_minute * 4)
@@ -222,7 +224,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
     per_address = AddressLimits(
         trusted_proxies=trusted_proxies,
         sessions=Rule("sessions", settings.session_burst, settings.sessions_per_minute),
-        handoffs=Rule("handoffs", settings.handoff_burst, settings.handoffs_per_minute),
+        handoffs=handoffs_rule,
         sockets=address_sockets,
         sockets_per_address=settings.sockets_per_address,
     )

@@ -39,7 +39,7 @@ from handoff.security.addresses import Network, client_address
 from handoff.security.ids import SessionSigner
 from handoff.security.ratelimit import Rule
 from handoff.services.board import Board
-from handoff.services.bridge import BotBridge
+from handoff.services.bridge import ADDRESS_FIELD, BotBridge
 from handoff.services.desk import Desk
 from handoff.services.inbox import InboxFeed
 from handoff.store.conversations import ConversationStore
@@ -226,6 +226,10 @@ class CustomerNamespace(GuardedNamespace):
         await self.notify.entry(
             conversation_id, sock.customer_id, result.owner, entry, skip_sid=sid
         )
+        if sock.address_noted != conversation_id:
+            # Before the bot sees the message: a handoff it triggers is limited by address.
+            await self.store.set_fields(conversation_id, {ADDRESS_FIELD: self._address(sid)})
+            sock.address_noted = conversation_id
         if result.state in BOT_ANSWERS:
             self.bridge.kick(conversation_id)
         return {

@@ -25,6 +25,9 @@ class CustomerSocket:
     session_id: str
     customer_id: str
     conversation_id: str | None = None
+    # The conversation whose record holds this socket's client address (what a handoff the
+    # bot triggers is limited by, services/bridge.py): written once per socket and conversation.
+    address_noted: str | None = None
 
 
 @dataclass

@@ -22,6 +22,7 @@ from tests.support.redis_server import RedisServer
 
 pytestmark = pytest.mark.asyncio
 BEHIND_PROXY = {"TANDEM_TRUSTED_PROXIES": "127.0.0.1/32"}
+PEOPLE = ("queued", "offline")  # the states of a conversation handed to people
 
 
 def replicas(
@@ -189,3 +190,41 @@ async def test_messages_that_fail_in_an_outage_spend_no_tokens(
         await alice.close()
         server.stop()
         redis.stop()
+
+
+async def test_handoffs_the_bot_triggers_are_limited_per_address(
+    start_server: Callable[..., HandoffServer], clients: list[Any]
+) -> None:
+    a, b = replicas(
+        start_server,
+        TANDEM_REDIS_PREFIX="flood6:",
+        TANDEM_HANDOFF_BURST="2",
+        TANDEM_HANDOFFS_PER_MINUTE="0.1",
+        **BEHIND_PROXY,
+    )
+    # "human …" makes the stand-in bot hand over (reason "requested"), as a script would.
+    for url in (a.url, b.url):
+        client = from_address(url, "203.0.113.9", clients)
+        await client.connect()
+        assert (await client.say("human please"))["ok"]
+        # Handed to people (offline: no agent is online here).
+        assert (await client.wait_for("tandem_state"))["state"] in PEOPLE
+    flood = from_address(a.url, "203.0.113.9", clients)
+    await flood.connect()
+    assert (await flood.say("human please"))["ok"]
+    told = await flood.wait_for(
+        "bot_uttered", lambda p: p["metadata"]["tandem"]["author"] == "system"
+    )
+    assert "many requests for a person from your network" in told["text"]
+    assert told["metadata"]["tandem"]["event"] == "handoff_limited"
+    # The conversation stays with the bot (it keeps answering), on either replica.
+    again = from_address(b.url, "203.0.113.9", clients)
+    await again.connect(session_id=flood.session_id)
+    assert again.rec.of("tandem_session")[-1]["state"] == "bot"
+    assert flood.rec.of("tandem_state") == []
+    # A customer's own request for a person spends from the same bucket.
+    assert (await flood.call("tandem_request_agent", {}))["error"]["code"] == "rate_limited"
+    neighbour = from_address(b.url, "198.51.100.2", clients)
+    await neighbour.connect()
+    assert (await neighbour.say("human please"))["ok"]
+    assert (await neighbour.wait_for("tandem_state"))["state"] in PEOPLE

@@ -227,6 +227,11 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         handoffs=handoffs_rule,
         sockets=address_sockets,
         sockets_per_address=settings.sockets_per_address,
+        messages=Rule(
+            "address_messages",
+            settings.address_message_burst,
+            settings.address_messages_per_second * 60,
+        ),
     )
     # Failed logins: strict per address, generous per username (from every address together),
     # so one address cannot lock an agent out and one password cannot try every username.

@@ -73,6 +73,11 @@ class Settings:
     handoff_burst: int = 30
     handoffs_per_minute: float = 10.0
     sockets_per_address: int = 200
+    # Agents often share one office address; their consoles are counted apart, with more room.
+    agent_sockets_per_address: int = 1000
+    # Customer messages from one address over all its sessions (a session has its own bucket).
+    address_message_burst: int = 100
+    address_messages_per_second: float = 20.0
     login_concurrency: int = 0  # scrypt hashes at once; 0 = one per CPU core
     login_queue: int = 32  # logins waiting for a hash slot before the rest get 503 at once
     agent_grace_seconds: float = 60.0
@@ -199,6 +204,15 @@ class Settings:
             ),
             sockets_per_address=reader.integer(
                 "TANDEM_SOCKETS_PER_ADDRESS", cls.sockets_per_address, low=1
+            ),
+            agent_sockets_per_address=reader.integer(
+                "TANDEM_AGENT_SOCKETS_PER_ADDRESS", cls.agent_sockets_per_address, low=1
+            ),
+            address_message_burst=reader.integer(
+                "TANDEM_ADDRESS_MESSAGE_BURST", cls.address_message_burst, low=1
+            ),
+            address_messages_per_second=reader.number(
+                "TANDEM_ADDRESS_MESSAGES_PER_SECOND", cls.address_messages_per_second, low=0.01
             ),
             login_concurrency=reader.integer(
                 "TANDEM_LOGIN_CONCURRENCY", cls.login_concurrency, low=0

@@ -62,6 +62,7 @@ class AddressLimits:
     handoffs: Rule
     sockets: AddressSockets
     sockets_per_address: int
+    messages: Rule | None = None  # every session's messages together (None: unlimited)
 
 
 class CustomerNamespace(GuardedNamespace):
@@ -186,6 +187,9 @@ class CustomerNamespace(GuardedNamespace):
             raise ProtocolError(ErrorCode.FORBIDDEN, "session_id is not this socket's session")
         # The token is spent by the append itself, only if the message is stored.
         bucket = self.limits.bucket(self.rule, sock.customer_id)
+        # ... and one of the address's, so many sessions from one address are bounded too.
+        per_address = self.per_address.messages
+        also = [self.limits.bucket(per_address, self._address(sid))] if per_address else []
         fields = encode(
             author="customer",
             text=utterance.text,
@@ -205,6 +209,7 @@ class CustomerNamespace(GuardedNamespace):
                 allowed=("bot", "queued", "agent", "offline"),
                 for_bot=True,
                 bucket=bucket,
+                also=also,
             )
             if result.status == "limited":
                 raise rate_limited(SLOW_DOWN, result.retry_after)

@@ -228,3 +228,35 @@ async def test_handoffs_the_bot_triggers_are_limited_per_address(
     await neighbour.connect()
     assert (await neighbour.say("human please"))["ok"]
     assert (await neighbour.wait_for("tandem_state"))["state"] in PEOPLE
+
+
+async def test_messages_are_limited_per_address_over_all_its_sessions(
+    start_server: Callable[..., HandoffServer], clients: list[Any]
+) -> None:
+    a, b = replicas(
+        start_server,
+        TANDEM_REDIS_PREFIX="flood7:",
+        TANDEM_ADDRESS_MESSAGE_BURST="4",
+        TANDEM_ADDRESS_MESSAGES_PER_SECOND="0.01",
+        **BEHIND_PROXY,
+    )
+    sessions = []
+    for url in (a.url, b.url):
+        client = from_address(url, "203.0.113.9", clients)
+        await client.connect()
+        sessions.append(client)
+    # Each session is far below its own limit (60 at once); the address as a whole is not.
+    acks = [await sessions[i % 2].say(f"m{i}", cmid=f"m{i}") for i in range(5)]
+    assert [ack["ok"] for ack in acks] == [True] * 4 + [False]
+    assert acks[4]["error"]["code"] == "rate_limited"
+    assert acks[4]["error"]["details"]["retry_after_s"] > 0
+    # A fresh session from the same address is refused too; a resend still gets its answer.
+    late = from_address(a.url, "203.0.113.9", clients)
+    await late.connect()
+    assert (await late.say("hello"))["error"]["code"] == "rate_limited"
+    again = await sessions[0].say("m0", cmid="m0")
+    assert again["ok"] and again["duplicate"] is True
+    # Other addresses are not affected.
+    neighbour = from_address(b.url, "198.51.100.2", clients)
+    await neighbour.connect()
+    assert (await neighbour.say("hello"))["ok"]

@@ -33,7 +33,7 @@ from handoff.config.canned import load_canned
 from handoff.config.settings import Settings
 from handoff.config.texts import SystemTexts
 from handoff.domain.clock import SYSTEM_CLOCK, Clock
-from handoff.edges.agent_ns import AgentNamespace
+from handoff.edges.agent_ns import AgentNamespace, AgentSocketCap
 from handoff.edges.body_limit import BodyLimit
 from handoff.edges.customer_ns import AddressLimits, CustomerNamespace
 from handoff.edges.http_api import HttpApi, LoginRules
@@ -277,6 +277,9 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
             rule=agent_rule,
             clock=clock,
             inbox=inbox_feed,
+            socket_cap=AgentSocketCap(
+                trusted_proxies, address_sockets, settings.agent_sockets_per_address
+            ),
         )
     )
     api = HttpApi(

@@ -30,12 +30,12 @@ from handoff.domain.clock import Clock
 from handoff.domain.entries import encode, stored
 from handoff.domain.ownership import BOT_ANSWERS, Action, State, is_allowed
 from handoff.edges.guard import GuardedNamespace, rate_limited
-from handoff.edges.sockets import Connections, CustomerSocket
+from handoff.edges.sockets import Connections, CustomerSocket, socket_address
 from handoff.fanout import rooms
 from handoff.fanout.notify import Notifier
 from handoff.protocol import customer as proto
 from handoff.protocol.errors import ErrorCode, ProtocolError
-from handoff.security.addresses import Network, client_address
+from handoff.security.addresses import Network
 from handoff.security.ids import SessionSigner
 from handoff.security.ratelimit import Rule
 from handoff.services.board import Board
@@ -104,13 +104,7 @@ class CustomerNamespace(GuardedNamespace):
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
-        # engine.io's environ has REMOTE_ADDR fixed at 127.0.0.1: the peer is the ASGI scope's.
-        client = (environ.get("asgi.scope") or {}).get("client")
-        address = client_address(
-            client[0] if client else None,
-            environ.get("HTTP_X_FORWARDED_FOR"),
-            self.per_address.trusted_proxies,
-        )
+        address = socket_address(environ, self.per_address.trusted_proxies)
         limit = self.per_address.sockets_per_address
         try:
             has_place = await self.per_address.sockets.open(address, sid, now=self.now(), cap=limit)

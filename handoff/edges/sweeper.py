@@ -6,7 +6,7 @@
 - requeue the conversations of disabled agents (the CLI leaves their ids in a Redis set);
 - requeue the conversations of agents who vanished (no console anywhere, e.g. their replica
   died) and did not come back within ``TANDEM_AGENT_GRACE_SECONDS``;
-- renew the leases of this replica's customer sockets on their address's places;
+- renew the leases of this replica's customer and agent sockets on their address's places;
 - turn conversations queued longer than ``TANDEM_QUEUE_WAIT_LIMIT`` into offline tickets;
 - tell the queued customers whose estimated wait, counting down, now reads differently
   (``Board.retell_due``: only those, never the whole queue);
@@ -104,8 +104,7 @@ class Sweeper:
             await self.desk.board.retell_due()
         if mono - self._last_renew >= self.sockets.lease / 3:
             self._last_renew = mono
-            held = [(address, sid) for sid, address in self.connections.addresses.items()]
-            await self.sockets.renew(held, now=now)
+            await self.sockets.renew(self.connections.places(), now=now)
 
         if self.idle is not None and mono - self._last_idle >= IDLE_EVERY:
             self._last_idle = mono

@@ -15,7 +15,8 @@ import pytest
 import socketio
 
 from tests.handoff.conftest import BASE_ENV
-from tests.support.clients import Customer
+from tests.support.accounts import create_agent
+from tests.support.clients import Agent, Customer, login
 from tests.support.handoff_server import HandoffServer
 from tests.support.rasa_stub import RasaStub
 from tests.support.redis_server import RedisServer
@@ -162,6 +163,47 @@ async def test_sockets_per_address_are_capped_across_replicas(
             await asyncio.sleep(0.1)
     else:
         raise AssertionError("the closed socket's place never came free")
+
+
+async def test_agent_consoles_are_capped_per_address_apart_from_customers(
+    start_server: Callable[..., HandoffServer],
+    clients: list[Any],
+    redis_server: RedisServer,
+) -> None:
+    prefix = "flood8:"
+    a, b = replicas(
+        start_server,
+        TANDEM_REDIS_PREFIX=prefix,
+        TANDEM_SOCKETS_PER_ADDRESS="1",
+        TANDEM_AGENT_SOCKETS_PER_ADDRESS="2",
+        **BEHIND_PROXY,
+    )
+    username, password = await create_agent(redis_server.url, prefix=prefix)
+    token = await login(a.url, username, password)
+
+    def console(url: str, address: str) -> Agent:
+        client = Agent(url, token, headers={"X-Forwarded-For": address})
+        clients.append(client)
+        return client
+
+    await console(a.url, "203.0.113.9").connect()
+    second = await console(b.url, "203.0.113.9").connect()
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await console(a.url, "203.0.113.9").connect()
+    # Consoles take no customer's place (the customers' cap here is 1), and other offices are
+    # not affected.
+    await from_address(b.url, "203.0.113.9", clients).connect()
+    await console(b.url, "198.51.100.2").connect()
+    # A console that closes frees its place (once its replica has seen it go).
+    await second.sio.disconnect()
+    for _ in range(50):
+        try:
+            await console(a.url, "203.0.113.9").connect()
+            break
+        except socketio.exceptions.ConnectionError:
+            await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("the closed console's place never came free")
 
 
 async def test_messages_that_fail_in_an_outage_spend_no_tokens(

@@ -264,6 +264,13 @@ class AgentNamespace(GuardedNamespace):
         if result.status == "limited":
             raise rate_limited(SLOW_DOWN, result.retry_after)
         if result.status == "dup":
+            # Its first attempt may be stored but not relayed (NotReplicated: the WAIT timed
+            # out): relay it again; receivers keep one entry per seq.
+            entry = await self.store.read_entry(out.conversation_id, result.seq)
+            if entry is not None:
+                await self.notify.entry(
+                    out.conversation_id, result.customer, result.owner, entry, skip_sid=sid
+                )
             return {"ok": True, "seq": result.seq, "duplicate": True}
         if result.status == "missing":
             raise ProtocolError(ErrorCode.NOT_FOUND, "no such conversation")

@@ -42,7 +42,7 @@ from handoff.services.board import Board
 from handoff.services.bridge import ADDRESS_FIELD, BotBridge
 from handoff.services.desk import Desk
 from handoff.services.inbox import InboxFeed
-from handoff.store.conversations import ConversationStore
+from handoff.store.conversations import AppendResult, ConversationStore
 from handoff.store.limits import Limits, Spend
 from handoff.store.sockets import AddressSockets
 from handoff.store.stats import Stats
@@ -213,6 +213,7 @@ class CustomerNamespace(GuardedNamespace):
         assert result is not None and sock.conversation_id is not None
         conversation_id = sock.conversation_id
         if result.status == "dup":
+            await self._relay_again(sid, sock, conversation_id, result)
             return {
                 "ok": True,
                 "conversation_id": conversation_id,
@@ -352,6 +353,23 @@ class CustomerNamespace(GuardedNamespace):
         return {"ok": True, **await self._transcript(sock, after)}
 
     # -- helpers ------------------------------------------------------------------------------
+    async def _relay_again(
+        self, sid: str, sock: CustomerSocket, conversation_id: str, result: AppendResult
+    ) -> None:
+        """A resend of a stored message: its first attempt may have been stored but never
+        relayed (``NotReplicated``: the WAIT timed out, the client got ``internal``), so the
+        entry goes to the room again (receivers keep one per seq) and the bot is kicked as the
+        first attempt would have. A resend flood from one session relays once per token."""
+        if await self.limits.take(Spend(self.rule, "resend:" + sock.customer_id)) > 0:
+            return
+        entry = await self.store.read_entry(conversation_id, result.seq)
+        if entry is not None:
+            await self.notify.entry(
+                conversation_id, sock.customer_id, result.owner, entry, skip_sid=sid
+            )
+        if result.state in BOT_ANSWERS:
+            self.bridge.kick(conversation_id)
+
     def _address(self, sid: str) -> str:
         return self.connections.addresses.get(sid, "-")
 

@@ -165,6 +165,13 @@ class ConversationStore:
         entries = [decode(fields) for _, fields in rows[:limit]]
         return entries, len(rows) > limit
 
+    async def read_entry(self, conversation_id: str, seq: int) -> AgentEntry | None:
+        """The entry stored at ``seq`` (None once it expired with its conversation)."""
+        rows = await self.redis.xrange(
+            self.keys.log(conversation_id), min=f"{seq}-0", max=f"{seq}-0", count=1
+        )
+        return decode(rows[0][1]) if rows else None
+
     async def read_whole_log(self, conversation_id: str) -> list[AgentEntry]:
         """Every entry, oldest first (for exports; clients page with :meth:`read_log`)."""
         entries: list[AgentEntry] = []

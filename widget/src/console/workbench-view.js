@@ -95,7 +95,8 @@ export class WorkbenchView {
       oninput: (/** @type {Event} */ e) => (draft.topic = typed(e)),
     });
     // Runners-up a writer can label with: not the prediction, not the fallback, and not the
-    // bare retrieval intent "faq" (the channel ranks FAQ topics together under it).
+    // bare retrieval intent "faq" (the channel spells it out as its topics, faq/<topic>, when
+    // the response selector ranked them; bot/channel.py ranked_intents).
     const known = (/** @type {string} */ name) => (c.intents.length ? c.intents.includes(name) : name !== "faq");
     const ranking = (item.ranking || []).filter((/** @type {any} */ r) => r.name !== item.intent && r.name !== "nlu_fallback" && known(r.name));
     const reasons = Object.entries(item.reasons || {}).map(([r, n]) => `${REASON_LABELS[r] || r}${Number(n) > 1 ? ` ×${n}` : ""}`);

@@ -7,6 +7,7 @@ Example::
                                 conversation_id="c_…", seq=3, ts=1764000000.0))
     items = await inbox.items()               # most frequent first
     await inbox.set_status(items[0].id, "labelled", {"intent": "faq/order_tracking"})
+    await inbox.pick("c_…", 3, "where is my parcel", "faq/order_tracking")  # a customer's pick
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import redis.asyncio as aioredis
 
 from handoff.domain.inbox import InboxItem, Sighting, item_id, normalise
 from handoff.store.keys import Keys
-from handoff.store.scripts import INBOX_SIGHTING
+from handoff.store.scripts import INBOX_PICK, INBOX_SIGHTING
 
 REFS_KEPT = 20  # links to conversations per item: enough to read a few, bounded
 MAX_ITEMS = 2000  # the most frequent items a listing reads
@@ -33,6 +34,7 @@ class InboxStore:
         self.keys = keys
         self.seen_ttl = seen_ttl
         self._sighting = redis.register_script(INBOX_SIGHTING)
+        self._pick = redis.register_script(INBOX_PICK)
 
     async def record(self, sighting: Sighting) -> bool:
         """Count one sighting; False when this message was already counted for this reason."""
@@ -59,6 +61,16 @@ class InboxStore:
             str(self.seen_ttl),
         ]
         return bool(await self._sighting(keys=keys, args=args))
+
+    async def pick(self, conversation_id: str, seq: int, text: str, intent: str) -> bool:
+        """The customer picked ``intent`` when the bot asked about message ``seq`` (its masked
+        ``text``): a free label on its item; False unless the inbox holds it as clarified (or
+        the pick was counted already)."""
+        keys = [
+            self.keys.inbox_item(item_id(normalise(text))),
+            self.keys.inbox_seen(conversation_id),
+        ]
+        return bool(await self._pick(keys=keys, args=[str(seq), intent, str(self.seen_ttl)]))
 
     async def items(self, limit: int = MAX_ITEMS) -> list[InboxItem]:
         """The most frequent items (each with its conversation links), most frequent first."""

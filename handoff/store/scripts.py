@@ -369,3 +369,17 @@ if not seen_message then
 end
 return 1
 """
+
+# A customer's pick from the "Did you mean…?" buttons: a free label for the message the bot
+# clarified (``handoff.domain.inbox``).
+# KEYS: item hash, the conversation's seen set   ARGV: the clarified message's seq, intent, seen ttl
+# Counts ``picked:<intent>`` once per clarified message, and only for a message the inbox holds
+# as clarified. Returns 1 when counted, 0 otherwise.
+INBOX_PICK = """
+if redis.call('SISMEMBER', KEYS[2], ARGV[1] .. '|clarified') == 0 then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('SADD', KEYS[2], ARGV[1] .. '|picked') == 0 then return 0 end
+redis.call('EXPIRE', KEYS[2], tonumber(ARGV[3]))
+redis.call('HINCRBY', KEYS[1], 'picked:' .. ARGV[2], 1)
+return 1
+"""

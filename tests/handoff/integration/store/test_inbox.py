@@ -61,3 +61,16 @@ async def test_status_links_and_the_bound_on_links(redis: Any) -> None:
     assert labelled.annotation == {"intent": "greet"}
     assert not await inbox.set_status("i_missing", "ignored")
     assert await inbox.get("i_missing") is None
+
+
+async def test_a_pick_labels_only_a_clarified_message_and_only_once(redis: Any) -> None:
+    inbox = InboxStore(redis, KEYS, seen_ttl=60)
+    assert await inbox.record(seen("where is it", "c_a", 3, reason="clarified"))
+    assert await inbox.record(seen("where is it", "c_b", 1, reason="low_confidence"))
+    assert await inbox.pick("c_a", 3, "Where is it?", "faq/order_tracking")
+    assert not await inbox.pick("c_a", 3, "Where is it?", "faq/order_tracking")  # reported again
+    assert not await inbox.pick("c_b", 1, "where is it", "greet")  # c_b's was not clarified
+    assert not await inbox.pick("c_a", 9, "never seen", "greet")
+    (item,) = await inbox.items()
+    assert item.picked == {"faq/order_tracking": 1}
+    assert item.wire()["picked"] == {"faq/order_tracking": 1}

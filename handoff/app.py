@@ -184,7 +184,13 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         texts=texts,
         clock=clock,
     )
-    inbox = InboxStore(redis, keys, seen_ttl=settings.retention_days * 86400)
+    inbox = InboxStore(
+        redis,
+        keys,
+        seen_ttl=settings.inbox_days * 86400,
+        max_items=settings.inbox_max_items,
+        clock=clock,
+    )
     inbox_feed = InboxFeed(
         inbox=inbox,
         conversations=conversations,
@@ -316,6 +322,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         desk=desk,
         sockets=address_sockets,
         clock=clock,
+        inbox=inbox,
         idle=IdleCloser(
             settings,
             conversations=conversations,

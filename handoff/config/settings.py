@@ -90,6 +90,8 @@ class Settings:
     # inbox (the bot's own fallback threshold, in config.yml, is lower); the repository whose
     # data/ and tests/ it edits (the one the stack runs from).
     inbox_low_confidence: float = 0.5
+    inbox_max_items: int = 5000  # beyond it, resolved items go first, then the least frequent
+    inbox_days: int = 90  # an item (and a message's sightings) not seen for this long is dropped
     workbench_repo: Path = Path(__file__).resolve().parents[2]
     run_dir: Path = Path(__file__).resolve().parents[2] / "run"  # the stack's (rasa-api.json)
 
@@ -231,6 +233,8 @@ class Settings:
             inbox_low_confidence=reader.number(
                 "TANDEM_INBOX_LOW_CONFIDENCE", cls.inbox_low_confidence, low=0
             ),
+            inbox_max_items=reader.integer("TANDEM_INBOX_MAX_ITEMS", cls.inbox_max_items, low=1),
+            inbox_days=reader.integer("TANDEM_INBOX_DAYS", cls.inbox_days, low=1),
             workbench_repo=Path(reader.text("TANDEM_WORKBENCH_REPO", str(cls.workbench_repo))),
             run_dir=Path(reader.text("TANDEM_RUN_DIR", str(cls.run_dir))),
         )

@@ -167,9 +167,19 @@ class Keys:
         """Sorted set: inbox item ids, score = how many customer messages it stands for."""
         return f"{self.prefix}inbox:items"
 
+    @property
+    def inbox_last_seen(self) -> str:
+        """Sorted set: inbox item ids, score = their latest sighting (what expires them)."""
+        return f"{self.prefix}inbox:last_seen"
+
+    @property
+    def inbox_resolved(self) -> str:
+        """Sorted set: saved and ignored inbox item ids, score = when (trimmed first)."""
+        return f"{self.prefix}inbox:resolved"
+
     def inbox_seen(self, conversation_id: str) -> str:
         """Set: ``<seq>`` and ``<seq>|<reason>`` of a conversation already in the inbox, so a
-        message is counted once (and once per reason); expires with the conversation."""
+        message is counted once (and once per reason); expires with the inbox's sightings."""
         return f"{self.prefix}inbox:seen:{conversation_id}"
 
     # -- socket.io -----------------------------------------------------------------------------

@@ -340,7 +340,8 @@ return 1
 """
 
 # The writers' inbox: one sighting of a customer message (``handoff.domain.inbox``).
-# KEYS: item hash, items zset, the conversation's seen set, the item's refs list
+# KEYS: item hash, items zset, the conversation's seen set, the item's refs list, the items by
+#       latest sighting
 # ARGV: item id, seq, reason, ts, text, intent, confidence, ranking, language, reply, ref,
 #       refs kept, seen ttl (s)
 # A message counts once for the item and once per reason, however often it is reported
@@ -356,6 +357,7 @@ if redis.call('HSETNX', KEYS[1], 'id', ARGV[1]) == 1 then
 end
 redis.call('HINCRBY', KEYS[1], 'reason:' .. ARGV[3], 1)
 redis.call('HSET', KEYS[1], 'text', ARGV[5], 'last_ts', ARGV[4])
+redis.call('ZADD', KEYS[5], ARGV[4], ARGV[1])
 if ARGV[6] ~= '' then
   redis.call('HSET', KEYS[1], 'intent', ARGV[6], 'confidence', ARGV[7], 'ranking', ARGV[8])
 end

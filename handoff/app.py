@@ -67,6 +67,7 @@ from handoff.store.bot_lease import BotLease
 from handoff.store.conversations import ConversationStore
 from handoff.store.facts import DeskFactsReader
 from handoff.store.inbox import InboxStore
+from handoff.store.job_board import JobBoard
 from handoff.store.keys import Keys
 from handoff.store.limits import Limits
 from handoff.store.presence import Presence
@@ -308,6 +309,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         branch=content.branch,
         parse=RasaApi(settings.run_dir, timeout=settings.rasa_timeout).parse,
         clock=clock,
+        board=JobBoard(redis, keys),  # one job at a time across replicas, shown by each
     )
     workbench = WorkbenchApi(auth=auth, inbox=inbox, content=content, jobs=jobs)
     sanic_app.blueprint(workbench.blueprint())

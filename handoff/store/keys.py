@@ -182,6 +182,18 @@ class Keys:
         message is counted once (and once per reason); expires with the inbox's sightings."""
         return f"{self.prefix}inbox:seen:{conversation_id}"
 
+    # -- the workbench's check & train job ------------------------------------------------------
+    @property
+    def train_job_lease(self) -> str:
+        """String: the id of the check & train job running (one at a time across replicas),
+        with an expiry its replica renews while it runs."""
+        return f"{self.prefix}workbench:job:lease"
+
+    @property
+    def train_job(self) -> str:
+        """String: the latest check & train job as the page shows it (JSON), from any replica."""
+        return f"{self.prefix}workbench:job"
+
     # -- socket.io -----------------------------------------------------------------------------
     @property
     def socketio_channel(self) -> str:

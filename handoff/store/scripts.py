@@ -385,3 +385,12 @@ redis.call('EXPIRE', KEYS[2], tonumber(ARGV[3]))
 redis.call('HINCRBY', KEYS[1], 'picked:' .. ARGV[2], 1)
 return 1
 """
+
+# The check & train job's lease (``handoff.store.job_board``): renewed, or given back, only by
+# the job holding it.
+# KEYS: the lease   ARGV: job id, lease ms ('' to give it back)   Returns 1 if the job held it.
+JOB_LEASE = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1
+"""

@@ -88,15 +88,42 @@ def neutralise_internal_intent(text: str, known_intents: set[str]) -> str:
     return text.lstrip("/").strip() or "?"
 
 
+RANKED = 5  # runners-up reported per message
+
+
+def ranked_intents(parse: dict[str, Any]) -> list[dict[str, Any]]:
+    """The intent ranking, with ``faq`` spelled out as its topics (``faq/shipping_time``).
+
+    The intent classifier sums the FAQ topics into ``faq``; the response selector ranks the
+    topics within it. A topic's confidence is its share of ``faq``'s, so that it compares with
+    the other intents; that is what a writer picks a label from. Without the selector's
+    ranking, ``faq`` stays as it is.
+    """
+    topics = (parse.get("response_selector") or {}).get("faq", {}).get("ranking") or []
+    ranking: list[dict[str, Any]] = []
+    for item in parse.get("intent_ranking") or []:
+        confidence = float(item.get("confidence", 0.0))
+        if item.get("name") == "faq" and topics:
+            ranking += [
+                {
+                    "name": topic.get("intent_response_key"),
+                    "confidence": confidence * float(topic.get("confidence", 0.0)),
+                }
+                for topic in topics
+                if topic.get("intent_response_key")
+            ]
+        else:
+            ranking.append({"name": item.get("name"), "confidence": confidence})
+    ranking.sort(key=lambda item: -item["confidence"])
+    return [{"name": r["name"], "confidence": round(r["confidence"], 4)} for r in ranking[:RANKED]]
+
+
 def nlu_result(text: str, parse: dict[str, Any]) -> dict[str, Any]:
     """The contract's ``nlu`` object from Rasa's parse data for a message."""
     intent_data = parse.get("intent") or {}
     intent = intent_data.get(FULL_RETRIEVAL_INTENT_NAME_KEY) or intent_data.get("name")
     confidence = float(intent_data.get("confidence") or 0.0)
-    ranking = [
-        {"name": item.get("name"), "confidence": round(float(item.get("confidence", 0.0)), 4)}
-        for item in (parse.get("intent_ranking") or [])[:5]
-    ]
+    ranking = ranked_intents(parse)
     # For FAQs, the response selector's confidence in the topic matters more than "faq".
     selector = (parse.get("response_selector") or {}).get("faq", {}).get("response", {})
     if intent and intent.startswith("faq/") and selector.get("confidence") is not None:

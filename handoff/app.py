@@ -34,7 +34,7 @@ from handoff.config.settings import Settings
 from handoff.config.texts import SystemTexts
 from handoff.domain.clock import SYSTEM_CLOCK, Clock
 from handoff.edges.admin_api import AdminApi
-from handoff.edges.agent_ns import AgentNamespace
+from handoff.edges.agent_ns import AgentNamespace, AgentSocketCap
 from handoff.edges.body_limit import BodyLimit
 from handoff.edges.customer_ns import AddressLimits, CustomerNamespace
 from handoff.edges.http_api import HttpApi, LoginRules
@@ -55,7 +55,7 @@ from handoff.services.admin import AgentAdmin
 from handoff.services.agent_auth import AgentAuth, HashGate
 from handoff.services.board import Board
 from handoff.services.bot_client import BotClient
-from handoff.services.bridge import BotBridge
+from handoff.services.bridge import BotBridge, HandoffLimit
 from handoff.services.content import Content
 from handoff.services.demo_agent import ensure_demo_agent
 from handoff.services.desk import Desk
@@ -72,6 +72,7 @@ from handoff.store.conversations import ConversationStore
 from handoff.store.customer_data import CustomerData
 from handoff.store.facts import DeskFactsReader
 from handoff.store.inbox import InboxStore
+from handoff.store.job_board import JobBoard
 from handoff.store.keys import Keys
 from handoff.store.limits import Limits
 from handoff.store.presence import Presence
@@ -189,14 +190,24 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         texts=texts,
         clock=clock,
     )
-    inbox = InboxStore(redis, keys, seen_ttl=settings.retention_days * 86400)
+    inbox = InboxStore(
+        redis,
+        keys,
+        seen_ttl=settings.inbox_days * 86400,
+        max_items=settings.inbox_max_items,
+        clock=clock,
+    )
     inbox_feed = InboxFeed(
         inbox=inbox,
         conversations=conversations,
         low_confidence=settings.inbox_low_confidence,
         clock=clock,
     )
+    # Rate limits are token buckets in Redis: they hold across replicas (docs/security.md).
+    limits = Limits(redis, keys, clock=clock)
+    handoffs_rule = Rule("handoffs", settings.handoff_burst, settings.handoffs_per_minute)
     bridge = BotBridge(
+        handoff_limit=HandoffLimit(limits, handoffs_rule),
         lease=lease,
         conversations=conversations,
         bot=bot,
@@ -217,8 +228,6 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
 
     # Edges: where requests come in.
     connections = Connections()
-    # Rate limits are token buckets in Redis: they hold across replicas (docs/security.md).
-    limits = Limits(redis, keys, clock=clock)
     customer_rule = Rule("customer", settings.rate_burst, settings.rate_per_minute)
     # Agents type fast and legitimately burst (canned replies); give them more room.
     agent_rule = Rule("agent", settings.rate_burst * 3, settings.rate_per_minute * 4)
@@ -227,9 +236,14 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
     per_address = AddressLimits(
         trusted_proxies=trusted_proxies,
         sessions=Rule("sessions", settings.session_burst, settings.sessions_per_minute),
-        handoffs=Rule("handoffs", settings.handoff_burst, settings.handoffs_per_minute),
+        handoffs=handoffs_rule,
         sockets=address_sockets,
         sockets_per_address=settings.sockets_per_address,
+        messages=Rule(
+            "address_messages",
+            settings.address_message_burst,
+            settings.address_messages_per_second * 60,
+        ),
     )
     # Failed logins: strict per address, generous per username (from every address together),
     # so one address cannot lock an agent out and one password cannot try every username.
@@ -275,6 +289,9 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
             rule=agent_rule,
             clock=clock,
             inbox=inbox_feed,
+            socket_cap=AgentSocketCap(
+                trusted_proxies, address_sockets, settings.agent_sockets_per_address
+            ),
         )
     )
     api = HttpApi(
@@ -297,6 +314,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         branch=content.branch,
         parse=RasaApi(settings.run_dir, timeout=settings.rasa_timeout).parse,
         clock=clock,
+        board=JobBoard(redis, keys),  # one job at a time across replicas, shown by each
     )
     workbench = WorkbenchApi(auth=auth, inbox=inbox, content=content, jobs=jobs)
     sanic_app.blueprint(workbench.blueprint())
@@ -329,6 +347,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         desk=desk,
         sockets=address_sockets,
         clock=clock,
+        inbox=inbox,
         idle=IdleCloser(
             settings,
             conversations=conversations,

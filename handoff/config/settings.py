@@ -73,6 +73,11 @@ class Settings:
     handoff_burst: int = 30
     handoffs_per_minute: float = 10.0
     sockets_per_address: int = 200
+    # Agents often share one office address; their consoles are counted apart, with more room.
+    agent_sockets_per_address: int = 1000
+    # Customer messages from one address over all its sessions (a session has its own bucket).
+    address_message_burst: int = 100
+    address_messages_per_second: float = 20.0
     login_concurrency: int = 0  # scrypt hashes at once; 0 = one per CPU core
     login_queue: int = 32  # logins waiting for a hash slot before the rest get 503 at once
     agent_grace_seconds: float = 60.0
@@ -85,6 +90,8 @@ class Settings:
     # inbox (the bot's own fallback threshold, in config.yml, is lower); the repository whose
     # data/ and tests/ it edits (the one the stack runs from).
     inbox_low_confidence: float = 0.5
+    inbox_max_items: int = 5000  # beyond it, resolved items go first, then the least frequent
+    inbox_days: int = 90  # an item (and a message's sightings) not seen for this long is dropped
     workbench_repo: Path = Path(__file__).resolve().parents[2]
     run_dir: Path = Path(__file__).resolve().parents[2] / "run"  # the stack's (rasa-api.json)
 
@@ -200,6 +207,15 @@ class Settings:
             sockets_per_address=reader.integer(
                 "TANDEM_SOCKETS_PER_ADDRESS", cls.sockets_per_address, low=1
             ),
+            agent_sockets_per_address=reader.integer(
+                "TANDEM_AGENT_SOCKETS_PER_ADDRESS", cls.agent_sockets_per_address, low=1
+            ),
+            address_message_burst=reader.integer(
+                "TANDEM_ADDRESS_MESSAGE_BURST", cls.address_message_burst, low=1
+            ),
+            address_messages_per_second=reader.number(
+                "TANDEM_ADDRESS_MESSAGES_PER_SECOND", cls.address_messages_per_second, low=0.01
+            ),
             login_concurrency=reader.integer(
                 "TANDEM_LOGIN_CONCURRENCY", cls.login_concurrency, low=0
             ),
@@ -217,6 +233,8 @@ class Settings:
             inbox_low_confidence=reader.number(
                 "TANDEM_INBOX_LOW_CONFIDENCE", cls.inbox_low_confidence, low=0
             ),
+            inbox_max_items=reader.integer("TANDEM_INBOX_MAX_ITEMS", cls.inbox_max_items, low=1),
+            inbox_days=reader.integer("TANDEM_INBOX_DAYS", cls.inbox_days, low=1),
             workbench_repo=Path(reader.text("TANDEM_WORKBENCH_REPO", str(cls.workbench_repo))),
             run_dir=Path(reader.text("TANDEM_RUN_DIR", str(cls.run_dir))),
         )

@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from handoff.protocol.types import AgentEntry
+
 # Masks, in this order: an email holds digits a phone pattern would take, an order number
 # digits a card pattern would, a card number more digits than a phone.
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -99,6 +101,20 @@ def turn_reasons(
     return reasons
 
 
+def clarified_by(pick: str, entries: list[AgentEntry]) -> AgentEntry | None:
+    """The customer message a clarification pick answers, or None when ``pick`` (the text of
+    the customer's next message) is no payload of the buttons the bot answered it with.
+
+    ``entries``: the conversation up to the pick, oldest first (the pick itself excluded).
+    """
+    offered: set[str] = set()
+    for entry in reversed(entries):
+        if entry["author"] == "customer":
+            return entry if pick in offered else None
+        offered.update(b["payload"] for b in entry.get("buttons", []))
+    return None
+
+
 def is_question(text: str) -> bool:
     """A message a writer can learn from: typed words, not a button payload such as /affirm."""
     return bool(text.strip()) and not text.startswith("/")
@@ -138,6 +154,9 @@ class InboxItem:
     reply: str
     annotation: dict[str, Any]
     conversations: list[str]
+    # What customers picked from the "Did you mean…?" buttons the bot answered this with:
+    # intent -> how many times (a label a writer can take in one click).
+    picked: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_hash(cls, data: Mapping[str, str], conversations: list[str]) -> InboxItem:
@@ -161,6 +180,11 @@ class InboxItem:
             reply=data.get("reply", ""),
             annotation=json.loads(data.get("annotation") or "{}"),
             conversations=conversations,
+            picked={
+                k.removeprefix("picked:"): int(v)
+                for k, v in data.items()
+                if k.startswith("picked:")
+            },
         )
 
     def wire(self) -> dict[str, Any]:
@@ -180,6 +204,7 @@ class InboxItem:
             "reply": self.reply,
             "annotation": self.annotation,
             "conversations": self.conversations,
+            "picked": self.picked,
         }
 
 

@@ -13,6 +13,8 @@ Example::
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from typing import Any
 
 import socketio  # type: ignore[import-untyped]  # no type information shipped
@@ -23,11 +25,12 @@ from handoff.domain import views
 from handoff.domain.clock import Clock
 from handoff.domain.entries import encode, stored
 from handoff.edges.guard import GuardedNamespace, rate_limited
-from handoff.edges.sockets import AgentSocket, Connections
+from handoff.edges.sockets import AgentSocket, Connections, socket_address
 from handoff.fanout import rooms
 from handoff.fanout.notify import Notifier
 from handoff.protocol import agent as proto
 from handoff.protocol.errors import ErrorCode, ProtocolError
+from handoff.security.addresses import Network
 from handoff.security.ratelimit import Rule
 from handoff.services.agent_auth import AgentAuth
 from handoff.services.board import Board
@@ -38,9 +41,20 @@ from handoff.store.agents import AgentStore
 from handoff.store.conversations import ConversationStore
 from handoff.store.limits import Limits
 from handoff.store.presence import Presence
+from handoff.store.sockets import AddressSockets, agent_place
 from handoff.store.stats import Stats
 
 SLOW_DOWN = "too many requests; slow down a little"
+log = logging.getLogger("handoff")
+
+
+@dataclass(frozen=True)
+class AgentSocketCap:
+    """How many console sockets one client address may hold (``docs/security.md``, "Floods")."""
+
+    trusted_proxies: tuple[Network, ...]
+    sockets: AddressSockets
+    per_address: int
 
 
 class AgentNamespace(GuardedNamespace):
@@ -66,8 +80,10 @@ class AgentNamespace(GuardedNamespace):
         clock: Clock,
         summary_labels: proto.SummaryLabels | None = None,
         inbox: InboxFeed | None = None,
+        socket_cap: AgentSocketCap | None = None,
     ) -> None:
         super().__init__(rooms.AGENTS_NS, limits=limits, rule=rule)
+        self.socket_cap = socket_cap
         self.settings = settings
         # How the console shows a triage summary (contract/triage_labels.yml), sent in hello.
         self.summary_labels = summary_labels or load_triage_labels()
@@ -95,16 +111,49 @@ class AgentNamespace(GuardedNamespace):
                 {"code": "unauthorized", "message": "invalid or expired token; log in again"},
             )
         record = session.agent
+        await self._take_place(sid, environ)
         self.connections.agents[sid] = AgentSocket(sid, record, session.expires_at)
-        await self.enter_room(sid, rooms.AGENTS)
-        await self.enter_room(sid, rooms.agent(record.id))
-        await self.presence.beat([record.id], self.now())
+        try:
+            await self.enter_room(sid, rooms.AGENTS)
+            await self.enter_room(sid, rooms.agent(record.id))
+            await self.presence.beat([record.id], self.now())
+        except BaseException:
+            # A refused connect gets no disconnect: give its place back here (and stop renewing).
+            await self.on_disconnect(sid)
+            raise
         return True
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         sock = self.connections.agents.pop(sid, None)
+        place = self.connections.agent_places.pop(sid, None)
+        if place is not None and self.socket_cap is not None:
+            try:
+                await self.socket_cap.sockets.close(place, sid)
+            except Exception:  # noqa: BLE001 - the place comes free when its lease runs out
+                log.warning("could not free the socket place of %s", place)
         if sock is not None and not self.connections.agent_sockets(sock.agent.id):
             await self.presence.leave(sock.agent.id)
+
+    async def _take_place(self, sid: str, environ: dict[str, Any]) -> None:
+        """Count the console against its address's cap (agents apart from customers)."""
+        cap = self.socket_cap
+        if cap is None:
+            return
+        place = agent_place(socket_address(environ, cap.trusted_proxies))
+        try:
+            has_place = await cap.sockets.open(place, sid, now=self.now(), cap=cap.per_address)
+        except Exception:  # noqa: BLE001 - Redis away: as for customers, let the console retry
+            log.warning("could not count the sockets of %s; letting it in", place)
+            has_place = True
+        if not has_place:
+            raise socketio.exceptions.ConnectionRefusedError(
+                "rate_limited",
+                {
+                    "code": "rate_limited",
+                    "message": f"your network has {cap.per_address} consoles open already",
+                },
+            )
+        self.connections.agent_places[sid] = place
 
     # -- reading ------------------------------------------------------------------------------
     async def on_hello(self, sid: str, data: Any) -> proto.HelloAck:
@@ -215,6 +264,13 @@ class AgentNamespace(GuardedNamespace):
         if result.status == "limited":
             raise rate_limited(SLOW_DOWN, result.retry_after)
         if result.status == "dup":
+            # Its first attempt may be stored but not relayed (NotReplicated: the WAIT timed
+            # out): relay it again; receivers keep one entry per seq.
+            entry = await self.store.read_entry(out.conversation_id, result.seq)
+            if entry is not None:
+                await self.notify.entry(
+                    out.conversation_id, result.customer, result.owner, entry, skip_sid=sid
+                )
             return {"ok": True, "seq": result.seq, "duplicate": True}
         if result.status == "missing":
             raise ProtocolError(ErrorCode.NOT_FOUND, "no such conversation")

@@ -30,19 +30,19 @@ from handoff.domain.clock import Clock
 from handoff.domain.entries import encode, stored
 from handoff.domain.ownership import BOT_ANSWERS, Action, State, is_allowed
 from handoff.edges.guard import GuardedNamespace, rate_limited
-from handoff.edges.sockets import Connections, CustomerSocket
+from handoff.edges.sockets import Connections, CustomerSocket, socket_address
 from handoff.fanout import rooms
 from handoff.fanout.notify import Notifier
 from handoff.protocol import customer as proto
 from handoff.protocol.errors import ErrorCode, ProtocolError
-from handoff.security.addresses import Network, client_address
+from handoff.security.addresses import Network
 from handoff.security.ids import SessionSigner
 from handoff.security.ratelimit import Rule
 from handoff.services.board import Board
-from handoff.services.bridge import BotBridge
+from handoff.services.bridge import ADDRESS_FIELD, BotBridge
 from handoff.services.desk import Desk
 from handoff.services.inbox import InboxFeed
-from handoff.store.conversations import ConversationStore
+from handoff.store.conversations import AppendResult, ConversationStore
 from handoff.store.limits import Limits, Spend
 from handoff.store.sockets import AddressSockets
 from handoff.store.stats import Stats
@@ -62,6 +62,7 @@ class AddressLimits:
     handoffs: Rule
     sockets: AddressSockets
     sockets_per_address: int
+    messages: Rule | None = None  # every session's messages together (None: unlimited)
 
 
 class CustomerNamespace(GuardedNamespace):
@@ -103,13 +104,7 @@ class CustomerNamespace(GuardedNamespace):
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
-        # engine.io's environ has REMOTE_ADDR fixed at 127.0.0.1: the peer is the ASGI scope's.
-        client = (environ.get("asgi.scope") or {}).get("client")
-        address = client_address(
-            client[0] if client else None,
-            environ.get("HTTP_X_FORWARDED_FOR"),
-            self.per_address.trusted_proxies,
-        )
+        address = socket_address(environ, self.per_address.trusted_proxies)
         limit = self.per_address.sockets_per_address
         try:
             has_place = await self.per_address.sockets.open(address, sid, now=self.now(), cap=limit)
@@ -186,6 +181,9 @@ class CustomerNamespace(GuardedNamespace):
             raise ProtocolError(ErrorCode.FORBIDDEN, "session_id is not this socket's session")
         # The token is spent by the append itself, only if the message is stored.
         bucket = self.limits.bucket(self.rule, sock.customer_id)
+        # ... and one of the address's, so many sessions from one address are bounded too.
+        per_address = self.per_address.messages
+        also = [self.limits.bucket(per_address, self._address(sid))] if per_address else []
         fields = encode(
             author="customer",
             text=utterance.text,
@@ -205,6 +203,7 @@ class CustomerNamespace(GuardedNamespace):
                 allowed=("bot", "queued", "agent", "offline"),
                 for_bot=True,
                 bucket=bucket,
+                also=also,
             )
             if result.status == "limited":
                 raise rate_limited(SLOW_DOWN, result.retry_after)
@@ -214,6 +213,7 @@ class CustomerNamespace(GuardedNamespace):
         assert result is not None and sock.conversation_id is not None
         conversation_id = sock.conversation_id
         if result.status == "dup":
+            await self._relay_again(sid, sock, conversation_id, result)
             return {
                 "ok": True,
                 "conversation_id": conversation_id,
@@ -226,6 +226,10 @@ class CustomerNamespace(GuardedNamespace):
         await self.notify.entry(
             conversation_id, sock.customer_id, result.owner, entry, skip_sid=sid
         )
+        if sock.address_noted != conversation_id:
+            # Before the bot sees the message: a handoff it triggers is limited by address.
+            await self.store.set_fields(conversation_id, {ADDRESS_FIELD: self._address(sid)})
+            sock.address_noted = conversation_id
         if result.state in BOT_ANSWERS:
             self.bridge.kick(conversation_id)
         return {
@@ -349,6 +353,23 @@ class CustomerNamespace(GuardedNamespace):
         return {"ok": True, **await self._transcript(sock, after)}
 
     # -- helpers ------------------------------------------------------------------------------
+    async def _relay_again(
+        self, sid: str, sock: CustomerSocket, conversation_id: str, result: AppendResult
+    ) -> None:
+        """A resend of a stored message: its first attempt may have been stored but never
+        relayed (``NotReplicated``: the WAIT timed out, the client got ``internal``), so the
+        entry goes to the room again (receivers keep one per seq) and the bot is kicked as the
+        first attempt would have. A resend flood from one session relays once per token."""
+        if await self.limits.take(Spend(self.rule, "resend:" + sock.customer_id)) > 0:
+            return
+        entry = await self.store.read_entry(conversation_id, result.seq)
+        if entry is not None:
+            await self.notify.entry(
+                conversation_id, sock.customer_id, result.owner, entry, skip_sid=sid
+            )
+        if result.state in BOT_ANSWERS:
+            self.bridge.kick(conversation_id)
+
     def _address(self, sid: str) -> str:
         return self.connections.addresses.get(sid, "-")
 

@@ -13,8 +13,19 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from handoff.domain.agents import AgentRecord
+from handoff.security.addresses import Network, client_address
+
+
+def socket_address(environ: dict[str, Any], trusted: tuple[Network, ...]) -> str:
+    """The client address of a connecting socket (``security.addresses``)."""
+    # engine.io's environ has REMOTE_ADDR fixed at 127.0.0.1: the peer is the ASGI scope's.
+    client = (environ.get("asgi.scope") or {}).get("client")
+    return client_address(
+        client[0] if client else None, environ.get("HTTP_X_FORWARDED_FOR"), trusted
+    )
 
 
 @dataclass
@@ -25,6 +36,9 @@ class CustomerSocket:
     session_id: str
     customer_id: str
     conversation_id: str | None = None
+    # The conversation whose record holds this socket's client address (what a handoff the
+    # bot triggers is limited by, services/bridge.py): written once per socket and conversation.
+    address_noted: str | None = None
 
 
 @dataclass
@@ -45,6 +59,13 @@ class Connections:
         self.agents: dict[str, AgentSocket] = {}
         # Customer socket id -> its client address (the per-address limits' key), from connect.
         self.addresses: dict[str, str] = {}
+        # Agent socket id -> where it is counted (store.sockets.agent_place of its address).
+        self.agent_places: dict[str, str] = {}
+
+    def places(self) -> list[tuple[str, str]]:
+        """(place, sid) of every socket here that holds a place of its address (to renew)."""
+        held = [(address, sid) for sid, address in self.addresses.items()]
+        return held + [(place, sid) for sid, place in self.agent_places.items()]
 
     def agent_sockets(self, agent_id: str) -> list[AgentSocket]:
         return [s for s in self.agents.values() if s.agent.id == agent_id]

@@ -6,11 +6,12 @@
 - requeue the conversations of disabled agents (the CLI leaves their ids in a Redis set);
 - requeue the conversations of agents who vanished (no console anywhere, e.g. their replica
   died) and did not come back within ``TANDEM_AGENT_GRACE_SECONDS``;
-- renew the leases of this replica's customer sockets on their address's places;
+- renew the leases of this replica's customer and agent sockets on their address's places;
 - turn conversations queued longer than ``TANDEM_QUEUE_WAIT_LIMIT`` into offline tickets;
 - tell the queued customers whose estimated wait, counting down, now reads differently
   (``Board.retell_due``: only those, never the whole queue);
-- close idle conversations and stale tickets (``handoff.services.idle``), every minute.
+- close idle conversations and stale tickets (``handoff.services.idle``), and trim the writers'
+  inbox (``InboxStore.trim``), every minute.
 
 Every replica may do the same work at once: each step is an atomic, idempotent script.
 
@@ -37,6 +38,7 @@ from handoff.fanout import rooms
 from handoff.services.desk import Desk
 from handoff.services.idle import IdleCloser
 from handoff.store.agents import AgentStore
+from handoff.store.inbox import InboxStore
 from handoff.store.presence import Presence
 from handoff.store.sockets import AddressSockets
 
@@ -60,7 +62,9 @@ class Sweeper:
         sockets: AddressSockets,
         clock: Clock,
         idle: IdleCloser | None = None,
+        inbox: InboxStore | None = None,
     ) -> None:
+        self.inbox = inbox  # the writers' inbox, kept bounded
         self.settings = settings
         self.sio = sio
         self.connections = connections
@@ -104,12 +108,14 @@ class Sweeper:
             await self.desk.board.retell_due()
         if mono - self._last_renew >= self.sockets.lease / 3:
             self._last_renew = mono
-            held = [(address, sid) for sid, address in self.connections.addresses.items()]
-            await self.sockets.renew(held, now=now)
+            await self.sockets.renew(self.connections.places(), now=now)
 
-        if self.idle is not None and mono - self._last_idle >= IDLE_EVERY:
+        if mono - self._last_idle >= IDLE_EVERY:
             self._last_idle = mono
-            await self.idle.run()
+            if self.idle is not None:
+                await self.idle.run()
+            if self.inbox is not None:
+                await self.inbox.trim(now)
 
     async def release_vanished(self, now: float) -> None:
         """Owners gone longer than the grace period: their conversations go back to the queue."""

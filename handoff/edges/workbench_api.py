@@ -171,14 +171,13 @@ class WorkbenchApi:
     async def start_job(self, request: Request, session: AgentSession) -> HTTPResponse:
         body = json_body(request)
         probes = [str(t) for t in body.get("probes") or [] if isinstance(t, str)][:50]
-        job = self.jobs.start(started_by=session.agent.username, probes=probes)
+        job = await self.jobs.start(started_by=session.agent.username, probes=probes)
         if job is None:
             raise Refused(error(409, ErrorCode.INVALID_STATE, "a check & train job is running"))
         return json_response({"ok": True, "job": job.view()})
 
     async def job(self, request: Request, session: AgentSession) -> HTTPResponse:
-        current = self.jobs.current
-        return json_response({"job": current.view() if current else None})
+        return json_response({"job": await self.jobs.view()})
 
     # -- test conversations --------------------------------------------------------------------
     async def draft_test(

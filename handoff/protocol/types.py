@@ -20,6 +20,7 @@ SystemEvent = Literal[
     "closed",
     "requeued",
     "offline_message",
+    "handoff_limited",
 ]
 
 

@@ -14,6 +14,11 @@ answered, nor (its timeout coming late) hands that conversation to people.
 A bot that fails (down, slow, ``[]``) hands the conversation to people with reason
 ``bot_unavailable``.
 
+A handoff the bot's turn asks for (low confidence, frustration, "a human please") costs a token
+of the customer's address, as a customer's own request for a person does (``docs/security.md``,
+"Floods"): a script that makes the bot hand over again and again from one address is told, in
+its language, to wait a little, and the conversation stays with the bot.
+
 While the customer waits for a person (``queued``), the bot keeps answering FAQ questions, and
 only those: other messages are left for the person (the bot neither answers nor records them),
 and a handoff the bot asks for is moot (a person is already being found).
@@ -32,6 +37,7 @@ import asyncio
 import json
 import logging
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from handoff.config.texts import SystemTexts
@@ -40,14 +46,26 @@ from handoff.domain.entries import encode, stored
 from handoff.domain.ownership import State
 from handoff.fanout.notify import Notifier
 from handoff.protocol.types import Nlu
+from handoff.security.ratelimit import Rule
 from handoff.services.bot_client import BotClient, BotMessage, BotTurn, BotUnavailable
 from handoff.services.desk import Desk
 from handoff.services.inbox import InboxFeed
 from handoff.store.bot_lease import BotLease
 from handoff.store.conversations import ConversationStore
 from handoff.store.facts import DeskFactsReader
+from handoff.store.limits import Limits, Spend
 
 log = logging.getLogger("handoff.bridge")
+# The conversation's field with the client address its customer last wrote from (customer_ns).
+ADDRESS_FIELD = "client_address"
+
+
+@dataclass(frozen=True)
+class HandoffLimit:
+    """The per-address bucket a bot-triggered handoff spends (the one customers' requests use)."""
+
+    limits: Limits
+    rule: Rule
 
 
 def handoff_preview(text: str, summary: dict[str, Any]) -> str:
@@ -101,8 +119,10 @@ class BotBridge:
         texts: SystemTexts,
         clock: Clock,
         inbox: InboxFeed | None = None,
+        handoff_limit: HandoffLimit | None = None,
     ) -> None:
         self.lease = lease
+        self.handoff_limit = handoff_limit
         self.inbox = inbox
         self.conversations = conversations
         self.bot = bot
@@ -292,6 +312,11 @@ class BotBridge:
         if handoff is None or facts is None:
             await self._note(conversation, message, turn)
             return True
+        if not await self._may_hand_off(conversation):
+            facts.cancel()
+            await self._refuse_handoff(conversation, turn)
+            await self._note(conversation, message, turn)
+            return True
         await self.desk.hand_to_people(
             conversation,
             version=version,
@@ -303,6 +328,35 @@ class BotBridge:
         )
         await self._note(conversation, message, turn)
         return False
+
+    async def _may_hand_off(self, conversation: dict[str, str]) -> bool:
+        """Spend the handoff token of the customer's address (none known: nothing to spend)."""
+        address = conversation.get(ADDRESS_FIELD, "")
+        if self.handoff_limit is None or not address:
+            return True
+        limit = self.handoff_limit
+        try:
+            return await limit.limits.take(Spend(limit.rule, address)) == 0.0
+        except Exception:  # noqa: BLE001 - the turn is stored: a customer who asked gets people
+            log.warning("could not spend the handoff token of %s; handing off", address)
+            return True
+
+    async def _refuse_handoff(self, conversation: dict[str, str], turn: BotTurn) -> None:
+        """Tell the customer (in their language) that no person is being fetched this time."""
+        conversation_id = conversation["id"]
+        log.info("refused a bot handoff of %s: its address asked too often", conversation_id)
+        language = turn.language or conversation.get("language", "")
+        fields = encode(
+            author="system",
+            text=self.texts.render("handoff_limited", language),
+            event="handoff_limited",
+        )
+        result = await self.conversations.append(conversation_id, fields, allowed=("bot",))
+        if result.ok:
+            customer = conversation.get("customer", "")
+            await self.notify.entry(
+                conversation_id, customer, "", stored(fields, result.seq, result.ts)
+            )
 
     async def _note(
         self, conversation: dict[str, str], message: dict[str, str], turn: BotTurn

@@ -1,7 +1,8 @@
 """What fills the writers' inbox: sightings taken from turns as they are stored.
 
 The bridge reports each bot turn it stored (a fallback, a clarification, a low confidence, a
-handoff); the customer edge reports a low rating; the agent edge a person's reply. Everything
+handoff, a customer's pick from the clarification's buttons: a free label for the message it
+clarified); the customer edge reports a low rating; the agent edge a person's reply. Everything
 else comes from the stored conversation itself: the customer messages before a handoff and
 the NLU the bot recorded with each of them (``nlu`` on the first entry of the turn that
 answered it). Text is masked here, before it reaches the store.
@@ -26,10 +27,12 @@ from typing import Any
 
 from handoff.domain.clock import Clock
 from handoff.domain.inbox import (
+    FALLBACK_INTENTS,
     HANDOFF_REASONS,
     LOW_CSAT,
     PERSON_REQUEST,
     Sighting,
+    clarified_by,
     is_question,
     mask,
     turn_reasons,
@@ -44,6 +47,7 @@ log = logging.getLogger("handoff.inbox")
 WINDOW = 40  # entries read back before a handoff or a reply: the last few exchanges
 BEFORE_HANDOFF = 2  # customer messages before a handoff that go to the inbox
 LOW_RATED = 3  # a badly rated conversation's last customer messages that go to the inbox
+PICK_WINDOW = 10  # entries read back for the "Did you mean…?" turn a message may answer
 
 
 class InboxFeed:
@@ -105,6 +109,8 @@ class InboxFeed:
     async def _bot_turn(self, conversation_id: str, message: dict[str, str], turn: BotTurn) -> None:
         text = message.get("text", "")
         seq = int(message["seq"])
+        if turn.intent and turn.intent not in FALLBACK_INTENTS | {PERSON_REQUEST}:
+            await self._picked(conversation_id, text, seq, turn.intent)
         if is_question(text):
             clarified = any(m.buttons for m in turn.messages)
             reasons = turn_reasons(
@@ -126,6 +132,20 @@ class InboxFeed:
             questions = [(e, n) for e, n in questions if e["seq"] < seq]
         for entry, nlu_of in questions[-BEFORE_HANDOFF:]:
             await self._record(conversation_id, entry, nlu_of, f"handoff_{handoff.reason}")
+
+    async def _picked(self, conversation_id: str, pick: str, seq: int, intent: str) -> None:
+        """A message that is one of the "Did you mean…?" buttons the bot answered the previous
+        one with: what the bot understood of the pick labels the clarified message (for free:
+        the customer said what they meant). "Talk to a person" labels nothing."""
+        if seq <= 1:
+            return
+        entries, _ = await self.conversations.read_log(
+            conversation_id, max(0, seq - 1 - PICK_WINDOW), limit=PICK_WINDOW
+        )
+        clarified = clarified_by(pick, [e for e in entries if e["seq"] < seq])
+        if clarified is not None and is_question(clarified["text"]):
+            text = mask(clarified["text"])
+            await self.inbox.pick(conversation_id, clarified["seq"], text, intent)
 
     async def _agent_replied(self, conversation_id: str, reply_seq: int, reply: str) -> None:
         try:

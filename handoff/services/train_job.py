@@ -8,12 +8,17 @@ where the stack's ``run/`` is through ``TANDEM_RUN_DIR``). Without a branch, or 
 checkout, it runs in the repository itself. Afterwards the texts the writer labelled
 (``probes``) are parsed by the model now loaded, to show what it understands.
 
+With a :class:`~handoff.store.job_board.JobBoard` (as the service runs it) the job is one at a
+time across replicas (a lease in Redis) and its state is published there as it goes, so every
+replica shows its progress; a job whose replica died (its lease ran out while it said
+"running") shows as failed, and the next one may start.
+
 Example::
 
     jobs = TrainJobs(repo=Path("."), run_dir=Path("run"), branch=content.branch,
-                     parse=rasa_api.parse, clock=time.time)
-    job = jobs.start(started_by="ana", probes=["where's my parcel"])   # None if one runs
-    jobs.current.view()     # {"status": "running", "steps": [...], "tail": [...], …}
+                     parse=rasa_api.parse, clock=time.time, board=JobBoard(redis, keys))
+    job = await jobs.start(started_by="ana", probes=["where's my parcel"])  # None if one runs
+    await jobs.view()       # {"status": "running", "steps": [...], "tail": [...], …}, any replica
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from typing import Any
 
 from handoff.domain.clock import Clock
 from handoff.services import git_save
+from handoff.store.job_board import JobBoard
 
 log = logging.getLogger("handoff.workbench")
 
@@ -41,6 +47,8 @@ EXPECTED_STEPS = 6
 TAIL = 60
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 VERDICT_STEP = "content: verdict"
+PUBLISH_EVERY = 0.5  # seconds between publications of a running job's state (and lease renewals)
+LOST = "the replica running this job stopped before it finished; start it again"
 
 
 @dataclass
@@ -112,8 +120,19 @@ class Job:
             self.steps[-1].status = "failed"
 
 
+def lost(view: dict[str, Any]) -> dict[str, Any]:
+    """A running job's state once nobody holds its lease: failed, and why."""
+    steps = [
+        {**step, "status": "failed" if step["status"] == "running" else step["status"]}
+        for step in view.get("steps", [])
+    ]
+    tail = [*view.get("tail", []), LOST][-TAIL:]
+    return {**view, "status": "failed", "progress": 1.0, "steps": steps, "tail": tail}
+
+
 class TrainJobs:
-    """At most one check-and-train job at a time, on this replica (see the module's doc)."""
+    """At most one check-and-train job at a time, across replicas with a board (see the
+    module's doc)."""
 
     def __init__(
         self,
@@ -124,7 +143,9 @@ class TrainJobs:
         parse: Callable[[str], Awaitable[dict[str, Any]]],
         clock: Clock,
         command: Sequence[str] = COMMAND,
+        board: JobBoard | None = None,
     ) -> None:
+        self.board = board  # None: the job is this replica's only (tests of the script's run)
         self.repo = repo
         self.run_dir = run_dir
         self.branch = branch
@@ -134,13 +155,50 @@ class TrainJobs:
         self.current: Job | None = None
         self._task: asyncio.Task[None] | None = None
 
-    def start(self, *, started_by: str, probes: list[str]) -> Job | None:
+    async def start(self, *, started_by: str, probes: list[str]) -> Job | None:
+        """Start a job; None while one runs (here, or on any replica)."""
         if self.current is not None and self.current.status == "running":
             return None
         job = Job(secrets.token_hex(6), started_by, self.now(), probes)
+        if self.board is not None:
+            if not await self.board.claim(job.id):
+                return None
+            await self.board.publish(job.view())
         self.current = job
         self._task = asyncio.create_task(self._run(job), name=f"train-job:{job.id}")
         return job
+
+    async def view(self) -> dict[str, Any] | None:
+        """The latest job as the page shows it, whichever replica runs it (None: none yet)."""
+        if self.board is None or (self.current is not None and self.current.status == "running"):
+            return self.current.view() if self.current else None
+        view, holder = await self.board.read()
+        if view is not None and view.get("status") == "running" and holder != view.get("id"):
+            return lost(view)
+        return view
+
+    async def _keep(self, job: Job) -> None:
+        """While ``job`` runs: publish its state and renew its lease, every ``PUBLISH_EVERY``."""
+        assert self.board is not None
+        while True:
+            await asyncio.sleep(PUBLISH_EVERY)
+            try:
+                if not await self.board.renew(job.id):
+                    # Redis lost it (a restart, a failover): take it again if nobody else has.
+                    log.warning("check & train job %s lost its lease", job.id)
+                    await self.board.claim(job.id)
+                await self.board.publish(job.view())
+            except Exception:  # noqa: BLE001 - Redis away: the job goes on, the page catches up
+                log.warning("could not publish check & train job %s", job.id)
+
+    async def _settle(self, job: Job) -> None:
+        """The finished job's state for every replica, and its lease given back."""
+        assert self.board is not None
+        try:
+            await self.board.publish(job.view())
+            await self.board.release(job.id)
+        except Exception:  # noqa: BLE001 - the lease runs out by itself
+            log.warning("could not publish the end of check & train job %s", job.id)
 
     async def wait(self) -> None:
         """Until the current job is over (tests, shutdown)."""
@@ -153,6 +211,18 @@ class TrainJobs:
         await self.wait()
 
     async def _run(self, job: Job) -> None:
+        keeper = None
+        if self.board is not None:
+            keeper = asyncio.create_task(self._keep(job), name=f"train-job-keeper:{job.id}")
+        try:
+            await self._work(job)
+        finally:
+            if keeper is not None:
+                keeper.cancel()
+                await asyncio.gather(keeper, return_exceptions=True)
+                await asyncio.shield(self._settle(job))
+
+    async def _work(self, job: Job) -> None:
         workdir, worktree = self.repo, None
         try:
             branch = self.branch()

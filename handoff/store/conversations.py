@@ -165,6 +165,13 @@ class ConversationStore:
         entries = [decode(fields) for _, fields in rows[:limit]]
         return entries, len(rows) > limit
 
+    async def read_entry(self, conversation_id: str, seq: int) -> AgentEntry | None:
+        """The entry stored at ``seq`` (None once it expired with its conversation)."""
+        rows = await self.redis.xrange(
+            self.keys.log(conversation_id), min=f"{seq}-0", max=f"{seq}-0", count=1
+        )
+        return decode(rows[0][1]) if rows else None
+
     async def read_whole_log(self, conversation_id: str) -> list[AgentEntry]:
         """Every entry, oldest first (for exports; clients page with :meth:`read_log`)."""
         entries: list[AgentEntry] = []
@@ -263,20 +270,21 @@ class ConversationStore:
         first_response: bool = False,
         for_bot: bool = False,
         bucket: BucketRef | None = None,
+        also: Sequence[BucketRef] = (),
     ) -> AppendResult:
         """Append one entry (next seq) if the state allows it; a known ``cmid`` is stored once.
 
-        With ``bucket`` the entry also costs the sender one token, in the same step: ``limited``
-        when the bucket is empty (nothing stored).
+        With ``bucket`` (and ``also``: the sender's address's) the entry also costs one token of
+        each, in the same step: ``limited`` when one is empty (nothing stored, nothing spent).
         """
+        buckets = ([bucket] if bucket is not None else []) + list(also)
         keys = [
             self.keys.conversation(conversation_id),
             self.keys.log(conversation_id),
             self.keys.dedup(conversation_id),
             self.keys.active,
+            *(b.key for b in buckets),
         ]
-        if bucket is not None:
-            keys.append(bucket.key)
         now = self.now()
         args: list[str | int] = [
             cmid,
@@ -285,8 +293,8 @@ class ConversationStore:
             repr(now),
             DEDUP_TTL,
             ("f" if first_response else "") + ("c" if for_bot else ""),
-            bucket.burst if bucket else "",
-            repr(bucket.per_second) if bucket else "",
+            len(buckets),
+            *(arg for b in buckets for arg in (b.burst, repr(b.per_second))),
             *fields,
         ]
         if self.wait_replicas:

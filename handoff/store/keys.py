@@ -179,9 +179,19 @@ class Keys:
         """Sorted set: inbox item ids, score = how many customer messages it stands for."""
         return f"{self.prefix}inbox:items"
 
+    @property
+    def inbox_last_seen(self) -> str:
+        """Sorted set: inbox item ids, score = their latest sighting (what expires them)."""
+        return f"{self.prefix}inbox:last_seen"
+
+    @property
+    def inbox_resolved(self) -> str:
+        """Sorted set: saved and ignored inbox item ids, score = when (trimmed first)."""
+        return f"{self.prefix}inbox:resolved"
+
     def inbox_seen(self, conversation_id: str) -> str:
         """Set: ``<seq>`` and ``<seq>|<reason>`` of a conversation already in the inbox, so a
-        message is counted once (and once per reason); expires with the conversation."""
+        message is counted once (and once per reason); expires with the inbox's sightings."""
         return f"{self.prefix}inbox:seen:{conversation_id}"
 
     # -- the bot's own keys (Rasa's, outside the prefix) -----------------------------------------
@@ -196,6 +206,18 @@ class Keys:
     def rasa_lock(conversation_id: str) -> str:
         """String: Rasa's lock on a conversation (``RedisLockStore``, ``bot/stores.py``)."""
         return f"{RASA_LOCK_PREFIX}{conversation_id}"
+
+    # -- the workbench's check & train job ------------------------------------------------------
+    @property
+    def train_job_lease(self) -> str:
+        """String: the id of the check & train job running (one at a time across replicas),
+        with an expiry its replica renews while it runs."""
+        return f"{self.prefix}workbench:job:lease"
+
+    @property
+    def train_job(self) -> str:
+        """String: the latest check & train job as the page shows it (JSON), from any replica."""
+        return f"{self.prefix}workbench:job"
 
     # -- socket.io -----------------------------------------------------------------------------
     @property

@@ -53,16 +53,17 @@ return wait
 """
 )
 
-# KEYS: conv, log, dedup, the index of conversations by last activity, the sender's bucket
-#       (only with a burst)
+# KEYS: conv, log, dedup, the index of conversations by last activity, then one key per bucket
+#       the message spends from (the sender's, the sender's address's)
 # ARGV: cmid, allowed states (csv, '' = any), required owner ('' = any), now, dedup ttl,
 #       flags ('c': a customer message, the bot's to answer; 'f': mark the first agent response),
-#       bucket burst ('' = no limit), bucket rate (tokens/s), field, value, ...
+#       number of buckets n, then burst and rate (tokens/s) per bucket, then field, value, ...
 # Returns status, seq, state, version, owner, first-response queued_at, customer (the customer
-# id saves an agent's message a second round trip before it can be relayed). The sender's token
-# is spent here, in the same step as the append: only a message that is stored costs one (a
+# id saves an agent's message a second round trip before it can be relayed). The sender's tokens
+# are spent here, in the same step as the append: only a message that is stored costs one (a
 # duplicate, a refusal, or a failure while Redis is away costs nothing), and the limit takes no
-# round trip of its own. ``limited`` carries the milliseconds to wait where the seq would be.
+# round trip of its own. Every bucket pays or none does. ``limited`` carries the milliseconds to
+# wait (until every bucket could pay) where the seq would be.
 APPEND = (
     BUCKET_FUNCTIONS
     + """
@@ -87,18 +88,23 @@ end
 if ARGV[3] ~= '' and owner ~= ARGV[3] then
   return {'owner', '0', state, c[2], owner, '', c[5] or ''}
 end
-if ARGV[7] ~= '' then
-  local now, burst, rate = tonumber(ARGV[4]), tonumber(ARGV[7]), tonumber(ARGV[8])
-  local level = bucket_level(KEYS[5], now, burst, rate)
-  if level < 1 then
-    return {'limited', tostring(math.ceil((1 - level) / rate * 1000)), state, c[2], owner, '',
-      c[5] or ''}
-  end
-  bucket_set(KEYS[5], now, burst, rate, level - 1)
+local buckets, now = tonumber(ARGV[7]), tonumber(ARGV[4])
+local levels, wait = {}, 0
+for b = 1, buckets do
+  local burst, rate = tonumber(ARGV[6 + 2 * b]), tonumber(ARGV[7 + 2 * b])
+  levels[b] = bucket_level(KEYS[4 + b], now, burst, rate)
+  if levels[b] < 1 then wait = math.max(wait, math.ceil((1 - levels[b]) / rate * 1000)) end
+end
+if wait > 0 then
+  return {'limited', tostring(wait), state, c[2], owner, '', c[5] or ''}
+end
+for b = 1, buckets do
+  bucket_set(KEYS[4 + b], now, tonumber(ARGV[6 + 2 * b]), tonumber(ARGV[7 + 2 * b]),
+    levels[b] - 1)
 end
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 local fields = {'seq', tostring(seq), 'ts', ARGV[4]}
-for i = 9, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 8 + 2 * buckets, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('XADD', KEYS[2], seq .. '-0', unpack(fields))
 if cmid ~= '' then
   redis.call('HSET', KEYS[3], cmid, seq)
@@ -334,7 +340,8 @@ return 1
 """
 
 # The writers' inbox: one sighting of a customer message (``handoff.domain.inbox``).
-# KEYS: item hash, items zset, the conversation's seen set, the item's refs list
+# KEYS: item hash, items zset, the conversation's seen set, the item's refs list, the items by
+#       latest sighting
 # ARGV: item id, seq, reason, ts, text, intent, confidence, ranking, language, reply, ref,
 #       refs kept, seen ttl (s)
 # A message counts once for the item and once per reason, however often it is reported
@@ -350,6 +357,7 @@ if redis.call('HSETNX', KEYS[1], 'id', ARGV[1]) == 1 then
 end
 redis.call('HINCRBY', KEYS[1], 'reason:' .. ARGV[3], 1)
 redis.call('HSET', KEYS[1], 'text', ARGV[5], 'last_ts', ARGV[4])
+redis.call('ZADD', KEYS[5], ARGV[4], ARGV[1])
 if ARGV[6] ~= '' then
   redis.call('HSET', KEYS[1], 'intent', ARGV[6], 'confidence', ARGV[7], 'ranking', ARGV[8])
 end
@@ -401,4 +409,27 @@ end
 if #ARGV > 4 then redis.call('HSET', KEYS[2], unpack(ARGV, 5)) end
 if ARGV[4] == '1' then redis.call('HINCRBY', KEYS[2], 'token_gen', 1) end
 return 'ok'
+"""
+
+# A customer's pick from the "Did you mean…?" buttons: a free label for the message the bot
+# clarified (``handoff.domain.inbox``).
+# KEYS: item hash, the conversation's seen set   ARGV: the clarified message's seq, intent, seen ttl
+# Counts ``picked:<intent>`` once per clarified message, and only for a message the inbox holds
+# as clarified. Returns 1 when counted, 0 otherwise.
+INBOX_PICK = """
+if redis.call('SISMEMBER', KEYS[2], ARGV[1] .. '|clarified') == 0 then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('SADD', KEYS[2], ARGV[1] .. '|picked') == 0 then return 0 end
+redis.call('EXPIRE', KEYS[2], tonumber(ARGV[3]))
+redis.call('HINCRBY', KEYS[1], 'picked:' .. ARGV[2], 1)
+return 1
+"""
+
+# The check & train job's lease (``handoff.store.job_board``): renewed, or given back, only by
+# the job holding it.
+# KEYS: the lease   ARGV: job id, lease ms ('' to give it back)   Returns 1 if the job held it.
+JOB_LEASE = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1
 """

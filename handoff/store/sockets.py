@@ -5,12 +5,16 @@ by the lease's expiry); its replica renews the leases of its own sockets, and fr
 they close. A replica that dies stops renewing, so its sockets' places come free by themselves
 within ``lease`` seconds, as presence does for agents.
 
+Agent consoles are counted apart, under :func:`agent_place` of their address, so that they
+have a cap of their own (a support office shares one address) and never take customers' places.
+
 Example::
 
     sockets = AddressSockets(redis, keys, replica="r1", lease=60)
     await sockets.open("203.0.113.9", "sid1", now=time.time(), cap=200)   # True: it has a place
     await sockets.renew([("203.0.113.9", "sid1")], now=time.time())
     await sockets.close("203.0.113.9", "sid1")
+    await sockets.open(agent_place("203.0.113.9"), "sid2", now=time.time(), cap=1000)
 """
 
 from __future__ import annotations
@@ -23,6 +27,11 @@ from handoff.store.keys import Keys
 from handoff.store.scripts import OPEN_SOCKET
 
 LEASE = 60.0  # renewed every third of it; a dead replica's sockets free their places after it
+
+
+def agent_place(address: str) -> str:
+    """Where agent console sockets of ``address`` are counted (no client address starts so)."""
+    return "agent:" + address
 
 
 class AddressSockets:

@@ -176,9 +176,10 @@ async def login(url: str, username: str, password: str) -> str:
 
 
 class Agent:
-    def __init__(self, url: str, token: str) -> None:
+    def __init__(self, url: str, token: str, headers: dict[str, str] | None = None) -> None:
         self.url = url
         self.token = token
+        self.headers = headers or {}
         self.sio = socketio.AsyncClient(reconnection=False)
         self.rec = Recorder()
         self.sio.on("*", self.rec.handler, namespace="/agent")
@@ -219,6 +220,7 @@ class Agent:
             namespaces=["/agent"],
             transports=["websocket"],
             auth={"token": self.token},
+            headers=self.headers,
             wait_timeout=10,
         )
         return self

@@ -21,6 +21,7 @@ their golden answers, exactly; otherwise:
 - ``whoami``                  ``Stand-in on port <port>``: which of several stand-ins answered
 - ``unsure …``                the bot falls back (``nlu_fallback``, confidence 0.21, a ranking
                               led by ``faq/order_tracking``) and asks "Did you mean…?" with buttons
+- ``How can I track my order?`` (that button's payload) answered as ``faq/order_tracking``
 - ``vague …``                 answered (``faq/shipping_time``) with a low confidence, 0.35
 - anything else               ``You said: <text>``
 
@@ -75,6 +76,9 @@ def golden_answer(body: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
     return None
 
 
+TRACKING_PICK = "How can I track my order?"
+
+
 def _turn(
     messages: list[dict[str, Any]],
     handoff: dict[str, Any] | None = None,
@@ -122,6 +126,9 @@ def answer(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         return 200, _turn([said], None, text, intent=f"faq/{topic}")
     if body.get("faq_only"):
         return 200, _turn([], None, text)
+    if text == TRACKING_PICK:  # the "Did you mean…?" button below, understood
+        said = {"text": "You can track your order from the link in its email."}
+        return 200, _turn([said], None, text, intent="faq/order_tracking")
     if first == "unsure":
         ranking = [
             {"name": "nlu_fallback", "confidence": 0.3},
@@ -132,7 +139,7 @@ def answer(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         clarify = {
             "text": "I'm not sure I understood. Did you mean one of these?",
             "buttons": [
-                {"title": "Tracking an order", "payload": "How can I track my order?"},
+                {"title": "Tracking an order", "payload": TRACKING_PICK},
                 {"title": "Talk to a person", "payload": "/request_human"},
             ],
         }

@@ -124,3 +124,24 @@ test("what the writer types for an item outlives a redraw, and is used up by the
   assert.deepEqual(api.calls.find((call) => call[0] === "save"), ["save", { message: "parcel questions" }]);
   assert.equal(c.commitMessage, "");
 });
+
+test("a test conversation's name and steps as typed outlive a redraw (a job poll)", async () => {
+  const api = fakeApi();
+  const timers = manualTimers();
+  const c = new WorkbenchController({ api, ...timers });
+  await c.draftTest("c_a");
+  await c.checkAndTrain(); // a running job: the page is drawn again at every poll
+  // The view writes what is typed into the draft (its fields are rebuilt at each redraw).
+  c.test.name = "parcel_never_came";
+  c.test.text += "\nuser: where is it | faq/order_tracking";
+  timers.fire();
+  await c.pollJob();
+  await c.refresh();
+  assert.equal(c.test.name, "parcel_never_came");
+  assert.match(c.test.text, /where is it \| faq\/order_tracking$/);
+  await c.saveTest();
+  const [, id, body] = api.calls.find((call) => call[0] === "saveTest");
+  assert.equal(id, "c_a");
+  assert.equal(body.name, "parcel_never_came");
+  assert.deepEqual(body.steps.at(-1), { user: "where is it", intent: "faq/order_tracking" });
+});

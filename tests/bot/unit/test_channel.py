@@ -103,3 +103,32 @@ def test_the_nlu_result_names_the_faq_topic_with_the_topic_confidence() -> None:
     assert plain["intent"] == "greet" and plain["confidence"] == 0.9
     # No language identified (a model without the identifier): the conversation keeps its own.
     assert plain["language"] == {"code": None, "confidence": 0.0, "served": True}
+
+
+def test_the_ranking_spells_out_the_faq_topics_the_selector_ranked() -> None:
+    parse = {
+        "intent": {"name": "faq", "confidence": 0.6, "full_retrieval_intent_name": "faq/returns"},
+        "intent_ranking": [
+            {"name": "faq", "confidence": 0.6},
+            {"name": "report_order_not_arrived", "confidence": 0.3},
+            {"name": "greet", "confidence": 0.1},
+        ],
+        "response_selector": {
+            "faq": {
+                "response": {"confidence": 0.5, "intent_response_key": "faq/returns"},
+                "ranking": [
+                    {"confidence": 0.5, "intent_response_key": "faq/returns"},
+                    {"confidence": 0.3, "intent_response_key": "faq/refund_time"},
+                    {"confidence": 0.2, "intent_response_key": "faq/exchange"},
+                ],
+            }
+        },
+    }
+    # Each topic's share of "faq", among the other intents: what a writer picks a label from.
+    assert nlu_result("can I send it back", parse)["ranking"] == [
+        {"name": "faq/returns", "confidence": 0.3},
+        {"name": "report_order_not_arrived", "confidence": 0.3},
+        {"name": "faq/refund_time", "confidence": 0.18},
+        {"name": "faq/exchange", "confidence": 0.12},
+        {"name": "greet", "confidence": 0.1},
+    ]

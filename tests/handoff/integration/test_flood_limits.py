@@ -15,13 +15,15 @@ import pytest
 import socketio
 
 from tests.handoff.conftest import BASE_ENV
-from tests.support.clients import Customer
+from tests.support.accounts import create_agent
+from tests.support.clients import Agent, Customer, login
 from tests.support.handoff_server import HandoffServer
 from tests.support.rasa_stub import RasaStub
 from tests.support.redis_server import RedisServer
 
 pytestmark = pytest.mark.asyncio
 BEHIND_PROXY = {"TANDEM_TRUSTED_PROXIES": "127.0.0.1/32"}
+PEOPLE = ("queued", "offline")  # the states of a conversation handed to people
 
 
 def replicas(
@@ -163,6 +165,47 @@ async def test_sockets_per_address_are_capped_across_replicas(
         raise AssertionError("the closed socket's place never came free")
 
 
+async def test_agent_consoles_are_capped_per_address_apart_from_customers(
+    start_server: Callable[..., HandoffServer],
+    clients: list[Any],
+    redis_server: RedisServer,
+) -> None:
+    prefix = "flood8:"
+    a, b = replicas(
+        start_server,
+        TANDEM_REDIS_PREFIX=prefix,
+        TANDEM_SOCKETS_PER_ADDRESS="1",
+        TANDEM_AGENT_SOCKETS_PER_ADDRESS="2",
+        **BEHIND_PROXY,
+    )
+    username, password = await create_agent(redis_server.url, prefix=prefix)
+    token = await login(a.url, username, password)
+
+    def console(url: str, address: str) -> Agent:
+        client = Agent(url, token, headers={"X-Forwarded-For": address})
+        clients.append(client)
+        return client
+
+    await console(a.url, "203.0.113.9").connect()
+    second = await console(b.url, "203.0.113.9").connect()
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await console(a.url, "203.0.113.9").connect()
+    # Consoles take no customer's place (the customers' cap here is 1), and other offices are
+    # not affected.
+    await from_address(b.url, "203.0.113.9", clients).connect()
+    await console(b.url, "198.51.100.2").connect()
+    # A console that closes frees its place (once its replica has seen it go).
+    await second.sio.disconnect()
+    for _ in range(50):
+        try:
+            await console(a.url, "203.0.113.9").connect()
+            break
+        except socketio.exceptions.ConnectionError:
+            await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("the closed console's place never came free")
+
+
 async def test_messages_that_fail_in_an_outage_spend_no_tokens(
     rasa: RasaStub, tmp_path: Path, clients: list[Any]
 ) -> None:
@@ -189,3 +232,73 @@ async def test_messages_that_fail_in_an_outage_spend_no_tokens(
         await alice.close()
         server.stop()
         redis.stop()
+
+
+async def test_handoffs_the_bot_triggers_are_limited_per_address(
+    start_server: Callable[..., HandoffServer], clients: list[Any]
+) -> None:
+    a, b = replicas(
+        start_server,
+        TANDEM_REDIS_PREFIX="flood6:",
+        TANDEM_HANDOFF_BURST="2",
+        TANDEM_HANDOFFS_PER_MINUTE="0.1",
+        **BEHIND_PROXY,
+    )
+    # "human …" makes the stand-in bot hand over (reason "requested"), as a script would.
+    for url in (a.url, b.url):
+        client = from_address(url, "203.0.113.9", clients)
+        await client.connect()
+        assert (await client.say("human please"))["ok"]
+        # Handed to people (offline: no agent is online here).
+        assert (await client.wait_for("tandem_state"))["state"] in PEOPLE
+    flood = from_address(a.url, "203.0.113.9", clients)
+    await flood.connect()
+    assert (await flood.say("human please"))["ok"]
+    told = await flood.wait_for(
+        "bot_uttered", lambda p: p["metadata"]["tandem"]["author"] == "system"
+    )
+    assert "many requests for a person from your network" in told["text"]
+    assert told["metadata"]["tandem"]["event"] == "handoff_limited"
+    # The conversation stays with the bot (it keeps answering), on either replica.
+    again = from_address(b.url, "203.0.113.9", clients)
+    await again.connect(session_id=flood.session_id)
+    assert again.rec.of("tandem_session")[-1]["state"] == "bot"
+    assert flood.rec.of("tandem_state") == []
+    # A customer's own request for a person spends from the same bucket.
+    assert (await flood.call("tandem_request_agent", {}))["error"]["code"] == "rate_limited"
+    neighbour = from_address(b.url, "198.51.100.2", clients)
+    await neighbour.connect()
+    assert (await neighbour.say("human please"))["ok"]
+    assert (await neighbour.wait_for("tandem_state"))["state"] in PEOPLE
+
+
+async def test_messages_are_limited_per_address_over_all_its_sessions(
+    start_server: Callable[..., HandoffServer], clients: list[Any]
+) -> None:
+    a, b = replicas(
+        start_server,
+        TANDEM_REDIS_PREFIX="flood7:",
+        TANDEM_ADDRESS_MESSAGE_BURST="4",
+        TANDEM_ADDRESS_MESSAGES_PER_SECOND="0.01",
+        **BEHIND_PROXY,
+    )
+    sessions = []
+    for url in (a.url, b.url):
+        client = from_address(url, "203.0.113.9", clients)
+        await client.connect()
+        sessions.append(client)
+    # Each session is far below its own limit (60 at once); the address as a whole is not.
+    acks = [await sessions[i % 2].say(f"m{i}", cmid=f"m{i}") for i in range(5)]
+    assert [ack["ok"] for ack in acks] == [True] * 4 + [False]
+    assert acks[4]["error"]["code"] == "rate_limited"
+    assert acks[4]["error"]["details"]["retry_after_s"] > 0
+    # A fresh session from the same address is refused too; a resend still gets its answer.
+    late = from_address(a.url, "203.0.113.9", clients)
+    await late.connect()
+    assert (await late.say("hello"))["error"]["code"] == "rate_limited"
+    again = await sessions[0].say("m0", cmid="m0")
+    assert again["ok"] and again["duplicate"] is True
+    # Other addresses are not affected.
+    neighbour = from_address(b.url, "198.51.100.2", clients)
+    await neighbour.connect()
+    assert (await neighbour.say("hello"))["ok"]

@@ -2,7 +2,6 @@
 // back to it. Customer text, diffs and logs go in as text only (shared/dom.js).
 
 import { h, replace } from "../shared/dom.js";
-import { formatSteps } from "./workbench.js";
 
 /** @typedef {import("./workbench.js").WorkbenchController} WorkbenchController */
 
@@ -95,9 +94,12 @@ export class WorkbenchView {
       oninput: (/** @type {Event} */ e) => (draft.topic = typed(e)),
     });
     // Runners-up a writer can label with: not the prediction, not the fallback, and not the
-    // bare retrieval intent "faq" (the channel ranks FAQ topics together under it).
+    // bare retrieval intent "faq" (the channel spells it out as its topics, faq/<topic>, when
+    // the response selector ranked them; bot/channel.py ranked_intents).
     const known = (/** @type {string} */ name) => (c.intents.length ? c.intents.includes(name) : name !== "faq");
-    const ranking = (item.ranking || []).filter((/** @type {any} */ r) => r.name !== item.intent && r.name !== "nlu_fallback" && known(r.name));
+    // Free labels: what customers picked when the bot asked "Did you mean…?", most picked first.
+    const picked = Object.entries(item.picked || {}).sort((a, b) => Number(b[1]) - Number(a[1]));
+    const ranking = (item.ranking || []).filter((/** @type {any} */ r) => r.name !== item.intent && r.name !== "nlu_fallback" && known(r.name) && !(item.picked && r.name in item.picked));
     const reasons = Object.entries(item.reasons || {}).map(([r, n]) => `${REASON_LABELS[r] || r}${Number(n) > 1 ? ` ×${n}` : ""}`);
     const warnings = c.warnings[item.id] || [];
     const canConfirm = item.intent && item.intent !== "nlu_fallback" && item.intent !== "out_of_scope";
@@ -115,6 +117,7 @@ export class WorkbenchView {
         "div",
         { class: "wb-actions" },
         canConfirm ? h("button", { type: "button", class: "wb-confirm", onclick: () => c.label(item.id, "confirm") }, `Yes, ${item.intent}`) : null,
+        picked.map(([intent, n]) => h("button", { type: "button", class: "wb-picked", title: "what customers picked from “Did you mean…?”", onclick: () => c.label(item.id, "intent", { intent }) }, `customers picked ${intent} (${n}×)`)),
         ranking.map((/** @type {any} */ r) => h("button", { type: "button", class: "wb-pick", onclick: () => c.label(item.id, "intent", { intent: r.name }) }, `${r.name} (${Number(r.confidence).toFixed(2)})`)),
         other,
         h("button", { type: "button", onclick: () => draft.intent.trim() && c.label(item.id, "intent", { intent: draft.intent.trim() }) }, "Label"),
@@ -191,9 +194,11 @@ export class WorkbenchView {
   #test(c) {
     const test = c.test;
     if (!test) return null;
-    const name = h("input", { id: "wb-test-name", value: test.name, size: "30" });
-    const steps = h("textarea", { id: "wb-test-steps", rows: "10", cols: "50" });
-    steps.value = formatSteps(test.steps);
+    // What is typed goes to the controller as it is typed: a redraw (a poll) rebuilds these.
+    const typed = (/** @type {Event} */ e) => /** @type {HTMLInputElement} */ (e.target).value;
+    const name = h("input", { id: "wb-test-name", value: test.name, size: "30", oninput: (/** @type {Event} */ e) => (test.name = typed(e)) });
+    const steps = h("textarea", { id: "wb-test-steps", rows: "10", cols: "50", oninput: (/** @type {Event} */ e) => (test.text = typed(e)) });
+    steps.value = test.text;
     return h(
       "section",
       { class: "wb-test", "aria-labelledby": "wb-test-title" },
@@ -202,7 +207,7 @@ export class WorkbenchView {
       name,
       h("p", {}, "One step a line: “user: <text> | <intent>” or “action: <name>”."),
       steps,
-      h("button", { type: "button", id: "wb-save-test", onclick: () => c.saveTest(name.value.trim(), steps.value) }, "Save test conversation"),
+      h("button", { type: "button", id: "wb-save-test", onclick: () => c.saveTest() }, "Save test conversation"),
       h("button", { type: "button", class: "link", onclick: () => c.cancelTest() }, "Cancel"),
     );
   }

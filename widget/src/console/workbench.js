@@ -44,7 +44,11 @@ export class WorkbenchController {
     this.saved = null;
     /** @type {Record<string, any>|null} */
     this.job = null;
-    /** @type {{conversationId: string, name: string, steps: Record<string, string>[]}|null} */
+    /**
+     * The test conversation being drafted; ``name`` and ``text`` (the steps as the writer edits
+     * them, one a line) are what was typed, kept here for the same reason as ``drafts``.
+     * @type {{conversationId: string, name: string, steps: Record<string, string>[], text: string}|null}
+     */
     this.test = null;
     this.message = "";
     this.busy = false;
@@ -138,18 +142,20 @@ export class WorkbenchController {
   async draftTest(conversationId) {
     await this.#try(async () => {
       const draft = await this.api.draftTest(conversationId);
-      this.test = { conversationId, name: draft.name, steps: draft.steps };
+      this.test = { conversationId, name: draft.name, steps: draft.steps, text: formatSteps(draft.steps) };
     });
   }
 
   /**
-   * @param {string} name
-   * @param {string} text the steps as edited: "user: <text> | <intent>" or "action: <name>", one a line
+   * Save the draft (by default its name and steps as typed).
+   * @param {string} [name]
+   * @param {string} [text] the steps as edited: "user: <text> | <intent>" or "action: <name>", one a line
    */
   async saveTest(name, text) {
     const test = this.test;
     if (!test) return;
-    const steps = parseSteps(text);
+    name = (name ?? test.name).trim();
+    const steps = parseSteps(text ?? test.text);
     await this.#try(async () => {
       const saved = await this.api.saveTest(test.conversationId, { name, steps });
       this.message = `Saved ${saved.path}${saved.branch ? ` on ${saved.branch}` : ""}.`;

@@ -159,3 +159,46 @@ async def test_label_diff_commit_and_a_test_conversation(
     )
     assert "exists already" in again["error"]["message"]
     await writer.http.aclose()
+
+
+JOB_SCRIPT = """#!/usr/bin/env bash
+echo "==> data: rasa data validate"
+while [ ! -f "$TANDEM_RUN_DIR/go" ]; do sleep 0.05; done
+echo "==> content: verdict"
+echo "    ALL PASSED"
+"""
+
+
+async def test_check_and_train_is_one_job_that_every_replica_shows(
+    tmp_path: Path, start_server: Callable[..., HandoffServer], agent: Any
+) -> None:
+    repo, run_dir = tmp_path / "repo", tmp_path / "run"
+    (repo / "scripts").mkdir(parents=True)
+    run_dir.mkdir()
+    (repo / "scripts/test").write_text(JOB_SCRIPT)
+    (repo / "scripts/test").chmod(0o755)
+    env = {"TANDEM_WORKBENCH_REPO": str(repo), "TANDEM_RUN_DIR": str(run_dir)}
+    a, b = start_server(env=env), start_server(env=env)
+    token = (await agent(url=a.url, roles=["writer"], connect=False)).token
+    on_a, on_b = Writer(a, token), Writer(b, token)
+    started = (await on_a.post("/jobs", {"probes": []}))["job"]
+    shown = (await on_b.get("/jobs/current"))["job"]
+    assert (shown["id"], shown["status"], shown["started_by"]) == (
+        started["id"],
+        "running",
+        started["started_by"],
+    )
+    refused = await on_b.post("/jobs", {"probes": []}, status=409)
+    assert refused["error"]["code"] == "invalid_state"
+    (run_dir / "go").write_text("")
+    for _ in range(200):
+        shown = (await on_b.get("/jobs/current"))["job"]
+        if shown["status"] != "running":
+            break
+        await asyncio.sleep(0.05)
+    assert (shown["id"], shown["status"], shown["verdict"]) == (
+        started["id"],
+        "passed",
+        ["ALL PASSED"],
+    )
+    assert (await on_b.post("/jobs", {"probes": []}))["ok"]  # over: the next may start anywhere

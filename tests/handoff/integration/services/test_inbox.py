@@ -114,3 +114,37 @@ async def test_the_inbox_is_for_writers(agent: Any, service: HandoffServer) -> N
     assert (await inbox(service, "v1.forged.token")).status_code == 401
     admin = await agent(roles=["admin"], connect=False)
     assert (await inbox(service, admin.token)).status_code == 200
+
+
+async def test_what_a_customer_picks_from_did_you_mean_labels_the_clarified_message(
+    customer: Any, agent: Any, service: HandoffServer
+) -> None:
+    writer = await agent(roles=["writer"], connect=False)
+    alice, bob = await customer(), await customer()
+    for who in (alice, bob):
+        await who.say("unsure where has my parcel gone")
+        await who.wait_text("Did you mean")
+        await who.say("How can I track my order?")  # the first button's payload
+        await who.wait_text("You can track your order")
+    # The same words again later answer no clarification: they label nothing more.
+    await alice.say("How can I track my order?")
+    await alice.wait_for(
+        "bot_uttered", lambda _: sum("You can track" in t for t in alice.texts()) == 2
+    )
+
+    (item,) = await items_when(
+        service,
+        writer.token,
+        lambda found: any(i["picked"].get("faq/order_tracking") == 2 for i in found),
+        reason="clarified",
+    )
+    assert item["text"] == "unsure where has my parcel gone"
+    assert item["picked"] == {"faq/order_tracking": 2}
+    # A button offered to a message the bot understood (no clarification) labels nothing.
+    carol = await customer()
+    await carol.say("buttons please")
+    await carol.wait_text("What can I do?")
+    await carol.say("/track")
+    await carol.wait_text("You said: /track")
+    every = (await inbox(service, writer.token, status="")).json()["items"]
+    assert [i["picked"] for i in every if i["picked"]] == [{"faq/order_tracking": 2}]

@@ -5,6 +5,7 @@ like scripts/test content; the model's parse is the stand-in Rasa's HTTP API."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -16,6 +17,8 @@ import pytest
 
 from handoff.services.rasa_api import RasaApi
 from handoff.services.train_job import TrainJobs
+from handoff.store.job_board import JobBoard
+from tests.handoff.integration.store.conftest import KEYS
 from tests.support.rasa_stub import RasaStub
 
 SCRIPT = """#!/usr/bin/env bash
@@ -90,8 +93,10 @@ async def test_a_job_on_the_workbench_branch_with_its_verdict_and_predictions(
             clock=time.time,
             command=["scripts/check"],
         )
-        job = jobs.start(started_by="ana", probes=["faq gift_cards do you sell them"])
-        assert job is not None and jobs.start(started_by="ben", probes=[]) is None  # one at a time
+        job = await jobs.start(started_by="ana", probes=["faq gift_cards do you sell them"])
+        assert (
+            job is not None and await jobs.start(started_by="ben", probes=[]) is None
+        )  # one at a time
         await run(jobs, run_dir)
     view = job.view()
     assert (view["status"], view["where"], view["progress"]) == ("passed", "workbench/today", 1.0)
@@ -130,7 +135,7 @@ async def test_a_failing_step_is_named_and_the_next_job_may_start(
         clock=time.time,
         command=["scripts/check"],
     )
-    job = jobs.start(started_by="ana", probes=["x"])
+    job = await jobs.start(started_by="ana", probes=["x"])
     assert job is not None
     await run(jobs, run_dir)
     view = job.view()
@@ -139,7 +144,7 @@ async def test_a_failing_step_is_named_and_the_next_job_may_start(
     assert "data/nlu/en/faq.yml: line 4: bad indentation" in view["tail"]
     assert view["verdict"] == ["training               FAILED   see the message above"]
     assert view["predictions"] == []
-    assert jobs.start(started_by="ana", probes=[]) is not None
+    assert await jobs.start(started_by="ana", probes=[]) is not None
     await run(jobs, run_dir)
 
 
@@ -165,7 +170,7 @@ def test_under_uvloop_as_the_service_runs_it(repo: Path, tmp_path: Path) -> None
             clock=time.time,
             command=["scripts/check"],
         )
-        job = jobs.start(started_by="ana", probes=[])
+        job = await jobs.start(started_by="ana", probes=[])
         assert job is not None
         await run(jobs, run_dir)
         return job.view()
@@ -174,3 +179,84 @@ def test_under_uvloop_as_the_service_runs_it(repo: Path, tmp_path: Path) -> None
         view = runner.run(main())
     assert view["status"] == "passed", view["tail"]
     assert "    the running bot now uses model m1" in view["tail"]
+
+
+async def until_view(jobs: TrainJobs, ready: Any) -> dict[str, Any]:
+    """The job as ``jobs`` shows it once ``ready(view)`` holds (a guard, not a timing)."""
+    for _ in range(400):
+        view = await jobs.view()
+        if view is not None and ready(view):
+            return view
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the job never got there: {view}")
+
+
+@pytest.mark.asyncio
+async def test_two_replicas_share_one_job_its_progress_and_its_end(
+    repo: Path, tmp_path: Path, redis: Any
+) -> None:
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+
+    async def parse(text: str) -> dict[str, str]:
+        return {"text": text, "error": "no stack"}
+
+    def replica() -> TrainJobs:
+        return TrainJobs(
+            repo=repo,
+            run_dir=run_dir,
+            branch=lambda: "workbench/none",
+            parse=parse,
+            clock=time.time,
+            command=["scripts/check"],
+            board=JobBoard(redis, KEYS),
+        )
+
+    a, b = replica(), replica()
+    assert await b.view() is None
+    job = await a.start(started_by="ana", probes=[])
+    assert job is not None
+    # B never ran it, yet shows its progress, and refuses a second job while it runs.
+    seen = await until_view(b, lambda v: any("run dir" in line for line in v["tail"]))
+    assert (seen["id"], seen["status"], seen["started_by"]) == (job.id, "running", "ana")
+    assert seen["steps"] == [{"name": "data: rasa data validate", "status": "running"}]
+    assert await b.start(started_by="ben", probes=[]) is None
+    await run(a, run_dir)
+    done = await b.view()
+    assert done is not None and (done["id"], done["status"]) == (job.id, "passed")
+    assert done["verdict"] == ["training               passed   trained in 3 s", "ALL PASSED"]
+    # Over: B may start the next one, which A then refuses and shows.
+    second = await b.start(started_by="ben", probes=[])
+    assert second is not None and await a.start(started_by="ana", probes=[]) is None
+    assert (await until_view(a, lambda v: v["id"] == second.id))["status"] == "running"
+    await run(b, run_dir)
+
+
+@pytest.mark.asyncio
+async def test_a_job_whose_replica_died_shows_failed_and_frees_the_next(
+    tmp_path: Path, redis: Any
+) -> None:
+    # A replica that took the lease and published "running", then died: nobody renews it.
+    dead = JobBoard(redis, KEYS, lease=0.3)
+    assert await dead.claim("j_dead")
+    await dead.publish({"id": "j_dead", "status": "running", "steps": [], "tail": ["started"]})
+
+    async def parse(text: str) -> dict[str, str]:
+        return {"text": text, "error": "no stack"}
+
+    alive = TrainJobs(
+        repo=tmp_path,
+        run_dir=tmp_path,
+        branch=lambda: "workbench/none",
+        parse=parse,
+        clock=time.time,
+        command=["true"],
+        board=JobBoard(redis, KEYS),
+    )
+    assert await alive.start(started_by="ben", probes=[]) is None  # its lease still holds
+    failed = await until_view(alive, lambda v: v["status"] != "running")
+    assert failed["id"] == "j_dead" and failed["status"] == "failed"
+    assert failed["tail"][-1].startswith("the replica running this job stopped")
+    assert await alive.start(started_by="ben", probes=[]) is not None
+    await alive.wait()
+    assert (await alive.view())["status"] == "passed"  # type: ignore[index]

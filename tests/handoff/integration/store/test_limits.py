@@ -85,3 +85,22 @@ async def test_a_message_spends_its_token_in_the_append_only_when_stored(redis: 
     assert limited.status == "limited" and limited.retry_after == 60.0
     messages, _ = await store.read_log(conversation_id)
     assert [m["seq"] for m in messages] == [1, 2]
+
+
+async def test_a_message_spends_on_its_session_and_its_address_all_or_none(redis: Any) -> None:
+    clock = Clock()
+    store = ConversationStore(redis, KEYS, retention_seconds=3600, clock=clock)
+    limits = Limits(redis, KEYS, clock=clock)
+    session = limits.bucket(Rule("customer", burst=2, per_minute=1), "u_1")
+    address = limits.bucket(Rule("address_messages", burst=1, per_minute=2), "203.0.113.9")
+    conversation_id = await store.start("u_1", expected_current="", day_key=KEYS.stats_day("d"))
+    fields = encode(author="customer", text="hi")
+    stored = await store.append(conversation_id, fields, bucket=session, also=[address])
+    assert stored.ok and stored.seq == 1
+    limited = await store.append(conversation_id, fields, bucket=session, also=[address])
+    assert limited.status == "limited" and limited.retry_after == 30.0
+    # The address's refusal took nothing from the session: it still has its second token.
+    assert (await store.append(conversation_id, fields, bucket=session)).ok
+    assert (await store.append(conversation_id, fields, bucket=session)).status == "limited"
+    messages, _ = await store.read_log(conversation_id)
+    assert [(m["seq"], m["text"]) for m in messages] == [(1, "hi"), (2, "hi")]

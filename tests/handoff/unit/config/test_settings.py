@@ -94,6 +94,22 @@ def test_flood_limits_and_trusted_proxies() -> None:
     defaults = Settings.from_env({"TANDEM_SECRET": "x" * 32})
     assert defaults.trusted_proxies == () and defaults.agent_grace_seconds == 60.0
     assert defaults.sockets_per_address == 200 and defaults.session_burst == 100
+    assert defaults.agent_sockets_per_address == 1000
+    assert (defaults.inbox_max_items, defaults.inbox_days) == (5000, 90)
+    assert (defaults.address_message_burst, defaults.address_messages_per_second) == (100, 20.0)
+    tight = Settings.from_env(
+        {
+            "TANDEM_SECRET": "x" * 32,
+            "TANDEM_AGENT_SOCKETS_PER_ADDRESS": "50",
+            "TANDEM_ADDRESS_MESSAGE_BURST": "5",
+            "TANDEM_ADDRESS_MESSAGES_PER_SECOND": "0.5",
+            "TANDEM_INBOX_MAX_ITEMS": "10",
+            "TANDEM_INBOX_DAYS": "7",
+        }
+    )
+    assert (tight.inbox_max_items, tight.inbox_days) == (10, 7)
+    assert tight.agent_sockets_per_address == 50
+    assert (tight.address_message_burst, tight.address_messages_per_second) == (5, 0.5)
 
 
 def test_appends_wait_for_replicas_only_when_asked() -> None:

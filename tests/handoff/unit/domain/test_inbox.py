@@ -7,12 +7,14 @@ import pytest
 from handoff.domain.inbox import (
     InboxFilter,
     InboxItem,
+    clarified_by,
     item_id,
     mask,
     normalise,
     ordered,
     turn_reasons,
 )
+from handoff.protocol.types import AgentEntry
 
 
 @pytest.mark.parametrize(
@@ -73,3 +75,21 @@ def test_filters_and_order() -> None:
     assert InboxFilter(status="").matches(item(status="ignored"))
     often, recent, old = item(id="a", count=5), item(id="b", last_ts=300), item(id="c")
     assert [i.id for i in ordered([old, often, recent])] == ["a", "b", "c"]
+
+
+def test_a_pick_answers_the_message_whose_answer_offered_it() -> None:
+    asked: AgentEntry = {"seq": 1, "author": "customer", "text": "where is it", "ts": 1.0}
+    clarify: AgentEntry = {
+        "seq": 2,
+        "author": "bot",
+        "text": "Did you mean…?",
+        "ts": 2.0,
+        "buttons": [{"title": "Tracking", "payload": "How can I track my order?"}],
+    }
+    said: AgentEntry = {"seq": 3, "author": "bot", "text": "Or talk to a person.", "ts": 2.0}
+    assert clarified_by("How can I track my order?", [asked, clarify, said]) == asked
+    assert clarified_by("something else", [asked, clarify, said]) is None
+    # Buttons of an older turn do not count: the customer wrote something in between.
+    later: AgentEntry = {"seq": 4, "author": "customer", "text": "hm", "ts": 3.0}
+    assert clarified_by("How can I track my order?", [asked, clarify, later]) is None
+    assert clarified_by("How can I track my order?", [clarify]) is None

@@ -29,10 +29,9 @@ import hashlib
 import re
 from dataclasses import dataclass
 from email import policy
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.parser import BytesParser
 from html.parser import HTMLParser
-from typing import cast
 
 from handoff.protocol.validate import text_problems
 
@@ -57,14 +56,14 @@ class Reply:
 
 def parse_reply(raw: bytes, *, max_chars: int) -> Reply:
     """The customer's new words in ``raw`` (an RFC 5322 message); raises :class:`MailRefused`."""
-    message = cast(EmailMessage, BytesParser(policy=policy.default).parsebytes(raw))
+    message = BytesParser(policy=policy.default).parsebytes(raw)
     auto = str(message.get("Auto-Submitted", "no")).strip().lower()
     if auto != "no" or message.get_content_type() == "multipart/report":
         raise MailRefused("auto_reply", "550 5.7.1 automatic replies are not taken")
     body = message.get_body(preferencelist=("plain", "html"))
     if body is None:
         raise MailRefused("no_text", "550 5.6.0 no text part: write your reply as text")
-    content = _text_of(cast(EmailMessage, body))
+    content = _text_of(body)
     if body.get_content_subtype() == "html":
         content = html_to_text(content)
     text = new_text(content)
@@ -88,7 +87,7 @@ def message_id_of(message: EmailMessage, raw: bytes) -> str:
     return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
-def _text_of(part: EmailMessage) -> str:
+def _text_of(part: MIMEPart) -> str:
     try:
         return str(part.get_content())
     except (LookupError, UnicodeError):  # an unknown or lying charset: read what is readable

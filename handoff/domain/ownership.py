@@ -3,7 +3,8 @@
 States: ``bot`` -> ``queued`` -> ``agent`` -> (``bot`` | ``closed``), plus ``offline`` when no
 person can take it now (it becomes a ticket). Exactly one owner at a time: the bot in ``bot``,
 nobody in ``queued``/``offline``/``closed`` (a person is being looked for, or it is over), one
-agent in ``agent``.
+agent in ``agent``. Closed is over for everything but the customer coming back to it
+(``REOPEN``: an email reply, or "no" to the follow-up question).
 
 The rules live here, once. The Redis scripts (``handoff.store.scripts``) only enforce the
 preconditions this module computes (allowed from-states, required owner, expected version), so
@@ -43,6 +44,11 @@ class Action(StrEnum):
     # any open state -> closed: nobody wrote for TANDEM_IDLE_CLOSE_HOURS (tickets: nobody
     # claimed it for TANDEM_TICKET_CLOSE_DAYS); the sweeper names the owner it found ("" none)
     CLOSE_IDLE = "close_idle"
+    # closed|offline|bot -> queued: the customer came back after it was over (a reply by email,
+    # or "no" to the follow-up question): people look at it again, with its history
+    REOPEN = "reopen"
+    # closed|bot -> offline: the same when nobody can take it now; it is a ticket again
+    REOPEN_TICKET = "reopen_ticket"
 
 
 # States in which the bot answers the customer's messages: all of them while it owns the
@@ -69,6 +75,8 @@ RULES: dict[Action, Rule] = {
     Action.CLOSE_IDLE: Rule(
         frozenset({State.BOT, State.QUEUED, State.AGENT, State.OFFLINE}), State.CLOSED, True
     ),
+    Action.REOPEN: Rule(frozenset({State.CLOSED, State.OFFLINE, State.BOT}), State.QUEUED, False),
+    Action.REOPEN_TICKET: Rule(frozenset({State.CLOSED, State.BOT}), State.OFFLINE, False),
 }
 
 

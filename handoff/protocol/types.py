@@ -20,7 +20,10 @@ SystemEvent = Literal[
     "closed",
     "requeued",
     "offline_message",
+    "reopened",
 ]
+# How a customer entry came in: absent for the chat widget, ``email`` for a reply by email.
+Channel = Literal["email"]
 
 
 class ErrorBody(TypedDict):
@@ -82,6 +85,7 @@ class CustomerEntry(TypedDict):
     custom: NotRequired[dict[str, Any]]
     event: NotRequired[SystemEvent]
     client_msg_id: NotRequired[str]
+    channel: NotRequired[Channel]
 
 
 class RankedIntent(TypedDict):

@@ -65,7 +65,13 @@ class MailIn:
         self.notify = notify
 
     async def land(self, conversation_id: str, reply: Reply) -> Landed | None:
-        """Store ``reply`` in the conversation once; ``None`` when the conversation is gone."""
+        """Store ``reply`` in the conversation once; ``None`` when the conversation is gone.
+
+        The Message-ID is remembered only once everything is done (stored, told, woken): a
+        failure on the way answers ``451``, and the redelivery finishes the job (the append
+        then finds its own entry, by the same ``client_msg_id``) instead of being taken for a
+        duplicate of a reply that never woke the ticket.
+        """
         earlier = await self.seen.landed_as(reply.message_id)
         if earlier is not None:
             return Landed(earlier[0], earlier[1], duplicate=True)
@@ -75,20 +81,20 @@ class MailIn:
         result = await self.store.append(conversation_id, fields, cmid=cmid, allowed=ANY_STATE)
         if result.status == "missing":
             return None
-        if result.status == "dup":  # the same email delivered twice at the same moment
-            await self.seen.remember(reply.message_id, conversation_id, result.seq)
-            return Landed(conversation_id, result.seq, duplicate=True)
-        if not result.ok:
+        if result.status not in ("ok", "dup"):
             raise NotStored(f"append refused: {result.status}")
-        await self.seen.remember(reply.message_id, conversation_id, result.seq)
-        await self.store.set_fields(
-            conversation_id, {"preview": entries.preview(reply.text), "answered_by_email": "1"}
-        )
-        entry = stored(fields, result.seq, result.ts)
-        await self.notify.entry(conversation_id, result.customer, result.owner, entry)
+        if result.ok:
+            await self.store.set_fields(
+                conversation_id,
+                {"preview": entries.preview(reply.text), "answered_by_email": "1"},
+            )
+            entry = stored(fields, result.seq, result.ts)
+            await self.notify.entry(conversation_id, result.customer, result.owner, entry)
+        # dup: the same email at the same moment, or an attempt that failed after storing it
         await self.followups.cancel(conversation_id)
         conversation = await self.store.get(conversation_id)
         state = result.state
         if conversation is not None:
             state = await self.desk.wake(conversation, why="email")
-        return Landed(conversation_id, result.seq, duplicate=False, state=state)
+        await self.seen.remember(reply.message_id, conversation_id, result.seq)
+        return Landed(conversation_id, result.seq, duplicate=not result.ok, state=state)

@@ -14,8 +14,26 @@ from typing import Any
 
 import aiosmtplib
 import pytest
+import socketio
 
+from handoff.config.settings import Settings
+from handoff.config.texts import SystemTexts
+from handoff.domain.entries import encode
+from handoff.domain.mail_reply import Reply
+from handoff.fanout.notify import Notifier
 from handoff.security.reply_tokens import ReplyTokens
+from handoff.services.board import Board
+from handoff.services.desk import Desk
+from handoff.services.mail_in import Landed, MailIn
+from handoff.store.agents import AgentStore
+from handoff.store.conversations import ConversationStore
+from handoff.store.facts import DeskFactsReader
+from handoff.store.followups import FollowUpStore
+from handoff.store.mail_in import MailSeen, client_msg_id
+from handoff.store.presence import Presence
+from handoff.store.queue_places import QueuePlaces
+from handoff.store.stats import Stats
+from tests.handoff.integration.store.conftest import KEYS
 from tests.support.handoff_server import TEST_SECRET, HandoffServer
 from tests.support.ports import free_port
 
@@ -224,3 +242,64 @@ async def test_a_closed_ticket_wakes_up_in_the_queue_with_its_history(
     email_entry = next(m for m in claimed["messages"] if m.get("channel") == "email")
     assert email_entry["text"] == "The card does not work either."
     assert any(m.get("event") == "reopened" for m in claimed["messages"])
+
+
+async def test_a_reply_stored_by_an_attempt_that_failed_halfway_still_wakes_the_ticket(
+    redis: Any,
+) -> None:
+    """The first delivery stored the entry and then failed (Redis went away: 451); the
+    redelivery finds the entry by its client_msg_id and finishes the job, rather than taking
+    itself for a duplicate of a reply that never woke anyone. Real stores on a real Redis."""
+    clock = lambda: 1_764_000_000.0  # noqa: E731 - one fixed instant
+    store = ConversationStore(redis, KEYS, retention_seconds=86400, clock=clock)
+    notify = Notifier(socketio.AsyncServer(async_mode="asgi"))
+    facts = DeskFactsReader(redis, KEYS)
+    board = Board(
+        conversations=store,
+        facts=facts,
+        places=QueuePlaces(redis, KEYS),
+        notify=notify,
+        clock=clock,
+    )
+    desk = Desk(
+        settings=Settings.from_env({"TANDEM_SECRET": "x" * 32}),
+        conversations=store,
+        agents=AgentStore(redis, KEYS, clock=clock),
+        presence=Presence(redis, KEYS, replica="r1", ttl=15),
+        stats=Stats(redis, KEYS, clock=clock),
+        facts=facts,
+        board=board,
+        notify=notify,
+        texts=SystemTexts.load(),
+        clock=clock,
+    )
+    seen = MailSeen(redis, KEYS, ttl_seconds=86400)
+    mail_in = MailIn(
+        conversations=store,
+        seen=seen,
+        desk=desk,
+        followups=FollowUpStore(redis, KEYS, clock=clock),
+        notify=notify,
+    )
+    cid = await store.start("u_1", expected_current="", day_key=KEYS.stats_day("d"))
+    await redis.hset(KEYS.conversation(cid), "state", "closed")
+    reply = Reply(text="Still broken.", message_id="half@x")
+    cmid = client_msg_id("half@x")
+    first = await store.append(
+        cid,
+        encode(author="customer", text=reply.text, client_msg_id=cmid, channel="email"),
+        cmid=cmid,
+        allowed=("closed",),
+    )
+    assert first.ok and await seen.landed_as("half@x") is None  # then the attempt died
+
+    landed = await mail_in.land(cid, reply)
+    assert landed is not None and landed.seq == first.seq
+    # Nobody online: a ticket again, for the agents to answer (else it would be queued).
+    assert landed.state == "offline"
+    assert await redis.hget(KEYS.conversation(cid), "state") == "offline"
+    assert await seen.landed_as("half@x") == (cid, first.seq)
+    entries, _ = await store.read_log(cid)
+    assert [e["text"] for e in entries].count("Still broken.") == 1
+    # Now it is done: a later redelivery is a duplicate and changes nothing.
+    assert (await mail_in.land(cid, reply)) == Landed(cid, first.seq, duplicate=True)

@@ -392,6 +392,7 @@ class Desk:
                 recent_waits=facts.recent_waits,
             )
             fields |= {
+                "offline_reason": "",  # waiting for a person now, not a ticket
                 "queued_at": repr(now),
                 "exclusive_until": repr(
                     exclusive_until(need, facts.available, now, settings.routing_wait)

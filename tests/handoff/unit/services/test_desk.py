@@ -177,6 +177,7 @@ async def test_a_closed_conversation_the_customer_came_back_to_is_queued_again()
     assert await desk.wake(CLOSED, why="email") == "queued"
     (change,) = store.transitions
     assert change["action"] is Action.REOPEN and change["fields"]["reopened_by"] == "email"
+    assert change["fields"]["offline_reason"] == ""  # waiting for a person, not a ticket
     # Every console hears of it as of any conversation joining the queue, the desk first.
     assert notify.names()[:3] == ["queue_added", "entry", "customer_state"]
     (item,) = notify.calls[0][1]

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import socket
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -175,6 +176,9 @@ class MailListener:
         self.settings = settings
         self.handler = handler
         self._server: asyncio.Server | None = None
+        # The name it greets with, found once: without one aiosmtpd asks the resolver for this
+        # host's FQDN at every connection, which blocks the event loop when DNS is slow.
+        self.hostname = settings.mail_reply_domain or socket.gethostname()
 
     @property
     def port(self) -> int:
@@ -188,7 +192,7 @@ class MailListener:
             self.handler,
             data_size_limit=self.settings.inbound_max_bytes,
             enable_SMTPUTF8=True,
-            hostname=self.settings.mail_reply_domain or None,
+            hostname=self.hostname,
             ident="Tandem",
             timeout=60,
         )

@@ -19,6 +19,7 @@ import socketio
 from handoff.config.settings import Settings
 from handoff.config.texts import SystemTexts
 from handoff.fanout.notify import Notifier
+from handoff.protocol.errors import ErrorCode, ProtocolError
 from handoff.services.followup import DueFollowUp, FollowUps
 from handoff.store.conversations import ConversationStore
 from handoff.store.followups import FollowUpStore
@@ -213,3 +214,10 @@ async def test_the_email_outbox_gets_each_due_follow_up_once_in_the_customers_la
         )
     ]
     assert await followups.due_followups() == []  # handed out once
+    # A signed link in that email answers for the conversation's own customer.
+    ack = await followups.answer_for_conversation("c_t", solved=True)
+    assert ack["state"] == "closed" and ack["text"] == "Hvala što ste nam javili!"
+    assert await redis.hget(KEYS.conversation("c_t"), "followup") == "yes"
+    with pytest.raises(ProtocolError) as unknown:
+        await followups.answer_for_conversation("c_none", solved=True)
+    assert unknown.value.code is ErrorCode.NOT_FOUND

@@ -244,12 +244,8 @@ async def test_a_closed_ticket_wakes_up_in_the_queue_with_its_history(
     assert any(m.get("event") == "reopened" for m in claimed["messages"])
 
 
-async def test_a_reply_stored_by_an_attempt_that_failed_halfway_still_wakes_the_ticket(
-    redis: Any,
-) -> None:
-    """The first delivery stored the entry and then failed (Redis went away: 451); the
-    redelivery finds the entry by its client_msg_id and finishes the job, rather than taking
-    itself for a duplicate of a reply that never woke anyone. Real stores on a real Redis."""
+def real_mail_in(redis: Any) -> tuple[MailIn, ConversationStore, MailSeen]:
+    """MailIn over the real stores and desk on ``redis`` (nobody online: tickets stay tickets)."""
     clock = lambda: 1_764_000_000.0  # noqa: E731 - one fixed instant
     store = ConversationStore(redis, KEYS, retention_seconds=86400, clock=clock)
     notify = Notifier(socketio.AsyncServer(async_mode="asgi"))
@@ -281,6 +277,16 @@ async def test_a_reply_stored_by_an_attempt_that_failed_halfway_still_wakes_the_
         followups=FollowUpStore(redis, KEYS, clock=clock),
         notify=notify,
     )
+    return mail_in, store, seen
+
+
+async def test_a_reply_stored_by_an_attempt_that_failed_halfway_still_wakes_the_ticket(
+    redis: Any,
+) -> None:
+    """The first delivery stored the entry and then failed (Redis went away: 451); the
+    redelivery finds the entry by its client_msg_id and finishes the job, rather than taking
+    itself for a duplicate of a reply that never woke anyone. Real stores on a real Redis."""
+    mail_in, store, seen = real_mail_in(redis)
     cid = await store.start("u_1", expected_current="", day_key=KEYS.stats_day("d"))
     await redis.hset(KEYS.conversation(cid), "state", "closed")
     reply = Reply(text="Still broken.", message_id="half@x")

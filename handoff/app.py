@@ -38,6 +38,7 @@ from handoff.edges.agent_ns import AgentNamespace, AgentSocketCap
 from handoff.edges.body_limit import BodyLimit
 from handoff.edges.customer_ns import AddressLimits, CustomerNamespace
 from handoff.edges.http_api import HttpApi, LoginRules
+from handoff.edges.mail_listener import MailHandler, MailListener
 from handoff.edges.origins import origin_check
 from handoff.edges.socket_server import SocketServer
 from handoff.edges.sockets import Connections
@@ -50,6 +51,7 @@ from handoff.protocol import bounded_json
 from handoff.security.addresses import parse_networks
 from handoff.security.ids import SessionSigner
 from handoff.security.ratelimit import Rule
+from handoff.security.reply_tokens import ReplyTokens
 from handoff.security.tokens import TokenSigner
 from handoff.services.admin import AgentAdmin
 from handoff.services.agent_auth import AgentAuth, HashGate
@@ -59,8 +61,10 @@ from handoff.services.bridge import BotBridge, HandoffLimit
 from handoff.services.content import Content
 from handoff.services.demo_agent import ensure_demo_agent
 from handoff.services.desk import Desk
+from handoff.services.followup import FollowUps
 from handoff.services.idle import IdleCloser
 from handoff.services.inbox import InboxFeed
+from handoff.services.mail_in import MailIn
 from handoff.services.privacy import Privacy
 from handoff.services.rasa_api import RasaApi
 from handoff.services.train_job import TrainJobs
@@ -71,10 +75,12 @@ from handoff.store.bot_lease import BotLease
 from handoff.store.conversations import ConversationStore
 from handoff.store.customer_data import CustomerData
 from handoff.store.facts import DeskFactsReader
+from handoff.store.followups import FollowUpStore
 from handoff.store.inbox import InboxStore
 from handoff.store.job_board import JobBoard
 from handoff.store.keys import Keys
 from handoff.store.limits import Limits
+from handoff.store.mail_in import MailSeen
 from handoff.store.presence import Presence
 from handoff.store.queue_places import QueuePlaces
 from handoff.store.sockets import AddressSockets
@@ -101,6 +107,8 @@ class Parts:
     desk: Desk
     bridge: BotBridge
     sweeper: Sweeper
+    followups: FollowUps
+    mail: MailListener | None  # the inbound SMTP listener (None: TANDEM_INBOUND_SMTP_PORT unset)
 
 
 class HandoffApp(socketio.ASGIApp):  # type: ignore[misc]
@@ -197,6 +205,18 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         max_items=settings.inbox_max_items,
         clock=clock,
     )
+    # After a resolution: "Was your problem solved?" (docs/email-in.md).
+    followup_store = FollowUpStore(redis, keys, clock=clock)
+    followups = FollowUps(
+        settings=settings,
+        store=followup_store,
+        conversations=conversations,
+        desk=desk,
+        stats=stats,
+        notify=notify,
+        texts=texts,
+        clock=clock,
+    )
     inbox_feed = InboxFeed(
         inbox=inbox,
         conversations=conversations,
@@ -269,6 +289,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
             per_address=per_address,
             clock=clock,
             inbox=inbox_feed,
+            followups=followups,
         )
     )
     sio.register_namespace(
@@ -292,8 +313,29 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
             socket_cap=AgentSocketCap(
                 trusted_proxies, address_sockets, settings.agent_sockets_per_address
             ),
+            followups=followups,
         )
     )
+    # Email in: customers' replies, forwarded by the operator's mail system (docs/email-in.md).
+    mail = None
+    if settings.inbound_smtp_port:
+        mail_in = MailIn(
+            conversations=conversations,
+            seen=MailSeen(redis, keys, ttl_seconds=settings.retention_days * 86400),
+            desk=desk,
+            followups=followup_store,
+            notify=notify,
+        )
+        mail = MailListener(
+            settings,
+            MailHandler(
+                settings=settings,
+                tokens=ReplyTokens(settings.secret),
+                mail_in=mail_in,
+                limits=limits,
+                clock=clock,
+            ),
+        )
     api = HttpApi(
         settings=settings,
         redis=redis,
@@ -356,6 +398,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
             texts=texts,
             clock=clock,
         ),
+        followups=followups,
     )
 
     @sanic_app.before_server_start
@@ -366,6 +409,14 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         if settings.dev and settings.demo_agent:
             await ensure_demo_agent(agents, settings.demo_agent)
         app.ctx.sweeper = asyncio.create_task(sweeper.run(), name="sweeper")
+        if mail is not None:
+            try:
+                await mail.start()
+            except OSError:
+                if not settings.dev:
+                    raise  # asked for a listener: not starting without it is the honest answer
+                # Developer mode listens by default; another stack on this machine has the port.
+                log.exception("no inbound SMTP listener (set TANDEM_INBOUND_SMTP_PORT)")
         # Which Rasa instances answer is known before the first customer (and /health) comes.
         await bot.check_all()
         app.ctx.bot_watch = asyncio.create_task(
@@ -384,6 +435,8 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if mail is not None:
+            await mail.stop()
         await bridge.close()
         await inbox_feed.close()
         await jobs.close()
@@ -416,5 +469,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         desk=desk,
         bridge=bridge,
         sweeper=sweeper,
+        followups=followups,
+        mail=mail,
     )
     return HandoffApp(sio, sanic_app, parts)

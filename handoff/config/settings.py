@@ -22,6 +22,9 @@ from handoff.config.hours import BusinessHours
 # on a developer machine, and nobody mistakes it for a production setting.
 DEV_SECRET = "tandem-dev-secret-do-not-use-in-production"  # noqa: S105 - dev only, by design
 DEFAULT_CANNED = Path(__file__).with_name("canned_responses.yml")
+# The inbound SMTP listener in developer mode when TANDEM_INBOUND_SMTP_PORT is not set, so the
+# whole email loop can be tried on one machine (an explicit 0 turns it off there too).
+DEV_INBOUND_SMTP_PORT = 2526
 
 
 class SettingsError(ValueError):
@@ -92,6 +95,14 @@ class Settings:
     inbox_low_confidence: float = 0.5
     inbox_max_items: int = 5000  # beyond it, resolved items go first, then the least frequent
     inbox_days: int = 90  # an item (and a message's sightings) not seen for this long is dropped
+    # Email in (docs/email-in.md): the SMTP listener customers' replies are forwarded to (port
+    # 0: none), the largest message it takes, and the domain of the reply addresses ("" = any).
+    inbound_smtp_host: str = "127.0.0.1"
+    inbound_smtp_port: int = 0
+    inbound_max_bytes: int = 256 * 1024
+    mail_reply_domain: str = ""
+    # "Was your problem solved?", this long after a close that asked for a follow-up.
+    followup_hours: float = 24.0
     workbench_repo: Path = Path(__file__).resolve().parents[2]
     run_dir: Path = Path(__file__).resolve().parents[2] / "run"  # the stack's (rasa-api.json)
 
@@ -237,6 +248,18 @@ class Settings:
             inbox_days=reader.integer("TANDEM_INBOX_DAYS", cls.inbox_days, low=1),
             workbench_repo=Path(reader.text("TANDEM_WORKBENCH_REPO", str(cls.workbench_repo))),
             run_dir=Path(reader.text("TANDEM_RUN_DIR", str(cls.run_dir))),
+            inbound_smtp_host=reader.text("TANDEM_INBOUND_SMTP_HOST", cls.inbound_smtp_host),
+            inbound_smtp_port=reader.integer(
+                "TANDEM_INBOUND_SMTP_PORT",
+                DEV_INBOUND_SMTP_PORT if dev else cls.inbound_smtp_port,
+                low=0,
+                high=65535,
+            ),
+            inbound_max_bytes=reader.integer(
+                "TANDEM_INBOUND_MAX_BYTES", cls.inbound_max_bytes, low=1024
+            ),
+            mail_reply_domain=reader.text("TANDEM_MAIL_REPLY_DOMAIN", "").lower(),
+            followup_hours=reader.number("TANDEM_FOLLOWUP_HOURS", cls.followup_hours, low=0),
         )
 
 

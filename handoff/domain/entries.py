@@ -20,7 +20,15 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from handoff.protocol.customer import BotUttered, QuickReply, TandemMeta, Transcript
-from handoff.protocol.types import AgentEntry, Author, Button, CustomerEntry, Nlu, SystemEvent
+from handoff.protocol.types import (
+    AgentEntry,
+    Author,
+    Button,
+    Channel,
+    CustomerEntry,
+    Nlu,
+    SystemEvent,
+)
 
 _JSON_FIELDS = ("buttons", "attachment", "custom", "nlu")
 
@@ -39,11 +47,13 @@ def encode(
     custom: dict[str, Any] | None = None,
     meta: dict[str, Any] | None = None,
     nlu: Nlu | None = None,
+    channel: Channel | None = None,
 ) -> list[str]:
     """Flat ``[field, value, …]`` for XADD; ``seq`` and ``ts`` are added by the append script.
 
     ``meta`` (the customer's message metadata) is kept for the bot only; it is never sent out.
-    ``nlu`` (what the bot understood) is for agents; customers never see it.
+    ``nlu`` (what the bot understood) is for agents; customers never see it. ``channel``:
+    how a customer entry came in when not by the chat (``email``).
     """
     fields = ["author", author, "text", text]
     for name, value in (
@@ -52,6 +62,7 @@ def encode(
         ("event", event),
         ("cmid", client_msg_id),
         ("image", image),
+        ("channel", channel or ""),
     ):
         if value:
             fields += [name, value]
@@ -85,6 +96,8 @@ def decode(fields: Mapping[str, str]) -> AgentEntry:
         entry["client_msg_id"] = fields["cmid"]
     if fields.get("image"):
         entry["image"] = fields["image"]
+    if fields.get("channel") == "email":
+        entry["channel"] = "email"
     for name in _JSON_FIELDS:
         if fields.get(name):
             entry[name] = json.loads(fields[name])  # type: ignore[literal-required]

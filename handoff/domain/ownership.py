@@ -3,7 +3,8 @@
 States: ``bot`` -> ``queued`` -> ``agent`` -> (``bot`` | ``closed``), plus ``offline`` when no
 person can take it now (it becomes a ticket). Exactly one owner at a time: the bot in ``bot``,
 nobody in ``queued``/``offline``/``closed`` (a person is being looked for, or it is over), one
-agent in ``agent``.
+agent in ``agent``. Closed is over for everything but the customer coming back to it
+(``REOPEN``: an email reply, or "no" to the follow-up question).
 
 The rules live here, once. The Redis scripts (``handoff.store.scripts``) only enforce the
 preconditions this module computes (allowed from-states, required owner, expected version), so
@@ -46,6 +47,11 @@ class Action(StrEnum):
     # any open state -> closed: an admin erases the customer's data (``services/privacy.py``);
     # the owner it found is told, then everything is deleted
     ERASE = "erase"
+    # closed|offline|bot -> queued: the customer came back after it was over (a reply by email,
+    # or "no" to the follow-up question): people look at it again, with its history
+    REOPEN = "reopen"
+    # closed|bot -> offline: the same when nobody can take it now; it is a ticket again
+    REOPEN_TICKET = "reopen_ticket"
 
 
 # States in which the bot answers the customer's messages: all of them while it owns the
@@ -75,6 +81,8 @@ RULES: dict[Action, Rule] = {
     Action.ERASE: Rule(
         frozenset({State.BOT, State.QUEUED, State.AGENT, State.OFFLINE}), State.CLOSED, True
     ),
+    Action.REOPEN: Rule(frozenset({State.CLOSED, State.OFFLINE, State.BOT}), State.QUEUED, False),
+    Action.REOPEN_TICKET: Rule(frozenset({State.CLOSED, State.BOT}), State.OFFLINE, False),
 }
 
 

@@ -14,7 +14,13 @@ from typing import Any, Literal, cast
 
 from handoff.domain.agents import AgentRecord
 from handoff.domain.routing import AgentProfile, Need, eligible
-from handoff.protocol.agent import AgentInfo, AgentSummary, ConversationInfo, QueueItem
+from handoff.protocol.agent import (
+    AgentInfo,
+    AgentSummary,
+    ConversationInfo,
+    FollowUpStatus,
+    QueueItem,
+)
 from handoff.protocol.types import AgentRef, Contact, OfflineReason, StateName
 
 
@@ -64,6 +70,8 @@ def conversation_info(data: Mapping[str, str]) -> ConversationInfo:
     }
     if data.get("csat_comment"):
         info["csat_comment"] = data["csat_comment"]
+    if data.get("followup") in ("scheduled", "due", "yes", "no", "cancelled"):
+        info["followup"] = cast(FollowUpStatus, data["followup"])
     return info
 
 
@@ -92,6 +100,8 @@ def queue_item(
     }
     if state == "offline" and data.get("offline_reason"):
         item["offline_reason"] = cast(OfflineReason, data["offline_reason"])
+    if data.get("reopened_by") in ("email", "followup"):
+        item["reopened"] = cast(Literal["email", "followup"], data["reopened_by"])
     if profile is not None:
         item["eligible"] = eligible(
             profile, need_of(data), exclusive_until=item["exclusive_until"], now=now

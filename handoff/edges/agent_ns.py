@@ -36,6 +36,7 @@ from handoff.services.agent_auth import AgentAuth
 from handoff.services.board import Board
 from handoff.services.bridge import BotBridge
 from handoff.services.desk import Desk
+from handoff.services.followup import FollowUps
 from handoff.services.inbox import InboxFeed
 from handoff.store.agents import AgentStore
 from handoff.store.conversations import ConversationStore
@@ -81,6 +82,7 @@ class AgentNamespace(GuardedNamespace):
         summary_labels: proto.SummaryLabels | None = None,
         inbox: InboxFeed | None = None,
         socket_cap: AgentSocketCap | None = None,
+        followups: FollowUps | None = None,
     ) -> None:
         super().__init__(rooms.AGENTS_NS, limits=limits, rule=rule)
         self.socket_cap = socket_cap
@@ -100,6 +102,7 @@ class AgentNamespace(GuardedNamespace):
         self.canned = canned
         self.now = clock
         self.inbox = inbox  # the writers' inbox, fed after the answer (services/inbox.py)
+        self.followups = followups  # closing may schedule one (services/followup.py)
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
@@ -341,7 +344,10 @@ class AgentNamespace(GuardedNamespace):
     async def on_close(self, sid: str, data: Any) -> dict[str, bool]:
         sock = await self._agent(sid)
         conversation_id, resolution, tags = proto.parse_close(data)
+        follow_up = proto.parse_close_follow_up(data)
         await self.desk.close(sock.agent, conversation_id, resolution, tags)
+        if self.followups is not None:
+            await self.followups.after_close(conversation_id, asked=follow_up)
         return {"ok": True}
 
     async def on_set_presence(self, sid: str, data: Any) -> proto.PresenceAck:

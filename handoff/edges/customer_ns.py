@@ -41,6 +41,7 @@ from handoff.security.ratelimit import Rule
 from handoff.services.board import Board
 from handoff.services.bridge import ADDRESS_FIELD, BotBridge
 from handoff.services.desk import Desk
+from handoff.services.followup import FollowUps
 from handoff.services.inbox import InboxFeed
 from handoff.store.conversations import AppendResult, ConversationStore
 from handoff.store.limits import Limits, Spend
@@ -86,8 +87,10 @@ class CustomerNamespace(GuardedNamespace):
         per_address: AddressLimits,
         clock: Clock,
         inbox: InboxFeed | None = None,
+        followups: FollowUps | None = None,
     ) -> None:
         super().__init__(rooms.CUSTOMERS_NS, limits=limits, rule=rule)
+        self.followups = followups  # "Was your problem solved?" (services/followup.py)
         self.per_address = per_address
         self.now = clock
         self.inbox = inbox  # the writers' inbox, fed after the answer (services/inbox.py)
@@ -173,6 +176,9 @@ class CustomerNamespace(GuardedNamespace):
             )
         if conversation.get("state") in BOT_ANSWERS:
             self.bridge.kick(conversation["id"])  # resume anything a dead replica left unanswered
+        question = self.followups.pending(conversation) if self.followups else None
+        if question is not None:  # the customer is back after a close that asked to follow up
+            await self.emit("tandem_followup", question, to=sid)
 
     async def on_user_uttered(self, sid: str, data: Any) -> proto.UtteranceAck:
         sock = self._session(sid)
@@ -345,6 +351,19 @@ class CustomerNamespace(GuardedNamespace):
             # The ticket now has contact details: consoles that have it open show them.
             await self.notify.conversation_updated(views.conversation_info(updated))
         return {"ok": True, "conversation_id": conversation_id, "seq": result.seq}
+
+    async def on_tandem_followup_answer(self, sid: str, data: Any) -> proto.FollowUpAnswerAck:
+        """ "Was your problem solved?": only about this session's own conversation (the store
+        checks the customer), once."""
+        sock = self._session(sid)
+        conversation_id, solved = proto.parse_followup_answer(data)
+        await self.limit(sock.customer_id, SLOW_DOWN)
+        if self.followups is None:
+            raise ProtocolError(ErrorCode.INVALID_STATE, "nothing to answer")
+        ack = await self.followups.answer(sock.customer_id, conversation_id, solved=solved)
+        if not solved:  # reopened: this session's conversation again, in every tab
+            sock.conversation_id = conversation_id
+        return ack
 
     async def on_tandem_sync(self, sid: str, data: Any) -> proto.SyncAck:
         sock = self._session(sid)

@@ -10,6 +10,8 @@
 - turn conversations queued longer than ``TANDEM_QUEUE_WAIT_LIMIT`` into offline tickets;
 - tell the queued customers whose estimated wait, counting down, now reads differently
   (``Board.retell_due``: only those, never the whole queue);
+- ask the follow-up questions that came due (``handoff.services.followup``: the customers'
+  open widgets at once; the others when they come back);
 - close idle conversations and stale tickets (``handoff.services.idle``), and trim the writers'
   inbox (``InboxStore.trim``), every minute.
 
@@ -36,6 +38,7 @@ from handoff.domain.clock import Clock
 from handoff.edges.sockets import Connections
 from handoff.fanout import rooms
 from handoff.services.desk import Desk
+from handoff.services.followup import FollowUps
 from handoff.services.idle import IdleCloser
 from handoff.store.agents import AgentStore
 from handoff.store.inbox import InboxStore
@@ -63,6 +66,7 @@ class Sweeper:
         clock: Clock,
         idle: IdleCloser | None = None,
         inbox: InboxStore | None = None,
+        followups: FollowUps | None = None,
     ) -> None:
         self.inbox = inbox  # the writers' inbox, kept bounded
         self.settings = settings
@@ -74,6 +78,7 @@ class Sweeper:
         self.sockets = sockets
         self.now = clock
         self.idle = idle
+        self.followups = followups
         self._last_idle = 0.0
         self._last_beat = 0.0
         self._last_check = 0.0
@@ -106,6 +111,8 @@ class Sweeper:
             self._last_queue = mono
             await self.desk.expire_waits()
             await self.desk.board.retell_due()
+            if self.followups is not None:
+                await self.followups.sweep()
         if mono - self._last_renew >= self.sockets.lease / 3:
             self._last_renew = mono
             await self.sockets.renew(self.connections.places(), now=now)

@@ -17,7 +17,7 @@ import socketio  # type: ignore[import-untyped]  # no type information shipped
 from handoff.domain.entries import bot_uttered, for_customer
 from handoff.fanout import rooms
 from handoff.protocol.agent import ConversationInfo, QueueItem, QueueRemoved
-from handoff.protocol.customer import StateChange
+from handoff.protocol.customer import FollowUpQuestion, StateChange
 from handoff.protocol.types import AgentEntry, AgentRef, Note, Resync, StateName
 
 
@@ -82,6 +82,15 @@ class Notifier:
     async def customer_state(self, customer_id: str, change: StateChange) -> None:
         await self._emit(
             "tandem_state", change, to=rooms.customer(customer_id), namespace=rooms.CUSTOMERS_NS
+        )
+
+    async def followup(self, customer_id: str, question: FollowUpQuestion) -> None:
+        """ "Was your problem solved?" to the customer's open tabs (``services/followup.py``)."""
+        await self._emit(
+            "tandem_followup",
+            question,
+            to=rooms.customer(customer_id),
+            namespace=rooms.CUSTOMERS_NS,
         )
 
     async def customer_typing(self, customer_id: str, typing: bool, agent_name: str) -> None:

@@ -28,6 +28,9 @@ MAX_NOTE_CHARS = 4000
 
 
 # -- shared views -------------------------------------------------------------------------------
+FollowUpStatus = Literal["scheduled", "due", "yes", "no", "cancelled"]
+
+
 class ConversationInfo(TypedDict):
     conversation_id: str
     customer_id: str
@@ -49,6 +52,8 @@ class ConversationInfo(TypedDict):
     csat: int | None
     offline_reason: str
     csat_comment: NotRequired[str]  # what the customer wrote with their rating, if anything
+    # The follow-up question after the close: asked later, asked, answered (or moot).
+    followup: NotRequired[FollowUpStatus]
 
 
 class QueueItem(TypedDict):
@@ -66,6 +71,8 @@ class QueueItem(TypedDict):
     contact: Contact | None
     offline_reason: NotRequired[OfflineReason]
     eligible: NotRequired[bool]  # only in lists built for one agent (hello, get_queue)
+    # It was over and the customer came back: a reply by email, or "no" to the follow-up.
+    reopened: NotRequired[Literal["email", "followup"]]
 
 
 class QueueAlert(TypedDict):
@@ -128,6 +135,10 @@ class DeskStats(TypedDict):
     # Today's ratings by the tags the agent closed with, and the latest comments (newest first).
     csat_by_tag: NotRequired[dict[str, CsatFigure]]
     csat_comments: NotRequired[list[CsatComment]]
+    # Today's answers to "Was your problem solved?" and the share of "yes" (None: no answer).
+    followup_yes: NotRequired[int]
+    followup_no: NotRequired[int]
+    resolution_confirmed_rate: NotRequired[float | None]
 
 
 class Canned(TypedDict):
@@ -183,6 +194,9 @@ class Close(TypedDict):
     conversation_id: str
     resolution: str
     tags: NotRequired[list[str]]
+    # Ask the customer "Was your problem solved?" later (absent: yes for a conversation
+    # answered by email, a ticket or a reply by email; no otherwise).
+    follow_up: NotRequired[bool]
 
 
 class SetPresence(TypedDict):
@@ -391,6 +405,12 @@ def parse_close(payload: object) -> tuple[str, str, list[str]]:
             ErrorCode.BAD_REQUEST, f"at most {MAX_TAGS} tags of {MAX_TAG_CHARS} characters"
         )
     return _conversation_id(data), resolution, sorted(set(tags))
+
+
+def parse_close_follow_up(payload: object) -> bool | None:
+    """The close's ``follow_up`` choice (``None``: the default); after :func:`parse_close`."""
+    value = _require(payload, Close).get("follow_up")
+    return None if value is None else bool(value)
 
 
 def parse_presence(payload: object) -> str:

@@ -16,6 +16,7 @@ from handoff.protocol import bounded_json
 from handoff.protocol.errors import ErrorCode, ProtocolError
 from handoff.protocol.types import CustomerEntry, OfflineReason, StateName
 from handoff.protocol.validate import check, text_problems
+from handoff.security.ids import is_conversation_id
 
 CLIENT_MSG_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 EMAIL = re.compile(r"^[^@\s<>]{1,64}@[^@\s<>]{1,185}\.[^@\s<>.]{2,63}$")
@@ -60,6 +61,11 @@ class OfflineMessageIn(TypedDict):
     email: str
     message: str
     name: NotRequired[str]
+
+
+class FollowUpAnswerIn(TypedDict):
+    conversation_id: str
+    solved: bool
 
 
 class SyncIn(TypedDict):
@@ -164,6 +170,23 @@ class OfflineMessageAck(TypedDict):
 
 class SyncAck(Transcript):
     ok: Literal[True]
+
+
+class FollowUpQuestion(TypedDict):
+    """``tandem_followup``: "Was your problem solved?" about a closed conversation, with the two
+    buttons' labels, all in the conversation's language."""
+
+    conversation_id: str
+    question: str
+    yes: str
+    no: str
+
+
+class FollowUpAnswerAck(TypedDict):
+    ok: Literal[True]
+    conversation_id: str
+    state: StateName  # "queued" or "offline" after a "no" (it reopened), else "closed"
+    text: str  # what to show after the answer (a thank-you for "yes")
 
 
 # -- parsing ------------------------------------------------------------------------------------
@@ -300,6 +323,15 @@ def parse_offline_message(payload: object, max_chars: int) -> tuple[str, str, st
     if len(name) > MAX_NAME_CHARS:
         raise ProtocolError(ErrorCode.TOO_LONG, f"name is longer than {MAX_NAME_CHARS} characters")
     return email, parse_text(data["message"], max_chars), name
+
+
+def parse_followup_answer(payload: object) -> tuple[str, bool]:
+    """(conversation id, solved) of an answer to the follow-up question."""
+    data = _require(payload, FollowUpAnswerIn)
+    conversation_id = data["conversation_id"]
+    if not is_conversation_id(conversation_id):
+        raise ProtocolError(ErrorCode.NOT_FOUND, "no such conversation")
+    return str(conversation_id), bool(data["solved"])
 
 
 def parse_sync(payload: object) -> int:

@@ -45,6 +45,7 @@ _ALL = [
     _spec("/", "tandem_csat", "in", c.CsatIn, OkAck | ErrorAck),
     _spec("/", "tandem_offline_message", "in", c.OfflineMessageIn, c.OfflineMessageAck | ErrorAck),
     _spec("/", "tandem_sync", "in", c.SyncIn, c.SyncAck | ErrorAck),
+    _spec("/", "tandem_followup_answer", "in", c.FollowUpAnswerIn, c.FollowUpAnswerAck | ErrorAck),
     # customer, server -> client
     _spec("/", "session_confirm", "out", str),
     _spec("/", "tandem_session", "out", c.SessionInfo),
@@ -55,6 +56,7 @@ _ALL = [
     _spec("/", "tandem_typing", "out", c.TypingOut),
     _spec("/", "tandem_error", "out", ErrorEvent),
     _spec("/", "tandem_resync", "out", Resync),
+    _spec("/", "tandem_followup", "out", c.FollowUpQuestion),
     # agent, client -> server (connect carries a.Auth)
     _spec("/agent", "hello", "in", a.Empty | None, a.HelloAck | ErrorAck),
     _spec("/agent", "get_queue", "in", a.Empty | None, a.QueueAck | ErrorAck),

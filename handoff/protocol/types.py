@@ -21,7 +21,10 @@ SystemEvent = Literal[
     "requeued",
     "offline_message",
     "handoff_limited",
+    "reopened",
 ]
+# How a customer entry came in: absent for the chat widget, ``email`` for a reply by email.
+Channel = Literal["email"]
 
 
 class ErrorBody(TypedDict):
@@ -83,6 +86,7 @@ class CustomerEntry(TypedDict):
     custom: NotRequired[dict[str, Any]]
     event: NotRequired[SystemEvent]
     client_msg_id: NotRequired[str]
+    channel: NotRequired[Channel]
 
 
 class RankedIntent(TypedDict):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from handoff.config.languages import shared_languages
 from handoff.config.settings import Settings
@@ -361,6 +361,88 @@ class Desk:
         if moved:
             await self.board.broadcast_positions()
         return moved
+
+    async def wake(
+        self, conversation: Mapping[str, str], *, why: Literal["email", "followup"]
+    ) -> str:
+        """The customer came back to a conversation people had let go (a reply by email, or
+        "no" to the follow-up question): it goes back to the queue with its history, and every
+        console hears of it as of any conversation joining the queue; when nobody can take it
+        now it is (again) a ticket. One an agent holds stays theirs (the reply reaches them
+        where it is), and a queued one keeps its place. Returns the state it is in afterwards.
+        """
+        state = conversation.get("state", "")
+        if state in (State.AGENT, State.QUEUED):
+            return state
+        settings, now = self.settings, self.now()
+        facts = await self.facts.read(now=now)
+        target, why_offline = handoff_target(
+            open_now=settings.business_hours.is_open(datetime.fromtimestamp(now, UTC)),
+            agents_available=len(facts.available),
+        )
+        language = conversation.get("language", "")
+        notice = self.changes.notice(language, f"reopened_{why}", event="reopened")
+        fields = {"reopened_by": why, "reopened_at": repr(now)}
+        if target is State.QUEUED:
+            need = views.need_of(conversation)
+            position = facts.queue_length + 1
+            wait = estimate_wait(
+                position=position,
+                agents_available=len(facts.available),
+                recent_waits=facts.recent_waits,
+            )
+            fields |= {
+                "offline_reason": "",  # waiting for a person now, not a ticket
+                "queued_at": repr(now),
+                "exclusive_until": repr(
+                    exclusive_until(need, facts.available, now, settings.routing_wait)
+                ),
+            }
+            change: StateChange = {
+                "conversation_id": conversation["id"],
+                "state": "queued",
+                "queue_position": position,
+                "estimated_wait_s": wait,
+            }
+            result = await self.changes.apply(
+                conversation,
+                Action.REOPEN,
+                notice,
+                queue_score=now,
+                fields=fields,
+                queue_position=position,
+                state=change,
+                updated=True,
+                refuse=False,
+            )
+            if result.ok:
+                await self.board.remember_place(conversation["id"], position, wait)
+        elif state == State.OFFLINE:
+            # A ticket already: the consoles' ticket list shows what came in (as for the form).
+            await self.store.set_fields(conversation["id"], fields)
+            await self.notify.queue_added(views.queue_item({**conversation, **fields}, position=0))
+            return state
+        else:
+            fields["offline_reason"] = why_offline
+            result = await self.changes.apply(
+                conversation,
+                Action.REOPEN_TICKET,
+                notice,
+                fields=fields,
+                queue_position=0,
+                state={
+                    "conversation_id": conversation["id"],
+                    "state": "offline",
+                    "offline_reason": cast(OfflineReason, why_offline),
+                },
+                updated=True,
+                refuse=False,
+            )
+        if not result.ok:  # it changed meanwhile (another replica woke it): as it is now
+            return result.previous_state
+        # A closed conversation was set to expire; open again, it is kept.
+        await self.store.keep(conversation["id"])
+        return target.value
 
     async def expire_waits(self) -> int:
         """Queued longer than the wait limit: alert the agents who could take it first (an

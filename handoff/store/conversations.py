@@ -483,6 +483,18 @@ class ConversationStore:
                 pipe.expire(key, self.retention)
             await pipe.execute()
 
+    async def keep(self, conversation_id: str) -> None:
+        """A closed conversation that opened again is no longer set to expire."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key in (
+                self.keys.conversation(conversation_id),
+                self.keys.log(conversation_id),
+                self.keys.notes(conversation_id),
+                self.keys.dedup(conversation_id),
+            ):
+                pipe.persist(key)
+            await pipe.execute()
+
 
 def note_from_fields(entry_id: str, fields: Mapping[str, str]) -> Note:
     note: Note = {

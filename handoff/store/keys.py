@@ -219,6 +219,28 @@ class Keys:
         """String: the latest check & train job as the page shows it (JSON), from any replica."""
         return f"{self.prefix}workbench:job"
 
+    # -- email in and follow-ups ---------------------------------------------------------------
+    def mail_seen(self, digest: str) -> str:
+        """String: ``<cid>:<seq>`` an email (by the digest of its Message-ID) became, so a
+        redelivered email lands once; kept for the retention period."""
+        return f"{self.prefix}mail:in:{digest}"
+
+    @property
+    def followups(self) -> str:
+        """Sorted set: closed conversation ids with a follow-up question, score = when due."""
+        return f"{self.prefix}followups"
+
+    @property
+    def followups_mail(self) -> str:
+        """Sorted set: due follow-ups whose customer left an email, for the outbox to send
+        (``services/followup.py: due_followups``), score = when they came due."""
+        return f"{self.prefix}followups:mail"
+
+    @property
+    def stats_followups(self) -> str:
+        """Hash: ``yes`` / ``no`` -> follow-up answers so far (was the problem solved?)."""
+        return f"{self.prefix}stats:followups"
+
     # -- socket.io -----------------------------------------------------------------------------
     @property
     def socketio_channel(self) -> str:

@@ -433,3 +433,41 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 1
 """
+
+# KEYS: the follow-ups due (zset), the due follow-ups for the outbox (zset)
+# ARGV: now, at most how many, the conversation hash key prefix
+# The follow-ups due by now leave the schedule and are marked ``due`` on their conversation
+# (the widget asks when the customer comes back); those with a contact email also go to the
+# outbox's set. One step, so two replicas sweeping at once take each follow-up once.
+TAKE_DUE_FOLLOWUPS = """
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+local taken = {}
+for _, id in ipairs(due) do
+  redis.call('ZREM', KEYS[1], id)
+  local conv = ARGV[3] .. id
+  local c = redis.call('HMGET', conv, 'followup', 'contact_email')
+  if c[1] == 'scheduled' then
+    redis.call('HSET', conv, 'followup', 'due', 'followup_due_at', ARGV[1])
+    if c[2] and c[2] ~= '' then redis.call('ZADD', KEYS[2], ARGV[1], id) end
+    taken[#taken + 1] = id
+  end
+end
+return taken
+"""
+
+# KEYS: conv, the follow-ups due (zset), the outbox's due follow-ups (zset), the all-time answer
+#       counts (hash), today's stats (hash)
+# ARGV: conv id, answer ('yes' | 'no'), now, customer id, day ttl
+# Only the conversation's own customer, only a question that was asked (``due``), only once.
+ANSWER_FOLLOWUP = """
+local c = redis.call('HMGET', KEYS[1], 'followup', 'customer')
+if c[2] ~= ARGV[4] then return 'missing' end
+if c[1] ~= 'due' then return c[1] or 'none' end
+redis.call('HSET', KEYS[1], 'followup', ARGV[2], 'followup_answered_at', ARGV[3])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('HINCRBY', KEYS[4], ARGV[2], 1)
+redis.call('HINCRBY', KEYS[5], 'followup_' .. ARGV[2], 1)
+redis.call('EXPIRE', KEYS[5], tonumber(ARGV[5]))
+return 'ok'
+"""

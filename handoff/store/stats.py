@@ -4,7 +4,9 @@ reports the same totals.
 Conversations by state and handoffs by reason are counted inside the transition script (same
 atomic step as the change); this module records durations and ratings and reads a snapshot.
 It also keeps per-day figures (the day in ``TANDEM_TIMEZONE``) for the agents' ``get_stats``:
-conversations started, handoffs by reason, wait and first-response samples, CSAT.
+conversations started, handoffs by reason, wait and first-response samples, CSAT, and the
+answers to the follow-up question (counted by ``store/followups.py``): the resolution
+confirmed rate.
 
 Example::
 
@@ -125,6 +127,7 @@ class Stats:
             pipe.lrange(self.keys.stats_day_samples(today, "csat_comments"), 0, -1)
             figures, waits, firsts, queue_length, tickets, comments = await pipe.execute()
         csat_count = int(figures.get("csat_count", 0))
+        solved, unsolved = int(figures.get("followup_yes", 0)), int(figures.get("followup_no", 0))
         return {
             "day": today,
             "conversations_today": int(figures.get("conversations", 0)),
@@ -144,6 +147,11 @@ class Stats:
             "agents_online": agents_online,
             "csat_by_tag": _csat_by_tag(figures),
             "csat_comments": [json.loads(c) for c in comments],
+            "followup_yes": solved,
+            "followup_no": unsolved,
+            "resolution_confirmed_rate": (
+                round(solved / (solved + unsolved), 3) if solved + unsolved else None
+            ),
         }
 
     async def recent_waits(self) -> list[float]:

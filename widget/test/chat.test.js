@@ -180,6 +180,43 @@ test("the handoff as the customer lives it: queued, offline form, agent, typing,
   assert.equal(view.status.shown.panel, "csat-done");
 });
 
+test("the follow-up after a close: asked with the service's words, yes thanked, no reopens", async () => {
+  const { chat, transport, view } = connectedChat();
+  handshake(chat, transport, { ...info, state: "closed" });
+  const question = customerOut("tandem_followup");
+  chat.onFollowUp({ ...question, conversation_id: "c_another" }); // about another one: stale
+  assert.notEqual(view.status.shown.panel, "followup");
+  chat.onFollowUp(question);
+  assert.equal(view.status.shown.panel, "followup");
+  assert.deepEqual(view.status.shown.followup, question);
+
+  transport.answer = (event) =>
+    event === "tandem_followup_answer" ? { ok: true, conversation_id: info.conversation_id, state: "closed", text: "Thanks for letting us know!" } : { ok: true };
+  assert.equal(await chat.answerFollowUp(true), null);
+  assert.deepEqual(transport.requests.at(-1), ["tandem_followup_answer", { conversation_id: info.conversation_id, solved: true }]);
+  assert.equal(view.status.shown.panel, "followup-done");
+  assert.equal(view.status.shown.detail, "Thanks for letting us know!");
+
+  // "No": the ack says it reopened, and the new state takes the panel over.
+  chat.onFollowUp(question);
+  transport.answer = () => customerAck("tandem_followup_answer");
+  assert.equal(await chat.answerFollowUp(false), null);
+  assert.deepEqual(transport.requests.at(-1)[1], { conversation_id: info.conversation_id, solved: false });
+  chat.onState({ conversation_id: info.conversation_id, state: "queued", queue_position: 1, estimated_wait_s: 30 });
+  assert.equal(view.status.shown.panel, "queued");
+  chat.onState({ conversation_id: info.conversation_id, state: "closed" }); // closed again later
+  assert.equal(view.status.shown.panel, "none"); // nothing left to ask or thank for
+});
+
+test("a follow-up answered in another tab is not asked again", async () => {
+  const { chat, transport, view } = connectedChat();
+  handshake(chat, transport, { ...info, state: "closed" });
+  chat.onFollowUp(customerOut("tandem_followup"));
+  transport.answer = () => ({ ok: false, error: { code: "invalid_state", message: "this was answered already" } });
+  assert.equal(await chat.answerFollowUp(true), null);
+  assert.notEqual(view.status.shown.panel, "followup");
+});
+
 test("offline: the form shows until a message is left, then a confirmation", async () => {
   const { chat, transport, view } = connectedChat();
   handshake(chat, transport, { ...info, state: "bot" });

@@ -298,6 +298,9 @@ test("hand back, transfer and close: each asks the service, and the assignment e
   assert.deepEqual(t.sent("close"), [{ conversation_id: CONV, resolution: "Refunded.", tags: ["billing", "refund"] }]);
   assert.equal(view.count("closeDialog"), 2);
   assert.deepEqual(view.last("announce"), ["Closed. The customer is asked to rate the conversation."]);
+  assert.equal(await controller.close(CONV, "Refunded.", "", true), true); // ask later if solved
+  assert.deepEqual(t.sent("close").at(-1), { conversation_id: CONV, resolution: "Refunded.", tags: [], follow_up: true });
+  assert.match(view.last("announce")[0], /later whether the problem was solved/);
 
   const stats = t.sent("get_stats").length;
   t.fire("conversation_unassigned", { conversation_id: CONV, reason: "closed" });

@@ -2,7 +2,18 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
-import { Desk, MAX_TAG_CHARS, MAX_TAGS, pageTitle, parseTags, statsRows, summaryRows, tagProblem, waitLevel } from "../src/console/desk.js";
+import {
+  Desk,
+  MAX_TAG_CHARS,
+  MAX_TAGS,
+  followUpByDefault,
+  pageTitle,
+  parseTags,
+  statsRows,
+  summaryRows,
+  tagProblem,
+  waitLevel,
+} from "../src/console/desk.js";
 import { closingRows, historyLine, offlineWhy, reservedText } from "../src/console/parts.js";
 import { lengthCounter } from "../src/shared/format.js";
 import { agentAck, agentOut } from "./golden.js";
@@ -155,6 +166,17 @@ test("stats panel rows from get_stats", () => {
   assert.equal(empty["Median wait"], "—");
   assert.equal(empty["CSAT average"], "—");
   assert.equal(empty["Handoffs by reason"], "none yet");
+  assert.equal(empty["Resolution confirmed"], "—"); // nobody answered the follow-up yet
+  const confirmed = Object.fromEntries(
+    statsRows({ ...stats, followup_yes: 3, followup_no: 1, resolution_confirmed_rate: 0.75 }, String),
+  );
+  assert.equal(confirmed["Resolution confirmed"], "75% (3 of 4)");
+});
+
+test("the close dialog asks to follow up by default for a conversation answered by email", () => {
+  assert.equal(followUpByDefault({ contact: { email: "sam@example.org", name: "" } }, []), true);
+  assert.equal(followUpByDefault({ contact: null }, [{ channel: "email" }]), true);
+  assert.equal(followUpByDefault({ contact: null }, [{}]), false);
 });
 
 test("the triage summary in the service's words, not raw slot values", () => {

@@ -1,7 +1,7 @@
 // The golden protocol examples (docs/protocol-examples.json), shared with the Python tests.
 import { readFileSync } from "node:fs";
 
-const golden = JSON.parse(readFileSync(new URL("../../docs/protocol-examples.json", import.meta.url), "utf8"));
+export const golden = JSON.parse(readFileSync(new URL("../../docs/protocol-examples.json", import.meta.url), "utf8"));
 
 /** The example of one event: {payload, ack?}. Deep-copied, so tests may change it. */
 export function example(namespace, event, direction) {

@@ -4,7 +4,8 @@ import { test } from "node:test";
 import { Transport, TransportError } from "../src/shared/transport.js";
 import { TypingSender } from "../src/shared/typing.js";
 import { ManualClock } from "./fakes.js";
-import { customerOut } from "./golden.js";
+import { SERVER_EVENTS } from "../src/widget/transport.js";
+import { customerOut, golden } from "./golden.js";
 
 /** What Transport needs of a socket.io-client socket. */
 class FakeSocket {
@@ -109,4 +110,11 @@ test("typing is sent at most every 2 s, stopped after 3 s idle, and per target",
   typing.typing("a");
   typing.typing("b");
   assert.deepEqual(sent.slice(3), [["a", true], ["a", false], ["b", true]]);
+});
+
+test("the widget listens to every event the service sends customers (the golden examples)", () => {
+  const sent = golden.examples
+    .filter((e) => e.namespace === "/" && e.direction === "out" && e.event !== "tandem_resync") // resync: shared/transport.js
+    .map((e) => e.event);
+  assert.deepEqual([...new Set(sent)].filter((event) => !SERVER_EVENTS.includes(event)), []);
 });

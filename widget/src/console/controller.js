@@ -524,22 +524,31 @@ export class ConsoleController {
   }
 
   /**
-   * Resolve it: a resolution note and tags ("billing, refund"); the customer is asked to rate.
+   * Resolve it: a resolution note and tags ("billing, refund"); the customer is asked to rate,
+   * and with `followUp`, asked later whether the problem was solved (`undefined`: the
+   * service's default, on for a conversation answered by email).
    * @param {string} conversationId
    * @param {string} resolution
    * @param {string} tagsText
+   * @param {boolean} [followUp]
    */
-  async close(conversationId, resolution, tagsText) {
+  async close(conversationId, resolution, tagsText, followUp) {
     const tags = parseTags(tagsText);
     const problem = tagProblem(tags);
     if (problem) {
       this.view.announce(problem); // refused here, as the service would: nothing is dropped
       return false;
     }
+    /** @type {{conversation_id: string, resolution: string, tags: string[], follow_up?: boolean}} */
     const payload = { conversation_id: conversationId, resolution: resolution.trim(), tags };
+    if (followUp !== undefined) payload.follow_up = followUp;
     if (!(await this.#act("close", payload))) return false;
     this.view.closeDialog();
-    this.view.announce("Closed. The customer is asked to rate the conversation.");
+    this.view.announce(
+      followUp
+        ? "Closed. The customer is asked to rate the conversation, and later whether the problem was solved."
+        : "Closed. The customer is asked to rate the conversation.",
+    );
     return true;
   }
 

@@ -5,6 +5,7 @@
 
 import { append, h, replace, srOnly } from "../shared/dom.js";
 import { humanReason, lengthCounter } from "../shared/format.js";
+import { followUpByDefault } from "./desk.js";
 import { customerName } from "./names.js";
 import { noteItem, nluChip, storyView, transcriptEntry } from "./parts.js";
 
@@ -347,6 +348,10 @@ export class ConversationPane {
     if (!this.parts) return;
     const resolution = /** @type {HTMLTextAreaElement} */ (h("textarea", { id: "resolution", rows: "2", maxlength: "2000", required: true }));
     const tags = /** @type {HTMLInputElement} */ (h("input", { id: "tags", type: "text", placeholder: "e.g. delivery, refund" }));
+    const conv = c.desk.conversation(id);
+    const followUp = /** @type {HTMLInputElement} */ (
+      h("input", { id: "follow-up", type: "checkbox", checked: followUpByDefault(infoOf(conv), conv.transcript.list()) })
+    );
     replace(
       this.parts.dialog,
       h(
@@ -356,7 +361,7 @@ export class ConversationPane {
           "aria-labelledby": "close-title",
           onsubmit: (/** @type {Event} */ event) => {
             event.preventDefault();
-            c.close(id, resolution.value, tags.value);
+            c.close(id, resolution.value, tags.value, followUp.checked);
           },
         },
         h("h3", { id: "close-title" }, "Close the conversation"),
@@ -364,6 +369,7 @@ export class ConversationPane {
         resolution,
         h("label", { for: "tags" }, "Tags (comma separated)"),
         tags,
+        h("label", { for: "follow-up", class: "check" }, followUp, ` Ask later: "Was your problem solved?" (in the chat, and by email when they left one)`),
         h("div", { class: "row" }, h("button", { type: "submit", class: "primary" }, "Close conversation"), h("button", { type: "button", onclick: () => this.closeDialog() }, "Cancel")),
         srOnly("The customer will be asked to rate the conversation."),
       ),

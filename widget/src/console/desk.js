@@ -336,6 +336,7 @@ export function statsRows(stats, describe) {
       "CSAT average",
       stats.csat_average === null ? "—" : `${stats.csat_average.toFixed(1)} / 5 (${stats.csat_count})`,
     ],
+    ["Resolution confirmed", confirmedText(stats)],
     ["Waiting now", `${stats.queue_length} queued, ${stats.tickets} tickets`],
     ["Agents online", String(stats.agents_online)],
     ...Object.entries(stats.csat_by_tag || {})
@@ -343,6 +344,28 @@ export function statsRows(stats, describe) {
       .slice(0, 8)
       .map(([tag, figure]) => /** @type {[string, string]} */ ([`CSAT · ${tag}`, `${figure.average.toFixed(1)} / 5 (${figure.count})`])),
   ];
+}
+
+/**
+ * Today's answers to "Was your problem solved?": "75% (3 of 4)", or "—" before the first.
+ * @param {import("../shared/protocol").DeskStats} stats
+ */
+export function confirmedText(stats) {
+  const yes = stats.followup_yes || 0;
+  const answered = yes + (stats.followup_no || 0);
+  const rate = stats.resolution_confirmed_rate;
+  if (!answered || rate === null || rate === undefined) return "—";
+  return `${Math.round(rate * 100)}% (${yes} of ${answered})`;
+}
+
+/**
+ * Whether the close dialog's "ask later" starts ticked: as the service's own default, for a
+ * conversation answered by email (a ticket with a contact email, or a reply by email in it).
+ * @param {Partial<import("../shared/protocol").ConversationInfo>} info
+ * @param {{channel?: string}[]} entries
+ */
+export function followUpByDefault(info, entries) {
+  return Boolean(info.contact && info.contact.email) || entries.some((e) => e.channel === "email");
 }
 
 // What the service accepts on `close` (MAX_TAGS, MAX_TAG_CHARS in handoff/protocol/agent.py;

@@ -80,6 +80,7 @@ export function queueItem(item, { now, target, eligible, onOpen, onClaim, select
         item.language ? h("span", { class: "badge lang", title: "Language" }, languageLabel(item.language)) : null,
         speaks ? h("span", { class: "badge speaks", title: "You speak this language" }, h("span", { "aria-hidden": "true" }, "✓ "), "you speak it") : null,
         item.skill ? h("span", { class: "badge skill" }, item.skill) : null,
+        item.reopened ? h("span", { class: "badge reopened" }, REOPENED[item.reopened] || "reopened") : null,
         h("span", { class: "wait", title: "Waiting for" }, item.state === "offline" ? offlineWhy(item.offline_reason) : shortDuration(waited)),
       ),
       h("span", { class: "preview" }, preview),
@@ -169,6 +170,7 @@ export function transcriptEntry(entry, conv) {
     { class: `entry entry-${entry.author}`, dataset: { seq: String(entry.seq), author: entry.author } },
     h("span", { class: "who" }, who),
     h("span", { class: "time" }, clock(entry.ts)),
+    entry.channel === "email" ? h("span", { class: "badge channel", title: "A reply by email, quoted history left out" }, "by email") : null,
     h("p", { class: "text" }, displayText(entry, conv.transcript)),
     buttons,
     entry.author === "customer" ? nluChip(nlu) : null,
@@ -279,6 +281,18 @@ export function csatComments(comments) {
   );
 }
 
+/** Why a conversation that was over is back (`reopened` on queue items). */
+const REOPENED = { email: "reopened by email", followup: "reopened: not solved" };
+
+/** Where the follow-up question stands (`followup` of a conversation's details). */
+const FOLLOW_UP = {
+  scheduled: "to be asked later",
+  due: "asked; no answer yet",
+  yes: "solved, the customer confirmed",
+  no: "not solved: reopened",
+  cancelled: "not asked: the customer wrote back first",
+};
+
 /**
  * What closing left: the resolution, the tags, the customer's rating and comment.
  * @param {Partial<import("../shared/protocol").ConversationInfo>} info
@@ -291,6 +305,7 @@ export function closingRows(info) {
   if (info.tags && info.tags.length) rows.push(["Tags", info.tags.join(", ")]);
   if (info.csat) rows.push(["Rating", `${info.csat} / 5`]);
   if (info.csat_comment) rows.push(["Customer's comment", `“${info.csat_comment}”`]);
+  if (info.followup) rows.push(["Follow-up", FOLLOW_UP[info.followup] || info.followup]);
   return rows;
 }
 

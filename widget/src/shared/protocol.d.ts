@@ -40,6 +40,8 @@ export interface ConversationInfo {
   /** What the customer wrote with their rating, if anything. */
   csat_comment?: string;
   offline_reason: string;
+  /** The follow-up question after the close: asked later, asked, answered, or moot. */
+  followup?: "scheduled" | "due" | "yes" | "no" | "cancelled";
 }
 
 /** /agent: a queue entry or an offline ticket. */
@@ -58,6 +60,8 @@ export interface QueueItem {
   contact: Contact | null;
   offline_reason?: OfflineReason;
   eligible?: boolean;
+  /** It was over and the customer came back: a reply by email, or "no" to the follow-up. */
+  reopened?: "email" | "followup";
 }
 
 /** How to show a triage summary (`hello`'s `summary_labels`, from contract/triage_labels.yml). */
@@ -126,6 +130,10 @@ export interface DeskStats {
   csat_by_tag?: Record<string, { average: number; count: number }>;
   /** Today's latest rating comments, newest first. */
   csat_comments?: { conversation_id: string; rating: number; comment: string; tags: string[]; at: number }[];
+  /** Today's answers to "Was your problem solved?", and the share of yes (null: none yet). */
+  followup_yes?: number;
+  followup_no?: number;
+  resolution_confirmed_rate?: number | null;
 }
 
 /** get_conversation / watch / claim acks, and conversation_assigned (with from_agent, note). */
@@ -177,6 +185,14 @@ export interface StateChange extends ConversationLanguage {
   csat_requested?: boolean;
   /** the email the triage collected, sent when the conversation goes offline (prefills the form) */
   contact_email?: string;
+}
+
+/** `tandem_followup`: "Was your problem solved?" about a closed conversation, in its language. */
+export interface FollowUpQuestion {
+  conversation_id: string;
+  question: string;
+  yes: string;
+  no: string;
 }
 
 export interface TranscriptPayload extends ConversationLanguage {

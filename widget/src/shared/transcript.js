@@ -6,7 +6,9 @@
  * @typedef {{seq: number, author: "customer"|"bot"|"agent"|"system", text: string, ts: number,
  *   agent_name?: string, agent_id?: string, buttons?: {title: string, payload: string}[],
  *   image?: string, attachment?: object, custom?: object, event?: string,
- *   client_msg_id?: string, nlu?: {seq: number, intent: string, confidence: number|null}}} Entry
+ *   client_msg_id?: string, nlu?: {seq: number, intent: string, confidence: number|null},
+ *   channel?: "email"}} Entry
+ *   `channel`: how a customer message came in when not by the chat (a reply by email)
  */
 
 export class Transcript {

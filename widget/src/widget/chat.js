@@ -100,6 +100,9 @@ export class Chat {
     this.offlineFormOpen = false;
     this.askedAgain = false; // asked for a person after leaving a message; still nobody came
     this.botThinking = false;
+    /** @type {import("../shared/protocol").FollowUpQuestion|null} "Was your problem solved?" */
+    this.followup = null;
+    this.followupThanks = ""; // the service's answer to a "yes", shown until the next change
     /** @type {string|null} */
     this.agentTyping = null; // the typing agent's name
     /** @type {Record<string, string>} quick-reply payload -> the title shown while pending */
@@ -197,6 +200,22 @@ export class Chat {
     if (this.status.state !== "agent") this.#setAgentTyping(null);
     if (this.status.state !== "queued") this.offlineFormOpen = false;
     if (this.status.state !== "offline") this.askedAgain = false;
+    if (this.status.state !== "closed") {
+      this.followup = null;
+      this.followupThanks = "";
+    }
+    this.#refresh();
+  }
+
+  /**
+   * `tandem_followup`: "Was your problem solved?" about the (closed) conversation on screen;
+   * asked again at every return until answered, so a question for another one is stale.
+   * @param {import("../shared/protocol").FollowUpQuestion} question
+   */
+  onFollowUp(question) {
+    if (!question || typeof question.question !== "string") return;
+    if (question.conversation_id !== this.status.conversationId) return;
+    this.followup = question;
     this.#refresh();
   }
 
@@ -310,6 +329,27 @@ export class Chat {
       // already rated (e.g. from another tab): nothing left to ask
     }
     this.#set(`rated:${this.status.conversationId}`, "1");
+    this.#refresh();
+    return null;
+  }
+
+  /**
+   * The answer to the follow-up question; resolves to null when taken, else the error message.
+   * "No" reopens the conversation (its `tandem_state` follows); "yes" is thanked for.
+   * @param {boolean} solved
+   * @returns {Promise<string|null>}
+   */
+  async answerFollowUp(solved) {
+    const question = this.followup;
+    if (!question) return null;
+    try {
+      const ack = await this.transport.request("tandem_followup_answer", { conversation_id: question.conversation_id, solved });
+      this.followup = null;
+      this.followupThanks = solved && typeof ack.text === "string" ? ack.text : "";
+    } catch (/** @type {any} */ error) {
+      if (error.code !== "invalid_state" && error.code !== "not_found") return this.#problem(error);
+      this.followup = null; // answered already (another tab) or moot: nothing left to ask
+    }
     this.#refresh();
     return null;
   }
@@ -437,6 +477,8 @@ export class Chat {
     this.status = { ...initialStatus(), conversationId };
     this.offlineFormOpen = false;
     this.askedAgain = false;
+    this.followup = null;
+    this.followupThanks = "";
     this.ui.resetTranscript();
   }
 
@@ -518,7 +560,14 @@ export class Chat {
     const rated = this.#get(`rated:${this.status.conversationId}`) === "1";
     const shown = view(
       this.status,
-      { messageLeft: offlineMessageLeft(entries), rated, offlineFormOpen: this.offlineFormOpen, askedAgain: this.askedAgain },
+      {
+        messageLeft: offlineMessageLeft(entries),
+        rated,
+        offlineFormOpen: this.offlineFormOpen,
+        askedAgain: this.askedAgain,
+        followup: this.followup,
+        followupThanks: this.followupThanks,
+      },
       this.t,
     );
     const last = entries[entries.length - 1];

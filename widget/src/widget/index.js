@@ -127,6 +127,7 @@ function mount(options = {}) {
     openOfflineForm: (open) => chat.openOfflineForm(open),
     leaveMessage: (form) => chat.leaveMessage(form),
     rate: (rating, comment) => chat.rate(rating, comment),
+    answerFollowUp: (solved) => chat.answerFollowUp(solved),
     setLanguage: (language) => chat.setLanguage(language),
     editFailed: (cmid) => chat.editFailed(cmid),
     deleteFailed: (cmid) => chat.deleteFailed(cmid),
@@ -154,6 +155,7 @@ function mount(options = {}) {
       tandem_state: (change) => chat.onState(change),
       tandem_typing: (payload) => chat.onTyping(payload),
       tandem_error: (payload) => chat.onError(payload),
+      tandem_followup: (question) => chat.onFollowUp(question),
     },
   });
   const language = initialLanguage({

@@ -16,8 +16,11 @@ const ENGLISH = translator("en");
 
 /**
  * What the widget shows for a status (view() below).
- * @typedef {{panel: "none"|"queued"|"offline-form"|"offline-done"|"csat"|"csat-done",
- *   title: string, subtitle: string, detail: string, canRequestAgent: boolean}} Shown
+ * @typedef {{panel: "none"|"queued"|"offline-form"|"offline-done"|"csat"|"csat-done"|"followup"|"followup-done",
+ *   title: string, subtitle: string, detail: string, canRequestAgent: boolean,
+ *   followup?: import("../shared/protocol").FollowUpQuestion}} Shown
+ *   `followup`: the question and its buttons' words ("followup"); `detail` holds the thanks
+ *   ("followup-done"). Both come from the service, in the conversation's language.
  */
 
 /** @returns {Status} */
@@ -111,9 +114,12 @@ export function offlineMessageLeft(entries) {
  * What the widget shows about the conversation's state: the header's subtitle, and the panel
  * above the composer (with its own text, `detail`).
  * @param {Status} status
- * @param {{messageLeft: boolean, rated: boolean, offlineFormOpen: boolean, askedAgain?: boolean}} flags
+ * @param {{messageLeft: boolean, rated: boolean, offlineFormOpen: boolean, askedAgain?: boolean,
+ *   followup?: import("../shared/protocol").FollowUpQuestion|null, followupThanks?: string}} flags
  *   `askedAgain`: after the message was left, the customer asked for a person again and still
- *   nobody could come (the `tandem_request_agent` ack said `offline`)
+ *   nobody could come (the `tandem_request_agent` ack said `offline`); `followup`: the service
+ *   asks "Was your problem solved?" about this (closed) conversation; `followupThanks`: what it
+ *   answered to a "yes"
  * @param {import("./i18n.js").Translate} [t] the customer's language (default English)
  * @returns {Shown}
  */
@@ -175,6 +181,12 @@ export function view(status, flags, t = ENGLISH) {
       detail: `${why}${hours} ${t(leaveKey)}`,
       canRequestAgent: false,
     };
+  }
+  if (s === "closed" && flags.followup && flags.followup.conversation_id === status.conversationId) {
+    return { panel: "followup", title: "", subtitle: t("status.writeAgain"), detail: "", canRequestAgent: true, followup: flags.followup };
+  }
+  if (s === "closed" && flags.followupThanks) {
+    return { panel: "followup-done", title: "", subtitle: t("status.writeAgain"), detail: flags.followupThanks, canRequestAgent: true };
   }
   if (s === "closed") {
     const asking = status.csatRequested && !flags.rated;

@@ -4,7 +4,7 @@
 
 import { Transport, openSocket } from "../shared/transport.js";
 
-const SERVER_EVENTS = [
+export const SERVER_EVENTS = [
   "session_confirm",
   "tandem_session",
   "bot_uttered",
@@ -13,6 +13,7 @@ const SERVER_EVENTS = [
   "tandem_state",
   "tandem_typing",
   "tandem_error",
+  "tandem_followup",
 ];
 
 /**

@@ -41,6 +41,7 @@ const RATINGS = [
  *   typing(): void, openOfflineForm(open?: boolean): void,
  *   leaveMessage(form: {email: string, name: string, message: string}): Promise<string|null>,
  *   rate(rating: number, comment: string): Promise<string|null>,
+ *   answerFollowUp(solved: boolean): Promise<string|null>,
  *   setLanguage(language: string): void,
  *   editFailed(cmid: string): string|null, deleteFailed(cmid: string): void,
  *   onOpenChange?(open: boolean): void}} ViewActions
@@ -270,7 +271,7 @@ export class WidgetView {
     this.subtitle.textContent = shown.subtitle;
     this.person.hidden = !shown.canRequestAgent;
     if (this.root.host instanceof HTMLElement) this.root.host.dataset.state = status.state;
-    const key = `${shown.panel}|${shown.detail}|${status.contactEmail || ""}`;
+    const key = `${shown.panel}|${shown.detail}|${status.contactEmail || ""}|${shown.followup ? shown.followup.question : ""}`;
     if (key === this.panelKind) return;
     this.panelKind = key;
     if (shown.panel === "queued") this.#queuedPanel(shown);
@@ -278,6 +279,8 @@ export class WidgetView {
     else if (shown.panel === "offline-done") this.#notice(this.t("form.done"), shown.detail);
     else if (shown.panel === "csat") this.#csatPanel();
     else if (shown.panel === "csat-done") this.#notice(this.t("csat.done"));
+    else if (shown.panel === "followup" && shown.followup) this.#followupPanel(shown.followup);
+    else if (shown.panel === "followup-done") this.#notice(shown.detail);
     else replace(this.panel);
     this.panel.hidden = this.panel.children.length === 0;
   }
@@ -467,6 +470,30 @@ export class WidgetView {
       ),
     );
     replace(this.panel, form);
+  }
+
+  /**
+   * "Was your problem solved?" with yes and no, in the words the service sent (as text).
+   * @param {import("../shared/protocol").FollowUpQuestion} question
+   */
+  #followupPanel(question) {
+    const error = h("p", { class: "alert", role: "alert", hidden: true });
+    /** @param {boolean} solved */
+    const answer = async (solved) => {
+      for (const b of buttons) b.disabled = true;
+      const problem = await this.actions.answerFollowUp(solved);
+      for (const b of buttons) b.disabled = false;
+      error.textContent = problem || "";
+      error.hidden = !problem;
+    };
+    const buttons = [
+      h("button", { type: "button", class: "send followup-yes", onclick: () => answer(true) }, question.yes),
+      h("button", { type: "button", class: "chip followup-no", onclick: () => answer(false) }, question.no),
+    ];
+    replace(
+      this.panel,
+      h("div", { class: "followup", role: "group", "aria-labelledby": "tw-followup-q" }, h("p", { id: "tw-followup-q" }, question.question), h("div", { class: "row" }, ...buttons), error),
+    );
   }
 
   #csatPanel() {

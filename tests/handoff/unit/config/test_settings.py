@@ -139,3 +139,28 @@ def test_several_rasa_instances_are_a_comma_separated_list() -> None:
     for bad in ("http://a:1,http://a:1/", "http://a:1,tcp://b:2"):
         with pytest.raises(SettingsError, match="TANDEM_RASA_URL"):
             Settings.from_env({"TANDEM_SECRET": "x" * 32, "TANDEM_RASA_URL": bad})
+
+
+def test_email_in_and_follow_up_settings() -> None:
+    plain = Settings.from_env({"TANDEM_SECRET": "x" * 32})
+    assert plain.inbound_smtp_port == 0  # no listener unless asked for
+    assert (plain.inbound_smtp_host, plain.inbound_max_bytes) == ("127.0.0.1", 256 * 1024)
+    assert plain.followup_hours == 24.0 and plain.mail_reply_domain == ""
+    # Developer mode listens by default, so the loop can be tried on one machine; 0 turns it off.
+    assert Settings.from_env({"TANDEM_DEV": "1"}).inbound_smtp_port == 2526
+    assert (
+        Settings.from_env({"TANDEM_DEV": "1", "TANDEM_INBOUND_SMTP_PORT": "0"}).inbound_smtp_port
+        == 0
+    )
+    tuned = Settings.from_env(
+        {
+            "TANDEM_SECRET": "x" * 32,
+            "TANDEM_INBOUND_SMTP_PORT": "2626",
+            "TANDEM_MAIL_REPLY_DOMAIN": "Reply.Example.org",
+            "TANDEM_FOLLOWUP_HOURS": "0",
+        }
+    )
+    assert tuned.inbound_smtp_port == 2626 and tuned.mail_reply_domain == "reply.example.org"
+    assert tuned.followup_hours == 0.0
+    with pytest.raises(SettingsError, match="TANDEM_INBOUND_MAX_BYTES"):
+        Settings.from_env({"TANDEM_SECRET": "x" * 32, "TANDEM_INBOUND_MAX_BYTES": "10"})

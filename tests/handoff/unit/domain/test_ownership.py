@@ -50,8 +50,13 @@ def test_nothing_to_claim(state: str) -> None:
         check(Action.CLAIM, state=state, owner="", actor="a_1")
 
 
-def test_closed_is_final() -> None:
-    assert not any(is_allowed(action, state="closed", owner="", actor="") for action in Action)
+def test_closed_is_final_but_for_the_customer_coming_back() -> None:
+    allowed = {a for a in Action if is_allowed(a, state="closed", owner="", actor="")}
+    assert allowed == {Action.REOPEN, Action.REOPEN_TICKET}
+    assert RULES[Action.REOPEN].to_state is State.QUEUED
+    assert RULES[Action.REOPEN_TICKET].to_state is State.OFFLINE
+    # A conversation an agent holds is theirs: a reply by email reaches them where it is.
+    assert not is_allowed(Action.REOPEN, state="agent", owner="a_1", actor="")
 
 
 def test_handoff_target() -> None:

@@ -80,6 +80,7 @@ class FakeConversations:
         self.transitions: list[dict[str, Any]] = []
         self.queued: list[str] = []
         self.expired: list[str] = []
+        self.kept: list[str] = []
 
     async def get(self, conversation_id: str) -> dict[str, str] | None:
         found = self.data.get(conversation_id)
@@ -117,6 +118,12 @@ class FakeConversations:
 
     async def expire(self, conversation_id: str) -> None:
         self.expired.append(conversation_id)
+
+    async def keep(self, conversation_id: str) -> None:
+        self.kept.append(conversation_id)
+
+    async def set_fields(self, conversation_id: str, fields: Mapping[str, str]) -> None:
+        self.data[conversation_id].update(fields)
 
 
 class FakeFacts:

@@ -165,3 +165,50 @@ async def test_a_hand_back_leaves_the_kick_to_the_caller() -> None:
     await desk.hand_back(agent("a_1", name="Ana"), "c_1")
     assert store.transitions[0]["fields"] == {"bot_event": "handback"}
     assert notify.names()[-1] == "to_agent" and not hasattr(desk, "bridge")
+
+
+CLOSED = {**BOT, "state": "closed", "version": "6", "closed_at": str(NOW - 3600)}
+TICKET = {**BOT, "state": "offline", "version": "3", "contact_email": "sam@example.org"}
+
+
+@pytest.mark.asyncio
+async def test_a_closed_conversation_the_customer_came_back_to_is_queued_again() -> None:
+    desk, store, notify, _ = make_desk(CLOSED)
+    assert await desk.wake(CLOSED, why="email") == "queued"
+    (change,) = store.transitions
+    assert change["action"] is Action.REOPEN and change["fields"]["reopened_by"] == "email"
+    assert change["fields"]["offline_reason"] == ""  # waiting for a person, not a ticket
+    # Every console hears of it as of any conversation joining the queue, the desk first.
+    assert notify.names()[:3] == ["queue_added", "entry", "customer_state"]
+    (item,) = notify.calls[0][1]
+    assert item["state"] == "queued" and item["reopened"] == "email"
+    entry = notify.calls[1][1][3]
+    assert entry["event"] == "reopened" and "email" in entry["text"]
+    assert store.kept == ["c_1"]  # no longer set to expire
+
+
+@pytest.mark.asyncio
+async def test_with_nobody_to_take_it_it_is_a_ticket_again() -> None:
+    desk, store, notify, _ = make_desk(CLOSED, available=0)
+    assert await desk.wake(CLOSED, why="followup") == "offline"
+    (change,) = store.transitions
+    assert change["action"] is Action.REOPEN_TICKET
+    assert change["fields"]["offline_reason"] == "no_agents"
+    (item,) = notify.calls[0][1]
+    assert item["state"] == "offline" and item["reopened"] == "followup"
+
+
+@pytest.mark.asyncio
+async def test_a_ticket_stays_a_ticket_when_nobody_can_come_and_the_consoles_see_it() -> None:
+    desk, store, notify, _ = make_desk(TICKET, available=0)
+    assert await desk.wake(TICKET, why="email") == "offline"
+    assert store.transitions == []
+    assert notify.names() == ["queue_added"]
+    assert store.data["c_1"]["reopened_by"] == "email"
+
+
+@pytest.mark.asyncio
+async def test_a_conversation_an_agent_holds_stays_theirs() -> None:
+    desk, store, notify, _ = make_desk(OWNED)
+    assert await desk.wake(OWNED, why="email") == "agent"
+    assert store.transitions == [] and notify.calls == []

@@ -37,6 +37,7 @@ from handoff.edges.agent_ns import AgentNamespace
 from handoff.edges.body_limit import BodyLimit
 from handoff.edges.customer_ns import AddressLimits, CustomerNamespace
 from handoff.edges.http_api import HttpApi, LoginRules
+from handoff.edges.mail_api import MailApi
 from handoff.edges.origins import origin_check
 from handoff.edges.socket_server import SocketServer
 from handoff.edges.sockets import Connections
@@ -50,6 +51,7 @@ from handoff.security.addresses import parse_networks
 from handoff.security.ids import SessionSigner
 from handoff.security.ratelimit import Rule
 from handoff.security.tokens import TokenSigner
+from handoff.security.unsubscribe_tokens import UnsubscribeTokens
 from handoff.services.agent_auth import AgentAuth, HashGate
 from handoff.services.board import Board
 from handoff.services.bot_client import BotClient
@@ -59,16 +61,19 @@ from handoff.services.demo_agent import ensure_demo_agent
 from handoff.services.desk import Desk
 from handoff.services.idle import IdleCloser
 from handoff.services.inbox import InboxFeed
+from handoff.services.mail_out import LEASE_SECONDS, MailOut
 from handoff.services.rasa_api import RasaApi
 from handoff.services.train_job import TrainJobs
 from handoff.store import pool
 from handoff.store.agents import AgentStore
 from handoff.store.bot_lease import BotLease
 from handoff.store.conversations import ConversationStore
+from handoff.store.customer_seen import CustomerSeen
 from handoff.store.facts import DeskFactsReader
 from handoff.store.inbox import InboxStore
 from handoff.store.keys import Keys
 from handoff.store.limits import Limits
+from handoff.store.outbox import Outbox
 from handoff.store.presence import Presence
 from handoff.store.queue_places import QueuePlaces
 from handoff.store.sockets import AddressSockets
@@ -95,6 +100,7 @@ class Parts:
     desk: Desk
     bridge: BotBridge
     sweeper: Sweeper
+    mail: MailOut | None = None
 
 
 class HandoffApp(socketio.ASGIApp):  # type: ignore[misc]
@@ -157,6 +163,15 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
     # A lease long enough for one bot call (it is renewed before each call).
     lease = BotLease(redis, keys, lease_ms=int((settings.rasa_timeout + 2.0) * 1000))
 
+    # Email out (docs/email.md): the outbox, and when each customer was last connected.
+    outbox = Outbox(
+        redis,
+        keys,
+        retention_seconds=settings.retention_days * 86400,
+        lease_seconds=LEASE_SECONDS,
+    )
+    seen = CustomerSeen(redis, keys, replica=replica)
+
     # Services, over the stores and the fan-out.
     texts = SystemTexts.load()
     notify = Notifier(sio)
@@ -171,6 +186,21 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         places=QueuePlaces(redis, keys),
         notify=notify,
         clock=clock,
+        outbox=outbox if settings.mail_enabled else None,
+    )
+    mail = (
+        MailOut(
+            settings=settings,
+            outbox=outbox,
+            seen=seen,
+            conversations=conversations,
+            notify=notify,
+            texts=texts,
+            clock=clock,
+            replica=replica,
+        )
+        if settings.mail_enabled
+        else None
     )
     desk = Desk(
         settings=settings,
@@ -250,6 +280,8 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
             per_address=per_address,
             clock=clock,
             inbox=inbox_feed,
+            seen=seen,
+            mail=mail,
         )
     )
     sio.register_namespace(
@@ -270,6 +302,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
             rule=agent_rule,
             clock=clock,
             inbox=inbox_feed,
+            mail=mail,
         )
     )
     api = HttpApi(
@@ -284,6 +317,8 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         login_rules=login_rules,
     )
     sanic_app.blueprint(api.blueprint())
+    mail_api = MailApi(outbox=outbox, tokens=UnsubscribeTokens(settings.secret))
+    sanic_app.blueprint(mail_api.blueprint())
     # The writers' workbench (docs/workbench.md): the inbox, labels, commits, check & train.
     content = Content(repo=settings.workbench_repo, conversations=conversations, clock=clock)
     jobs = TrainJobs(
@@ -314,6 +349,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
             texts=texts,
             clock=clock,
         ),
+        seen=seen,
     )
 
     @sanic_app.before_server_start
@@ -329,6 +365,9 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         app.ctx.bot_watch = asyncio.create_task(
             bot.watch(settings.rasa_health_interval), name="rasa-health"
         )
+        app.ctx.mail = asyncio.create_task(mail.run(), name="mail-out") if mail else None
+        if mail is not None and settings.smtp is not None:
+            log.info("email out through %s", settings.smtp.safe_url)
         log.info(
             "handoff replica %s ready (redis %s, rasa %s)",
             replica,
@@ -339,6 +378,8 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
     @sanic_app.after_server_stop
     async def close_resources(app: Sanic[Any, Any], _: Any = None) -> None:
         tasks: list[asyncio.Task[None]] = [app.ctx.sweeper, app.ctx.bot_watch]
+        if app.ctx.mail is not None:
+            tasks.append(app.ctx.mail)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -374,5 +415,6 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         desk=desk,
         bridge=bridge,
         sweeper=sweeper,
+        mail=mail,
     )
     return HandoffApp(sio, sanic_app, parts)

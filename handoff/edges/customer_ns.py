@@ -28,6 +28,7 @@ from handoff.config.texts import SystemTexts
 from handoff.domain import entries, views
 from handoff.domain.clock import Clock
 from handoff.domain.entries import encode, stored
+from handoff.domain.outbox import mask_address
 from handoff.domain.ownership import BOT_ANSWERS, Action, State, is_allowed
 from handoff.edges.guard import GuardedNamespace, rate_limited
 from handoff.edges.sockets import Connections, CustomerSocket
@@ -42,7 +43,9 @@ from handoff.services.board import Board
 from handoff.services.bridge import BotBridge
 from handoff.services.desk import Desk
 from handoff.services.inbox import InboxFeed
+from handoff.services.mail_out import MailOut
 from handoff.store.conversations import ConversationStore
+from handoff.store.customer_seen import CustomerSeen
 from handoff.store.limits import Limits, Spend
 from handoff.store.sockets import AddressSockets
 from handoff.store.stats import Stats
@@ -50,6 +53,7 @@ from handoff.store.stats import Stats
 log = logging.getLogger("handoff")
 SLOW_DOWN = "too many messages; slow down a little"
 TOO_MANY_SESSIONS = "too many new chats from your network; please wait a little"
+TOO_MANY_TRANSCRIPTS = "you asked for the transcript a moment ago; please wait a little"
 TOO_MANY_HANDOFFS = "too many requests for a person from your network; please wait a little"
 
 
@@ -85,8 +89,16 @@ class CustomerNamespace(GuardedNamespace):
         per_address: AddressLimits,
         clock: Clock,
         inbox: InboxFeed | None = None,
+        seen: CustomerSeen | None = None,
+        mail: MailOut | None = None,
+        transcripts: Rule | None = None,
     ) -> None:
         super().__init__(rooms.CUSTOMERS_NS, limits=limits, rule=rule)
+        # Email out (docs/email.md): when each customer was last connected, the outbox, and
+        # how often one may ask for the transcript by email.
+        self.seen = seen
+        self.mail = mail
+        self.transcripts = transcripts or Rule("transcripts", burst=2, per_minute=0.2)
         self.per_address = per_address
         self.now = clock
         self.inbox = inbox  # the writers' inbox, fed after the answer (services/inbox.py)
@@ -128,7 +140,12 @@ class CustomerNamespace(GuardedNamespace):
         return True
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
-        self.connections.customers.pop(sid, None)
+        sock = self.connections.customers.pop(sid, None)
+        if sock is not None and self.seen is not None:
+            try:
+                await self.seen.disconnect(sock.customer_id, sid, now=self.now())
+            except Exception:  # noqa: BLE001 - its lease runs out by itself
+                log.warning("could not end a customer socket's lease")
         address = self.connections.addresses.pop(sid, None)
         if address is not None:
             try:
@@ -157,6 +174,7 @@ class CustomerNamespace(GuardedNamespace):
             sid, session_id, customer_id, conversation_id if conversation else None
         )
         self.connections.customers[sid] = sock
+        await self._mark_seen(customer_id, sid)
         await self.enter_room(sid, rooms.customer(customer_id))
         await self.emit("session_confirm", session_id, to=sid)
         info: proto.SessionInfo = {
@@ -320,10 +338,14 @@ class CustomerNamespace(GuardedNamespace):
         await self.notify.entry(
             conversation_id, sock.customer_id, "", stored(fields, result.seq, result.ts)
         )
+        # Without email set up, nothing promises an email: the answer comes in the chat.
+        mail_on = self.mail is not None and self.mail.enabled
         thanks = encode(
             author="system",
             text=self.texts.render(
-                "offline_message", conversation.get("language", ""), email=email
+                "offline_message" if mail_on else "offline_message_no_mail",
+                conversation.get("language", ""),
+                email=email,
             ),
             event="offline_message",
         )
@@ -342,6 +364,23 @@ class CustomerNamespace(GuardedNamespace):
             await self.notify.conversation_updated(views.conversation_info(updated))
         return {"ok": True, "conversation_id": conversation_id, "seq": result.seq}
 
+    async def on_tandem_email_transcript(self, sid: str, data: Any) -> proto.EmailTranscriptAck:
+        sock = self._session(sid)
+        address = proto.parse_email_transcript(data)
+        if self.mail is None or not self.mail.enabled:
+            raise ProtocolError(ErrorCode.MAIL_OFF, "email is not set up here")
+        if not sock.conversation_id:
+            raise ProtocolError(ErrorCode.INVALID_STATE, "there is no conversation to send yet")
+        # A few a day: each one is an email to an address the page chose.
+        await self.spend(TOO_MANY_TRANSCRIPTS, Spend(self.transcripts, sock.customer_id))
+        conversation = await self.store.get(sock.conversation_id)
+        if conversation is not None and conversation.get("contact_email") and address:
+            # The address is the customer's own once given: another one could send their
+            # conversation to anyone, so the known one wins.
+            address = ""
+        entry = await self.mail.queue_transcript(sock.conversation_id, address)
+        return {"ok": True, "sent_to": mask_address(entry.to)}
+
     async def on_tandem_sync(self, sid: str, data: Any) -> proto.SyncAck:
         sock = self._session(sid)
         after = proto.parse_sync(data)
@@ -349,6 +388,15 @@ class CustomerNamespace(GuardedNamespace):
         return {"ok": True, **await self._transcript(sock, after)}
 
     # -- helpers ------------------------------------------------------------------------------
+    async def _mark_seen(self, customer_id: str, sid: str) -> None:
+        """The customer is connected here (their emails wait while they are)."""
+        if self.seen is None:
+            return
+        try:
+            await self.seen.connect(customer_id, sid, now=self.now())
+        except Exception:  # noqa: BLE001 - the sweeper renews within seconds
+            log.warning("could not mark a customer as connected")
+
     def _address(self, sid: str) -> str:
         return self.connections.addresses.get(sid, "-")
 

@@ -62,6 +62,17 @@ class OfflineMessageIn(TypedDict):
     name: NotRequired[str]
 
 
+class EmailTranscriptIn(TypedDict):
+    """Ask for the transcript by email; ``email`` only when none is known yet."""
+
+    email: NotRequired[str]
+
+
+class EmailTranscriptAck(TypedDict):
+    ok: Literal[True]
+    sent_to: str  # masked (``s***@example.org``): the address is not echoed to the page
+
+
 class SyncIn(TypedDict):
     after_seq: int
 
@@ -293,13 +304,25 @@ def parse_csat(payload: object) -> tuple[int, str]:
 def parse_offline_message(payload: object, max_chars: int) -> tuple[str, str, str]:
     """(email, message, name) of the offline form."""
     data = _require(payload, OfflineMessageIn)
-    email = data["email"].strip()
-    if len(email) > 254 or not EMAIL.match(email):
-        raise ProtocolError(ErrorCode.BAD_REQUEST, "email is not a valid address")
+    email = parse_email(data["email"])
     name = data.get("name", "").strip()
     if len(name) > MAX_NAME_CHARS:
         raise ProtocolError(ErrorCode.TOO_LONG, f"name is longer than {MAX_NAME_CHARS} characters")
     return email, parse_text(data["message"], max_chars), name
+
+
+def parse_email(value: str) -> str:
+    """A customer's email address, as the offline form takes it."""
+    email = value.strip()
+    if len(email) > 254 or not EMAIL.match(email):
+        raise ProtocolError(ErrorCode.BAD_REQUEST, "email is not a valid address")
+    return email
+
+
+def parse_email_transcript(payload: object) -> str:
+    """The address given with the request ("" when the conversation's own is to be used)."""
+    data = _require({} if payload is None else payload, EmailTranscriptIn)
+    return parse_email(data["email"]) if data.get("email", "").strip() else ""
 
 
 def parse_sync(payload: object) -> int:

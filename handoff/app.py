@@ -36,6 +36,7 @@ from handoff.domain.clock import SYSTEM_CLOCK, Clock
 from handoff.edges.agent_ns import AgentNamespace
 from handoff.edges.body_limit import BodyLimit
 from handoff.edges.customer_ns import AddressLimits, CustomerNamespace
+from handoff.edges.dev_mail import DevMailApi, DevMailSink
 from handoff.edges.http_api import HttpApi, LoginRules
 from handoff.edges.mail_api import MailApi
 from handoff.edges.origins import origin_check
@@ -69,6 +70,7 @@ from handoff.store.agents import AgentStore
 from handoff.store.bot_lease import BotLease
 from handoff.store.conversations import ConversationStore
 from handoff.store.customer_seen import CustomerSeen
+from handoff.store.dev_mailbox import DevMailbox
 from handoff.store.facts import DeskFactsReader
 from handoff.store.inbox import InboxStore
 from handoff.store.keys import Keys
@@ -319,6 +321,10 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
     sanic_app.blueprint(api.blueprint())
     mail_api = MailApi(outbox=outbox, tokens=UnsubscribeTokens(settings.secret))
     sanic_app.blueprint(mail_api.blueprint())
+    # Developer mode: the mail sink and the console's Mail page (every route 404s otherwise).
+    mailbox = DevMailbox(redis, keys)
+    dev_sink = DevMailSink(mailbox) if settings.dev and settings.dev_mail_port else None
+    sanic_app.blueprint(DevMailApi(settings=settings, auth=auth, mailbox=mailbox).blueprint())
     # The writers' workbench (docs/workbench.md): the inbox, labels, commits, check & train.
     content = Content(repo=settings.workbench_repo, conversations=conversations, clock=clock)
     jobs = TrainJobs(
@@ -365,6 +371,11 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         app.ctx.bot_watch = asyncio.create_task(
             bot.watch(settings.rasa_health_interval), name="rasa-health"
         )
+        if dev_sink is not None:
+            try:
+                await dev_sink.start("127.0.0.1", settings.dev_mail_port)
+            except OSError as exc:  # another replica on this machine has it: that one keeps it
+                log.warning("no developer mail sink on %d: %s", settings.dev_mail_port, exc)
         app.ctx.mail = asyncio.create_task(mail.run(), name="mail-out") if mail else None
         if mail is not None and settings.smtp is not None:
             log.info("email out through %s", settings.smtp.safe_url)
@@ -385,6 +396,8 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         await asyncio.gather(*tasks, return_exceptions=True)
         await bridge.close()
         await inbox_feed.close()
+        if dev_sink is not None:
+            await dev_sink.stop()
         await jobs.close()
         await sio.manager.drain()  # events queued for the other replicas
         try:

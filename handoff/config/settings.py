@@ -108,6 +108,10 @@ class Settings:
     mail_reply_days: int = 30  # how long a Reply-To address stays valid
     public_url: str = ""  # where customers reach the chat (the link back); "": no link
     dev_mail_port: int = 0  # dev mode: the built-in sink's port (0: no sink)
+    # Where customers' email replies come in (the inbound listener, docs/email.md); the dev
+    # Mail page's "Reply as the customer" sends there. Port 0: no listener.
+    inbound_smtp_host: str = "127.0.0.1"
+    inbound_smtp_port: int = 0
 
     @property
     def mail_enabled(self) -> bool:
@@ -210,6 +214,10 @@ class Settings:
             mail_reply_days=reader.integer("TANDEM_MAIL_REPLY_DAYS", cls.mail_reply_days, low=1),
             public_url=public_url,
             dev_mail_port=dev_mail_port,
+            inbound_smtp_host=reader.text("TANDEM_INBOUND_SMTP_HOST", cls.inbound_smtp_host),
+            inbound_smtp_port=reader.integer(
+                "TANDEM_INBOUND_SMTP_PORT", cls.inbound_smtp_port, low=0, high=65535
+            ),
             secret=secret,
             host=host,
             port=reader.integer("TANDEM_PORT", cls.port, low=0, high=65535),

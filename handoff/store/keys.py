@@ -201,6 +201,12 @@ class Keys:
         """List: Message-IDs of the emails sent in the conversation, oldest first (threading)."""
         return f"{self.prefix}mail:thread:{conversation_id}"
 
+    @property
+    def dev_mailbox(self) -> str:
+        """List: developer mode only, the emails the built-in sink received (JSON), newest
+        first, at most 100."""
+        return f"{self.prefix}dev:mailbox"
+
     def mail_off(self, conversation_id: str) -> str:
         """String: the customer unsubscribed; no more email in this conversation."""
         return f"{self.prefix}mail:off:{conversation_id}"

@@ -6,6 +6,8 @@
 //   transport.js                     login over HTTP, then namespace /agent
 import { Alerts } from "./alerts.js";
 import { ConsoleController } from "./controller.js";
+import { MailController, mailApi } from "./mail.js";
+import { MailView } from "./mail-view.js";
 import { agentTransport, login } from "./transport.js";
 import { ConsoleView } from "./view.js";
 import { WorkbenchController } from "./workbench.js";
@@ -46,10 +48,28 @@ bench.hidden = true;
 root.after(bench);
 /** @type {WorkbenchController|null} */
 let workbench = null;
+// Developer mode's Mail page (#mail, docs/email.md): what the built-in mail sink received.
+const mailPage = document.createElement("div");
+mailPage.id = "mail";
+mailPage.hidden = true;
+root.after(mailPage);
+/** @type {MailController|null} */
+let mail = null;
 function route() {
   const open = location.hash === "#workbench" && Boolean(controller.token());
-  root.hidden = open;
+  const mailOpen = location.hash === "#mail" && Boolean(controller.token());
+  root.hidden = open || mailOpen;
   bench.hidden = !open;
+  mailPage.hidden = !mailOpen;
+  if (mailOpen && !mail) {
+    const mailView = new MailView(mailPage);
+    mail = new MailController({ api: mailApi(origin, () => controller.token()), view: mailView });
+    mailView.bind(mail);
+    mail.open();
+  } else if (!mailOpen && mail) {
+    mail.close();
+    mail = null;
+  }
   if (open && !workbench) {
     const benchView = new WorkbenchView(bench);
     workbench = new WorkbenchController({ api: workbenchApi(origin, () => controller.token()), view: benchView });

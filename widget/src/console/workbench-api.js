@@ -4,24 +4,27 @@
 /** @typedef {{code: string, message: string}} ApiError */
 
 /**
+ * A JSON caller for one of the service's HTTP APIs (``/api/workbench``, ``/api/dev/mail``):
+ * every call with the agent's token; errors thrown as {code, message}.
  * @param {string} baseUrl
+ * @param {string} prefix e.g. "/api/workbench"
  * @param {() => string} token the agent's current token
- * @param {typeof fetch} [fetchFn]
+ * @param {typeof fetch} fetchFn
  */
-export function workbenchApi(baseUrl, token, fetchFn = (...args) => fetch(...args)) {
+export function httpCaller(baseUrl, prefix, token, fetchFn) {
   /**
    * @param {string} method
    * @param {string} path
    * @param {Record<string, any>} [body]
    * @returns {Promise<any>}
    */
-  async function call(method, path, body) {
+  return async function call(method, path, body) {
     /** @type {Record<string, string>} */
     const headers = { Authorization: `Bearer ${token()}` };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let response;
     try {
-      response = await fetchFn(`${baseUrl}/api/workbench${path}`, {
+      response = await fetchFn(`${baseUrl}${prefix}${path}`, {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -39,7 +42,16 @@ export function workbenchApi(baseUrl, token, fetchFn = (...args) => fetch(...arg
     if (response.ok) return answer;
     const error = (answer && answer.error) || {};
     throw { code: error.code || "internal", message: error.message || `HTTP ${response.status}` };
-  }
+  };
+}
+
+/**
+ * @param {string} baseUrl
+ * @param {() => string} token the agent's current token
+ * @param {typeof fetch} [fetchFn]
+ */
+export function workbenchApi(baseUrl, token, fetchFn = (...args) => fetch(...args)) {
+  const call = httpCaller(baseUrl, "/api/workbench", token, fetchFn);
   /** @param {Record<string, string>} query */
   const qs = (query) => {
     const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v));

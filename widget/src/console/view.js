@@ -239,6 +239,10 @@ export class ConsoleView {
     if (this.built) this.pane.appendEntries(entries);
   }
 
+  renderEmails() {
+    if (this.built) this.pane.renderEmails();
+  }
+
   renderNotes() {
     if (this.built) this.pane.renderNotes();
   }

@@ -129,6 +129,19 @@ export interface DeskStats {
 }
 
 /** get_conversation / watch / claim acks, and conversation_assigned (with from_agent, note). */
+/** One email to the customer and where it stands (docs/email.md, "Status"). */
+export interface EmailInfo {
+  id: string;
+  kind: "reply" | "transcript";
+  status: "queued" | "sending" | "sent" | "retrying" | "failed" | "skipped";
+  to: string;
+  tries: number;
+  reason: string;
+  created_at: number;
+  updated_at: number;
+  seqs: number[];
+}
+
 export interface ConversationDetail {
   conversation: ConversationInfo;
   messages: import("./transcript.js").Entry[];
@@ -136,6 +149,7 @@ export interface ConversationDetail {
   has_more?: boolean;
   from_agent?: AgentRef;
   note?: string;
+  emails?: EmailInfo[];
 }
 
 export interface HelloAck {

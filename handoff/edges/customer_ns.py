@@ -185,6 +185,8 @@ class CustomerNamespace(GuardedNamespace):
         }
         if conversation and conversation.get("language"):
             info["language"] = conversation["language"]
+        if self.mail is not None and self.mail.enabled:
+            info["email"] = True  # the widget may promise email and offer the transcript
         await self.emit("tandem_session", info, to=sid)
         if conversation is None:
             return

@@ -113,6 +113,7 @@ class SessionInfo(TypedDict):
     state: StateName
     last_seq: int
     language: NotRequired[str]  # the conversation's, once identified (ISO 639-1)
+    email: NotRequired[bool]  # true when the service emails customers (docs/email.md)
 
 
 class TandemMessage(TypedDict):

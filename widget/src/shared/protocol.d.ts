@@ -175,6 +175,8 @@ export interface SessionInfo extends ConversationLanguage {
   conversation_id: string | null;
   state: StateName;
   last_seq: number;
+  /** the service emails customers (docs/email.md) */
+  email?: boolean;
 }
 
 export interface StateChange extends ConversationLanguage {

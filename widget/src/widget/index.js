@@ -127,6 +127,7 @@ function mount(options = {}) {
     openOfflineForm: (open) => chat.openOfflineForm(open),
     leaveMessage: (form) => chat.leaveMessage(form),
     rate: (rating, comment) => chat.rate(rating, comment),
+    emailTranscript: (address) => chat.emailTranscript(address),
     setLanguage: (language) => chat.setLanguage(language),
     editFailed: (cmid) => chat.editFailed(cmid),
     deleteFailed: (cmid) => chat.deleteFailed(cmid),

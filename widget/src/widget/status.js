@@ -9,9 +9,11 @@ const ENGLISH = translator("en");
  * @typedef {{conversationId: string|null, state: string, reason?: string,
  *   queuePosition?: number, estimatedWait?: number, longerThanUsual?: boolean, agentName?: string,
  *   offlineReason?: string, businessHours?: string, csatRequested?: boolean,
- *   contactEmail?: string}} Status
+ *   contactEmail?: string, emailOn?: boolean}} Status
  *   `contactEmail`: the email the triage collected, as the service sends it in `tandem_state`
  *   (`contact_email`, optional); kept for the rest of the conversation, to prefill the form.
+ *   `emailOn`: the service emails customers (`tandem_session.email`): the form may promise an
+ *   answer by email, and the transcript can be sent.
  */
 
 /**

@@ -379,11 +379,14 @@ local not_before, ttl = tonumber(ARGV[9]), tonumber(ARGV[10])
 local open = redis.call('GET', KEYS[1])
 if open then
   local entry = ARGV[12] .. open
-  local e = redis.call('HMGET', entry, 'status', 'created', 'not_before')
+  local e = redis.call('HMGET', entry, 'status', 'created', 'not_before', 'from_seq', 'to_seq')
   if e[1] == 'queued' then
     not_before = math.max(not_before, tonumber(e[3]) or 0)
     local due = math.max(math.min(now + batch, tonumber(e[2]) + hold), not_before)
-    redis.call('HSET', entry, 'to_seq', ARGV[5], 'to', ARGV[3], 'due', string.format('%.17g', due),
+    -- Two tabs of one agent may enqueue out of order: the batch spans both.
+    local seq = tonumber(ARGV[5])
+    redis.call('HSET', entry, 'from_seq', math.min(seq, tonumber(e[4])),
+      'to_seq', math.max(seq, tonumber(e[5])), 'to', ARGV[3], 'due', string.format('%.17g', due),
       'not_before', string.format('%.17g', not_before), 'updated', ARGV[6])
     redis.call('ZADD', KEYS[2], due, open)
     return {open, 0}

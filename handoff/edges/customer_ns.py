@@ -28,7 +28,7 @@ from handoff.config.texts import SystemTexts
 from handoff.domain import entries, views
 from handoff.domain.clock import Clock
 from handoff.domain.entries import encode, stored
-from handoff.domain.outbox import mask_address
+from handoff.domain.outbox import contact_address, mask_address
 from handoff.domain.ownership import BOT_ANSWERS, Action, State, is_allowed
 from handoff.edges.guard import GuardedNamespace, rate_limited
 from handoff.edges.sockets import Connections, CustomerSocket
@@ -373,13 +373,19 @@ class CustomerNamespace(GuardedNamespace):
             raise ProtocolError(ErrorCode.MAIL_OFF, "email is not set up here")
         if not sock.conversation_id:
             raise ProtocolError(ErrorCode.INVALID_STATE, "there is no conversation to send yet")
-        # A few a day: each one is an email to an address the page chose.
-        await self.spend(TOO_MANY_TRANSCRIPTS, Spend(self.transcripts, sock.customer_id))
         conversation = await self.store.get(sock.conversation_id)
-        if conversation is not None and conversation.get("contact_email") and address:
+        if conversation is None:
+            raise ProtocolError(ErrorCode.NOT_FOUND, "no such conversation")
+        if contact_address(conversation):
             # The address is the customer's own once given: another one could send their
             # conversation to anyone, so the known one wins.
             address = ""
+        elif not address:
+            raise ProtocolError(
+                ErrorCode.BAD_REQUEST, "no email address is known for this conversation; give one"
+            )
+        # A few in a row, then one every five minutes: each is an email the page asked for.
+        await self.spend(TOO_MANY_TRANSCRIPTS, Spend(self.transcripts, sock.customer_id))
         entry = await self.mail.queue_transcript(sock.conversation_id, address)
         return {"ok": True, "sent_to": mask_address(entry.to)}
 
@@ -434,6 +440,8 @@ class CustomerNamespace(GuardedNamespace):
             "state": "bot",
             "last_seq": 0,
         }
+        if self.mail is not None and self.mail.enabled:
+            info["email"] = True
         # To every tab: a new conversation started (e.g. after the last one was closed).
         await self.emit("tandem_session", info, to=rooms.customer(sock.customer_id))
         return conversation

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from typing import Any
 
+import httpx
 import pytest
 
 from handoff.security.reply_tokens import ReplyTokens
@@ -245,3 +246,60 @@ async def test_a_customer_who_is_here_gets_no_email_and_one_away_does(
     quoted = [line for line in lines[earlier:] if line.startswith("> ")]
     assert any("I'm here, Sam" in line for line in quoted)
     assert any(line == "> You: human please" for line in quoted)
+
+
+async def test_unsubscribing_stops_the_emails_of_the_conversation(
+    start_server: Callable[..., HandoffServer], customer: Any, agent: Any, sink: SmtpSink
+) -> None:
+    server = start_server(mail_env(sink, "mail7:", TANDEM_MAIL_BATCH_SECONDS="0"))
+    conversation_id = await offline_ticket(customer, server.url)
+    ana = await agent(url=server.url, prefix="mail7:")
+    await answer(ana, conversation_id, "First answer")
+    (message,) = await sink.wait_for(1)
+    link = message["List-Unsubscribe"].strip("<>").replace("https://help.shop.example", server.url)
+    async with httpx.AsyncClient() as http:
+        forged = link[:-3] + ("aaa" if not link.endswith("aaa") else "bbb")
+        assert (await http.post(forged)).status_code == 404
+        page = await http.get(link)  # a link scanner, or a person: nothing changes yet
+        assert page.status_code == 200 and '<form method="post"' in page.text
+        await ana.call(
+            "send_message",
+            {"conversation_id": conversation_id, "text": "Second", "client_msg_id": "u2"},
+        )
+        await sink.wait_for(2)
+        done = await http.post(link, content=b"List-Unsubscribe=One-Click")
+        assert done.status_code == 200
+    await ana.call(
+        "send_message", {"conversation_id": conversation_id, "text": "Third", "client_msg_id": "u3"}
+    )
+    await ana.call(
+        "add_note", {"conversation_id": conversation_id, "text": "a marker", "client_msg_id": "n"}
+    )
+    await asyncio.sleep(2)  # long enough for a third email to arrive if one were coming
+    assert len(sink.messages()) == 2
+    statuses = [p["email"]["status"] for p in ana.rec.of("email_status")]
+    assert statuses.count("sent") == 2 and statuses.count("queued") == 2
+
+
+async def test_the_customer_asks_for_the_transcript(
+    start_server: Callable[..., HandoffServer], customer: Any, sink: SmtpSink
+) -> None:
+    server = start_server(mail_env(sink, "mail8:"))
+    sam = await customer(url=server.url)
+    await sam.say("hello")
+    session = sam.rec.of("tandem_session")[-1]
+    assert session.get("email") is True  # the widget may offer it
+    unknown = await sam.call("tandem_email_transcript", {})
+    assert unknown["error"]["code"] == "bad_request"  # no address known: the widget asks
+    bad = await sam.call("tandem_email_transcript", {"email": "not an address"})
+    assert bad["error"]["code"] == "bad_request"
+    ok = await sam.call("tandem_email_transcript", {"email": "sam@example.org"})
+    assert ok == {"ok": True, "sent_to": "s***@example.org"}
+    # Known now: another address in the payload does not redirect the conversation.
+    again = await sam.call("tandem_email_transcript", {"email": "eve@evil.example"})
+    assert again == {"ok": True, "sent_to": "s***@example.org"}
+    limited = await sam.call("tandem_email_transcript", {})
+    assert limited["error"]["code"] == "rate_limited"
+    received = await sink.wait_for(2)
+    assert {m["To"] for m in received} == {"sam@example.org"}
+    assert all("hello" in parts(m)[0] for m in received)

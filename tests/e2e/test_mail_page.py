@@ -40,7 +40,8 @@ def test_the_answer_to_a_ticket_shows_on_the_dev_mail_page(
     expect(emails.locator(".email-sent")).to_have_count(1)  # after the batch window
     shot(agent_page, "01-console-email-sent")
 
-    agent_page.goto(f"{service_url}/console#mail")
+    agent_page.get_by_role("link", name="Mail").click()  # developer mode has the page
+    expect(agent_page).to_have_url(f"{service_url}/console#mail")
     mail = agent_page.locator(".mail-item").filter(has_text="mailpage@example.com").first
     expect(mail.locator(".mail-subject")).to_have_text("New reply to your support request")
     text = mail.locator(".mail-text")

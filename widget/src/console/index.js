@@ -84,6 +84,10 @@ window.addEventListener("hashchange", route);
 const showDesk = view.showDesk.bind(view);
 view.showDesk = () => {
   showDesk();
+  // The Mail link only where the developer mailbox answers (developer mode, docs/email.md).
+  mailApi(origin, () => controller.token())
+    .list()
+    .then(() => view.showMailLink(true), () => view.showMailLink(false));
   route(); // logged in: a #workbench link can open now
 };
 route();

@@ -56,6 +56,8 @@ export class ConsoleView {
     this.connection = h("span", { class: "connection", role: "status" }, "Connecting…");
     this.me = h("span", { class: "me" });
     this.workbenchLink = h("a", { href: "#workbench", class: "link", hidden: true }, "Workbench");
+    // Developer mode's Mail page (docs/email.md): shown once the service says it has one.
+    this.mailLink = h("a", { href: "#mail", class: "link", hidden: true }, "Mail");
     const presence = h(
       "select",
       { id: "presence", onchange: () => c.setPresence(presence.value) },
@@ -97,6 +99,7 @@ export class ConsoleView {
       c.alerts ? alertSwitches(/** @type {import("./alerts.js").Alerts} */ (c.alerts), (text) => this.announce(text)) : null,
       this.me,
       this.workbenchLink,
+      this.mailLink,
       h("button", { type: "button", onclick: () => c.logout() }, "Log out"),
     );
     const sidebar = h(
@@ -130,6 +133,11 @@ export class ConsoleView {
     if (!this.connection) return;
     this.connection.textContent = connected ? "Connected" : "Reconnecting…";
     this.connection.className = `connection ${connected ? "ok" : "down"}`;
+  }
+
+  /** @param {boolean} shown whether the developer Mail page exists here */
+  showMailLink(shown) {
+    if (this.mailLink) this.mailLink.hidden = !shown;
   }
 
   /** @param {import("../shared/protocol").AgentInfo} agent */

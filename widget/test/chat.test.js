@@ -450,4 +450,12 @@ test("without email on the service, nothing in the widget promises it", () => {
   const { chat, transport, view } = connectedChat();
   handshake(chat, transport);
   assert.equal(view.status.status.emailOn, false);
+  chat.onState({ conversation_id: info.conversation_id, state: "offline", offline_reason: "no_agents" });
+  assert.equal(view.status.shown.panel, "offline-form");
+  assert.doesNotMatch(view.status.shown.detail, /email\./);
+  assert.match(view.status.shown.detail, /we'll get back to you/);
+  const on = connectedChat();
+  handshake(on.chat, on.transport, { ...info, email: true });
+  on.chat.onState({ conversation_id: info.conversation_id, state: "offline", offline_reason: "no_agents" });
+  assert.match(on.view.status.shown.detail, /we'll answer by email/);
 });

@@ -538,7 +538,7 @@ export class Chat {
     const rated = this.#get(`rated:${this.status.conversationId}`) === "1";
     const shown = view(
       this.status,
-      { messageLeft: offlineMessageLeft(entries), rated, offlineFormOpen: this.offlineFormOpen, askedAgain: this.askedAgain },
+      { messageLeft: offlineMessageLeft(entries), rated, offlineFormOpen: this.offlineFormOpen, askedAgain: this.askedAgain, emailOn: this.emailOn },
       this.t,
     );
     const last = entries[entries.length - 1];

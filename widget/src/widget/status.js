@@ -113,9 +113,12 @@ export function offlineMessageLeft(entries) {
  * What the widget shows about the conversation's state: the header's subtitle, and the panel
  * above the composer (with its own text, `detail`).
  * @param {Status} status
- * @param {{messageLeft: boolean, rated: boolean, offlineFormOpen: boolean, askedAgain?: boolean}} flags
+ * @param {{messageLeft: boolean, rated: boolean, offlineFormOpen: boolean, askedAgain?: boolean,
+ *   emailOn?: boolean}} flags
  *   `askedAgain`: after the message was left, the customer asked for a person again and still
- *   nobody could come (the `tandem_request_agent` ack said `offline`)
+ *   nobody could come (the `tandem_request_agent` ack said `offline`); `emailOn: false`: the
+ *   service sends no email (`tandem_session.email`), so the form does not promise an answer by
+ *   email
  * @param {import("./i18n.js").Translate} [t] the customer's language (default English)
  * @returns {Shown}
  */
@@ -167,7 +170,9 @@ export function view(status, flags, t = ENGLISH) {
       wait_limit: ["offline.waitLimit", "offline.leaveEmail"],
       customer: ["offline.customer", "offline.leaveEmail"],
     };
-    const [whyKey, leaveKey] = reasons[status.offlineReason || ""] || reasons.no_agents;
+    const [whyKey, emailLeave] = reasons[status.offlineReason || ""] || reasons.no_agents;
+    // Without email, the sentence that does not say how the answer comes.
+    const leaveKey = flags.emailOn === false ? "offline.noSpeakerLeave" : emailLeave;
     const why = t(whyKey);
     const hours = status.businessHours ? ` ${t("offline.hours", { hours: status.businessHours })}` : "";
     return {

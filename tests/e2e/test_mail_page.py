@@ -57,3 +57,34 @@ def test_the_answer_to_a_ticket_shows_on_the_dev_mail_page(
     expect(agent_page.locator(".mail-message")).to_contain_text(
         "no inbound mail listener is configured: set TANDEM_INBOUND_SMTP_PORT"
     )
+
+
+def test_the_customer_emails_themselves_the_transcript_at_the_end(
+    new_page: Callable[..., Any], service_url: str, shot: Callable[[Page, str], None]
+) -> None:
+    _, agent_page = new_page("agent", **DESKTOP)
+    console = Console(agent_page, service_url).login()
+    _, customer_page = new_page("customer", **DESKTOP)
+    widget = Widget(customer_page, service_url).open_shop()
+    widget.dialog.get_by_role("button", name="Talk to a person").click()
+    widget.expect_bot("A person will join you shortly")
+    console.open(console.queue_item("asked for a person"))
+    console.claim_open()
+    console.reply("Your refund went out today.")
+    widget.expect_text("Your refund went out today.", "agent")
+    console.close("Refund sent.", "refund")
+    widget.expect_bot("Demo Agent closed the conversation.")
+
+    # No address is known (no form, no triage): the widget asks for it, then it is sent.
+    widget.dialog.get_by_role("button", name="Email me the transcript").click()
+    widget.dialog.get_by_label("Your email").fill("transcript@example.com")
+    widget.dialog.get_by_role("button", name="Send the transcript").click()
+    expect(widget.dialog.get_by_role("status").filter(has_text="on its way")).to_have_text(
+        "The transcript is on its way to t***@example.com."
+    )
+    shot(customer_page, "03-widget-transcript-sent")
+
+    agent_page.get_by_role("link", name="Mail").click()
+    mail = agent_page.locator(".mail-item").filter(has_text="transcript@example.com").first
+    expect(mail.locator(".mail-subject")).to_have_text("Your chat transcript")
+    expect(mail.locator(".mail-text")).to_contain_text("Demo Agent: Your refund went out today.")

@@ -168,6 +168,8 @@ class CustomerNamespace(GuardedNamespace):
         previous = self.connections.customers.get(sid)
         if previous is not None and previous.customer_id != customer_id:
             await self.leave_room(sid, rooms.customer(previous.customer_id))
+            if self.seen is not None:  # this socket no longer keeps that customer "here"
+                await self.seen.disconnect(previous.customer_id, sid, now=self.now())
         conversation_id = await self.store.current(customer_id)
         conversation = await self.store.get(conversation_id) if conversation_id else None
         sock = CustomerSocket(

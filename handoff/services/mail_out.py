@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from email.message import EmailMessage
 from email.utils import parseaddr
-from typing import Any
 
 import aiosmtplib
 
@@ -40,6 +40,7 @@ from handoff.domain.outbox import (
     why_email,
 )
 from handoff.fanout.notify import Notifier
+from handoff.protocol.agent import EmailStatusName
 from handoff.protocol.errors import ErrorCode, ProtocolError
 from handoff.security.reply_tokens import ReplyTokens
 from handoff.security.unsubscribe_tokens import UnsubscribeTokens
@@ -218,7 +219,7 @@ class MailOut:
                 return "the customer came back to the chat and read it there"
         return ""
 
-    async def _message(self, entry: MailEntry, conversation: dict[str, str]) -> Any:
+    async def _message(self, entry: MailEntry, conversation: dict[str, str]) -> EmailMessage:
         if entry.kind == "transcript":
             logged = await self.store.read_whole_log(entry.conversation_id)
             new, earlier = [], [e for e in logged if e["seq"] <= entry.to_seq]
@@ -266,7 +267,7 @@ class MailOut:
             date=now,
         )
 
-    async def _deliver(self, message: Any, to: str) -> None:
+    async def _deliver(self, message: EmailMessage, to: str) -> None:
         target = self.settings.smtp
         assert target is not None
         await aiosmtplib.send(
@@ -307,7 +308,7 @@ class MailOut:
         self,
         entry: MailEntry,
         token: str,
-        status: Any,
+        status: EmailStatusName,
         reason: str,
         owner: str,
         *,

@@ -218,6 +218,9 @@ class AgentNamespace(GuardedNamespace):
         if result.status == "limited":
             raise rate_limited(SLOW_DOWN, result.retry_after)
         if result.status == "dup":
+            if self.mail is not None:
+                # The first try may have failed between storing and queueing its email.
+                await self.mail.queue_after_reply(out.conversation_id, result.seq)
             return {"ok": True, "seq": result.seq, "duplicate": True}
         if result.status == "missing":
             raise ProtocolError(ErrorCode.NOT_FOUND, "no such conversation")

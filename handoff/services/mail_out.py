@@ -119,6 +119,8 @@ class MailOut:
             domain=self.settings.reply_domain,
             why=why,
         )
+        if not entry_id:
+            return None  # a resent message, queued the first time
         entry = await self.outbox.get(entry_id)
         if entry is not None:
             if new:

@@ -197,6 +197,11 @@ class Keys:
         """List: the conversation's outbox ids, newest first (the console's email status)."""
         return f"{self.prefix}mail:conv:{conversation_id}"
 
+    def mail_seqs(self, conversation_id: str) -> str:
+        """Set: the conversation's agent messages (seqs) already in the outbox, so a resent
+        message is queued once."""
+        return f"{self.prefix}mail:seqs:{conversation_id}"
+
     def mail_thread(self, conversation_id: str) -> str:
         """List: Message-IDs of the emails sent in the conversation, oldest first (threading)."""
         return f"{self.prefix}mail:thread:{conversation_id}"

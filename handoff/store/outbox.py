@@ -118,7 +118,7 @@ class Outbox:
         why: str = "away",
     ) -> tuple[str, bool]:
         """Add an agent's message (``seq``) to the conversation's open batch, or start one.
-        Returns the entry's id and whether it is new."""
+        Returns the entry's id and whether it is new; ``("", False)`` for a seq queued before."""
         entry_id = new_entry_id()
         reply = await self._enqueue(
             keys=[
@@ -126,6 +126,7 @@ class Outbox:
                 self.keys.mail_due,
                 self.keys.mail_conversation(conversation_id),
                 self.keys.mail_entry(entry_id),
+                self.keys.mail_seqs(conversation_id),
             ],
             args=[
                 entry_id,

@@ -367,15 +367,19 @@ return 1
 
 # The outbox (handoff.store.outbox). An agent's message joins the conversation's open batch while
 # it is still queued (not claimed by a sender); otherwise it starts a new email.
-# KEYS: open pointer, due zset, conversation's list, new entry
+# KEYS: open pointer, due zset, conversation's list, new entry, seqs already queued
 # ARGV: new id, conversation, to, language, seq, now, batch, max hold, not before, ttl,
 #       message id, entry key prefix, why
+# A seq is queued once: an agent's resend (same client_msg_id, after a failed ack) adds nothing.
 # The due time: `batch` seconds after the latest message, but never more than `max hold` after
 # the first (a steady flow of replies still goes out), and not before the customer has been
-# away long enough (`not before`). Returns {id, 1 if new else 0}.
+# away long enough (`not before`). Returns {id, 1 if new else 0}, or {'', 0} for a seq queued
+# before.
 ENQUEUE_REPLY = """
 local now, batch, hold = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local not_before, ttl = tonumber(ARGV[9]), tonumber(ARGV[10])
+if redis.call('SADD', KEYS[5], ARGV[5]) == 0 then return {'', 0} end
+redis.call('EXPIRE', KEYS[5], ttl)
 local open = redis.call('GET', KEYS[1])
 if open then
   local entry = ARGV[12] .. open

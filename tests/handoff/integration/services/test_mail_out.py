@@ -133,11 +133,17 @@ async def test_three_quick_replies_make_one_email(
     conversation_id = await offline_ticket(customer, server.url)
     ana = await agent(url=server.url, prefix="mail2:")
     await answer(ana, conversation_id, "Hello Sam.", "Your parcel left today.", "Tracking: 42")
+    resent = await ana.call(  # a lost ack: the console sends it again with the same id
+        "send_message",
+        {"conversation_id": conversation_id, "text": "Hello Sam.", "client_msg_id": "r0"},
+    )
+    assert resent["duplicate"]
     sent = await ana.wait_for("email_status", lambda p: p["email"]["status"] == "sent", timeout=15)
     assert sent["email"]["seqs"][1] - sent["email"]["seqs"][0] >= 2  # three entries in one
     (message,) = sink.messages()
     text, _ = parts(message)
     assert text.index("Hello Sam.") < text.index("Your parcel left today.") < text.index("Tracking")
+    assert text.count("Hello Sam.") == 1
     queued = [p for p in ana.rec.of("email_status") if p["email"]["status"] == "queued"]
     assert len({p["email"]["id"] for p in queued}) == 1
 

@@ -37,7 +37,9 @@ from handoff.edges.admin_api import AdminApi
 from handoff.edges.agent_ns import AgentNamespace, AgentSocketCap
 from handoff.edges.body_limit import BodyLimit
 from handoff.edges.customer_ns import AddressLimits, CustomerNamespace
+from handoff.edges.dev_mail import DevMailApi, DevMailSink
 from handoff.edges.http_api import HttpApi, LoginRules
+from handoff.edges.mail_api import MailApi
 from handoff.edges.mail_listener import MailHandler, MailListener
 from handoff.edges.origins import origin_check
 from handoff.edges.socket_server import SocketServer
@@ -53,6 +55,7 @@ from handoff.security.ids import SessionSigner
 from handoff.security.ratelimit import Rule
 from handoff.security.reply_tokens import ReplyTokens
 from handoff.security.tokens import TokenSigner
+from handoff.security.unsubscribe_tokens import UnsubscribeTokens
 from handoff.services.admin import AgentAdmin
 from handoff.services.agent_auth import AgentAuth, HashGate
 from handoff.services.board import Board
@@ -65,6 +68,7 @@ from handoff.services.followup import FollowUps
 from handoff.services.idle import IdleCloser
 from handoff.services.inbox import InboxFeed
 from handoff.services.mail_in import MailIn
+from handoff.services.mail_out import LEASE_SECONDS, MailOut
 from handoff.services.privacy import Privacy
 from handoff.services.rasa_api import RasaApi
 from handoff.services.train_job import TrainJobs
@@ -74,6 +78,8 @@ from handoff.store.audit import AuditLog
 from handoff.store.bot_lease import BotLease
 from handoff.store.conversations import ConversationStore
 from handoff.store.customer_data import CustomerData
+from handoff.store.customer_seen import CustomerSeen
+from handoff.store.dev_mailbox import DevMailbox
 from handoff.store.facts import DeskFactsReader
 from handoff.store.followups import FollowUpStore
 from handoff.store.inbox import InboxStore
@@ -81,6 +87,7 @@ from handoff.store.job_board import JobBoard
 from handoff.store.keys import Keys
 from handoff.store.limits import Limits
 from handoff.store.mail_in import MailSeen
+from handoff.store.outbox import Outbox
 from handoff.store.presence import Presence
 from handoff.store.queue_places import QueuePlaces
 from handoff.store.sockets import AddressSockets
@@ -108,7 +115,8 @@ class Parts:
     bridge: BotBridge
     sweeper: Sweeper
     followups: FollowUps
-    mail: MailListener | None  # the inbound SMTP listener (None: TANDEM_INBOUND_SMTP_PORT unset)
+    mail_in: MailListener | None  # the inbound SMTP listener (None: TANDEM_INBOUND_SMTP_PORT unset)
+    mail_out: MailOut | None = None
 
 
 class HandoffApp(socketio.ASGIApp):  # type: ignore[misc]
@@ -171,6 +179,15 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
     # A lease long enough for one bot call (it is renewed before each call).
     lease = BotLease(redis, keys, lease_ms=int((settings.rasa_timeout + 2.0) * 1000))
 
+    # Email out (docs/email.md): the outbox, and when each customer was last connected.
+    outbox = Outbox(
+        redis,
+        keys,
+        retention_seconds=settings.retention_days * 86400,
+        lease_seconds=LEASE_SECONDS,
+    )
+    seen = CustomerSeen(redis, keys, replica=replica)
+
     # Services, over the stores and the fan-out.
     texts = SystemTexts.load()
     notify = Notifier(sio)
@@ -185,6 +202,21 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         places=QueuePlaces(redis, keys),
         notify=notify,
         clock=clock,
+        outbox=outbox if settings.mail_enabled else None,
+    )
+    mail_out = (
+        MailOut(
+            settings=settings,
+            outbox=outbox,
+            seen=seen,
+            conversations=conversations,
+            notify=notify,
+            texts=texts,
+            clock=clock,
+            replica=replica,
+        )
+        if settings.mail_enabled
+        else None
     )
     desk = Desk(
         settings=settings,
@@ -290,6 +322,8 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
             clock=clock,
             inbox=inbox_feed,
             followups=followups,
+            seen=seen,
+            mail=mail_out,
         )
     )
     sio.register_namespace(
@@ -314,10 +348,11 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
                 trusted_proxies, address_sockets, settings.agent_sockets_per_address
             ),
             followups=followups,
+            mail=mail_out,
         )
     )
     # Email in: customers' replies, forwarded by the operator's mail system (docs/email-in.md).
-    mail = None
+    mail_listener = None
     if settings.inbound_smtp_port:
         mail_in = MailIn(
             conversations=conversations,
@@ -326,7 +361,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
             followups=followup_store,
             notify=notify,
         )
-        mail = MailListener(
+        mail_listener = MailListener(
             settings,
             MailHandler(
                 settings=settings,
@@ -348,6 +383,12 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         login_rules=login_rules,
     )
     sanic_app.blueprint(api.blueprint())
+    mail_api = MailApi(outbox=outbox, tokens=UnsubscribeTokens(settings.secret))
+    sanic_app.blueprint(mail_api.blueprint())
+    # Developer mode: the mail sink and the console's Mail page (every route 404s otherwise).
+    mailbox = DevMailbox(redis, keys)
+    dev_sink = DevMailSink(mailbox) if settings.dev and settings.dev_mail_port else None
+    sanic_app.blueprint(DevMailApi(settings=settings, auth=auth, mailbox=mailbox).blueprint())
     # The writers' workbench (docs/workbench.md): the inbox, labels, commits, check & train.
     content = Content(repo=settings.workbench_repo, conversations=conversations, clock=clock)
     jobs = TrainJobs(
@@ -399,6 +440,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
             clock=clock,
         ),
         followups=followups,
+        seen=seen,
     )
 
     @sanic_app.before_server_start
@@ -409,9 +451,9 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         if settings.dev and settings.demo_agent:
             await ensure_demo_agent(agents, settings.demo_agent)
         app.ctx.sweeper = asyncio.create_task(sweeper.run(), name="sweeper")
-        if mail is not None:
+        if mail_listener is not None:
             try:
-                await mail.start()
+                await mail_listener.start()
             except OSError:
                 if not settings.dev:
                     raise  # asked for a listener: not starting without it is the honest answer
@@ -422,6 +464,16 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         app.ctx.bot_watch = asyncio.create_task(
             bot.watch(settings.rasa_health_interval), name="rasa-health"
         )
+        if dev_sink is not None:
+            try:
+                await dev_sink.start("127.0.0.1", settings.dev_mail_port)
+            except OSError as exc:  # another replica on this machine has it: that one keeps it
+                log.warning("no developer mail sink on %d: %s", settings.dev_mail_port, exc)
+        app.ctx.mail_out = (
+            asyncio.create_task(mail_out.run(), name="mail-out") if mail_out else None
+        )
+        if mail_out is not None and settings.smtp is not None:
+            log.info("email out through %s", settings.smtp.safe_url)
         log.info(
             "handoff replica %s ready (redis %s, rasa %s)",
             replica,
@@ -432,13 +484,17 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
     @sanic_app.after_server_stop
     async def close_resources(app: Sanic[Any, Any], _: Any = None) -> None:
         tasks: list[asyncio.Task[None]] = [app.ctx.sweeper, app.ctx.bot_watch]
+        if app.ctx.mail_out is not None:
+            tasks.append(app.ctx.mail_out)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        if mail is not None:
-            await mail.stop()
+        if mail_listener is not None:
+            await mail_listener.stop()
         await bridge.close()
         await inbox_feed.close()
+        if dev_sink is not None:
+            await dev_sink.stop()
         await jobs.close()
         await sio.manager.drain()  # events queued for the other replicas
         try:
@@ -470,6 +526,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         bridge=bridge,
         sweeper=sweeper,
         followups=followups,
-        mail=mail,
+        mail_in=mail_listener,
+        mail_out=mail_out,
     )
     return HandoffApp(sio, sanic_app, parts)

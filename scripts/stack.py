@@ -61,6 +61,7 @@ class Ports:
     rasa: int = 5005
     actions: int = 5055
     redis: int = 6390
+    mail: int = 8025  # developer mode's mail sink (TANDEM_DEV_MAIL_PORT)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Ports:
@@ -69,11 +70,12 @@ class Ports:
             rasa=int(env.get("TANDEM_RASA_PORT", 5005)),
             actions=int(env.get("TANDEM_ACTIONS_PORT", 5055)),
             redis=int(env.get("TANDEM_REDIS_PORT", 6390)),
+            mail=int(env.get("TANDEM_DEV_MAIL_PORT", 8025)),
         )
 
     @classmethod
     def free(cls) -> Ports:
-        return cls(free_port(), free_port(), free_port(), free_port())
+        return cls(free_port(), free_port(), free_port(), free_port(), free_port())
 
 
 @dataclass
@@ -260,6 +262,14 @@ class Stack:
         }
         if self.dev:
             env.update({"TANDEM_DEV": "1", "TANDEM_DEMO_AGENT": DEMO_AGENT})
+            # Email stays on this machine: the service's own sink keeps it for the console's
+            # Mail page (docs/email.md), unless a real TANDEM_SMTP_URL is given.
+            env.update(
+                {
+                    "TANDEM_DEV_MAIL_PORT": str(self.ports.mail),
+                    "TANDEM_PUBLIC_URL": os.environ.get("TANDEM_PUBLIC_URL") or self.service_url,
+                }
+            )
         env.update(self.extra_env)
         argv = [str(HANDOFF_PYTHON), "-m", "handoff", "serve"]
         process = self._spawn("handoff", argv, env)
@@ -356,6 +366,7 @@ def main() -> int:
     if stack.dev:
         user, password = DEMO_AGENT.split(":")
         print(f"  demo agent login          {user} / {password}   (development mode only)")
+        print(f"  emails sent (dev sink)    {url}/console#mail")
     print(f"  health                    {url}/health")
     print("  manage agents and privacy requests with the CLI against this stack's Redis:")
     for example in ("agents list", 'agents add ana --name "Ana Lima" --roles admin'):

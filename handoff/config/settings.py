@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from handoff.config.hours import BusinessHours
+from handoff.config.smtp import SmtpTarget
 
 # Used only when TANDEM_DEV=1 and no secret is given: sessions and tokens then survive restarts
 # on a developer machine, and nobody mistakes it for a production setting.
@@ -25,6 +27,12 @@ DEFAULT_CANNED = Path(__file__).with_name("canned_responses.yml")
 # The inbound SMTP listener in developer mode when TANDEM_INBOUND_SMTP_PORT is not set, so the
 # whole email loop can be tried on one machine (an explicit 0 turns it off there too).
 DEV_INBOUND_SMTP_PORT = 2526
+
+
+# What TANDEM_MAIL_FROM may be: an address, or "Name <address>"; no CR/LF (header injection).
+_ADDRESS = re.compile(r"(?:[^\r\n<>\"]{1,64} <)?[^\s@<>\"]{1,64}@[A-Za-z0-9.-]{1,253}>?")
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 
 
 class SettingsError(ValueError):
@@ -95,16 +103,39 @@ class Settings:
     inbox_low_confidence: float = 0.5
     inbox_max_items: int = 5000  # beyond it, resolved items go first, then the least frequent
     inbox_days: int = 90  # an item (and a message's sightings) not seen for this long is dropped
-    # Email in (docs/email-in.md): the SMTP listener customers' replies are forwarded to (port
-    # 0: none), the largest message it takes, and the domain of the reply addresses ("" = any).
-    inbound_smtp_host: str = "127.0.0.1"
-    inbound_smtp_port: int = 0
+    # Email in (docs/email.md): the largest message the inbound listener takes.
     inbound_max_bytes: int = 256 * 1024
-    mail_reply_domain: str = ""
     # "Was your problem solved?", this long after a close that asked for a follow-up.
     followup_hours: float = 24.0
     workbench_repo: Path = Path(__file__).resolve().parents[2]
     run_dir: Path = Path(__file__).resolve().parents[2] / "run"  # the stack's (rasa-api.json)
+
+    # Email out (docs/email.md). No TANDEM_SMTP_URL: no mail is sent (in dev mode the service
+    # runs its own sink instead, TANDEM_DEV_MAIL_PORT), and no text promises an email.
+    smtp: SmtpTarget | None = None
+    mail_from: str = "support@localhost"
+    mail_reply_domain: str = ""  # "": the domain of TANDEM_MAIL_FROM
+    mail_away_seconds: float = 120.0
+    mail_batch_seconds: float = 10.0
+    mail_retry_seconds: float = 30.0  # the first retry's delay; each next one doubles (to 1 h)
+    mail_max_tries: int = 8
+    mail_reply_days: int = 30  # how long a Reply-To address stays valid
+    public_url: str = ""  # where customers reach the chat (the link back); "": no link
+    dev_mail_port: int = 0  # dev mode: the built-in sink's port (0: no sink)
+    # Where customers' email replies come in (the inbound listener, docs/email.md); the dev
+    # Mail page's "Reply as the customer" sends there. Port 0: no listener (dev mode: 2526).
+    inbound_smtp_host: str = "127.0.0.1"
+    inbound_smtp_port: int = 0
+
+    @property
+    def mail_enabled(self) -> bool:
+        """Whether email goes out: an SMTP server is set (or, in dev mode, the built-in sink)."""
+        return self.smtp is not None
+
+    @property
+    def reply_domain(self) -> str:
+        """The domain of ``Reply-To`` addresses and ``Message-ID``s."""
+        return self.mail_reply_domain or self.mail_from.rsplit("@", 1)[-1].strip(" >")
 
     @property
     def rasa_url(self) -> str:
@@ -158,7 +189,45 @@ class Settings:
             )
         except ValueError as exc:
             raise SettingsError(f"TANDEM_BUSINESS_HOURS / TANDEM_TIMEZONE: {exc}") from exc
+        smtp_url = reader.text("TANDEM_SMTP_URL", "")
+        dev_mail_port = reader.integer("TANDEM_DEV_MAIL_PORT", 0, low=0, high=65535)
+        if dev_mail_port and not dev:
+            raise SettingsError("TANDEM_DEV_MAIL_PORT is for developer mode only (TANDEM_DEV=1)")
+        if dev_mail_port and not smtp_url:
+            smtp_url = f"smtp://127.0.0.1:{dev_mail_port}"  # the built-in sink
+        try:
+            smtp = SmtpTarget.parse(smtp_url) if smtp_url else None
+        except ValueError as exc:
+            raise SettingsError(f"TANDEM_SMTP_URL: {exc}") from None
+        mail_from = reader.text("TANDEM_MAIL_FROM", cls.mail_from)
+        if not _ADDRESS.fullmatch(mail_from):
+            raise SettingsError(
+                "TANDEM_MAIL_FROM must be an address (support@shop.example) or a name and an "
+                f"address (Shop Support <support@shop.example>), not {mail_from!r}"
+            )
+        reply_domain = reader.text("TANDEM_MAIL_REPLY_DOMAIN", "").lower()
+        if reply_domain and not _DOMAIN.fullmatch(reply_domain):
+            raise SettingsError(f"TANDEM_MAIL_REPLY_DOMAIN is not a domain: {reply_domain!r}")
+        public_url = reader.text("TANDEM_PUBLIC_URL", "").rstrip("/")
+        if public_url and not public_url.startswith(("http://", "https://")):
+            raise SettingsError(f"TANDEM_PUBLIC_URL: {public_url!r} is not an http(s) URL")
         return cls(
+            smtp=smtp,
+            mail_from=mail_from,
+            mail_reply_domain=reply_domain,
+            mail_away_seconds=reader.number(
+                "TANDEM_MAIL_AWAY_SECONDS", cls.mail_away_seconds, low=1
+            ),
+            mail_batch_seconds=reader.number(
+                "TANDEM_MAIL_BATCH_SECONDS", cls.mail_batch_seconds, low=0, high=10
+            ),
+            mail_retry_seconds=reader.number(
+                "TANDEM_MAIL_RETRY_SECONDS", cls.mail_retry_seconds, low=0.1
+            ),
+            mail_max_tries=reader.integer("TANDEM_MAIL_MAX_TRIES", cls.mail_max_tries, low=1),
+            mail_reply_days=reader.integer("TANDEM_MAIL_REPLY_DAYS", cls.mail_reply_days, low=1),
+            public_url=public_url,
+            dev_mail_port=dev_mail_port,
             secret=secret,
             host=host,
             port=reader.integer("TANDEM_PORT", cls.port, low=0, high=65535),
@@ -258,7 +327,6 @@ class Settings:
             inbound_max_bytes=reader.integer(
                 "TANDEM_INBOUND_MAX_BYTES", cls.inbound_max_bytes, low=1024
             ),
-            mail_reply_domain=reader.text("TANDEM_MAIL_REPLY_DOMAIN", "").lower(),
             followup_hours=reader.number("TANDEM_FOLLOWUP_HOURS", cls.followup_hours, low=0),
         )
 
@@ -320,7 +388,9 @@ class _Reader:
         self._bounds(name, value, low, high)
         return value
 
-    def number(self, name: str, default: float, low: float | None = None) -> float:
+    def number(
+        self, name: str, default: float, low: float | None = None, high: float | None = None
+    ) -> float:
         raw = self.text(name, "")
         if not raw:
             return default
@@ -328,7 +398,7 @@ class _Reader:
             value = float(raw)
         except ValueError:
             raise SettingsError(f"{name} must be a number, not {raw!r}") from None
-        self._bounds(name, value, low, None)
+        self._bounds(name, value, low, high)
         return value
 
     def networks(self, name: str) -> tuple[str, ...]:

@@ -38,6 +38,7 @@ from handoff.services.bridge import BotBridge
 from handoff.services.desk import Desk
 from handoff.services.followup import FollowUps
 from handoff.services.inbox import InboxFeed
+from handoff.services.mail_out import MailOut
 from handoff.store.agents import AgentStore
 from handoff.store.conversations import ConversationStore
 from handoff.store.limits import Limits
@@ -83,9 +84,11 @@ class AgentNamespace(GuardedNamespace):
         inbox: InboxFeed | None = None,
         socket_cap: AgentSocketCap | None = None,
         followups: FollowUps | None = None,
+        mail: MailOut | None = None,
     ) -> None:
         super().__init__(rooms.AGENTS_NS, limits=limits, rule=rule)
         self.socket_cap = socket_cap
+        self.mail = mail  # email out (docs/email.md); None: no email
         self.settings = settings
         # How the console shows a triage summary (contract/triage_labels.yml), sent in hello.
         self.summary_labels = summary_labels or load_triage_labels()
@@ -274,6 +277,9 @@ class AgentNamespace(GuardedNamespace):
                 await self.notify.entry(
                     out.conversation_id, result.customer, result.owner, entry, skip_sid=sid
                 )
+            if self.mail is not None:
+                # The first try may have failed between storing and queueing its email.
+                await self.mail.queue_after_reply(out.conversation_id, result.seq)
             return {"ok": True, "seq": result.seq, "duplicate": True}
         if result.status == "missing":
             raise ProtocolError(ErrorCode.NOT_FOUND, "no such conversation")
@@ -292,6 +298,9 @@ class AgentNamespace(GuardedNamespace):
             stored(fields, result.seq, result.ts),
             skip_sid=sid,  # this tab has the entry from its ack
         )
+        if self.mail is not None:
+            # In the outbox before the ack: a replica dying now loses no email.
+            await self.mail.queue_after_reply(out.conversation_id, result.seq)
         if result.first_response_queued_at is not None:
             await self.stats.record_first_response(
                 max(0.0, result.ts - result.first_response_queued_at)
@@ -299,6 +308,14 @@ class AgentNamespace(GuardedNamespace):
         if self.inbox is not None:
             self.inbox.agent_replied_later(out.conversation_id, result.seq, out.text)
         return {"ok": True, "seq": result.seq, "duplicate": False}
+
+    async def on_send_transcript(self, sid: str, data: Any) -> proto.EmailAck:
+        await self._agent(sid)
+        conversation_id, address = proto.parse_send_transcript(data)
+        if self.mail is None or not self.mail.enabled:
+            raise ProtocolError(ErrorCode.MAIL_OFF, "email is not set up on this service")
+        entry = await self.mail.queue_transcript(conversation_id, address)
+        return {"ok": True, "email": entry.info()}
 
     async def on_typing(self, sid: str, data: Any) -> dict[str, bool]:
         # Typing is frequent and cheap; never worth a refusal.

@@ -28,6 +28,7 @@ from handoff.config.texts import SystemTexts
 from handoff.domain import entries, views
 from handoff.domain.clock import Clock
 from handoff.domain.entries import encode, stored
+from handoff.domain.outbox import contact_address, mask_address
 from handoff.domain.ownership import BOT_ANSWERS, Action, State, is_allowed
 from handoff.edges.guard import GuardedNamespace, rate_limited
 from handoff.edges.sockets import Connections, CustomerSocket, socket_address
@@ -43,7 +44,9 @@ from handoff.services.bridge import ADDRESS_FIELD, BotBridge
 from handoff.services.desk import Desk
 from handoff.services.followup import FollowUps
 from handoff.services.inbox import InboxFeed
+from handoff.services.mail_out import MailOut
 from handoff.store.conversations import AppendResult, ConversationStore
+from handoff.store.customer_seen import CustomerSeen
 from handoff.store.limits import Limits, Spend
 from handoff.store.sockets import AddressSockets
 from handoff.store.stats import Stats
@@ -51,6 +54,7 @@ from handoff.store.stats import Stats
 log = logging.getLogger("handoff")
 SLOW_DOWN = "too many messages; slow down a little"
 TOO_MANY_SESSIONS = "too many new chats from your network; please wait a little"
+TOO_MANY_TRANSCRIPTS = "you asked for the transcript a moment ago; please wait a little"
 TOO_MANY_HANDOFFS = "too many requests for a person from your network; please wait a little"
 
 
@@ -88,9 +92,17 @@ class CustomerNamespace(GuardedNamespace):
         clock: Clock,
         inbox: InboxFeed | None = None,
         followups: FollowUps | None = None,
+        seen: CustomerSeen | None = None,
+        mail: MailOut | None = None,
+        transcripts: Rule | None = None,
     ) -> None:
         super().__init__(rooms.CUSTOMERS_NS, limits=limits, rule=rule)
         self.followups = followups  # "Was your problem solved?" (services/followup.py)
+        # Email out (docs/email.md): when each customer was last connected, the outbox, and
+        # how often one may ask for the transcript by email.
+        self.seen = seen
+        self.mail = mail
+        self.transcripts = transcripts or Rule("transcripts", burst=2, per_minute=0.2)
         self.per_address = per_address
         self.now = clock
         self.inbox = inbox  # the writers' inbox, fed after the answer (services/inbox.py)
@@ -126,7 +138,12 @@ class CustomerNamespace(GuardedNamespace):
         return True
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
-        self.connections.customers.pop(sid, None)
+        sock = self.connections.customers.pop(sid, None)
+        if sock is not None and self.seen is not None:
+            try:
+                await self.seen.disconnect(sock.customer_id, sid, now=self.now())
+            except Exception:  # noqa: BLE001 - its lease runs out by itself
+                log.warning("could not end a customer socket's lease")
         address = self.connections.addresses.pop(sid, None)
         if address is not None:
             try:
@@ -149,12 +166,15 @@ class CustomerNamespace(GuardedNamespace):
         previous = self.connections.customers.get(sid)
         if previous is not None and previous.customer_id != customer_id:
             await self.leave_room(sid, rooms.customer(previous.customer_id))
+            if self.seen is not None:  # this socket no longer keeps that customer "here"
+                await self.seen.disconnect(previous.customer_id, sid, now=self.now())
         conversation_id = await self.store.current(customer_id)
         conversation = await self.store.get(conversation_id) if conversation_id else None
         sock = CustomerSocket(
             sid, session_id, customer_id, conversation_id if conversation else None
         )
         self.connections.customers[sid] = sock
+        await self._mark_seen(customer_id, sid)
         await self.enter_room(sid, rooms.customer(customer_id))
         await self.emit("session_confirm", session_id, to=sid)
         info: proto.SessionInfo = {
@@ -165,6 +185,8 @@ class CustomerNamespace(GuardedNamespace):
         }
         if conversation and conversation.get("language"):
             info["language"] = conversation["language"]
+        if self.mail is not None and self.mail.enabled:
+            info["email"] = True  # the widget may promise email and offer the transcript
         await self.emit("tandem_session", info, to=sid)
         if conversation is None:
             return
@@ -330,10 +352,14 @@ class CustomerNamespace(GuardedNamespace):
         await self.notify.entry(
             conversation_id, sock.customer_id, "", stored(fields, result.seq, result.ts)
         )
+        # Without email set up, nothing promises an email: the answer comes in the chat.
+        mail_on = self.mail is not None and self.mail.enabled
         thanks = encode(
             author="system",
             text=self.texts.render(
-                "offline_message", conversation.get("language", ""), email=email
+                "offline_message" if mail_on else "offline_message_no_mail",
+                conversation.get("language", ""),
+                email=email,
             ),
             event="offline_message",
         )
@@ -365,6 +391,29 @@ class CustomerNamespace(GuardedNamespace):
             sock.conversation_id = conversation_id
         return ack
 
+    async def on_tandem_email_transcript(self, sid: str, data: Any) -> proto.EmailTranscriptAck:
+        sock = self._session(sid)
+        address = proto.parse_email_transcript(data)
+        if self.mail is None or not self.mail.enabled:
+            raise ProtocolError(ErrorCode.MAIL_OFF, "email is not set up here")
+        if not sock.conversation_id:
+            raise ProtocolError(ErrorCode.INVALID_STATE, "there is no conversation to send yet")
+        conversation = await self.store.get(sock.conversation_id)
+        if conversation is None:
+            raise ProtocolError(ErrorCode.NOT_FOUND, "no such conversation")
+        if contact_address(conversation):
+            # The address is the customer's own once given: another one could send their
+            # conversation to anyone, so the known one wins.
+            address = ""
+        elif not address:
+            raise ProtocolError(
+                ErrorCode.BAD_REQUEST, "no email address is known for this conversation; give one"
+            )
+        # A few in a row, then one every five minutes: each is an email the page asked for.
+        await self.spend(TOO_MANY_TRANSCRIPTS, Spend(self.transcripts, sock.customer_id))
+        entry = await self.mail.queue_transcript(sock.conversation_id, address)
+        return {"ok": True, "sent_to": mask_address(entry.to)}
+
     async def on_tandem_sync(self, sid: str, data: Any) -> proto.SyncAck:
         sock = self._session(sid)
         after = proto.parse_sync(data)
@@ -388,6 +437,15 @@ class CustomerNamespace(GuardedNamespace):
             )
         if result.state in BOT_ANSWERS:
             self.bridge.kick(conversation_id)
+
+    async def _mark_seen(self, customer_id: str, sid: str) -> None:
+        """The customer is connected here (their emails wait while they are)."""
+        if self.seen is None:
+            return
+        try:
+            await self.seen.connect(customer_id, sid, now=self.now())
+        except Exception:  # noqa: BLE001 - the sweeper renews within seconds
+            log.warning("could not mark a customer as connected")
 
     def _address(self, sid: str) -> str:
         return self.connections.addresses.get(sid, "-")
@@ -424,6 +482,8 @@ class CustomerNamespace(GuardedNamespace):
             "state": "bot",
             "last_seq": 0,
         }
+        if self.mail is not None and self.mail.enabled:
+            info["email"] = True
         # To every tab: a new conversation started (e.g. after the last one was closed).
         await self.emit("tandem_session", info, to=rooms.customer(sock.customer_id))
         return conversation

@@ -6,7 +6,8 @@
 - requeue the conversations of disabled agents (the CLI leaves their ids in a Redis set);
 - requeue the conversations of agents who vanished (no console anywhere, e.g. their replica
   died) and did not come back within ``TANDEM_AGENT_GRACE_SECONDS``;
-- renew the leases of this replica's customer and agent sockets on their address's places;
+- renew the leases of this replica's customer and agent sockets on their address's places, and
+  mark their customers as seen (so email knows who is away, ``handoff.services.mail_out``);
 - turn conversations queued longer than ``TANDEM_QUEUE_WAIT_LIMIT`` into offline tickets;
 - tell the queued customers whose estimated wait, counting down, now reads differently
   (``Board.retell_due``: only those, never the whole queue);
@@ -35,12 +36,14 @@ import socketio  # type: ignore[import-untyped]  # no type information shipped
 from handoff.config.settings import Settings
 from handoff.domain.absence import absences
 from handoff.domain.clock import Clock
+from handoff.domain.outbox import MARK_EVERY
 from handoff.edges.sockets import Connections
 from handoff.fanout import rooms
 from handoff.services.desk import Desk
 from handoff.services.followup import FollowUps
 from handoff.services.idle import IdleCloser
 from handoff.store.agents import AgentStore
+from handoff.store.customer_seen import CustomerSeen
 from handoff.store.inbox import InboxStore
 from handoff.store.presence import Presence
 from handoff.store.sockets import AddressSockets
@@ -67,8 +70,11 @@ class Sweeper:
         idle: IdleCloser | None = None,
         inbox: InboxStore | None = None,
         followups: FollowUps | None = None,
+        seen: CustomerSeen | None = None,
     ) -> None:
         self.inbox = inbox  # the writers' inbox, kept bounded
+        self.seen = seen
+        self._last_seen_mark = 0.0
         self.settings = settings
         self.sio = sio
         self.connections = connections
@@ -116,6 +122,10 @@ class Sweeper:
         if mono - self._last_renew >= self.sockets.lease / 3:
             self._last_renew = mono
             await self.sockets.renew(self.connections.places(), now=now)
+        if self.seen is not None and mono - self._last_seen_mark >= MARK_EVERY:
+            self._last_seen_mark = mono
+            held = [(s.customer_id, s.sid) for s in self.connections.customers.values()]
+            await self.seen.renew(held, now=now)
 
         if mono - self._last_idle >= IDLE_EVERY:
             self._last_idle = mono

@@ -16,7 +16,7 @@ import socketio  # type: ignore[import-untyped]  # no type information shipped
 
 from handoff.domain.entries import bot_uttered, for_customer
 from handoff.fanout import rooms
-from handoff.protocol.agent import ConversationInfo, QueueItem, QueueRemoved
+from handoff.protocol.agent import ConversationInfo, EmailInfo, QueueItem, QueueRemoved
 from handoff.protocol.customer import FollowUpQuestion, StateChange
 from handoff.protocol.types import AgentEntry, AgentRef, Note, Resync, StateName
 
@@ -142,6 +142,15 @@ class Notifier:
             "conversation_updated",
             {"conversation": info},
             to=rooms.conversation_agents(info["conversation_id"], owner),
+            namespace=rooms.AGENTS_NS,
+        )
+
+    async def email_status(self, conversation_id: str, owner: str, email: EmailInfo) -> None:
+        """An email to the customer was queued, sent, is being retried, failed or skipped."""
+        await self._emit(
+            "email_status",
+            {"conversation_id": conversation_id, "email": email},
+            to=rooms.conversation_agents(conversation_id, owner),
             namespace=rooms.AGENTS_NS,
         )
 

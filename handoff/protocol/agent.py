@@ -8,7 +8,13 @@ error here (unlike ``/``, no third-party client must be tolerated).
 from dataclasses import dataclass
 from typing import Any, Literal, NotRequired, TypedDict
 
-from handoff.protocol.customer import parse_client_msg_id, parse_seq, parse_text, require_text
+from handoff.protocol.customer import (
+    parse_client_msg_id,
+    parse_email,
+    parse_seq,
+    parse_text,
+    require_text,
+)
 from handoff.protocol.errors import ErrorCode, ProtocolError
 from handoff.protocol.types import (
     AgentEntry,
@@ -224,16 +230,49 @@ class ConversationNote(TypedDict):
     note: Note
 
 
+EmailStatusName = Literal["queued", "sending", "sent", "retrying", "failed", "skipped"]
+
+
+class EmailInfo(TypedDict):
+    """One email to the customer and where it stands (``docs/email.md``, "Status")."""
+
+    id: str
+    kind: Literal["reply", "transcript"]
+    status: EmailStatusName
+    to: str
+    tries: int
+    reason: str  # why it is retrying, failed or skipped ("" otherwise)
+    created_at: float
+    updated_at: float
+    seqs: list[int]  # the first and last transcript entry it carries
+
+
+class EmailStatus(TypedDict):
+    conversation_id: str
+    email: EmailInfo
+
+
 class ConversationDetail(TypedDict):
     conversation: ConversationInfo
     messages: list[AgentEntry]
     notes: list[Note]
     has_more: bool
+    emails: NotRequired[list[EmailInfo]]  # newest first; only when email is on
 
 
 class ConversationAssigned(ConversationDetail):
     from_agent: NotRequired[AgentRef]
     note: NotRequired[str]
+
+
+class SendTranscript(TypedDict):
+    conversation_id: str
+    email: NotRequired[str]  # only when the conversation has no contact address yet
+
+
+class EmailAck(TypedDict):
+    ok: Literal[True]
+    email: EmailInfo
 
 
 class ConversationUnassigned(TypedDict):
@@ -350,6 +389,13 @@ def parse_empty(payload: object) -> None:
 
 def parse_conversation_ref(payload: object) -> str:
     return _conversation_id(_require(payload, ConversationRef))
+
+
+def parse_send_transcript(payload: object) -> tuple[str, str]:
+    """(conversation id, address or "" for the conversation's own)."""
+    data = _require(payload, SendTranscript)
+    email = data.get("email", "").strip()
+    return _conversation_id(data), parse_email(email) if email else ""
 
 
 def parse_get_conversation(payload: object) -> tuple[str, int]:

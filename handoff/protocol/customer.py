@@ -68,6 +68,17 @@ class FollowUpAnswerIn(TypedDict):
     solved: bool
 
 
+class EmailTranscriptIn(TypedDict):
+    """Ask for the transcript by email; ``email`` only when none is known yet."""
+
+    email: NotRequired[str]
+
+
+class EmailTranscriptAck(TypedDict):
+    ok: Literal[True]
+    sent_to: str  # masked (``s***@example.org``): the address is not echoed to the page
+
+
 class SyncIn(TypedDict):
     after_seq: int
 
@@ -108,6 +119,7 @@ class SessionInfo(TypedDict):
     state: StateName
     last_seq: int
     language: NotRequired[str]  # the conversation's, once identified (ISO 639-1)
+    email: NotRequired[bool]  # true when the service emails customers (docs/email.md)
 
 
 class TandemMessage(TypedDict):
@@ -316,9 +328,7 @@ def parse_csat(payload: object) -> tuple[int, str]:
 def parse_offline_message(payload: object, max_chars: int) -> tuple[str, str, str]:
     """(email, message, name) of the offline form."""
     data = _require(payload, OfflineMessageIn)
-    email = data["email"].strip()
-    if len(email) > 254 or not EMAIL.match(email):
-        raise ProtocolError(ErrorCode.BAD_REQUEST, "email is not a valid address")
+    email = parse_email(data["email"])
     name = data.get("name", "").strip()
     if len(name) > MAX_NAME_CHARS:
         raise ProtocolError(ErrorCode.TOO_LONG, f"name is longer than {MAX_NAME_CHARS} characters")
@@ -332,6 +342,20 @@ def parse_followup_answer(payload: object) -> tuple[str, bool]:
     if not is_conversation_id(conversation_id):
         raise ProtocolError(ErrorCode.NOT_FOUND, "no such conversation")
     return str(conversation_id), bool(data["solved"])
+
+
+def parse_email(value: str) -> str:
+    """A customer's email address, as the offline form takes it."""
+    email = value.strip()
+    if len(email) > 254 or not EMAIL.match(email):
+        raise ProtocolError(ErrorCode.BAD_REQUEST, "email is not a valid address")
+    return email
+
+
+def parse_email_transcript(payload: object) -> str:
+    """The address given with the request ("" when the conversation's own is to be used)."""
+    data = _require({} if payload is None else payload, EmailTranscriptIn)
+    return parse_email(data["email"]) if data.get("email", "").strip() else ""
 
 
 def parse_sync(payload: object) -> int:

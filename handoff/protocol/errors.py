@@ -33,6 +33,7 @@ class ErrorCode(StrEnum):
     NOT_ELIGIBLE = "not_eligible"  # routing keeps it for specialists for now
     AT_CAPACITY = "at_capacity"
     AGENT_UNAVAILABLE = "agent_unavailable"
+    MAIL_OFF = "mail_off"  # email is not set up on this service (no TANDEM_SMTP_URL)
     UNAUTHORIZED = "unauthorized"
     LAST_ADMIN = "last_admin"  # the change would leave no enabled admin
     INTERNAL = "internal"

@@ -46,6 +46,13 @@ _ALL = [
     _spec("/", "tandem_offline_message", "in", c.OfflineMessageIn, c.OfflineMessageAck | ErrorAck),
     _spec("/", "tandem_sync", "in", c.SyncIn, c.SyncAck | ErrorAck),
     _spec("/", "tandem_followup_answer", "in", c.FollowUpAnswerIn, c.FollowUpAnswerAck | ErrorAck),
+    _spec(
+        "/",
+        "tandem_email_transcript",
+        "in",
+        c.EmailTranscriptIn | None,
+        c.EmailTranscriptAck | ErrorAck,
+    ),
     # customer, server -> client
     _spec("/", "session_confirm", "out", str),
     _spec("/", "tandem_session", "out", c.SessionInfo),
@@ -75,6 +82,7 @@ _ALL = [
     _spec("/agent", "get_canned", "in", a.Empty | None, a.CannedAck | ErrorAck),
     _spec("/agent", "get_agents", "in", a.Empty | None, a.AgentsAck | ErrorAck),
     _spec("/agent", "get_stats", "in", a.Empty | None, a.StatsAck | ErrorAck),
+    _spec("/agent", "send_transcript", "in", a.SendTranscript, a.EmailAck | ErrorAck),
     # agent, server -> client
     _spec("/agent", "queue_added", "out", a.QueueAdded),
     _spec("/agent", "queue_removed", "out", a.QueueRemoved),
@@ -85,6 +93,7 @@ _ALL = [
     _spec("/agent", "conversation_unassigned", "out", a.ConversationUnassigned),
     _spec("/agent", "conversation_updated", "out", a.ConversationUpdated),
     _spec("/agent", "customer_typing", "out", a.CustomerTyping),
+    _spec("/agent", "email_status", "out", a.EmailStatus),
     _spec("/agent", "session_ended", "out", a.SessionEnded),
     _spec("/agent", "tandem_error", "out", ErrorEvent),
     _spec("/agent", "tandem_resync", "out", Resync),

@@ -28,6 +28,7 @@ from handoff.protocol.errors import ErrorCode, ProtocolError
 from handoff.protocol.types import OfflineReason, StateName
 from handoff.store.conversations import ConversationStore
 from handoff.store.facts import DeskFactsReader
+from handoff.store.outbox import Outbox
 from handoff.store.queue_places import QueuePlaces
 
 
@@ -42,7 +43,9 @@ class Board:
         places: QueuePlaces,
         notify: Notifier,
         clock: Clock,
+        outbox: Outbox | None = None,
     ) -> None:
+        self.outbox = outbox  # with email on: a conversation's detail lists its emails
         self.store = conversations
         self.facts = facts
         self.places = places
@@ -56,12 +59,16 @@ class Board:
             raise ProtocolError(ErrorCode.NOT_FOUND, "no such conversation")
         messages, has_more = await self.store.read_log(conversation_id, after_seq)
         notes = await self.store.read_notes(conversation_id)
-        return {
+        detail: ConversationDetail = {
             "conversation": views.conversation_info(conversation),
             "messages": messages,
             "notes": notes,
             "has_more": has_more,
         }
+        if self.outbox is not None:
+            emails = await self.outbox.of_conversation(conversation_id)
+            detail["emails"] = [e.info() for e in emails]
+        return detail
 
     async def queue_for(self, agent: AgentRecord) -> tuple[list[QueueItem], list[QueueItem]]:
         """The queue (in order) and the tickets, marked with what ``agent`` may claim now."""

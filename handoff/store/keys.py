@@ -241,6 +241,61 @@ class Keys:
         """Hash: ``yes`` / ``no`` -> follow-up answers so far (was the problem solved?)."""
         return f"{self.prefix}stats:followups"
 
+    # -- email out (docs/email.md) ------------------------------------------------------------
+    def mail_entry(self, entry_id: str) -> str:
+        """Hash: one outbox email (conversation, kind, to, seqs, status, tries, reason, due,
+        message_id, lease); kept for the conversation's retention."""
+        return f"{self.prefix}mail:entry:{entry_id}"
+
+    @property
+    def mail_entry_prefix(self) -> str:
+        """What ``mail_entry`` puts before an id (the enqueue script finds the open batch)."""
+        return f"{self.prefix}mail:entry:"
+
+    def mail_open(self, conversation_id: str) -> str:
+        """String: the id of the conversation's email still taking agent messages (a batch)."""
+        return f"{self.prefix}mail:open:{conversation_id}"
+
+    @property
+    def mail_due(self) -> str:
+        """Sorted set: outbox ids to send, scored by when they are due; a claimed one is scored
+        by its lease's end, so it is due again only if its sender died."""
+        return f"{self.prefix}mail:due"
+
+    def mail_conversation(self, conversation_id: str) -> str:
+        """List: the conversation's outbox ids, newest first (the console's email status)."""
+        return f"{self.prefix}mail:conv:{conversation_id}"
+
+    def mail_seqs(self, conversation_id: str) -> str:
+        """Set: the conversation's agent messages (seqs) already in the outbox, so a resent
+        message is queued once."""
+        return f"{self.prefix}mail:seqs:{conversation_id}"
+
+    def mail_thread(self, conversation_id: str) -> str:
+        """List: Message-IDs of the emails sent in the conversation, oldest first (threading)."""
+        return f"{self.prefix}mail:thread:{conversation_id}"
+
+    @property
+    def dev_mailbox(self) -> str:
+        """List: developer mode only, the emails the built-in sink received (JSON), newest
+        first, at most 100."""
+        return f"{self.prefix}dev:mailbox"
+
+    def mail_off(self, conversation_id: str) -> str:
+        """String: the customer unsubscribed; no more email in this conversation."""
+        return f"{self.prefix}mail:off:{conversation_id}"
+
+    def customer_sockets(self, customer_id: str) -> str:
+        """Sorted set: ``<replica>|<sid>`` of the customer's connected sockets, scored by the
+        lease's end (renewed by their replica's sweeper)."""
+        return f"{self.prefix}customer:{customer_id}:sockets"
+
+    @property
+    def customers_seen(self) -> str:
+        """Sorted set: customer id -> when a socket of theirs was last connected (moved on
+        while one is), so "away for N seconds" holds across replicas."""
+        return f"{self.prefix}customers:seen"
+
     # -- socket.io -----------------------------------------------------------------------------
     @property
     def socketio_channel(self) -> str:

@@ -471,3 +471,88 @@ redis.call('HINCRBY', KEYS[5], 'followup_' .. ARGV[2], 1)
 redis.call('EXPIRE', KEYS[5], tonumber(ARGV[5]))
 return 'ok'
 """
+
+# The outbox (handoff.store.outbox). An agent's message joins the conversation's open batch while
+# it is still queued (not claimed by a sender); otherwise it starts a new email.
+# KEYS: open pointer, due zset, conversation's list, new entry, seqs already queued
+# ARGV: new id, conversation, to, language, seq, now, batch, max hold, not before, ttl,
+#       message id, entry key prefix, why
+# A seq is queued once: an agent's resend (same client_msg_id, after a failed ack) adds nothing.
+# The due time: `batch` seconds after the latest message, but never more than `max hold` after
+# the first (a steady flow of replies still goes out), and not before the customer has been
+# away long enough (`not before`). Returns {id, 1 if new else 0}, or {'', 0} for a seq queued
+# before.
+ENQUEUE_REPLY = """
+local now, batch, hold = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local not_before, ttl = tonumber(ARGV[9]), tonumber(ARGV[10])
+if redis.call('SADD', KEYS[5], ARGV[5]) == 0 then return {'', 0} end
+redis.call('EXPIRE', KEYS[5], ttl)
+local open = redis.call('GET', KEYS[1])
+if open then
+  local entry = ARGV[12] .. open
+  local e = redis.call('HMGET', entry, 'status', 'created', 'not_before', 'from_seq', 'to_seq')
+  if e[1] == 'queued' then
+    not_before = math.max(not_before, tonumber(e[3]) or 0)
+    local due = math.max(math.min(now + batch, tonumber(e[2]) + hold), not_before)
+    -- Two tabs of one agent may enqueue out of order: the batch spans both.
+    local seq = tonumber(ARGV[5])
+    redis.call('HSET', entry, 'from_seq', math.min(seq, tonumber(e[4])),
+      'to_seq', math.max(seq, tonumber(e[5])), 'to', ARGV[3], 'due', string.format('%.17g', due),
+      'not_before', string.format('%.17g', not_before), 'updated', ARGV[6])
+    redis.call('ZADD', KEYS[2], due, open)
+    return {open, 0}
+  end
+end
+local due = math.max(now + batch, not_before)
+redis.call('HSET', KEYS[4], 'id', ARGV[1], 'conversation', ARGV[2], 'kind', 'reply',
+  'why', ARGV[13], 'to', ARGV[3], 'language', ARGV[4], 'from_seq', ARGV[5], 'to_seq', ARGV[5],
+  'status', 'queued', 'tries', 0, 'created', ARGV[6], 'updated', ARGV[6],
+  'due', string.format('%.17g', due), 'not_before', string.format('%.17g', not_before),
+  'message_id', ARGV[11])
+redis.call('EXPIRE', KEYS[4], ttl)
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ttl)
+redis.call('ZADD', KEYS[2], due, ARGV[1])
+redis.call('LPUSH', KEYS[3], ARGV[1])
+redis.call('LTRIM', KEYS[3], 0, 49)
+redis.call('EXPIRE', KEYS[3], ttl)
+return {ARGV[1], 1}
+"""
+
+# KEYS: entry, due zset   ARGV: id, now, lease end, lease token
+# Takes a due entry for one sender: queued, retrying, or sending with a lease that ran out (its
+# sender died mid-send; the retry reuses the Message-ID). Returns the entry's fields, or nil.
+CLAIM_MAIL = """
+local score = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if not score or tonumber(score) > tonumber(ARGV[2]) then return false end
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'queued' and status ~= 'retrying' and status ~= 'sending' then
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  return false
+end
+redis.call('HSET', KEYS[1], 'status', 'sending', 'lease', ARGV[4], 'updated', ARGV[2])
+redis.call('HINCRBY', KEYS[1], 'tries', 1)
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+return redis.call('HGETALL', KEYS[1])
+"""
+
+# KEYS: entry, due zset, conversation's thread   ARGV: id, lease token, status, reason, now,
+# next due ('' = done), message id (sent: added to the thread)
+# Only the sender holding the lease may record the outcome. Returns 1, or 0 (lease lost).
+FINISH_MAIL = """
+if redis.call('HGET', KEYS[1], 'lease') ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], 'status', ARGV[3], 'reason', ARGV[4], 'updated', ARGV[5])
+redis.call('HDEL', KEYS[1], 'lease')
+if ARGV[6] ~= '' then
+  redis.call('HSET', KEYS[1], 'due', ARGV[6])
+  redis.call('ZADD', KEYS[2], ARGV[6], ARGV[1])
+else
+  redis.call('ZREM', KEYS[2], ARGV[1])
+end
+if ARGV[3] == 'sent' then
+  redis.call('HSET', KEYS[1], 'sent_at', ARGV[5])
+  redis.call('RPUSH', KEYS[3], ARGV[7])
+  redis.call('LTRIM', KEYS[3], -20, -1)
+  redis.call('EXPIRE', KEYS[3], redis.call('TTL', KEYS[1]))
+end
+return 1
+"""

@@ -464,3 +464,35 @@ test("a dropped connection: no session until it is asked again; messages wait fo
   await flushAll();
   assert.equal(transport.requests.length, 1);
 });
+
+test("the transcript by email: to the address the service knows, else the customer gives one", async () => {
+  const { chat, transport, view } = connectedChat();
+  handshake(chat, transport, { ...info, email: true });
+  assert.equal(view.status.status.emailOn, true); // the view may offer it, and promise email
+  let known = false;
+  transport.answer = (event, payload) => {
+    if (event !== "tandem_email_transcript") return { ok: true };
+    if (!payload.email && !known) return { ok: false, error: { code: "bad_request", message: "no email address is known" } };
+    known = true;
+    return customerAck("tandem_email_transcript");
+  };
+  assert.deepEqual(await chat.emailTranscript(), { text: "", needEmail: true });
+  const sent = await chat.emailTranscript("sam@example.com");
+  assert.equal(sent.text, "The transcript is on its way to s***@example.com.");
+  assert.deepEqual(transport.requests.at(-1), ["tandem_email_transcript", { email: "sam@example.com" }]);
+  assert.equal((await chat.emailTranscript()).sent, true);
+});
+
+test("without email on the service, nothing in the widget promises it", () => {
+  const { chat, transport, view } = connectedChat();
+  handshake(chat, transport);
+  assert.equal(view.status.status.emailOn, false);
+  chat.onState({ conversation_id: info.conversation_id, state: "offline", offline_reason: "no_agents" });
+  assert.equal(view.status.shown.panel, "offline-form");
+  assert.doesNotMatch(view.status.shown.detail, /email\./);
+  assert.match(view.status.shown.detail, /we'll get back to you/);
+  const on = connectedChat();
+  handshake(on.chat, on.transport, { ...info, email: true });
+  on.chat.onState({ conversation_id: info.conversation_id, state: "offline", offline_reason: "no_agents" });
+  assert.match(on.view.status.shown.detail, /we'll answer by email/);
+});

@@ -485,3 +485,24 @@ test("agents notice: a new queued conversation, a customer writing in mine, a tr
   raised[0].onClick(); // the notification's click opens the conversation
   assert.equal(controller.desk.selected, OTHER);
 });
+
+test("emails to the customer: listed from the detail, updated by email_status, a transcript on request", async () => {
+  const { controller, view, transport } = await atTheDesk({
+    answers: { send_transcript: (p) => ({ ...agentAck("send_transcript"), sent: p }) },
+  });
+  const conv = controller.desk.conversation(CONV);
+  assert.deepEqual([...conv.emails.values()].map((e) => e.status), ["sent"]); // from get_conversation
+  view.clear();
+  // The golden "retrying" is older than the "sent" the detail has: arriving late, it changes nothing.
+  const retrying = agentOut("email_status");
+  transport().fire("email_status", retrying);
+  assert.equal(conv.emails.get(retrying.email.id).status, "sent");
+  assert.equal(view.count("renderEmails"), 1);
+  transport().fire("email_status", { ...retrying, email: { ...retrying.email, status: "failed", reason: "550 no such user", updated_at: 1764000100 } });
+  assert.match(view.last("announce")[0], /failed: 550 no such user/);
+
+  assert.equal(await controller.sendTranscript(CONV, " sam@example.com "), true);
+  const sent = transport().requests.at(-1);
+  assert.deepEqual(sent, ["send_transcript", { conversation_id: CONV, email: "sam@example.com" }]);
+  assert.equal(conv.emails.get(agentAck("send_transcript").email.id).kind, "transcript");
+});

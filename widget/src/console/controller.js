@@ -39,6 +39,7 @@ const TICK_MS = 1000;
  * @property {() => void} renderConversation  the whole pane of the selected conversation
  * @property {(entries: import("../shared/transcript.js").Entry[]) => void} appendEntries
  * @property {() => void} renderNotes
+ * @property {() => void} renderEmails     the emails to the customer and their status
  * @property {() => void} renderTyping
  * @property {() => void} renderComposer
  * @property {() => void} renderPending
@@ -197,6 +198,7 @@ export class ConsoleController {
         conversation_unassigned: (p) => this.onUnassigned(p),
         conversation_updated: (p) => this.onUpdated(p),
         customer_typing: (p) => this.onCustomerTyping(p),
+        email_status: (p) => this.onEmailStatus(p),
         queue_alert: (p) => this.onQueueAlert(p),
       },
     });
@@ -345,6 +347,16 @@ export class ConsoleController {
     if (payload.conversation.conversation_id === this.desk.selected) this.view.renderConversation();
   }
 
+  /**
+   * `email_status`: an email to the customer was queued, sent, is retrying, failed or skipped.
+   * @param {{conversation_id: string, email: import("../shared/protocol").EmailInfo}} payload
+   */
+  onEmailStatus(payload) {
+    this.desk.applyEmail(payload.conversation_id, payload.email);
+    if (payload.conversation_id === this.desk.selected) this.view.renderEmails();
+    if (payload.email.status === "failed") this.view.announce(`An email to the customer failed: ${payload.email.reason}`);
+  }
+
   /** @param {{conversation_id: string, typing: boolean}} payload */
   onCustomerTyping(payload) {
     const id = payload.conversation_id;
@@ -488,6 +500,23 @@ export class ConsoleController {
     if (!ack) return false;
     this.desk.applyNote(conversationId, ack.note);
     this.view.renderNotes();
+    return true;
+  }
+
+  /**
+   * Email the transcript to the customer (to `address` when the conversation has none).
+   * @param {string} conversationId
+   * @param {string} [address]
+   */
+  async sendTranscript(conversationId, address = "") {
+    /** @type {Record<string, string>} */
+    const payload = { conversation_id: conversationId };
+    if (address.trim()) payload.email = address.trim();
+    const ack = await this.#act("send_transcript", payload);
+    if (!ack) return false;
+    this.desk.applyEmail(conversationId, ack.email);
+    if (conversationId === this.desk.selected) this.view.renderEmails();
+    this.view.announce(`Transcript queued for ${ack.email.to}.`);
     return true;
   }
 

@@ -78,6 +78,7 @@ export class ConversationPane {
       typing: h("p", { class: "typing", role: "status" }),
       composer: h("div", { class: "composer-area" }),
       notes: h("ul", { class: "notes-list", "aria-label": "Notes" }),
+      emails: h("div", { class: "emails-area" }),
     };
     this.parts = parts;
     const noteText = /** @type {HTMLTextAreaElement} */ (h("textarea", { id: "note", rows: "2", maxlength: "4000" }));
@@ -120,12 +121,14 @@ export class ConversationPane {
           { class: "context", "aria-label": "Context" },
           parts.story,
           h("section", { class: "notes", "aria-labelledby": "notes-title" }, h("h3", { id: "notes-title" }, "Internal notes"), parts.notes, noteForm),
+          parts.emails,
         ),
       ),
     );
     this.appendEntries(conv.transcript.list());
     this.renderStory();
     this.renderNotes();
+    this.renderEmails();
     this.renderTyping();
     this.renderComposer();
     this.renderPending();
@@ -193,6 +196,40 @@ export class ConversationPane {
     if (!this.parts || !desk.selected) return;
     const notes = [...desk.conversation(desk.selected).notes.values()].sort((a, b) => a.ts - b.ts);
     replace(this.parts.notes, notes.length ? notes.map(noteItem) : h("li", { class: "muted" }, "No notes yet."));
+  }
+
+  /** The emails to the customer and where each stands; "Email the transcript". */
+  renderEmails() {
+    const c = this.c;
+    const id = c.desk.selected;
+    if (!this.parts || !id) return;
+    const conv = c.desk.conversation(id);
+    const emails = [...conv.emails.values()].sort((a, b) => b.created_at - a.created_at);
+    const known = conv.info && conv.info.contact ? conv.info.contact.email : "";
+    const address = /** @type {HTMLInputElement} */ (h("input", { id: "transcript-to", type: "email", placeholder: "customer@example.org", value: "" }));
+    const form = h(
+      "form",
+      {
+        class: "transcript-form",
+        onsubmit: async (/** @type {Event} */ event) => {
+          event.preventDefault();
+          await c.sendTranscript(id, known ? "" : address.value);
+        },
+      },
+      known ? null : h("label", { for: "transcript-to" }, "Customer's email"),
+      known ? null : address,
+      h("button", { type: "submit" }, known ? `Email the transcript to ${known}` : "Email the transcript"),
+    );
+    replace(
+      this.parts.emails,
+      h(
+        "section",
+        { class: "emails", "aria-labelledby": "emails-title" },
+        h("h3", { id: "emails-title" }, "Emails to the customer"),
+        h("ul", { class: "emails-list", "aria-label": "Emails" }, emails.length ? emails.map(emailItem) : h("li", { class: "muted" }, "None yet.")),
+        form,
+      ),
+    );
   }
 
   renderTyping() {
@@ -376,4 +413,27 @@ export class ConversationPane {
     );
     resolution.focus();
   }
+}
+
+const EMAIL_STATUS = /** @type {Record<string, string>} */ ({
+  queued: "queued",
+  sending: "sending…",
+  sent: "sent",
+  retrying: "retrying",
+  failed: "failed",
+  skipped: "not sent",
+});
+
+/** @param {import("../shared/protocol").EmailInfo} email */
+function emailItem(email) {
+  const what = email.kind === "transcript" ? "Transcript" : "Reply";
+  const tries = email.tries > 1 ? ` (${email.tries} tries)` : "";
+  return h(
+    "li",
+    { class: `email email-${email.status}`, dataset: { id: email.id, status: email.status } },
+    h("span", { class: "email-what" }, `${what} to ${email.to}: `),
+    h("strong", { class: "email-status" }, EMAIL_STATUS[email.status] || email.status),
+    tries,
+    email.reason ? h("span", { class: "email-reason" }, ` — ${email.reason}`) : null,
+  );
 }

@@ -20,6 +20,7 @@ import { Transcript } from "../shared/transcript.js";
  * @property {number} unread
  * @property {ConversationInfo[]|null} history   the customer's conversations (get_history)
  * @property {boolean} loaded          a full get_conversation / claim / watch answer applied
+ * @property {Map<string, import("../shared/protocol").EmailInfo>} emails  to the customer, by id
  */
 
 export class Desk {
@@ -167,6 +168,7 @@ export class Desk {
         unread: 0,
         history: null,
         loaded: false,
+        emails: new Map(),
       };
       this.conversations.set(id, conv);
     }
@@ -182,6 +184,7 @@ export class Desk {
     conv.info = detail.conversation;
     const fresh = this.#addEntries(conv, detail.messages);
     for (const note of detail.notes || []) conv.notes.set(note.id, note);
+    for (const email of detail.emails || []) this.applyEmail(conv.id, email);
     conv.loaded = true;
     return { conv, fresh };
   }
@@ -207,6 +210,18 @@ export class Desk {
    */
   applyNote(conversationId, note) {
     this.conversation(conversationId).notes.set(note.id, note);
+  }
+
+  /**
+   * `email_status` or the `send_transcript` ack: an email's latest state (a late, older update
+   * of the same email never replaces a newer one).
+   * @param {string} conversationId
+   * @param {import("../shared/protocol").EmailInfo} email
+   */
+  applyEmail(conversationId, email) {
+    const emails = this.conversation(conversationId).emails;
+    const known = emails.get(email.id);
+    if (!known || known.updated_at <= email.updated_at) emails.set(email.id, email);
   }
 
   /**

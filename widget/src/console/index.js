@@ -9,6 +9,8 @@ import { adminApi } from "./admin-api.js";
 import { AdminView, downloadFile } from "./admin-view.js";
 import { Alerts } from "./alerts.js";
 import { ConsoleController } from "./controller.js";
+import { MailController, mailApi } from "./mail.js";
+import { MailView } from "./mail-view.js";
 import { agentTransport, login } from "./transport.js";
 import { ConsoleView } from "./view.js";
 import { WorkbenchController } from "./workbench.js";
@@ -56,12 +58,21 @@ adminRoot.hidden = true;
 bench.after(adminRoot);
 /** @type {AdminController|null} */
 let admin = null;
+// Developer mode's Mail page (#mail, docs/email.md): what the built-in mail sink received.
+const mailPage = document.createElement("div");
+mailPage.id = "mail";
+mailPage.hidden = true;
+adminRoot.after(mailPage);
+/** @type {MailController|null} */
+let mail = null;
 function route() {
   const open = location.hash === "#workbench" && Boolean(controller.token());
   const administering = location.hash === "#agents" && Boolean(controller.token());
-  root.hidden = open || administering;
+  const mailOpen = location.hash === "#mail" && Boolean(controller.token());
+  root.hidden = open || administering || mailOpen;
   bench.hidden = !open;
   adminRoot.hidden = !administering;
+  mailPage.hidden = !mailOpen;
   if (administering && !admin) {
     const adminView = new AdminView(adminRoot);
     admin = new AdminController({ api: adminApi(origin, () => controller.token()), view: adminView, download: downloadFile });
@@ -69,6 +80,15 @@ function route() {
     admin.open();
   } else if (!administering && admin) {
     admin = null;
+  }
+  if (mailOpen && !mail) {
+    const mailView = new MailView(mailPage);
+    mail = new MailController({ api: mailApi(origin, () => controller.token()), view: mailView });
+    mailView.bind(mail);
+    mail.open();
+  } else if (!mailOpen && mail) {
+    mail.close();
+    mail = null;
   }
   if (open && !workbench) {
     const benchView = new WorkbenchView(bench);
@@ -84,6 +104,10 @@ window.addEventListener("hashchange", route);
 const showDesk = view.showDesk.bind(view);
 view.showDesk = () => {
   showDesk();
+  // The Mail link only where the developer mailbox answers (developer mode, docs/email.md).
+  mailApi(origin, () => controller.token())
+    .list()
+    .then(() => view.showMailLink(true), () => view.showMailLink(false));
   route(); // logged in: a #workbench link can open now
 };
 route();

@@ -49,6 +49,7 @@ export const AGENT_EVENTS = [
   "conversation_unassigned",
   "conversation_updated",
   "customer_typing",
+  "email_status",
   "session_ended",
   "tandem_error",
 ];

@@ -58,6 +58,8 @@ export class ConsoleView {
     this.me = h("span", { class: "me" });
     this.workbenchLink = h("a", { href: "#workbench", class: "link", hidden: true }, "Workbench");
     this.adminLink = h("a", { href: "#agents", class: "link", hidden: true }, "Admin");
+    // Developer mode's Mail page (docs/email.md): shown once the service says it has one.
+    this.mailLink = h("a", { href: "#mail", class: "link", hidden: true }, "Mail");
     const presence = h(
       "select",
       { id: "presence", onchange: () => c.setPresence(presence.value) },
@@ -100,6 +102,7 @@ export class ConsoleView {
       this.me,
       this.workbenchLink,
       this.adminLink,
+      this.mailLink,
       h("button", { type: "button", onclick: () => c.logout() }, "Log out"),
     );
     const sidebar = h(
@@ -133,6 +136,11 @@ export class ConsoleView {
     if (!this.connection) return;
     this.connection.textContent = connected ? "Connected" : "Reconnecting…";
     this.connection.className = `connection ${connected ? "ok" : "down"}`;
+  }
+
+  /** @param {boolean} shown whether the developer Mail page exists here */
+  showMailLink(shown) {
+    if (this.mailLink) this.mailLink.hidden = !shown;
   }
 
   /** @param {import("../shared/protocol").AgentInfo} agent */
@@ -241,6 +249,10 @@ export class ConsoleView {
   /** @param {import("../shared/transcript.js").Entry[]} entries */
   appendEntries(entries) {
     if (this.built) this.pane.appendEntries(entries);
+  }
+
+  renderEmails() {
+    if (this.built) this.pane.renderEmails();
   }
 
   renderNotes() {

@@ -137,6 +137,19 @@ export interface DeskStats {
 }
 
 /** get_conversation / watch / claim acks, and conversation_assigned (with from_agent, note). */
+/** One email to the customer and where it stands (docs/email.md, "Status"). */
+export interface EmailInfo {
+  id: string;
+  kind: "reply" | "transcript";
+  status: "queued" | "sending" | "sent" | "retrying" | "failed" | "skipped";
+  to: string;
+  tries: number;
+  reason: string;
+  created_at: number;
+  updated_at: number;
+  seqs: number[];
+}
+
 export interface ConversationDetail {
   conversation: ConversationInfo;
   messages: import("./transcript.js").Entry[];
@@ -144,6 +157,7 @@ export interface ConversationDetail {
   has_more?: boolean;
   from_agent?: AgentRef;
   note?: string;
+  emails?: EmailInfo[];
 }
 
 export interface HelloAck {
@@ -169,6 +183,8 @@ export interface SessionInfo extends ConversationLanguage {
   conversation_id: string | null;
   state: StateName;
   last_seq: number;
+  /** the service emails customers (docs/email.md) */
+  email?: boolean;
 }
 
 export interface StateChange extends ConversationLanguage {

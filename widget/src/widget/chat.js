@@ -98,6 +98,7 @@ export class Chat {
     this.sessionUp = false; // this connection's session handshake is done
     this.stalled = false; // messages fail as if the service were away (OUTAGE_CODES)
     this.offlineFormOpen = false;
+    this.emailOn = false; // tandem_session.email: the service sends email
     this.askedAgain = false; // asked for a person after leaving a message; still nobody came
     this.botThinking = false;
     /** @type {import("../shared/protocol").FollowUpQuestion|null} "Was your problem solved?" */
@@ -151,6 +152,7 @@ export class Chat {
   /** @param {import("../shared/protocol").SessionInfo} info `tandem_session` */
   onSession(info) {
     if (!info) return;
+    this.emailOn = Boolean(info.email); // the service emails: the form may promise it
     this.#identify(info.language);
     const id = info.conversation_id || null;
     if (id !== this.transcript.conversationId) {
@@ -309,6 +311,24 @@ export class Chat {
       return null;
     } catch (/** @type {any} */ error) {
       return this.#problem(error, error.code === "bad_request" ? "error.invalidEmail" : "error.generic");
+    }
+  }
+
+  /**
+   * The transcript by email (`tandem_email_transcript`): to the address the service knows, or
+   * to `address`. Resolves to what to tell the customer, and whether their email is needed.
+   * @param {string} [address]
+   * @returns {Promise<{text: string, needEmail?: boolean, sent?: boolean}>}
+   */
+  async emailTranscript(address = "") {
+    try {
+      const ack = await this.transport.request("tandem_email_transcript", address ? { email: address } : {});
+      return { text: this.t("transcript.sent", { address: ack.sent_to }), sent: true };
+    } catch (/** @type {any} */ error) {
+      if (error.code === "bad_request") {
+        return address ? { text: this.t("error.invalidEmail"), needEmail: true } : { text: "", needEmail: true };
+      }
+      return { text: this.#problem(error) };
     }
   }
 
@@ -567,13 +587,14 @@ export class Chat {
         askedAgain: this.askedAgain,
         followup: this.followup,
         followupThanks: this.followupThanks,
+        emailOn: this.emailOn,
       },
       this.t,
     );
     const last = entries[entries.length - 1];
     const quick =
       this.status.state === "bot" && last && last.author === "bot" && last.buttons ? last.buttons : [];
-    this.ui.setStatus(shown, this.status);
+    this.ui.setStatus(shown, { ...this.status, emailOn: this.emailOn });
     this.ui.setQuickReplies(quick);
   }
 

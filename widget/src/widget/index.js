@@ -128,6 +128,7 @@ function mount(options = {}) {
     leaveMessage: (form) => chat.leaveMessage(form),
     rate: (rating, comment) => chat.rate(rating, comment),
     answerFollowUp: (solved) => chat.answerFollowUp(solved),
+    emailTranscript: (address) => chat.emailTranscript(address),
     setLanguage: (language) => chat.setLanguage(language),
     editFailed: (cmid) => chat.editFailed(cmid),
     deleteFailed: (cmid) => chat.deleteFailed(cmid),

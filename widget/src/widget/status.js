@@ -9,9 +9,11 @@ const ENGLISH = translator("en");
  * @typedef {{conversationId: string|null, state: string, reason?: string,
  *   queuePosition?: number, estimatedWait?: number, longerThanUsual?: boolean, agentName?: string,
  *   offlineReason?: string, businessHours?: string, csatRequested?: boolean,
- *   contactEmail?: string}} Status
+ *   contactEmail?: string, emailOn?: boolean}} Status
  *   `contactEmail`: the email the triage collected, as the service sends it in `tandem_state`
  *   (`contact_email`, optional); kept for the rest of the conversation, to prefill the form.
+ *   `emailOn`: the service emails customers (`tandem_session.email`): the form may promise an
+ *   answer by email, and the transcript can be sent.
  */
 
 /**
@@ -115,11 +117,13 @@ export function offlineMessageLeft(entries) {
  * above the composer (with its own text, `detail`).
  * @param {Status} status
  * @param {{messageLeft: boolean, rated: boolean, offlineFormOpen: boolean, askedAgain?: boolean,
- *   followup?: import("../shared/protocol").FollowUpQuestion|null, followupThanks?: string}} flags
+ *   followup?: import("../shared/protocol").FollowUpQuestion|null, followupThanks?: string,
+ *   emailOn?: boolean}} flags
  *   `askedAgain`: after the message was left, the customer asked for a person again and still
  *   nobody could come (the `tandem_request_agent` ack said `offline`); `followup`: the service
  *   asks "Was your problem solved?" about this (closed) conversation; `followupThanks`: what it
- *   answered to a "yes"
+ *   answered to a "yes"; `emailOn: false`: the service sends no email (`tandem_session.email`),
+ *   so the form does not promise an answer by email
  * @param {import("./i18n.js").Translate} [t] the customer's language (default English)
  * @returns {Shown}
  */
@@ -171,7 +175,9 @@ export function view(status, flags, t = ENGLISH) {
       wait_limit: ["offline.waitLimit", "offline.leaveEmail"],
       customer: ["offline.customer", "offline.leaveEmail"],
     };
-    const [whyKey, leaveKey] = reasons[status.offlineReason || ""] || reasons.no_agents;
+    const [whyKey, emailLeave] = reasons[status.offlineReason || ""] || reasons.no_agents;
+    // Without email, the sentence that does not say how the answer comes.
+    const leaveKey = flags.emailOn === false ? "offline.noSpeakerLeave" : emailLeave;
     const why = t(whyKey);
     const hours = status.businessHours ? ` ${t("offline.hours", { hours: status.businessHours })}` : "";
     return {

@@ -3,7 +3,7 @@
 // The widget's own words come from the catalog of the language Chat chose (i18n.js); when it
 // changes, setLanguage() puts every one of them in the new language, the transcript included.
 
-import { h, icon, replace, srOnly } from "../shared/dom.js";
+import { append, h, icon, replace, srOnly } from "../shared/dom.js";
 import { clock, lengthCounter } from "../shared/format.js";
 import { displayText, safeImageUrl } from "../shared/transcript.js";
 import { MAX_MESSAGE_CHARS } from "./chat.js";
@@ -42,6 +42,7 @@ const RATINGS = [
  *   leaveMessage(form: {email: string, name: string, message: string}): Promise<string|null>,
  *   rate(rating: number, comment: string): Promise<string|null>,
  *   answerFollowUp(solved: boolean): Promise<string|null>,
+ *   emailTranscript(address?: string): Promise<{text: string, needEmail?: boolean, sent?: boolean}>,
  *   setLanguage(language: string): void,
  *   editFailed(cmid: string): string|null, deleteFailed(cmid: string): void,
  *   onOpenChange?(open: boolean): void}} ViewActions
@@ -271,17 +272,19 @@ export class WidgetView {
     this.subtitle.textContent = shown.subtitle;
     this.person.hidden = !shown.canRequestAgent;
     if (this.root.host instanceof HTMLElement) this.root.host.dataset.state = status.state;
-    const key = `${shown.panel}|${shown.detail}|${status.contactEmail || ""}|${shown.followup ? shown.followup.question : ""}`;
+    const key = `${shown.panel}|${shown.detail}|${status.contactEmail || ""}|${shown.followup ? shown.followup.question : ""}|${status.emailOn ? 1 : 0}`;
     if (key === this.panelKind) return;
     this.panelKind = key;
     if (shown.panel === "queued") this.#queuedPanel(shown);
     else if (shown.panel === "offline-form") this.#offlinePanel(shown, status);
-    else if (shown.panel === "offline-done") this.#notice(this.t("form.done"), shown.detail);
+    else if (shown.panel === "offline-done") this.#notice(this.t(status.emailOn ? "form.done" : "form.doneChat"), shown.detail);
     else if (shown.panel === "csat") this.#csatPanel();
     else if (shown.panel === "csat-done") this.#notice(this.t("csat.done"));
     else if (shown.panel === "followup" && shown.followup) this.#followupPanel(shown.followup);
     else if (shown.panel === "followup-done") this.#notice(shown.detail);
     else replace(this.panel);
+    // The end of a conversation: its transcript by email, when the service sends email.
+    if (status.emailOn && (shown.panel === "csat" || shown.panel === "csat-done")) append(this.panel, this.#transcriptRow());
     this.panel.hidden = this.panel.children.length === 0;
   }
 
@@ -540,6 +543,33 @@ export class WidgetView {
       submit,
     );
     replace(this.panel, form);
+  }
+
+  /** "Email me the transcript", asking for the address only when the service has none. */
+  #transcriptRow() {
+    const t = this.t;
+    const told = h("p", { class: "notice transcript-told", role: "status" });
+    const email = h("input", { id: "tw-transcript-email", type: "email", autocomplete: "email", maxlength: "254" });
+    const ask = async (/** @type {string} */ address) => {
+      button.disabled = true;
+      const answer = await this.actions.emailTranscript(address);
+      button.disabled = false;
+      told.textContent = answer.text;
+      if (answer.needEmail) {
+        form.hidden = false;
+        email.focus();
+      }
+      if (answer.sent) form.hidden = true;
+    };
+    const form = h(
+      "form",
+      { class: "transcript-form", hidden: true, onsubmit: (/** @type {Event} */ event) => (event.preventDefault(), ask(email.value.trim())) },
+      h("label", { for: "tw-transcript-email" }, t("transcript.email")),
+      email,
+      h("button", { type: "submit", class: "send" }, t("transcript.send")),
+    );
+    const button = h("button", { type: "button", class: "link transcript-button", onclick: () => ask("") }, t("transcript.button"));
+    return h("div", { class: "transcript-row" }, button, form, told);
   }
 
   /**

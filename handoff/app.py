@@ -30,6 +30,7 @@ from sanic import Request, Sanic
 from sanic.response import BaseHTTPResponse
 
 from handoff.config.canned import load_canned
+from handoff.config.faq_answers import load_faq_answers
 from handoff.config.settings import Settings
 from handoff.config.texts import SystemTexts
 from handoff.domain.clock import SYSTEM_CLOCK, Clock
@@ -51,6 +52,7 @@ from handoff.security.ids import SessionSigner
 from handoff.security.ratelimit import Rule
 from handoff.security.tokens import TokenSigner
 from handoff.services.agent_auth import AgentAuth, HashGate
+from handoff.services.assist import Assist
 from handoff.services.board import Board
 from handoff.services.bot_client import BotClient
 from handoff.services.bridge import BotBridge
@@ -63,6 +65,7 @@ from handoff.services.rasa_api import RasaApi
 from handoff.services.train_job import TrainJobs
 from handoff.store import pool
 from handoff.store.agents import AgentStore
+from handoff.store.assist import AssistStore
 from handoff.store.bot_lease import BotLease
 from handoff.store.conversations import ConversationStore
 from handoff.store.facts import DeskFactsReader
@@ -95,6 +98,7 @@ class Parts:
     desk: Desk
     bridge: BotBridge
     sweeper: Sweeper
+    assist: Assist
 
 
 class HandoffApp(socketio.ASGIApp):  # type: ignore[misc]
@@ -210,6 +214,24 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         gate=HashGate(hashers=settings.login_concurrency, queue=settings.login_queue),
     )
 
+    # Agent assist: suggested replies off the message path (docs/agent-assist.md).
+    canned = load_canned(settings.canned_responses)
+    assist = Assist(
+        conversations=conversations,
+        store=AssistStore(
+            redis, keys, cap=settings.assist_max_pairs, ttl=settings.retention_days * 86400
+        ),
+        stats=stats,
+        notify=notify,
+        # Parse only, through Rasa's HTTP API (the tracker of an owned conversation is untouched).
+        parse=RasaApi(settings.run_dir, timeout=settings.rasa_timeout).parse,
+        faq=load_faq_answers(settings.assist_responses, settings.default_language),
+        canned=canned,
+        faq_confidence=settings.assist_faq_confidence,
+        max_pairs=settings.assist_max_pairs,
+        default_language=settings.default_language,
+    )
+
     # Edges: where requests come in.
     connections = Connections()
     # Rate limits are token buckets in Redis: they hold across replicas (docs/security.md).
@@ -250,6 +272,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
             per_address=per_address,
             clock=clock,
             inbox=inbox_feed,
+            assist=assist,
         )
     )
     sio.register_namespace(
@@ -265,11 +288,12 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
             board=board,
             bridge=bridge,
             notify=notify,
-            canned=load_canned(settings.canned_responses),
+            canned=canned,
             limits=limits,
             rule=agent_rule,
             clock=clock,
             inbox=inbox_feed,
+            assist=assist,
         )
     )
     api = HttpApi(
@@ -324,6 +348,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         if settings.dev and settings.demo_agent:
             await ensure_demo_agent(agents, settings.demo_agent)
         app.ctx.sweeper = asyncio.create_task(sweeper.run(), name="sweeper")
+        await assist.load()
         # Which Rasa instances answer is known before the first customer (and /health) comes.
         await bot.check_all()
         app.ctx.bot_watch = asyncio.create_task(
@@ -344,6 +369,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         await asyncio.gather(*tasks, return_exceptions=True)
         await bridge.close()
         await inbox_feed.close()
+        await assist.close()
         await jobs.close()
         await sio.manager.drain()  # events queued for the other replicas
         try:
@@ -374,5 +400,6 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         desk=desk,
         bridge=bridge,
         sweeper=sweeper,
+        assist=assist,
     )
     return HandoffApp(sio, sanic_app, parts)

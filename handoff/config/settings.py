@@ -88,6 +88,13 @@ class Settings:
     workbench_repo: Path = Path(__file__).resolve().parents[2]
     run_dir: Path = Path(__file__).resolve().parents[2] / "run"  # the stack's (rasa-api.json)
 
+    # Agent assist (docs/agent-assist.md): the bot's FAQ answer is suggested at or above this
+    # confidence; the FAQ texts come from the writers' response files; at most this many past
+    # (customer message -> agent reply) pairs are kept and indexed.
+    assist_faq_confidence: float = 0.5
+    assist_responses: Path = Path(__file__).resolve().parents[2] / "data" / "responses"
+    assist_max_pairs: int = 50_000
+
     @property
     def rasa_url(self) -> str:
         """The first Rasa instance (logs and tools that talk to one)."""
@@ -219,6 +226,13 @@ class Settings:
             ),
             workbench_repo=Path(reader.text("TANDEM_WORKBENCH_REPO", str(cls.workbench_repo))),
             run_dir=Path(reader.text("TANDEM_RUN_DIR", str(cls.run_dir))),
+            assist_faq_confidence=reader.number(
+                "TANDEM_ASSIST_FAQ_CONFIDENCE", cls.assist_faq_confidence, low=0
+            ),
+            assist_responses=Path(
+                reader.text("TANDEM_ASSIST_RESPONSES", str(cls.assist_responses))
+            ),
+            assist_max_pairs=reader.integer("TANDEM_ASSIST_MAX_PAIRS", cls.assist_max_pairs, low=1),
         )
 
 

@@ -30,6 +30,7 @@ from handoff.protocol import agent as proto
 from handoff.protocol.errors import ErrorCode, ProtocolError
 from handoff.security.ratelimit import Rule
 from handoff.services.agent_auth import AgentAuth
+from handoff.services.assist import Assist
 from handoff.services.board import Board
 from handoff.services.bridge import BotBridge
 from handoff.services.desk import Desk
@@ -66,6 +67,7 @@ class AgentNamespace(GuardedNamespace):
         clock: Clock,
         summary_labels: proto.SummaryLabels | None = None,
         inbox: InboxFeed | None = None,
+        assist: Assist | None = None,
     ) -> None:
         super().__init__(rooms.AGENTS_NS, limits=limits, rule=rule)
         self.settings = settings
@@ -84,6 +86,7 @@ class AgentNamespace(GuardedNamespace):
         self.canned = canned
         self.now = clock
         self.inbox = inbox  # the writers' inbox, fed after the answer (services/inbox.py)
+        self.assist = assist  # suggested replies, computed after the answer (services/assist.py)
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
@@ -184,11 +187,34 @@ class AgentNamespace(GuardedNamespace):
         online = await self.presence.online(self.now())
         return {"ok": True, "stats": await self.stats.desk_stats(agents_online=len(online))}
 
+    async def on_get_suggestions(self, sid: str, data: Any) -> proto.SuggestionsAck:
+        sock = await self._agent(sid)
+        conversation_id = proto.parse_conversation_ref(data)
+        if self.assist is None:  # a namespace built without assist (some tests)
+            raise ProtocolError(ErrorCode.INTERNAL, "suggestions are not enabled")
+        found = await self.assist.suggestions_for(conversation_id, sock.agent.id)
+        if found is None:
+            raise ProtocolError(ErrorCode.NOT_OWNER, "suggestions are for your own conversations")
+        return {"ok": True, **found}
+
+    async def on_suggestion_feedback(self, sid: str, data: Any) -> dict[str, bool]:
+        sock = await self._agent(sid)
+        conversation_id, source, outcome = proto.parse_suggestion_feedback(data)
+        (owner,) = await self.store.fields(conversation_id, "owner")
+        if owner != sock.agent.id:
+            raise ProtocolError(ErrorCode.NOT_OWNER, "feedback is for your own conversations")
+        if self.assist is not None:
+            await self.assist.feedback(source, outcome)
+        return {"ok": True}
+
     # -- writing ------------------------------------------------------------------------------
     async def on_claim(self, sid: str, data: Any) -> proto.ConversationAck:
         sock = await self._agent(sid)
         conversation_id = proto.parse_conversation_ref(data)
         detail = await self.desk.claim(sock.agent, conversation_id, requester_sid=sid)
+        if self.assist is not None:
+            # For the question that brought the customer here, after the ack.
+            self.assist.suggest_later(conversation_id)
         return {"ok": True, **detail}
 
     async def on_send_message(self, sid: str, data: Any) -> proto.SendAck:
@@ -286,6 +312,8 @@ class AgentNamespace(GuardedNamespace):
         sock = await self._agent(sid)
         conversation_id, resolution, tags = proto.parse_close(data)
         await self.desk.close(sock.agent, conversation_id, resolution, tags)
+        if self.assist is not None:
+            self.assist.closed_later(conversation_id, tags)
         return {"ok": True}
 
     async def on_set_presence(self, sid: str, data: Any) -> proto.PresenceAck:

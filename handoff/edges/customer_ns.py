@@ -38,6 +38,7 @@ from handoff.protocol.errors import ErrorCode, ProtocolError
 from handoff.security.addresses import Network, client_address
 from handoff.security.ids import SessionSigner
 from handoff.security.ratelimit import Rule
+from handoff.services.assist import Assist
 from handoff.services.board import Board
 from handoff.services.bridge import BotBridge
 from handoff.services.desk import Desk
@@ -85,8 +86,10 @@ class CustomerNamespace(GuardedNamespace):
         per_address: AddressLimits,
         clock: Clock,
         inbox: InboxFeed | None = None,
+        assist: Assist | None = None,
     ) -> None:
         super().__init__(rooms.CUSTOMERS_NS, limits=limits, rule=rule)
+        self.assist = assist  # suggested replies for the owning agent (services/assist.py)
         self.per_address = per_address
         self.now = clock
         self.inbox = inbox  # the writers' inbox, fed after the answer (services/inbox.py)
@@ -228,6 +231,8 @@ class CustomerNamespace(GuardedNamespace):
         )
         if result.state in BOT_ANSWERS:
             self.bridge.kick(conversation_id)
+        elif result.state == State.AGENT and self.assist is not None:
+            self.assist.suggest_later(conversation_id, seq=result.seq)  # a task: not awaited
         return {
             "ok": True,
             "conversation_id": conversation_id,
@@ -286,6 +291,8 @@ class CustomerNamespace(GuardedNamespace):
         )
         if self.inbox is not None:
             await self.inbox.rated(conversation["id"], rating)
+        if self.assist is not None:
+            self.assist.rated_later(conversation["id"], rating)
         # Whoever still has the conversation open sees the rating (and comment) come in.
         rated = {**conversation, "csat": str(rating), "csat_comment": comment}
         await self.notify.conversation_updated(views.conversation_info(rated))

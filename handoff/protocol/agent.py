@@ -112,6 +112,14 @@ class CsatComment(TypedDict):
     at: float
 
 
+class AssistFigures(TypedDict):
+    """Today's suggestion outcomes, by source: what the agents did with what was offered."""
+
+    used: int
+    edited: int
+    ignored: int
+
+
 class DeskStats(TypedDict):
     """Today at the desk (the day in TANDEM_TIMEZONE), for the console's stats panel."""
 
@@ -128,6 +136,8 @@ class DeskStats(TypedDict):
     # Today's ratings by the tags the agent closed with, and the latest comments (newest first).
     csat_by_tag: NotRequired[dict[str, CsatFigure]]
     csat_comments: NotRequired[list[CsatComment]]
+    # Suggested replies today, by source (docs/agent-assist.md).
+    assist: NotRequired[dict[str, AssistFigures]]
 
 
 class Canned(TypedDict):
@@ -136,6 +146,36 @@ class Canned(TypedDict):
     text: str
     language: str
     tags: list[str]
+    # Typed as "/<shortcut>" in the reply box; one shortcut may have a variant per language.
+    shortcut: NotRequired[str]
+
+
+SuggestionSource = Literal["faq", "past", "canned"]
+SuggestionOutcome = Literal["used", "edited", "ignored"]
+
+
+class Suggestion(TypedDict):
+    """A reply the console offers the agent (inserted for editing, never sent by itself)."""
+
+    id: str
+    source: SuggestionSource
+    text: str
+    why: str  # where it came from and why, shown as it is
+    topic: NotRequired[str]  # faq: the topic Rasa recognised ("faq/shipping_time")
+    confidence: NotRequired[float]  # faq: Rasa's confidence
+    times: NotRequired[int]  # past: how many good conversations answered like this
+    csat: NotRequired[int]  # past: the best rating among them
+    matched: NotRequired[list[str]]  # past, canned: the question's words it shares
+    canned_id: NotRequired[str]  # canned: which response
+
+
+class Suggestions(TypedDict):
+    """``suggestions``: for the customer message ``for_seq`` of a conversation the agent owns."""
+
+    conversation_id: str
+    for_seq: int
+    language: str
+    suggestions: list[Suggestion]
 
 
 # -- client -> server ---------------------------------------------------------------------------
@@ -187,6 +227,15 @@ class Close(TypedDict):
 
 class SetPresence(TypedDict):
     status: Literal["online", "away"]
+
+
+class SuggestionFeedback(TypedDict):
+    """What the agent did with a suggestion, reported when the reply is sent."""
+
+    conversation_id: str
+    suggestion_id: str
+    source: SuggestionSource
+    outcome: SuggestionOutcome
 
 
 # -- server -> client ---------------------------------------------------------------------------
@@ -311,6 +360,10 @@ class StatsAck(TypedDict):
     stats: DeskStats
 
 
+class SuggestionsAck(Suggestions):
+    ok: Literal[True]
+
+
 # -- parsing ------------------------------------------------------------------------------------
 def _require(payload: object, tp: object) -> dict[str, Any]:
     if payload is None:
@@ -395,3 +448,12 @@ def parse_close(payload: object) -> tuple[str, str, list[str]]:
 
 def parse_presence(payload: object) -> str:
     return str(_require(payload, SetPresence)["status"])
+
+
+def parse_suggestion_feedback(payload: object) -> tuple[str, str, str]:
+    """``(conversation_id, source, outcome)``; the suggestion's id must look like one."""
+    data = _require(payload, SuggestionFeedback)  # the source and outcome are checked here
+    suggestion_id = data["suggestion_id"]
+    if not (suggestion_id.startswith("s_") and len(suggestion_id) <= 32):
+        raise ProtocolError(ErrorCode.BAD_REQUEST, "no such suggestion")
+    return _conversation_id(data), str(data["source"]), str(data["outcome"])

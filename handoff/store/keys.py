@@ -172,6 +172,18 @@ class Keys:
         message is counted once (and once per reason); expires with the conversation."""
         return f"{self.prefix}inbox:seen:{conversation_id}"
 
+    # -- agent assist ---------------------------------------------------------------------------
+    @property
+    def assist_pairs(self) -> str:
+        """List: JSON (customer message -> agent reply) pairs of well-rated closed conversations,
+        oldest first, capped (``TANDEM_ASSIST_MAX_PAIRS``); every replica indexes it at start."""
+        return f"{self.prefix}assist:pairs"
+
+    def assist_learned(self, conversation_id: str) -> str:
+        """String: set once a conversation's pairs were kept (a rating and a close both count,
+        the pairs only once); expires with the conversation."""
+        return f"{self.prefix}assist:learned:{conversation_id}"
+
     # -- socket.io -----------------------------------------------------------------------------
     @property
     def socketio_channel(self) -> str:

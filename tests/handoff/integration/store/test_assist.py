@@ -1,0 +1,35 @@
+"""The kept (customer message -> agent reply) pairs: once per conversation, capped, read back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from handoff.domain.past_replies import ReplyPair
+from handoff.store.assist import AssistStore
+from tests.handoff.integration.store.conftest import KEYS
+
+pytestmark = pytest.mark.asyncio
+
+
+def pair(n: int, csat: int | None = 5) -> ReplyPair:
+    return ReplyPair("en", f"question {n}", f"reply {n}", csat, f"c_{n}")
+
+
+async def test_pairs_are_kept_once_per_conversation_and_the_newest_within_the_cap(
+    redis: Any,
+) -> None:
+    store = AssistStore(redis, KEYS, cap=3, ttl=60)
+    assert await store.keep("c_1", [pair(1), pair(2, csat=None)])
+    assert not await store.keep("c_1", [pair(9)])  # rated after a resolved close: once
+    assert await store.keep("c_2", [pair(3), pair(4)])
+    assert await store.pairs() == [pair(2, csat=None), pair(3), pair(4)]
+    assert 0 < await redis.ttl(KEYS.assist_learned("c_1")) <= 60
+
+
+async def test_a_malformed_pair_is_skipped(redis: Any) -> None:
+    store = AssistStore(redis, KEYS, cap=10, ttl=60)
+    await redis.rpush(KEYS.assist_pairs, "not json", '{"language": "en"}')
+    assert await store.keep("c_1", [pair(1)])
+    assert await store.pairs() == [pair(1)]

@@ -8,9 +8,9 @@ weights stay positive however small the corpus (Okapi's go negative for a word i
 handful of questions). The same reply given several times is one suggestion that says how
 often and how it was rated.
 
-Tokens are the inbox's normalisation (``domain.inbox.normalise``: personal data masked, case
-folded, punctuation gone) with Latin diacritics dropped (``narudžba`` finds ``narudzba``), the
-rule ``bot/text.py`` applies on the Rasa side, which the service may not import.
+Tokens are masked like the inbox's texts (``domain.inbox.mask``), case-folded, with Latin
+diacritics dropped (``narudžba`` finds ``narudzba``): the rule ``bot/text.py`` applies on the
+Rasa side, which the service may not import, so it is written here once for the handoff side.
 
 Example::
 
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from rank_bm25 import BM25Plus  # type: ignore[import-untyped]  # no type information shipped
 
-from handoff.domain.inbox import mask, normalise
+from handoff.domain.inbox import mask
 
 GOOD_CSAT = 4  # a rating at or above this makes a conversation's replies worth suggesting
 RESOLVED_TAG = "resolved"  # closing with this tag confirms the problem was solved
@@ -56,10 +56,16 @@ class PastMatch:
 
 
 def tokens(text: str) -> list[str]:
-    """Search tokens: normalised, without Latin combining diacritics (U+0300..U+036F only)."""
-    decomposed = unicodedata.normalize("NFD", normalise(text).replace("đ", "d"))
+    """Search tokens: masked, case-folded, without Latin combining diacritics (U+0300..U+036F
+    only), split at anything but letters, digits and other scripts' marks (a Tamil virama is
+    part of its word; the inbox's ``normalise`` splits there, which is harmless for it)."""
+    decomposed = unicodedata.normalize("NFD", mask(text).casefold().replace("đ", "d"))
     kept = "".join(ch for ch in decomposed if not "\u0300" <= ch <= "\u036f")
-    return unicodedata.normalize("NFC", kept).split()
+    spaced = "".join(
+        ch if ch.isalnum() or ch in "<>" or unicodedata.category(ch).startswith("M") else " "
+        for ch in unicodedata.normalize("NFC", kept)
+    )
+    return spaced.split()
 
 
 def reply_key(reply: str) -> str:

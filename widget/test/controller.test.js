@@ -33,6 +33,8 @@ function service(overrides = {}) {
     add_note: () => agentAck("add_note"),
     get_agents: () => agentAck("get_agents"),
     set_presence: (p) => ({ ok: true, status: p.status }),
+    get_suggestions: () => ({ ...agentAck("get_suggestions"), suggestions: [] }),
+    suggestion_feedback: () => ({ ok: true }),
     ...overrides,
   };
   return (event, payload) => {
@@ -481,4 +483,38 @@ test("agents notice: a new queued conversation, a customer writing in mine, a tr
   assert.equal(view.last("announce")[0], "Sam has waited 5 min. Claim it, or they are offered the offline form in 60 s.");
   raised[0].onClick(); // the notification's click opens the conversation
   assert.equal(controller.desk.selected, OTHER);
+});
+
+test("suggestions: pushed ones replace older ones, one inserts for editing, the send reports used/edited/ignored", async () => {
+  const { controller, view, transport } = await atTheDesk();
+  const t = transport();
+  const pushed = agentOut("suggestions"); // for seq 7, three sources
+  assert.ok(t.sent("get_suggestions").length >= 1); // asked for when my conversation opened
+  t.fire("suggestions", pushed);
+  assert.ok(view.count("renderSuggestions") >= 1);
+  t.fire("suggestions", { ...pushed, for_seq: 3, suggestions: [] }); // an older question: ignored
+  const conv = controller.desk.conversation(CONV);
+  assert.equal(conv.suggestions.suggestions.length, 3);
+
+  const [faq, past, canned] = pushed.suggestions;
+  const draft = controller.insertSuggestion(CONV, faq.id, "");
+  assert.equal(draft, faq.text);
+  assert.equal(controller.draft(CONV), faq.text);
+  assert.equal(t.sent("send_message").length, 0); // inserting never sends
+  controller.send(CONV, `${draft} Anything else?`);
+  await settle();
+  const reports = t.sent("suggestion_feedback").map((r) => [r.suggestion_id, r.source, r.outcome]);
+  assert.deepEqual(reports, [
+    [faq.id, "faq", "edited"],
+    [past.id, "past", "ignored"],
+    [canned.id, "canned", "ignored"],
+  ]);
+  controller.send(CONV, "and another reply");
+  await settle();
+  assert.equal(t.sent("suggestion_feedback").length, 3); // told once per question
+
+  t.fire("suggestions", { ...pushed, for_seq: 9 });
+  controller.send(CONV, controller.insertSuggestion(CONV, past.id, ""));
+  await settle();
+  assert.deepEqual(t.sent("suggestion_feedback").slice(3).map((r) => r.outcome), ["ignored", "used", "ignored"]);
 });

@@ -109,6 +109,30 @@ export interface Canned {
   text: string;
   language: string;
   tags: string[];
+  /** Typed as "/<shortcut>"; responses sharing one are its variants, one per language. */
+  shortcut?: string;
+}
+
+/** A suggested reply (docs/agent-assist.md): inserted for editing, never sent by itself. */
+export interface Suggestion {
+  id: string;
+  source: "faq" | "past" | "canned";
+  text: string;
+  why: string;
+  topic?: string;
+  confidence?: number;
+  times?: number;
+  csat?: number;
+  matched?: string[];
+  canned_id?: string;
+}
+
+/** The `suggestions` event, and `get_suggestions`' ack without `ok`. */
+export interface Suggestions {
+  conversation_id: string;
+  for_seq: number;
+  language: string;
+  suggestions: Suggestion[];
 }
 
 export interface DeskStats {
@@ -126,6 +150,8 @@ export interface DeskStats {
   csat_by_tag?: Record<string, { average: number; count: number }>;
   /** Today's latest rating comments, newest first. */
   csat_comments?: { conversation_id: string; rating: number; comment: string; tags: string[]; at: number }[];
+  /** Today's suggested replies by source: what the agents did with them. */
+  assist?: Record<string, { used: number; edited: number; ignored: number }>;
 }
 
 /** get_conversation / watch / claim acks, and conversation_assigned (with from_agent, note). */

@@ -49,6 +49,7 @@ export const AGENT_EVENTS = [
   "conversation_unassigned",
   "conversation_updated",
   "customer_typing",
+  "suggestions",
   "session_ended",
   "tandem_error",
 ];

@@ -20,7 +20,6 @@ import yaml
 
 from handoff.protocol.agent import Canned
 
-
 SHORTCUT = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
 from handoff.config.faq_answers import FaqAnswers
@@ -47,6 +48,32 @@ log = logging.getLogger("handoff.assist")
 
 WINDOW = 40  # entries read back to find the latest question
 Parse = Callable[[str], Awaitable[dict[str, Any]]]
+
+
+@dataclass
+class Suggester:
+    """The suggestions for one customer message: the part without Redis or sockets, which the
+    evaluation (scripts/assist_eval.py) and the benchmark (bench/assist.py) call as the service
+    does."""
+
+    parse: Parse
+    faq: FaqAnswers
+    canned: list[Canned]
+    index: PastReplies
+    faq_confidence: float
+
+    async def suggest(self, question: str, language: str) -> list[Suggestion]:
+        """Up to three suggestions for ``question`` in ``language``, best first."""
+        faq: Suggestion | None = None
+        parsed = await self.parse(question)
+        topic = str(parsed.get("intent") or "")
+        confidence = float(parsed.get("confidence") or 0.0)
+        if topic.startswith("faq/") and confidence >= self.faq_confidence:
+            text = self.faq.text(topic, language)
+            if text:
+                faq = faq_suggestion(topic, confidence, text)
+        past = self.index.search(language, question, limit=LIMIT)
+        return combine(faq, past, canned_matches(self.canned, question, language))
 
 
 class Assist:
@@ -70,12 +97,11 @@ class Assist:
         self.store = store
         self.stats = stats
         self.notify = notify
-        self.parse = parse
-        self.faq = faq
-        self.canned = canned
-        self.faq_confidence = faq_confidence
         self.default_language = default_language
         self.index = PastReplies(cap=max_pairs)
+        self.suggester = Suggester(
+            parse=parse, faq=faq, canned=canned, index=self.index, faq_confidence=faq_confidence
+        )
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def load(self) -> None:
@@ -101,17 +127,7 @@ class Assist:
         return await self._compute(conversation, None)
 
     async def suggest(self, question: str, language: str) -> list[Suggestion]:
-        """The suggestions for one customer message in ``language`` (pure but for the parse)."""
-        faq: Suggestion | None = None
-        parsed = await self.parse(question)
-        topic = str(parsed.get("intent") or "")
-        confidence = float(parsed.get("confidence") or 0.0)
-        if topic.startswith("faq/") and confidence >= self.faq_confidence:
-            text = self.faq.text(topic, language)
-            if text:
-                faq = faq_suggestion(topic, confidence, text)
-        past = self.index.search(language, question, limit=LIMIT)
-        return combine(faq, past, canned_matches(self.canned, question, language))
+        return await self.suggester.suggest(question, language)
 
     async def _push(self, conversation_id: str, seq: int | None) -> None:
         try:

@@ -38,7 +38,8 @@ def test_the_bots_faq_answer_is_suggested_inserted_and_sent(
     expect(glance).to_contain_text("asked for a person")
     expect(glance).to_contain_text("how long does delivery take?")
     expect(glance).to_contain_text("Standard delivery takes")
-    expect(glance).to_contain_text(re.compile(r"Waited\s*\d+ (s|min \d+ s) before a person took it"))
+    waited = re.compile(r"Waited\s*\d+ (s|min \d+ s) before a person took it")
+    expect(glance).to_contain_text(waited)
 
     # The canned greeting by its shortcut (no name known: "Hi, thanks…").
     console.reply_box.press_sequentially("/hi")

@@ -49,7 +49,8 @@ def test_a_shortcut_groups_one_variant_per_language(tmp_path: Path) -> None:
     [
         ("- {id: x, title: t, text: t, shortcut: 'Two Words'}\n", "'shortcut'"),
         (
-            "- {id: x, title: t, text: t, shortcut: s}\n- {id: y, title: u, text: u, shortcut: s}\n",
+            "- {id: x, title: t, text: t, shortcut: s}\n"
+            "- {id: y, title: u, text: u, shortcut: s}\n",
             "two en variants",
         ),
     ],

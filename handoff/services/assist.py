@@ -108,6 +108,7 @@ class Assist:
         """Index the pairs kept in Redis (at start-up; the service starts without them)."""
         try:
             self.index.add(await self.store.pairs())
+            await self._fit(self.index.languages())
             log.info("assist: %d past replies indexed", len(self.index))
         except Exception:
             log.exception("assist: could not load the past replies")
@@ -187,8 +188,14 @@ class Assist:
             )
             if await self.store.keep(conversation_id, pairs):
                 self.index.add(pairs)
+                await self._fit(sorted({p.language for p in pairs}))
         except Exception:
             log.exception("assist: could not keep the replies of %s", conversation_id)
+
+    async def _fit(self, languages: list[str]) -> None:
+        """Refit in a thread: at 50,000 pairs a fit takes long enough to hold up messages."""
+        for language in languages:
+            await asyncio.to_thread(self.index.fit, language)
 
     # -- tasks ---------------------------------------------------------------------------------
     async def close(self) -> None:

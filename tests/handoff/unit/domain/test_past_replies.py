@@ -78,3 +78,17 @@ def test_pairs_are_a_reply_directly_after_a_customer_message_masked() -> None:
     assert found.customer == "my order <order> is late, <email>"
     assert found.reply == "Sorry! Order <order> ships today."
     assert (found.language, found.csat, found.conversation_id) == ("en", 5, "c_1")
+
+
+def test_a_model_fitted_ahead_is_the_one_searched_and_a_stale_one_is_dropped() -> None:
+    index = PastReplies(cap=100)
+    index.add([pair("where is my parcel", "It left today.")])
+    index.fit("en")
+    index.fit("xx")  # no such language: nothing to do
+    assert index.search("en", "parcel", limit=1)[0].reply == "It left today."
+    index.add([pair("parcel tracking link", "Here is the link.")])  # the fitted model is stale
+    assert [m.reply for m in index.search("en", "parcel link", limit=2)] == [
+        "Here is the link.",
+        "It left today.",
+    ]
+    assert index.languages() == ["en"]

@@ -11,9 +11,9 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.ui import Console, Widget
+from tests.e2e.ui import Console, Widget, inside
 
-DESKTOP = {"viewport": {"width": 1400, "height": 900}}
+LAPTOP = {"viewport": {"width": 1366, "height": 768}}  # the suggestions leave Send in sight
 
 
 def test_the_bots_faq_answer_is_suggested_inserted_and_sent(
@@ -22,9 +22,9 @@ def test_the_bots_faq_answer_is_suggested_inserted_and_sent(
     add_agent: Callable[..., tuple[str, str]],
     shot: Callable[[Page, str], None],
 ) -> None:
-    _, agent_page = new_page("agent", **DESKTOP)
+    _, agent_page = new_page("agent", **LAPTOP)
     console = Console(agent_page, service_url).login(*add_agent("assist", "Asa"))
-    _, customer_page = new_page("customer", **DESKTOP)
+    _, customer_page = new_page("customer", **LAPTOP)
     widget = Widget(customer_page, service_url).open_shop()
 
     widget.ask("how long does delivery take?", "Standard delivery takes")
@@ -43,9 +43,7 @@ def test_the_bots_faq_answer_is_suggested_inserted_and_sent(
 
     # The canned greeting by its shortcut (no name known: "Hi, thanks…").
     console.reply_box.press_sequentially("/hi")
-    expect(
-        agent_page.get_by_role("listbox", name="Canned responses for /shortcut")
-    ).to_contain_text("/hi")
+    expect(agent_page.get_by_role("listbox", name="Matching /shortcuts")).to_contain_text("/hi")
     console.reply_box.press("Enter")
     expect(console.reply_box).to_have_value(re.compile(r"^Hi, thanks for waiting!"))
     console.reply_box.press("Enter")
@@ -64,6 +62,8 @@ def test_the_bots_faq_answer_is_suggested_inserted_and_sent(
     expect(first.locator(".suggestion-text")).to_contain_text("Klarna")
     expect(first.locator(".why")).to_contain_text("payment_methods")
     answer = first.locator(".suggestion-text").text_content() or ""
+    assert inside(agent_page, "#reply", "viewport")
+    assert inside(agent_page, ".reply-form button.primary", "viewport")
     shot(agent_page, "01-console-suggestions")
 
     first.get_by_role("button", name="Insert suggestion 1 into the reply").click()

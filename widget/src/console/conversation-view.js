@@ -242,7 +242,7 @@ export class ConversationPane {
     }
     const language = info.language || "en";
     // "/word" at the end of the reply: the canned responses it names, the conversation's variant.
-    const shortcuts = h("ul", { id: "shortcuts", class: "shortcuts", role: "listbox", "aria-label": "Canned responses for /shortcut", hidden: true });
+    const shortcuts = h("ul", { id: "shortcuts", class: "shortcuts", role: "listbox", "aria-label": "Matching /shortcuts", hidden: true });
     /** @type {(import("../shared/protocol").Canned & {key: string})[]} */
     let matches = [];
     let active = 0;

@@ -219,7 +219,11 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
     assist = Assist(
         conversations=conversations,
         store=AssistStore(
-            redis, keys, cap=settings.assist_max_pairs, ttl=settings.retention_days * 86400
+            redis,
+            keys,
+            cap=settings.assist_max_pairs,
+            ttl=settings.retention_days * 86400,
+            clock=clock,
         ),
         stats=stats,
         notify=notify,

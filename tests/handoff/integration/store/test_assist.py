@@ -1,4 +1,5 @@
-"""The kept (customer message -> agent reply) pairs: once per conversation, capped, read back."""
+"""The kept (customer message -> agent reply) pairs: once per conversation, capped, within the
+retention, read back."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 from handoff.domain.past_replies import ReplyPair
 from handoff.store.assist import AssistStore
-from tests.handoff.integration.store.conftest import KEYS
+from tests.handoff.integration.store.conftest import KEYS, Clock
 
 pytestmark = pytest.mark.asyncio
 
@@ -20,7 +21,7 @@ def pair(n: int, csat: int | None = 5) -> ReplyPair:
 async def test_pairs_are_kept_once_per_conversation_and_the_newest_within_the_cap(
     redis: Any,
 ) -> None:
-    store = AssistStore(redis, KEYS, cap=3, ttl=60)
+    store = AssistStore(redis, KEYS, cap=3, ttl=60, clock=Clock())
     assert await store.keep("c_1", [pair(1), pair(2, csat=None)])
     assert not await store.keep("c_1", [pair(9)])  # rated after a resolved close: once
     assert await store.keep("c_2", [pair(3), pair(4)])
@@ -28,8 +29,20 @@ async def test_pairs_are_kept_once_per_conversation_and_the_newest_within_the_ca
     assert 0 < await redis.ttl(KEYS.assist_learned("c_1")) <= 60
 
 
+async def test_pairs_older_than_the_retention_are_neither_read_nor_kept(redis: Any) -> None:
+    clock = Clock()
+    store = AssistStore(redis, KEYS, cap=100, ttl=60, clock=clock)
+    await store.keep("c_1", [pair(1), pair(2)])
+    clock.now += 30
+    await store.keep("c_3", [pair(3)])
+    clock.now += 31  # the first two are 61 s old
+    assert await store.pairs() == [pair(3)]
+    await store.keep("c_4", [pair(4)])  # a keep trims the expired head
+    assert await redis.llen(KEYS.assist_pairs) == 2
+
+
 async def test_a_malformed_pair_is_skipped(redis: Any) -> None:
-    store = AssistStore(redis, KEYS, cap=10, ttl=60)
+    store = AssistStore(redis, KEYS, cap=10, ttl=60, clock=Clock())
     await redis.rpush(KEYS.assist_pairs, "not json", '{"language": "en"}')
     assert await store.keep("c_1", [pair(1)])
     assert await store.pairs() == [pair(1)]

@@ -13,7 +13,8 @@ A failure costs a suggestion, never a message: it is logged and dropped.
 
 Learning: a closed conversation rated 4 or 5, or closed as ``resolved``, gives its (customer
 message -> agent reply) pairs to the store once, and to this replica's index; the other
-replicas index them at their next start (docs/agent-assist.md).
+replicas read them from the store before their next suggestion (a counter of pairs ever kept
+says whether there is anything new).
 
 Example::
 
@@ -102,12 +103,15 @@ class Assist:
         self.suggester = Suggester(
             parse=parse, faq=faq, canned=canned, index=self.index, faq_confidence=faq_confidence
         )
+        self.seen = 0  # how many of the pairs ever kept (by any replica) are in the index
+        self._indexing = asyncio.Lock()  # one catch-up or addition at a time: no pair twice
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def load(self) -> None:
         """Index the pairs kept in Redis (at start-up; the service starts without them)."""
         try:
-            self.index.add(await self.store.pairs())
+            pairs, self.seen = await self.store.pairs()
+            self.index.add(pairs)
             await self._fit(self.index.languages())
             log.info("assist: %d past replies indexed", len(self.index))
         except Exception:
@@ -144,6 +148,7 @@ class Assist:
 
     async def _compute(self, conversation: dict[str, str], seq: int | None) -> Suggestions | None:
         conversation_id = conversation["id"]
+        await self._catch_up()
         last = int(conversation.get("seq", "0") or 0)
         entries, _ = await self.conversations.read_log(
             conversation_id, max(0, last - WINDOW), limit=WINDOW + 1
@@ -186,11 +191,25 @@ class Assist:
                 csat=rating,
                 conversation_id=conversation_id,
             )
-            if await self.store.keep(conversation_id, pairs):
-                self.index.add(pairs)
-                await self._fit(sorted({p.language for p in pairs}))
+            async with self._indexing:
+                total = await self.store.keep(conversation_id, pairs)
+                if total is not None and total - len(pairs) == self.seen:
+                    self.seen = total  # nobody kept any in between: these are the only new ones
+                    self.index.add(pairs)
+                    await self._fit(sorted({p.language for p in pairs}))
+            if total is not None:
+                await self._catch_up()
         except Exception:
             log.exception("assist: could not keep the replies of %s", conversation_id)
+
+    async def _catch_up(self) -> None:
+        """Index what other replicas kept since this one last looked (one GET when nothing)."""
+        if await self.store.total() == self.seen:
+            return
+        async with self._indexing:
+            pairs, self.seen = await self.store.since(self.seen)
+            self.index.add(pairs)
+            await self._fit(sorted({p.language for p in pairs}))
 
     async def _fit(self, languages: list[str]) -> None:
         """Refit in a thread: at 50,000 pairs a fit takes long enough to hold up messages."""

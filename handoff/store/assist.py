@@ -5,8 +5,9 @@ indexes, kept once per conversation and for as long as conversations are
 Example::
 
     store = AssistStore(redis, keys, cap=50_000, ttl=90 * 86400, clock=time.time)
-    await store.keep("c_…", pairs)     # True the first time for this conversation
-    await store.pairs()                # every kept pair still within the retention, oldest first
+    await store.keep("c_…", pairs)     # the total ever kept; None if this conversation's were
+    pairs, total = await store.pairs() # every kept pair still within the retention, oldest first
+    await store.since(total)           # later: what other replicas kept since
 """
 
 from __future__ import annotations
@@ -36,26 +37,58 @@ class AssistStore:
         self.ttl = ttl
         self.now = clock
 
-    async def keep(self, conversation_id: str, pairs: list[ReplyPair]) -> bool:
+    async def keep(self, conversation_id: str, pairs: list[ReplyPair]) -> int | None:
         """Append ``pairs`` unless this conversation's were kept already (a rating after a
-        ``resolved`` close, say); the list keeps the newest ``cap``, and none past the ttl."""
+        ``resolved`` close, say): None then, else the total ever appended, these included. The
+        list keeps the newest ``cap``, and none past the ttl."""
         marker = self.keys.assist_learned(conversation_id)
         if not await self.redis.set(marker, "1", nx=True, ex=self.ttl):
-            return False
-        if pairs:
-            at = round(self.now(), 3)
-            async with self.redis.pipeline(transaction=True) as pipe:
+            return None
+        at = round(self.now(), 3)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incrby(self.keys.assist_pairs_total, len(pairs))
+            if pairs:
                 pipe.rpush(self.keys.assist_pairs, *[_encode(p, at) for p in pairs])
                 pipe.ltrim(self.keys.assist_pairs, -self.cap, -1)
-                await pipe.execute()
+            total = int((await pipe.execute())[0])
         await self._drop_expired()
-        return True
+        return total
 
-    async def pairs(self) -> list[ReplyPair]:
-        """Every kept pair within the ttl, oldest first (a malformed one is skipped)."""
+    async def pairs(self) -> tuple[list[ReplyPair], int]:
+        """Every kept pair within the ttl, oldest first (a malformed one is skipped), and the
+        total ever appended at that moment (one snapshot)."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.get(self.keys.assist_pairs_total)
+            pipe.lrange(self.keys.assist_pairs, 0, -1)
+            total, rows = await pipe.execute()
+        return self._fresh(rows), int(total or 0)
+
+    async def total(self) -> int:
+        return int(await self.redis.get(self.keys.assist_pairs_total) or 0)
+
+    async def since(self, seen: int) -> tuple[list[ReplyPair], int]:
+        """The pairs appended after the first ``seen`` (at most ``cap``: older ones are gone),
+        and the total they bring it to; read under WATCH, so the two agree."""
+        while True:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                try:
+                    await pipe.watch(self.keys.assist_pairs_total)
+                    total = int(await pipe.get(self.keys.assist_pairs_total) or 0)
+                    count = min(total - seen, self.cap)
+                    rows = (
+                        await pipe.lrange(self.keys.assist_pairs, -count, -1) if count > 0 else []
+                    )
+                    pipe.multi()
+                    pipe.get(self.keys.assist_pairs_total)
+                    await pipe.execute()  # fails if a keep came in between: read again
+                    return self._fresh(rows), total
+                except WatchError:
+                    continue
+
+    def _fresh(self, rows: list[str]) -> list[ReplyPair]:
         cutoff = self.now() - self.ttl
         found = []
-        for raw in await self.redis.lrange(self.keys.assist_pairs, 0, -1):
+        for raw in rows:
             decoded = _decode(raw)
             if decoded is not None and decoded[1] >= cutoff:
                 found.append(decoded[0])

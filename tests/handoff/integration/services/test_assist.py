@@ -33,14 +33,19 @@ def bot_says(topic: str, language: str | None = None) -> str:
 
 
 @pytest.fixture(scope="module")
-def assisted(
-    start_server: Callable[..., HandoffServer], rasa: RasaStub, tmp_path_factory: Any
-) -> HandoffServer:
-    """A service that finds the stand-in's Rasa API as it finds the stack's (run/rasa-api.json)."""
+def assist_env(rasa: RasaStub, tmp_path_factory: Any) -> dict[str, str]:
+    """Settings that find the stand-in's Rasa API as the stack's is found (rasa-api.json)."""
     run_dir = tmp_path_factory.mktemp("run")
     record = {"url": rasa.url, "token": "", "pid": os.getpid()}
     (run_dir / "rasa-api.json").write_text(json.dumps(record))
-    return start_server({"TANDEM_RUN_DIR": str(run_dir)})
+    return {"TANDEM_RUN_DIR": str(run_dir)}
+
+
+@pytest.fixture(scope="module")
+def assisted(
+    start_server: Callable[..., HandoffServer], assist_env: dict[str, str]
+) -> HandoffServer:
+    return start_server(assist_env)
 
 
 async def owned(customer: Any, agent_client: Any, server: HandoffServer, *lines: str) -> Any:
@@ -164,3 +169,34 @@ async def test_on_claim_the_question_that_brought_the_customer_gets_suggestions(
     pushed = await ana.wait_for("suggestions")
     assert pushed["for_seq"] == asked["seq"]
     assert pushed["suggestions"][0]["text"] == bot_says("refund_timing")
+
+
+async def test_a_reply_learned_on_one_replica_is_suggested_on_another(
+    customer: Any,
+    agent: Any,
+    assisted: HandoffServer,
+    start_server: Callable[..., HandoffServer],
+    assist_env: dict[str, str],
+) -> None:
+    other = start_server(assist_env)  # a second replica on the same Redis
+    ana = await agent(assisted.url)
+    first = await owned(customer, ana, assisted)
+    await first.say("can I change the colour of my sofa after ordering")
+    await ana.wait_for("conversation_message", lambda p: "sofa" in p["entry"]["text"])
+    reply = "Yes: write to us within 24 hours and we'll change the colour before it is made."
+    payload = {"conversation_id": first.conversation_id, "text": reply, "client_msg_id": "m-9"}
+    assert (await ana.call("send_message", payload))["ok"]
+    closed = {"conversation_id": first.conversation_id, "resolution": "ok", "tags": ["resolved"]}
+    assert (await ana.call("close", closed))["ok"]  # resolved: kept without a rating
+
+    ben = await agent(other.url)
+    second = await owned(customer, ben, other)
+    await second.say("hello, can I still change the sofa colour?")
+    for _ in range(100):
+        found = await ben.call("get_suggestions", {"conversation_id": second.conversation_id})
+        if any(s["source"] == "past" for s in found["suggestions"]):
+            break
+        await asyncio.sleep(0.05)
+    past = [s for s in found["suggestions"] if s["source"] == "past"]
+    assert past and past[0]["text"] == reply
+    assert "csat" not in past[0] and "resolved" in past[0]["why"]

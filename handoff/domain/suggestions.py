@@ -17,9 +17,9 @@ from __future__ import annotations
 import hashlib
 
 from handoff.domain.past_replies import PastMatch, reply_key, tokens
-from handoff.protocol.agent import Canned, Suggestion
+from handoff.protocol.agent import MAX_SUGGESTIONS, Canned, Suggestion
 
-LIMIT = 3
+LIMIT = MAX_SUGGESTIONS  # the protocol's bound on one question's feedback is this
 MIN_CANNED_SCORE = 2  # words shared with the question (a title or tag word counts twice)
 MIN_WORD = 3  # shorter words ("is", "my") say nothing about which canned response fits
 

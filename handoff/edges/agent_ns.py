@@ -199,12 +199,12 @@ class AgentNamespace(GuardedNamespace):
 
     async def on_suggestion_feedback(self, sid: str, data: Any) -> dict[str, bool]:
         sock = await self._agent(sid)
-        conversation_id, source, outcome = proto.parse_suggestion_feedback(data)
+        conversation_id, outcomes = proto.parse_suggestion_feedback(data)
         (owner,) = await self.store.fields(conversation_id, "owner")
         if owner != sock.agent.id:
             raise ProtocolError(ErrorCode.NOT_OWNER, "feedback is for your own conversations")
         if self.assist is not None:
-            await self.assist.feedback(source, outcome)
+            await self.assist.feedback(outcomes)
         return {"ok": True}
 
     # -- writing ------------------------------------------------------------------------------

@@ -229,13 +229,17 @@ class SetPresence(TypedDict):
     status: Literal["online", "away"]
 
 
-class SuggestionFeedback(TypedDict):
-    """What the agent did with a suggestion, reported when the reply is sent."""
-
-    conversation_id: str
+class SuggestionOutcomeReport(TypedDict):
     suggestion_id: str
     source: SuggestionSource
     outcome: SuggestionOutcome
+
+
+class SuggestionFeedback(TypedDict):
+    """What the agent did with the suggestions shown, reported once when the reply is sent."""
+
+    conversation_id: str
+    outcomes: list[SuggestionOutcomeReport]
 
 
 # -- server -> client ---------------------------------------------------------------------------
@@ -450,10 +454,19 @@ def parse_presence(payload: object) -> str:
     return str(_require(payload, SetPresence)["status"])
 
 
-def parse_suggestion_feedback(payload: object) -> tuple[str, str, str]:
-    """``(conversation_id, source, outcome)``; the suggestion's id must look like one."""
-    data = _require(payload, SuggestionFeedback)  # the source and outcome are checked here
-    suggestion_id = data["suggestion_id"]
-    if not (suggestion_id.startswith("s_") and len(suggestion_id) <= 32):
+MAX_SUGGESTIONS = 3  # suggestions one question is shown (domain.suggestions.LIMIT)
+
+
+def parse_suggestion_feedback(payload: object) -> tuple[str, list[tuple[str, str]]]:
+    """``(conversation_id, [(source, outcome), …])``: at most one report per suggestion shown,
+    each id looking like one (the sources and outcomes are checked against the types)."""
+    data = _require(payload, SuggestionFeedback)
+    reports = data["outcomes"]
+    if not 1 <= len(reports) <= MAX_SUGGESTIONS:
+        raise ProtocolError(
+            ErrorCode.BAD_REQUEST, f"between 1 and {MAX_SUGGESTIONS} outcomes, one per suggestion"
+        )
+    ids = [r["suggestion_id"] for r in reports]
+    if len(set(ids)) != len(ids) or not all(i.startswith("s_") and len(i) <= 32 for i in ids):
         raise ProtocolError(ErrorCode.BAD_REQUEST, "no such suggestion")
-    return _conversation_id(data), str(data["source"]), str(data["outcome"])
+    return _conversation_id(data), [(str(r["source"]), str(r["outcome"])) for r in reports]

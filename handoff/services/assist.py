@@ -176,8 +176,9 @@ class Assist:
         if rating >= GOOD_CSAT:
             self._spawn(self._learn(conversation_id, rating))
 
-    async def feedback(self, source: str, outcome: str) -> None:
-        await self.stats.record_suggestion(source, outcome)
+    async def feedback(self, outcomes: list[tuple[str, str]]) -> None:
+        """What the agent did with the suggestions of one question: ``(source, outcome)``."""
+        await self.stats.record_suggestions(outcomes)
 
     async def _learn(self, conversation_id: str, rating: int | None) -> None:
         try:

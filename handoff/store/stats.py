@@ -112,11 +112,13 @@ class Stats:
             pipe.expire(day, DAY_TTL)
             await pipe.execute()
 
-    async def record_suggestion(self, source: str, outcome: str) -> None:
-        """What an agent did with a suggested reply (used, edited, ignored), counted by source."""
+    async def record_suggestions(self, outcomes: Sequence[tuple[str, str]]) -> None:
+        """What an agent did with suggested replies, ``(source, outcome)`` each (used, edited,
+        ignored), counted by source."""
         day = self.day_key()
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hincrby(day, f"assist:{source}:{outcome}", 1)
+            for source, outcome in outcomes:
+                pipe.hincrby(day, f"assist:{source}:{outcome}", 1)
             pipe.expire(day, DAY_TTL)
             await pipe.execute()
 

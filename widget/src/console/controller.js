@@ -340,10 +340,8 @@ export class ConsoleController {
     const conv = this.desk.conversation(conversationId);
     const shown = conv.suggestions;
     if (!shown || !shown.suggestions.length) return;
-    for (const { suggestion, outcome } of outcomes(shown.suggestions, conv.inserted, sent)) {
-      const report = { conversation_id: conversationId, suggestion_id: suggestion.id, source: suggestion.source, outcome };
-      this.#request("suggestion_feedback", report).catch(ignore);
-    }
+    const told = outcomes(shown.suggestions, conv.inserted, sent).map(({ suggestion, outcome }) => ({ suggestion_id: suggestion.id, source: suggestion.source, outcome }));
+    this.#request("suggestion_feedback", { conversation_id: conversationId, outcomes: told }).catch(ignore);
     conv.suggestions = { ...shown, suggestions: [] }; // answered: the panel empties until the next question
     conv.inserted = null;
     if (conversationId === this.desk.selected) this.view.renderSuggestions();

@@ -139,17 +139,20 @@ async def test_suggestions_are_for_the_owner_and_feedback_is_counted_in_the_stat
     assert theirs["error"]["code"] == "not_owner"
 
     chosen = pushed["suggestions"][0]
-    feedback = {
-        "conversation_id": alice.conversation_id,
-        "suggestion_id": chosen["id"],
-        "source": chosen["source"],
-    }
-    assert (await ana.call("suggestion_feedback", {**feedback, "outcome": "edited"}))["ok"]
-    assert (await ana.call("suggestion_feedback", {**feedback, "outcome": "used"}))["ok"]
-    refused = await ben.call("suggestion_feedback", {**feedback, "outcome": "used"})
+
+    def told(*outcomes: str) -> dict[str, Any]:
+        report = {"suggestion_id": chosen["id"], "source": chosen["source"]}
+        return {
+            "conversation_id": alice.conversation_id,
+            "outcomes": [{**report, "outcome": o} for o in outcomes],
+        }
+
+    assert (await ana.call("suggestion_feedback", told("edited")))["ok"]
+    assert (await ana.call("suggestion_feedback", told("used")))["ok"]
+    refused = await ben.call("suggestion_feedback", told("used"))
     assert refused["error"]["code"] == "not_owner"
-    bad = await ana.call("suggestion_feedback", {**feedback, "outcome": "loved"})
-    assert bad["error"]["code"] == "bad_request"
+    for bad in (told("loved"), told(), told("used", "used")):  # unknown, none, the same twice
+        assert (await ana.call("suggestion_feedback", bad))["error"]["code"] == "bad_request"
     stats = (await ana.call("get_stats"))["stats"]
     assert stats["assist"] == {"faq": {"used": 1, "edited": 1, "ignored": 0}}
 

@@ -45,13 +45,13 @@ test("the one-glance summary: why, what they want, what the bot said, how long t
     { seq: 1, author: "customer", text: "where   is my parcel? it has been a week", ts: 1 },
     { seq: 2, author: "bot", text: "Standard delivery takes 3–5 business days.", ts: 2, nlu: { seq: 1, intent: "faq/shipping_time", confidence: 0.9 } },
     { seq: 3, author: "customer", text: "I want a human", ts: 3 },
-    { seq: 4, author: "bot", text: "I'm bringing in a person.", ts: 4, nlu: { seq: 3, intent: "request_human", confidence: 1 } },
+    { seq: 4, author: "bot", text: "I'm bringing in a person.", ts: 4, nlu: { seq: 3, intent: "request_human", confidence: 1 }, custom: { handoff: { reason: "requested" } } },
   ];
   const queued = { ...info, reason: "requested", summary: {}, state: "queued", queued_at: 1000, claimed_at: null };
   assert.deepEqual(glance(queued, entries, 1095), {
     why: "asked for a person",
     wants: "where is my parcel? it has been a week",
-    botSaid: "I'm bringing in a person.",
+    botSaid: "Standard delivery takes 3–5 business days.", // not its handoff message
     waited: "1 min 35 s so far",
   });
   const triaged = { ...queued, reason: "triage", summary: { problem_category: "delivery", problem_description: "Parcel TD-1 never came" }, state: "agent", claimed_at: 1030 };

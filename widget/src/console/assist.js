@@ -109,7 +109,8 @@ export function glance(info, entries, now) {
   // A request for a person says why it came here, not what they want (the bot's nlu names it).
   const requests = new Set(entries.filter((e) => e.nlu && e.nlu.intent === PERSON_REQUEST).map((e) => e.nlu && e.nlu.seq));
   const asked = entries.filter((e) => e.author === "customer" && e.text.trim() && !e.text.startsWith("/") && !requests.has(e.seq));
-  const said = entries.filter((e) => e.author === "bot" && e.text.trim());
+  // The bot's answers, not its "I'm bringing in a person" (the turn that carries the handoff).
+  const said = entries.filter((e) => e.author === "bot" && e.text.trim() && !(e.custom && "handoff" in e.custom));
   const described = typeof summary.problem_description === "string" ? summary.problem_description : typeof summary.description === "string" ? summary.description : "";
   const category = typeof summary.problem_category === "string" ? summary.problem_category : typeof summary.category === "string" ? summary.category : "";
   const wants = described || (asked.length ? asked[asked.length - 1].text : "");

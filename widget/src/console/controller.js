@@ -297,6 +297,8 @@ export class ConsoleController {
     if (conversationId === desk.selected) {
       this.view.appendEntries([entry]);
       this.view.renderTyping();
+      // The glance at the top of the brief says what they want and what the bot said last.
+      if (entry.author === "customer" || entry.author === "bot") this.view.renderStory();
     }
     if (conv.transcript.hasGap()) {
       this.#request("get_conversation", { conversation_id: conversationId, after_seq: conv.transcript.contiguous }).then(

@@ -228,7 +228,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         stats=stats,
         notify=notify,
         # Parse only, through Rasa's HTTP API (the tracker of an owned conversation is untouched).
-        parse=RasaApi(settings.run_dir, timeout=settings.rasa_timeout).parse,
+        parse=RasaApi(settings.run_dir, timeout=settings.rasa_timeout).parse_with_answers,
         faq=load_faq_answers(settings.assist_responses, settings.default_language),
         canned=canned,
         faq_confidence=settings.assist_faq_confidence,

@@ -5,8 +5,9 @@ conversation a person owns. So it reads the same files the bot is trained from
 (``data/responses/*.yml``: ``utter_faq/<topic>`` responses, one variation per language with a
 ``condition`` on the ``language`` slot) and picks the text the way Rasa's templated NLG does: a
 variation whose conditions all hold for the conversation (its ``language``), else the one
-without conditions (English). Read once at start-up, like the canned responses; a retrained
-bot with new answers needs a restart of the service to suggest them.
+without conditions (English). Read once at start-up, like the canned responses: the fallback
+when Rasa's parse does not carry the loaded model's own variations (``choose`` picks among those
+the same way).
 
 Example::
 
@@ -74,6 +75,21 @@ def load_faq_answers(folder: Path, default_language: str = "en") -> FaqAnswers:
                     # The first variation per language, as a one-variation response would be.
                     by_topic.setdefault(topic, {}).setdefault(language, text.strip())
     return FaqAnswers(by_topic, default_language)
+
+
+def choose(variations: list[Any], language: str, default_language: str = "en") -> str | None:
+    """The text a list of response variations (as Rasa's parse or a response file holds them)
+    gives a conversation in ``language``: as :meth:`FaqAnswers.text` picks (None: none fits)."""
+    by_language: dict[str, str] = {}
+    for variation in variations:
+        try:
+            found = _language_of(variation, "the parse")
+        except FaqAnswersError:
+            continue
+        text = variation.get("text") if isinstance(variation, dict) else None
+        if found is not None and isinstance(text, str) and text.strip():
+            by_language.setdefault(found, text.strip())
+    return FaqAnswers({"": by_language}, default_language).text("", language)
 
 
 def _language_of(variation: Any, where: str) -> str | None:

@@ -34,7 +34,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from handoff.config.faq_answers import FaqAnswers
+from handoff.config.faq_answers import FaqAnswers, choose
 from handoff.domain.inbox import PERSON_REQUEST, is_question
 from handoff.domain.past_replies import GOOD_CSAT, RESOLVED_TAG, PastReplies, pairs_of
 from handoff.domain.suggestions import LIMIT, canned_matches, combine, faq_suggestion
@@ -70,7 +70,14 @@ class Suggester:
         topic = str(parsed.get("intent") or "")
         confidence = float(parsed.get("confidence") or 0.0)
         if topic.startswith("faq/") and confidence >= self.faq_confidence:
-            text = self.faq.text(topic, language)
+            # The loaded model's own answer when the parse carries it (a retrained, reloaded
+            # bot says its new text at once), else the response files read at start-up.
+            given = parsed.get("responses")
+            text = (
+                choose(given, language, self.faq.default_language)
+                if isinstance(given, list) and given
+                else self.faq.text(topic, language)
+            )
             if text:
                 faq = faq_suggestion(topic, confidence, text)
         past = self.index.search(language, question, limit=LIMIT)

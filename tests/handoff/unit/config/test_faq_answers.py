@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from handoff.config.faq_answers import FaqAnswersError, load_faq_answers
+from handoff.config.faq_answers import FaqAnswersError, choose, load_faq_answers
 
 REPO = Path(__file__).resolve().parents[4]
 
@@ -47,3 +47,16 @@ responses:
     (tmp_path / "b.yml").write_text("responses:\n  utter_faq/bad: {text: nope}\n")
     with pytest.raises(FaqAnswersError, match="utter_faq/bad"):
         load_faq_answers(tmp_path)
+
+
+def test_variations_as_rasas_parse_gives_them_are_chosen_the_same_way() -> None:
+    variations = [
+        {"text": "Gift cards are sold online."},
+        {"condition": [{"type": "slot", "name": "language", "value": "ms"}], "text": "Kad hadiah."},
+        {"condition": [{"type": "slot", "name": "vip", "value": True}], "text": "VIP only"},
+        "not a variation",
+    ]
+    assert choose(variations, "ms") == "Kad hadiah."
+    assert choose(variations, "en") == "Gift cards are sold online."
+    assert choose(variations, "de") is None
+    assert choose([], "en") is None

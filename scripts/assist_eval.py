@@ -257,7 +257,7 @@ def _strict(rasa: RasaApi) -> Any:
     """The service's parse, but an unreachable Rasa stops the evaluation instead of scoring 0."""
 
     async def parse(text: str) -> dict[str, Any]:
-        found = await rasa.parse(text)
+        found = await rasa.parse_with_answers(text)  # as the service parses
         if "error" in found:
             raise SystemExit(f"parse failed: {found['error']}")
         return found

@@ -73,4 +73,6 @@ def test_the_bots_faq_answer_is_suggested_inserted_and_sent(
     widget.expect_text(answer, "agent")
     expect(agent_page.locator("section.suggestions")).to_have_count(0)  # answered
     expect(widget.entries("bot").filter(has_text="Klarna")).to_have_count(0)  # the bot stayed out
+    # The learning loop: sent as inserted, so "used", in Today's figures.
+    expect(console.stat("Suggestions · bot's FAQ answer")).to_have_text(re.compile(r"^1 used, "))
     shot(customer_page, "02-widget-received")

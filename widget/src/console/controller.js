@@ -343,7 +343,8 @@ export class ConsoleController {
     const shown = conv.suggestions;
     if (!shown || !shown.suggestions.length) return;
     const told = outcomes(shown.suggestions, conv.inserted, sent).map(({ suggestion, outcome }) => ({ suggestion_id: suggestion.id, source: suggestion.source, outcome }));
-    this.#request("suggestion_feedback", { conversation_id: conversationId, outcomes: told }).catch(ignore);
+    // Counted: Today's suggestion rows show it soon.
+    this.#request("suggestion_feedback", { conversation_id: conversationId, outcomes: told }).then(() => this.#statsSoon(), ignore);
     conv.suggestions = { ...shown, suggestions: [] }; // answered: the panel empties until the next question
     conv.inserted = null;
     if (conversationId === this.desk.selected) this.view.renderSuggestions();

@@ -1,6 +1,6 @@
 # Tandem's front door. Every target installs what it needs first (scripts/setup is idempotent).
 # The README and .ci/run call these targets unchanged.
-.PHONY: help setup run test check lint format train content nlu-eval language-eval tune-nlu bench
+.PHONY: help setup run test check lint format train content nlu-eval language-eval tune-nlu assist-eval bench
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/' | expand -t 12
@@ -32,6 +32,9 @@ nlu-eval: train  ## intent macro-F1 and handoff-request recall on the held-out s
 
 language-eval: setup  ## how well the language identifier tells languages apart; its memory
 	@.venv/bot/bin/python scripts/language_eval.py --json results/language.json
+
+assist-eval: train  ## agent assist's hit@1/hit@3: the bot's FAQ answers (held-out split) and past replies
+	@.venv/handoff/bin/python scripts/assist_eval.py
 
 tune-nlu: train  ## sweep the fallback thresholds on the tuning split
 	@.venv/bot/bin/python scripts/nlu_eval.py tests/nlu/tuning.yml --tune

@@ -182,6 +182,9 @@ def generated(figures: dict[str, Any], details: dict[str, Any]) -> str:
         f"| <= 120 s | {_meets(_le(f['train_seconds'], 120))} |",
         f"| intent macro-F1, held-out split | {_n(f['intent_macro_f1'], '', 3)} | — | — "
         f"| >= 0.95 | {_meets(_ge(f['intent_macro_f1'], 0.95))} |",
+        f"| agent reply suggestions p95, 10,000 past replies (message -> console) "
+        f"| {_n(f.get('assist_p95_ms'), ' ms', 2)} | — | — | <= 50 ms "
+        f"| {_meets(_le(f.get('assist_p95_ms'), 50.0))} |",
         aof_row(details.get("aof", {})),
         wait_row(details.get("wait", {})),
         "",

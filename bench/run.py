@@ -66,6 +66,8 @@ KEYS = (
     "sustained_duplicated",
     "train_seconds",
     "intent_macro_f1",
+    "assist_p95_ms",
+    "assist_request_p95_ms",
 )
 
 # name -> module; run in this order (the CPU-heavy Rasa training last).
@@ -76,6 +78,7 @@ BENCHMARKS = {
     "sustained": "bench.sustained",
     "aof": "bench.aof",
     "wait": "bench.wait",
+    "assist": "bench.assist",
     "bot": "bench.bot_reply",
     "rasa": "bench.rasa_replicas",
     "nlu": "bench.nlu",

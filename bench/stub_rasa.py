@@ -6,7 +6,10 @@ measured is the handoff service, not the model:
 - a message starting with ``human`` hands off (reason ``requested``); the handoff's ``summary``
   carries ``bench_sent_at``, the wall-clock time just before the reply is written, so the handoff
   notification benchmark can time "the bot's handoff reply leaves Rasa -> the console has it";
-- anything else is answered ``You said: <text>``.
+- anything else is answered ``You said: <text>``;
+- ``POST /model/parse`` (Rasa's HTTP API, for agent assist): ``faq <topic> …`` is the FAQ topic
+  ``faq/<topic>`` (confidence 0.95, in Rasa's shape: ``faq`` plus the response selector's
+  ``intent_response_key``), anything else intent ``bench``.
 
 Run: ``python -m bench.stub_rasa --port 5005``
 """
@@ -37,6 +40,18 @@ def turn(text: str) -> dict[str, Any]:
     return {"messages": [{"text": f"You said: {text}"}], "nlu": nlu, "handoff": None}
 
 
+def parse(text: str) -> dict[str, Any]:
+    words = text.split()
+    if len(words) > 1 and words[0] == "faq":
+        topic = {"intent_response_key": f"faq/{words[1]}", "confidence": 0.95}
+        return {
+            "text": text,
+            "intent": {"name": "faq", "confidence": 0.95},
+            "response_selector": {"faq": {"response": topic}},
+        }
+    return {"text": text, "intent": {"name": "bench", "confidence": 1.0}}
+
+
 async def app(scope: Scope, receive: Any, send: Any) -> None:
     if scope["type"] != "http":
         return
@@ -50,6 +65,8 @@ async def app(scope: Scope, receive: Any, send: Any) -> None:
     path = scope["path"]
     if path == "/webhooks/tandem/health":
         status, reply = 200, {"status": "ok", "model": "stub", "action_server": "ok"}
+    elif path == "/model/parse":
+        status, reply = 200, parse(str(json.loads(body or b"{}").get("text", "")))
     elif path == "/webhooks/tandem/message":
         data = json.loads(body)
         if data.get("event") == "handback":

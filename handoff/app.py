@@ -30,6 +30,7 @@ from sanic import Request, Sanic
 from sanic.response import BaseHTTPResponse
 
 from handoff.config.canned import load_canned
+from handoff.config.faq_answers import load_faq_answers
 from handoff.config.settings import Settings
 from handoff.config.texts import SystemTexts
 from handoff.domain.clock import SYSTEM_CLOCK, Clock
@@ -58,6 +59,7 @@ from handoff.security.tokens import TokenSigner
 from handoff.security.unsubscribe_tokens import UnsubscribeTokens
 from handoff.services.admin import AgentAdmin
 from handoff.services.agent_auth import AgentAuth, HashGate
+from handoff.services.assist import Assist
 from handoff.services.board import Board
 from handoff.services.bot_client import BotClient
 from handoff.services.bridge import BotBridge, HandoffLimit
@@ -74,6 +76,7 @@ from handoff.services.rasa_api import RasaApi
 from handoff.services.train_job import TrainJobs
 from handoff.store import pool
 from handoff.store.agents import AgentStore
+from handoff.store.assist import AssistStore
 from handoff.store.audit import AuditLog
 from handoff.store.bot_lease import BotLease
 from handoff.store.conversations import ConversationStore
@@ -116,6 +119,7 @@ class Parts:
     sweeper: Sweeper
     followups: FollowUps
     mail_in: MailListener | None  # the inbound SMTP listener (None: TANDEM_INBOUND_SMTP_PORT unset)
+    assist: Assist
     mail_out: MailOut | None = None
 
 
@@ -278,6 +282,28 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         gate=HashGate(hashers=settings.login_concurrency, queue=settings.login_queue),
     )
 
+    # Agent assist: suggested replies off the message path (docs/agent-assist.md).
+    canned = load_canned(settings.canned_responses)
+    assist = Assist(
+        conversations=conversations,
+        store=AssistStore(
+            redis,
+            keys,
+            cap=settings.assist_max_pairs,
+            ttl=settings.retention_days * 86400,
+            clock=clock,
+        ),
+        stats=stats,
+        notify=notify,
+        # Parse only, through Rasa's HTTP API (the tracker of an owned conversation is untouched).
+        parse=RasaApi(settings.run_dir, timeout=settings.rasa_timeout).parse_with_answers,
+        faq=load_faq_answers(settings.assist_responses, settings.default_language),
+        canned=canned,
+        faq_confidence=settings.assist_faq_confidence,
+        max_pairs=settings.assist_max_pairs,
+        default_language=settings.default_language,
+    )
+
     # Edges: where requests come in.
     connections = Connections()
     customer_rule = Rule("customer", settings.rate_burst, settings.rate_per_minute)
@@ -324,6 +350,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
             followups=followups,
             seen=seen,
             mail=mail_out,
+            assist=assist,
         )
     )
     sio.register_namespace(
@@ -339,7 +366,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
             board=board,
             bridge=bridge,
             notify=notify,
-            canned=load_canned(settings.canned_responses),
+            canned=canned,
             limits=limits,
             rule=agent_rule,
             clock=clock,
@@ -349,6 +376,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
             ),
             followups=followups,
             mail=mail_out,
+            assist=assist,
         )
     )
     # Email in: customers' replies, forwarded by the operator's mail system (docs/email-in.md).
@@ -459,6 +487,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
                     raise  # asked for a listener: not starting without it is the honest answer
                 # Developer mode listens by default; another stack on this machine has the port.
                 log.exception("no inbound SMTP listener (set TANDEM_INBOUND_SMTP_PORT)")
+        await assist.load()
         # Which Rasa instances answer is known before the first customer (and /health) comes.
         await bot.check_all()
         app.ctx.bot_watch = asyncio.create_task(
@@ -495,6 +524,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         await inbox_feed.close()
         if dev_sink is not None:
             await dev_sink.stop()
+        await assist.close()
         await jobs.close()
         await sio.manager.drain()  # events queued for the other replicas
         try:
@@ -528,5 +558,6 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         followups=followups,
         mail_in=mail_listener,
         mail_out=mail_out,
+        assist=assist,
     )
     return HandoffApp(sio, sanic_app, parts)

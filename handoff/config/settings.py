@@ -137,6 +137,13 @@ class Settings:
         """The domain of ``Reply-To`` addresses and ``Message-ID``s."""
         return self.mail_reply_domain or self.mail_from.rsplit("@", 1)[-1].strip(" >")
 
+    # Agent assist (docs/agent-assist.md): the bot's FAQ answer is suggested at or above this
+    # confidence; the FAQ texts come from the writers' response files; at most this many past
+    # (customer message -> agent reply) pairs are kept and indexed.
+    assist_faq_confidence: float = 0.5
+    assist_responses: Path = Path(__file__).resolve().parents[2] / "data" / "responses"
+    assist_max_pairs: int = 50_000
+
     @property
     def rasa_url(self) -> str:
         """The first Rasa instance (logs and tools that talk to one)."""
@@ -328,6 +335,13 @@ class Settings:
                 "TANDEM_INBOUND_MAX_BYTES", cls.inbound_max_bytes, low=1024
             ),
             followup_hours=reader.number("TANDEM_FOLLOWUP_HOURS", cls.followup_hours, low=0),
+            assist_faq_confidence=reader.number(
+                "TANDEM_ASSIST_FAQ_CONFIDENCE", cls.assist_faq_confidence, low=0
+            ),
+            assist_responses=Path(
+                reader.text("TANDEM_ASSIST_RESPONSES", str(cls.assist_responses))
+            ),
+            assist_max_pairs=reader.integer("TANDEM_ASSIST_MAX_PAIRS", cls.assist_max_pairs, low=1),
         )
 
 

@@ -33,6 +33,7 @@ from handoff.protocol.errors import ErrorCode, ProtocolError
 from handoff.security.addresses import Network
 from handoff.security.ratelimit import Rule
 from handoff.services.agent_auth import AgentAuth
+from handoff.services.assist import Assist
 from handoff.services.board import Board
 from handoff.services.bridge import BotBridge
 from handoff.services.desk import Desk
@@ -85,6 +86,7 @@ class AgentNamespace(GuardedNamespace):
         socket_cap: AgentSocketCap | None = None,
         followups: FollowUps | None = None,
         mail: MailOut | None = None,
+        assist: Assist | None = None,
     ) -> None:
         super().__init__(rooms.AGENTS_NS, limits=limits, rule=rule)
         self.socket_cap = socket_cap
@@ -106,6 +108,7 @@ class AgentNamespace(GuardedNamespace):
         self.now = clock
         self.inbox = inbox  # the writers' inbox, fed after the answer (services/inbox.py)
         self.followups = followups  # closing may schedule one (services/followup.py)
+        self.assist = assist  # suggested replies, computed after the answer (services/assist.py)
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
@@ -239,11 +242,34 @@ class AgentNamespace(GuardedNamespace):
         online = await self.presence.online(self.now())
         return {"ok": True, "stats": await self.stats.desk_stats(agents_online=len(online))}
 
+    async def on_get_suggestions(self, sid: str, data: Any) -> proto.SuggestionsAck:
+        sock = await self._agent(sid)
+        conversation_id = proto.parse_conversation_ref(data)
+        if self.assist is None:  # a namespace built without assist (some tests)
+            raise ProtocolError(ErrorCode.INTERNAL, "suggestions are not enabled")
+        found = await self.assist.suggestions_for(conversation_id, sock.agent.id)
+        if found is None:
+            raise ProtocolError(ErrorCode.NOT_OWNER, "suggestions are for your own conversations")
+        return {"ok": True, **found}
+
+    async def on_suggestion_feedback(self, sid: str, data: Any) -> dict[str, bool]:
+        sock = await self._agent(sid)
+        conversation_id, outcomes = proto.parse_suggestion_feedback(data)
+        (owner,) = await self.store.fields(conversation_id, "owner")
+        if owner != sock.agent.id:
+            raise ProtocolError(ErrorCode.NOT_OWNER, "feedback is for your own conversations")
+        if self.assist is not None:
+            await self.assist.feedback(outcomes)
+        return {"ok": True}
+
     # -- writing ------------------------------------------------------------------------------
     async def on_claim(self, sid: str, data: Any) -> proto.ConversationAck:
         sock = await self._agent(sid)
         conversation_id = proto.parse_conversation_ref(data)
         detail = await self.desk.claim(sock.agent, conversation_id, requester_sid=sid)
+        if self.assist is not None:
+            # For the question that brought the customer here, after the ack.
+            self.assist.suggest_later(conversation_id)
         return {"ok": True, **detail}
 
     async def on_send_message(self, sid: str, data: Any) -> proto.SendAck:
@@ -365,6 +391,8 @@ class AgentNamespace(GuardedNamespace):
         await self.desk.close(sock.agent, conversation_id, resolution, tags)
         if self.followups is not None:
             await self.followups.after_close(conversation_id, asked=follow_up)
+        if self.assist is not None:
+            self.assist.closed_later(conversation_id, tags)
         return {"ok": True}
 
     async def on_set_presence(self, sid: str, data: Any) -> proto.PresenceAck:

@@ -39,6 +39,7 @@ from handoff.protocol.errors import ErrorCode, ProtocolError
 from handoff.security.addresses import Network
 from handoff.security.ids import SessionSigner
 from handoff.security.ratelimit import Rule
+from handoff.services.assist import Assist
 from handoff.services.board import Board
 from handoff.services.bridge import ADDRESS_FIELD, BotBridge
 from handoff.services.desk import Desk
@@ -95,6 +96,7 @@ class CustomerNamespace(GuardedNamespace):
         seen: CustomerSeen | None = None,
         mail: MailOut | None = None,
         transcripts: Rule | None = None,
+        assist: Assist | None = None,
     ) -> None:
         super().__init__(rooms.CUSTOMERS_NS, limits=limits, rule=rule)
         self.followups = followups  # "Was your problem solved?" (services/followup.py)
@@ -103,6 +105,7 @@ class CustomerNamespace(GuardedNamespace):
         self.seen = seen
         self.mail = mail
         self.transcripts = transcripts or Rule("transcripts", burst=2, per_minute=0.2)
+        self.assist = assist  # suggested replies for the owning agent (services/assist.py)
         self.per_address = per_address
         self.now = clock
         self.inbox = inbox  # the writers' inbox, fed after the answer (services/inbox.py)
@@ -260,6 +263,8 @@ class CustomerNamespace(GuardedNamespace):
             sock.address_noted = conversation_id
         if result.state in BOT_ANSWERS:
             self.bridge.kick(conversation_id)
+        elif result.state == State.AGENT and self.assist is not None:
+            self.assist.suggest_later(conversation_id, seq=result.seq)  # a task: not awaited
         return {
             "ok": True,
             "conversation_id": conversation_id,
@@ -318,6 +323,8 @@ class CustomerNamespace(GuardedNamespace):
         )
         if self.inbox is not None:
             await self.inbox.rated(conversation["id"], rating)
+        if self.assist is not None:
+            self.assist.rated_later(conversation["id"], rating)
         # Whoever still has the conversation open sees the rating (and comment) come in.
         rated = {**conversation, "csat": str(rating), "csat_comment": comment}
         await self.notify.conversation_updated(views.conversation_info(rated))

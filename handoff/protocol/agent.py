@@ -125,6 +125,14 @@ class CsatComment(TypedDict):
     at: float
 
 
+class AssistFigures(TypedDict):
+    """Today's suggestion outcomes, by source: what the agents did with what was offered."""
+
+    used: int
+    edited: int
+    ignored: int
+
+
 class DeskStats(TypedDict):
     """Today at the desk (the day in TANDEM_TIMEZONE), for the console's stats panel."""
 
@@ -145,6 +153,8 @@ class DeskStats(TypedDict):
     followup_yes: NotRequired[int]
     followup_no: NotRequired[int]
     resolution_confirmed_rate: NotRequired[float | None]
+    # Suggested replies today, by source (docs/agent-assist.md).
+    assist: NotRequired[dict[str, AssistFigures]]
 
 
 class Canned(TypedDict):
@@ -153,6 +163,36 @@ class Canned(TypedDict):
     text: str
     language: str
     tags: list[str]
+    # Typed as "/<shortcut>" in the reply box; one shortcut may have a variant per language.
+    shortcut: NotRequired[str]
+
+
+SuggestionSource = Literal["faq", "past", "canned"]
+SuggestionOutcome = Literal["used", "edited", "ignored"]
+
+
+class Suggestion(TypedDict):
+    """A reply the console offers the agent (inserted for editing, never sent by itself)."""
+
+    id: str
+    source: SuggestionSource
+    text: str
+    why: str  # where it came from and why, shown as it is
+    topic: NotRequired[str]  # faq: the topic Rasa recognised ("faq/shipping_time")
+    confidence: NotRequired[float]  # faq: Rasa's confidence
+    times: NotRequired[int]  # past: how many good conversations answered like this
+    csat: NotRequired[int]  # past: the best rating among them
+    matched: NotRequired[list[str]]  # past, canned: the question's words it shares
+    canned_id: NotRequired[str]  # canned: which response
+
+
+class Suggestions(TypedDict):
+    """``suggestions``: for the customer message ``for_seq`` of a conversation the agent owns."""
+
+    conversation_id: str
+    for_seq: int
+    language: str
+    suggestions: list[Suggestion]
 
 
 # -- client -> server ---------------------------------------------------------------------------
@@ -207,6 +247,19 @@ class Close(TypedDict):
 
 class SetPresence(TypedDict):
     status: Literal["online", "away"]
+
+
+class SuggestionOutcomeReport(TypedDict):
+    suggestion_id: str
+    source: SuggestionSource
+    outcome: SuggestionOutcome
+
+
+class SuggestionFeedback(TypedDict):
+    """What the agent did with the suggestions shown, reported once when the reply is sent."""
+
+    conversation_id: str
+    outcomes: list[SuggestionOutcomeReport]
 
 
 # -- server -> client ---------------------------------------------------------------------------
@@ -364,6 +417,10 @@ class StatsAck(TypedDict):
     stats: DeskStats
 
 
+class SuggestionsAck(Suggestions):
+    ok: Literal[True]
+
+
 # -- parsing ------------------------------------------------------------------------------------
 def _require(payload: object, tp: object) -> dict[str, Any]:
     if payload is None:
@@ -461,3 +518,21 @@ def parse_close_follow_up(payload: object) -> bool | None:
 
 def parse_presence(payload: object) -> str:
     return str(_require(payload, SetPresence)["status"])
+
+
+MAX_SUGGESTIONS = 3  # suggestions one question is shown (domain.suggestions.LIMIT)
+
+
+def parse_suggestion_feedback(payload: object) -> tuple[str, list[tuple[str, str]]]:
+    """``(conversation_id, [(source, outcome), …])``: at most one report per suggestion shown,
+    each id looking like one (the sources and outcomes are checked against the types)."""
+    data = _require(payload, SuggestionFeedback)
+    reports = data["outcomes"]
+    if not 1 <= len(reports) <= MAX_SUGGESTIONS:
+        raise ProtocolError(
+            ErrorCode.BAD_REQUEST, f"between 1 and {MAX_SUGGESTIONS} outcomes, one per suggestion"
+        )
+    ids = [r["suggestion_id"] for r in reports]
+    if len(set(ids)) != len(ids) or not all(i.startswith("s_") and len(i) <= 32 for i in ids):
+        raise ProtocolError(ErrorCode.BAD_REQUEST, "no such suggestion")
+    return _conversation_id(data), [(str(r["source"]), str(r["outcome"])) for r in reports]

@@ -83,6 +83,8 @@ _ALL = [
     _spec("/agent", "get_agents", "in", a.Empty | None, a.AgentsAck | ErrorAck),
     _spec("/agent", "get_stats", "in", a.Empty | None, a.StatsAck | ErrorAck),
     _spec("/agent", "send_transcript", "in", a.SendTranscript, a.EmailAck | ErrorAck),
+    _spec("/agent", "get_suggestions", "in", a.ConversationRef, a.SuggestionsAck | ErrorAck),
+    _spec("/agent", "suggestion_feedback", "in", a.SuggestionFeedback, OkAck | ErrorAck),
     # agent, server -> client
     _spec("/agent", "queue_added", "out", a.QueueAdded),
     _spec("/agent", "queue_removed", "out", a.QueueRemoved),
@@ -94,6 +96,7 @@ _ALL = [
     _spec("/agent", "conversation_updated", "out", a.ConversationUpdated),
     _spec("/agent", "customer_typing", "out", a.CustomerTyping),
     _spec("/agent", "email_status", "out", a.EmailStatus),
+    _spec("/agent", "suggestions", "out", a.Suggestions),
     _spec("/agent", "session_ended", "out", a.SessionEnded),
     _spec("/agent", "tandem_error", "out", ErrorEvent),
     _spec("/agent", "tandem_resync", "out", Resync),

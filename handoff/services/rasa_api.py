@@ -41,6 +41,22 @@ class RasaApi:
 
     async def parse(self, text: str) -> dict[str, Any]:
         """``{"text", "intent", "confidence"}`` from the loaded model, or ``{"text", "error"}``."""
+        body = await self._parse(text)
+        return body if "error" in body else {"text": text, **understood(body)}
+
+    async def parse_with_answers(self, text: str) -> dict[str, Any]:
+        """As :meth:`parse`, with ``responses``: the variations of the FAQ answer the loaded model
+        would give (the response selector's, conditions and all), when it names one."""
+        body = await self._parse(text)
+        if "error" in body:
+            return body
+        found = {"text": text, **understood(body)}
+        responses = _selected(body).get("responses")
+        if isinstance(responses, list):
+            found["responses"] = responses
+        return found
+
+    async def _parse(self, text: str) -> dict[str, Any]:
         endpoint = self.endpoint()
         if endpoint is None:
             return {"text": text, "error": "no running stack with Rasa's API (make run)"}
@@ -55,7 +71,7 @@ class RasaApi:
                 body = await r.json()
         except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
             return {"text": text, "error": f"Rasa unreachable ({type(exc).__name__})"}
-        return {"text": text, **understood(body)}
+        return body if isinstance(body, dict) else {}
 
 
 def understood(parse: object) -> dict[str, Any]:
@@ -64,8 +80,18 @@ def understood(parse: object) -> dict[str, Any]:
     intent: dict[str, Any] = data["intent"] if isinstance(data.get("intent"), dict) else {}
     name = str(intent.get("name") or "")
     confidence = float(intent.get("confidence") or 0.0)
-    selector = (data.get("response_selector") or {}).get(name, {}).get("response", {})
-    if isinstance(selector, dict) and selector.get("intent_response_key"):
+    selector = _selected(data)
+    if selector.get("intent_response_key"):
         name = str(selector["intent_response_key"])
         confidence = min(confidence, float(selector.get("confidence") or confidence))
     return {"intent": name, "confidence": round(confidence, 4)}
+
+
+def _selected(parse: dict[str, Any]) -> dict[str, Any]:
+    """The response selector's answer for the parse's intent (``faq``), or {}."""
+    intent = parse.get("intent") if isinstance(parse.get("intent"), dict) else {}
+    name = str((intent or {}).get("name") or "")
+    selectors = parse.get("response_selector")
+    chosen = selectors.get(name, {}) if isinstance(selectors, dict) else {}
+    response = chosen.get("response", {}) if isinstance(chosen, dict) else {}
+    return response if isinstance(response, dict) else {}

@@ -296,6 +296,24 @@ class Keys:
         while one is), so "away for N seconds" holds across replicas."""
         return f"{self.prefix}customers:seen"
 
+    # -- agent assist ---------------------------------------------------------------------------
+    @property
+    def assist_pairs(self) -> str:
+        """List: JSON (customer message -> agent reply) pairs of well-rated closed conversations,
+        oldest first, capped (``TANDEM_ASSIST_MAX_PAIRS``); every replica indexes it at start."""
+        return f"{self.prefix}assist:pairs"
+
+    @property
+    def assist_pairs_total(self) -> str:
+        """String: how many pairs were ever appended to ``assist_pairs``; a replica that has
+        indexed fewer reads the difference from the list's tail."""
+        return f"{self.prefix}assist:pairs_total"
+
+    def assist_learned(self, conversation_id: str) -> str:
+        """String: set once a conversation's pairs were kept (a rating and a close both count,
+        the pairs only once); expires with the conversation."""
+        return f"{self.prefix}assist:learned:{conversation_id}"
+
     # -- socket.io -----------------------------------------------------------------------------
     @property
     def socketio_channel(self) -> str:

@@ -29,7 +29,7 @@ import redis.asyncio as aioredis
 
 from handoff.domain.clock import SYSTEM_CLOCK, Clock
 from handoff.domain.metrics import Histogram, RedisMemory, Snapshot, bucket_for
-from handoff.protocol.agent import CsatFigure, DeskStats
+from handoff.protocol.agent import AssistFigures, CsatFigure, DeskStats
 from handoff.store.keys import Keys
 
 RECENT_WAITS = 50
@@ -114,6 +114,16 @@ class Stats:
             pipe.expire(day, DAY_TTL)
             await pipe.execute()
 
+    async def record_suggestions(self, outcomes: Sequence[tuple[str, str]]) -> None:
+        """What an agent did with suggested replies, ``(source, outcome)`` each (used, edited,
+        ignored), counted by source."""
+        day = self.day_key()
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for source, outcome in outcomes:
+                pipe.hincrby(day, f"assist:{source}:{outcome}", 1)
+            pipe.expire(day, DAY_TTL)
+            await pipe.execute()
+
     async def desk_stats(self, *, agents_online: int) -> DeskStats:
         """Today at the desk: what the console's stats panel shows."""
         today = self.today()
@@ -152,6 +162,7 @@ class Stats:
             "resolution_confirmed_rate": (
                 round(solved / (solved + unsolved), 3) if solved + unsolved else None
             ),
+            "assist": _assist(figures),
         }
 
     async def recent_waits(self) -> list[float]:
@@ -220,6 +231,17 @@ def _csat_by_tag(figures: dict[str, str]) -> dict[str, CsatFigure]:
             total = int(figures.get(f"csat_tag:{tag}:sum", 0))
             by_tag[tag] = {"average": round(total / int(value), 2), "count": int(value)}
     return by_tag
+
+
+def _assist(figures: dict[str, str]) -> dict[str, AssistFigures]:
+    """``assist:<source>:<outcome>`` counters as ``{source: {used, edited, ignored}}``."""
+    found: dict[str, AssistFigures] = {}
+    for name, value in figures.items():
+        parts = name.split(":")
+        if len(parts) == 3 and parts[0] == "assist" and parts[2] in ("used", "edited", "ignored"):
+            figure = found.setdefault(parts[1], {"used": 0, "edited": 0, "ignored": 0})
+            figure[parts[2]] = int(value)  # type: ignore[literal-required]
+    return dict(sorted(found.items()))
 
 
 def _median(samples: list[str]) -> float | None:

@@ -10,25 +10,9 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.ui import Console, Widget, agents_online, wait_until
+from tests.e2e.ui import Console, Widget, agents_online, inside, wait_until
 
 LAPTOP = {"viewport": {"width": 1366, "height": 768}}
-
-
-def inside(page: Page, inner: str, outer: str) -> bool:
-    """Is the first ``inner`` element wholly within the visible box of ``outer``?"""
-    found: bool = page.evaluate(
-        """([inner, outer]) => {
-          const a = document.querySelector(inner).getBoundingClientRect();
-          const b = outer === "viewport"
-            ? { top: 0, bottom: window.innerHeight, left: 0, right: window.innerWidth }
-            : document.querySelector(outer).getBoundingClientRect();
-          return a.top >= b.top - 1 && a.bottom <= b.bottom + 1
-            && a.left >= b.left - 1 && a.right <= b.right + 1;
-        }""",
-        [inner, outer],
-    )
-    return found
 
 
 def test_long_messages_quick_replies_and_the_laptop_console(

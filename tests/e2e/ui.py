@@ -194,6 +194,22 @@ class Console:
         )
 
 
+def inside(page: Page, inner: str, outer: str) -> bool:
+    """Is the first ``inner`` element wholly within the visible box of ``outer``?"""
+    found: bool = page.evaluate(
+        """([inner, outer]) => {
+          const a = document.querySelector(inner).getBoundingClientRect();
+          const b = outer === "viewport"
+            ? { top: 0, bottom: window.innerHeight, left: 0, right: window.innerWidth }
+            : document.querySelector(outer).getBoundingClientRect();
+          return a.top >= b.top - 1 && a.bottom <= b.bottom + 1
+            && a.left >= b.left - 1 && a.right <= b.right + 1;
+        }""",
+        [inner, outer],
+    )
+    return found
+
+
 def agents_online(service_url: str) -> int:
     with urllib.request.urlopen(f"{service_url}/metrics", timeout=5) as reply:
         for line in reply.read().decode().splitlines():

@@ -32,7 +32,9 @@ FAQ questions as above, anything else with no messages (after ``slow``, ``empty`
 
 ``POST /model/parse`` (Rasa's HTTP API, ``--enable-api``) answers what the scripted channel's
 ``nlu`` says of the text, in Rasa's shape (an FAQ topic as ``faq`` plus the response selector's
-``intent_response_key``), with the token given as ``api_token`` (``?token=``).
+``intent_response_key`` and, as Rasa does, the topic's ``responses`` from the domain: here
+``data/responses/faq.yml``'s variations, conditions and all), with the token given as
+``api_token`` (``?token=``).
 
 Example::
 
@@ -55,12 +57,16 @@ from types import TracebackType
 from typing import Any
 
 import uvicorn
+import yaml
 
 from tests.support.ports import free_port, wait_for_port
 
 Scope = dict[str, Any]
 GOLDEN_PATH = Path(__file__).resolve().parents[2] / "docs" / "bot-channel-examples.json"
 GOLDEN: list[dict[str, Any]] = json.loads(GOLDEN_PATH.read_text(encoding="utf-8"))["examples"]
+FAQ_RESPONSES: dict[str, Any] = yaml.safe_load(
+    (GOLDEN_PATH.parents[1] / "data" / "responses" / "faq.yml").read_text(encoding="utf-8")
+)["responses"]
 
 
 def golden_answer(body: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
@@ -273,9 +279,10 @@ class RasaStub:
         }
         if intent.startswith("faq/"):
             parsed["intent"]["name"] = "faq"
-            parsed["response_selector"] = {
-                "faq": {"response": {"intent_response_key": intent, "confidence": confidence}}
-            }
+            response = {"intent_response_key": intent, "confidence": confidence}
+            if f"utter_{intent}" in FAQ_RESPONSES:
+                response["responses"] = FAQ_RESPONSES[f"utter_{intent}"]
+            parsed["response_selector"] = {"faq": {"response": response}}
         await self._send(send, 200, parsed)
 
     @staticmethod

@@ -33,6 +33,8 @@ function service(overrides = {}) {
     add_note: () => agentAck("add_note"),
     get_agents: () => agentAck("get_agents"),
     set_presence: (p) => ({ ok: true, status: p.status }),
+    get_suggestions: () => ({ ...agentAck("get_suggestions"), suggestions: [] }),
+    suggestion_feedback: () => ({ ok: true }),
     ...overrides,
   };
   return (event, payload) => {
@@ -505,4 +507,39 @@ test("emails to the customer: listed from the detail, updated by email_status, a
   const sent = transport().requests.at(-1);
   assert.deepEqual(sent, ["send_transcript", { conversation_id: CONV, email: "sam@example.com" }]);
   assert.equal(conv.emails.get(agentAck("send_transcript").email.id).kind, "transcript");
+});
+
+test("suggestions: pushed ones replace older ones, one inserts for editing, the send reports used/edited/ignored", async () => {
+  const { controller, view, transport } = await atTheDesk();
+  const t = transport();
+  const pushed = agentOut("suggestions"); // for seq 7, three sources
+  assert.ok(t.sent("get_suggestions").length >= 1); // asked for when my conversation opened
+  t.fire("suggestions", pushed);
+  assert.ok(view.count("renderSuggestions") >= 1);
+  t.fire("suggestions", { ...pushed, for_seq: 3, suggestions: [] }); // an older question: ignored
+  const conv = controller.desk.conversation(CONV);
+  assert.equal(conv.suggestions.suggestions.length, 3);
+
+  const [faq, past, canned] = pushed.suggestions;
+  const draft = controller.insertSuggestion(CONV, faq.id, "");
+  assert.equal(draft, faq.text);
+  assert.equal(controller.draft(CONV), faq.text);
+  assert.equal(t.sent("send_message").length, 0); // inserting never sends
+  controller.send(CONV, `${draft} Anything else?`);
+  await settle();
+  const [report] = t.sent("suggestion_feedback");
+  assert.equal(report.conversation_id, CONV);
+  assert.deepEqual(report.outcomes.map((r) => [r.suggestion_id, r.source, r.outcome]), [
+    [faq.id, "faq", "edited"],
+    [past.id, "past", "ignored"],
+    [canned.id, "canned", "ignored"],
+  ]);
+  controller.send(CONV, "and another reply");
+  await settle();
+  assert.equal(t.sent("suggestion_feedback").length, 1); // told once per question
+
+  t.fire("suggestions", { ...pushed, for_seq: 9 });
+  controller.send(CONV, controller.insertSuggestion(CONV, past.id, ""));
+  await settle();
+  assert.deepEqual(t.sent("suggestion_feedback")[1].outcomes.map((r) => r.outcome), ["ignored", "used", "ignored"]);
 });

@@ -16,6 +16,7 @@ import { Timers } from "../shared/timers.js";
 import { TransportError } from "../shared/transport.js";
 import { TYPING_SHOWN_MAX_MS, TypingSender } from "../shared/typing.js";
 import { alertFor } from "./alerts.js";
+import { fillPlaceholders, outcomes } from "./assist.js";
 import { Desk, parseTags, tagProblem } from "./desk.js";
 
 const TOKEN_KEY = "tandem-console:token";
@@ -44,6 +45,7 @@ const TICK_MS = 1000;
  * @property {() => void} renderComposer
  * @property {() => void} renderPending
  * @property {() => void} renderStory
+ * @property {() => void} renderSuggestions
  * @property {() => void} closeDialog
  * @property {() => void} focusReply
  * @property {(text: string) => void} announce
@@ -200,6 +202,7 @@ export class ConsoleController {
         customer_typing: (p) => this.onCustomerTyping(p),
         email_status: (p) => this.onEmailStatus(p),
         queue_alert: (p) => this.onQueueAlert(p),
+        suggestions: (p) => this.onSuggestions(p),
       },
     });
     this.lastTick = 0;
@@ -296,6 +299,8 @@ export class ConsoleController {
     if (conversationId === desk.selected) {
       this.view.appendEntries([entry]);
       this.view.renderTyping();
+      // The glance at the top of the brief says what they want and what the bot said last.
+      if (entry.author === "customer" || entry.author === "bot") this.view.renderStory();
     }
     if (conv.transcript.hasGap()) {
       this.#request("get_conversation", { conversation_id: conversationId, after_seq: conv.transcript.contiguous }).then(
@@ -304,6 +309,47 @@ export class ConsoleController {
       );
     }
     this.view.renderLists();
+  }
+
+  /**
+   * Suggested replies for a conversation I own (pushed after a customer's question or a claim).
+   * @param {import("../shared/protocol").Suggestions} payload
+   */
+  onSuggestions(payload) {
+    if (this.desk.applySuggestions(payload) && payload.conversation_id === this.desk.selected) this.view.renderSuggestions();
+  }
+
+  /**
+   * A suggestion put in the reply box for editing (nothing is sent); returns the new draft.
+   * @param {string} conversationId
+   * @param {string} suggestionId
+   * @param {string} current the reply box's text
+   */
+  insertSuggestion(conversationId, suggestionId, current) {
+    const conv = this.desk.conversation(conversationId);
+    const chosen = conv.suggestions && conv.suggestions.suggestions.find((s) => s.id === suggestionId);
+    if (!chosen) return current;
+    const text = current.trim() ? `${current} ${chosen.text}` : chosen.text;
+    conv.inserted = { id: chosen.id, text };
+    this.drafts.set(conversationId, text);
+    return text;
+  }
+
+  /**
+   * The reply went out: what was done with each suggestion shown for this question, told once.
+   * @param {string} conversationId
+   * @param {string} sent
+   */
+  #reportSuggestions(conversationId, sent) {
+    const conv = this.desk.conversation(conversationId);
+    const shown = conv.suggestions;
+    if (!shown || !shown.suggestions.length) return;
+    const told = outcomes(shown.suggestions, conv.inserted, sent).map(({ suggestion, outcome }) => ({ suggestion_id: suggestion.id, source: suggestion.source, outcome }));
+    // Counted: Today's suggestion rows show it soon.
+    this.#request("suggestion_feedback", { conversation_id: conversationId, outcomes: told }).then(() => this.#statsSoon(), ignore);
+    conv.suggestions = { ...shown, suggestions: [] }; // answered: the panel empties until the next question
+    conv.inserted = null;
+    if (conversationId === this.desk.selected) this.view.renderSuggestions();
   }
 
   /** @param {{conversation_id: string, note: import("../shared/protocol").Note}} payload */
@@ -393,6 +439,10 @@ export class ConsoleController {
     } catch (error) {
       this.view.announce(errorMessage(error));
     }
+    if (desk.mine.has(conversationId) && conv.suggestions === null && desk === this.desk) {
+      // After a reload: the suggestions pushed before it are asked for again.
+      this.#request("get_suggestions", { conversation_id: conversationId }).then((ack) => this.onSuggestions(ack), ignore);
+    }
     if (conv.history === null && desk === this.desk) {
       this.#request("get_history", { conversation_id: conversationId }).then((ack) => {
         conv.history = ack.conversations;
@@ -443,6 +493,7 @@ export class ConsoleController {
     this.typingSender.stop();
     this.outbox.add(text, { conversation_id: conversationId });
     this.outbox.flush();
+    this.#reportSuggestions(conversationId, text);
   }
 
   /**
@@ -483,7 +534,8 @@ export class ConsoleController {
   insertCanned(conversationId, cannedId, current) {
     const chosen = this.desk.canned.find((c) => c.id === cannedId);
     if (!chosen) return current;
-    const text = current ? `${current} ${chosen.text}` : chosen.text;
+    const filled = fillPlaceholders(chosen.text, this.desk.conversation(conversationId).info || {});
+    const text = current ? `${current} ${filled}` : filled;
     this.drafts.set(conversationId, text);
     return text;
   }

@@ -5,7 +5,8 @@
 
 import { append, h, replace, srOnly } from "../shared/dom.js";
 import { humanReason, lengthCounter } from "../shared/format.js";
-import { followUpByDefault } from "./desk.js";
+import { fillPlaceholders, glance, replaceShortcut, shortcutMatches, typedShortcut } from "./assist.js";
+import { followUpByDefault, SOURCE_NAMES } from "./desk.js";
 import { customerName } from "./names.js";
 import { noteItem, nluChip, storyView, transcriptEntry } from "./parts.js";
 
@@ -76,6 +77,7 @@ export class ConversationPane {
       transcript: h("ol", { class: "transcript", role: "log", "aria-label": "Transcript", "aria-live": "polite" }),
       pending: h("ol", { class: "transcript pending" }),
       typing: h("p", { class: "typing", role: "status" }),
+      suggestions: h("div", { class: "suggestions-area" }),
       composer: h("div", { class: "composer-area" }),
       notes: h("ul", { class: "notes-list", "aria-label": "Notes" }),
       emails: h("div", { class: "emails-area" }),
@@ -114,6 +116,7 @@ export class ConversationPane {
           h("h3", { id: "thread-title" }, "Transcript"),
           h("div", { class: "scroll" }, parts.transcript, parts.pending),
           parts.typing,
+          parts.suggestions,
           parts.composer,
         ),
         h(
@@ -131,6 +134,7 @@ export class ConversationPane {
     this.renderEmails();
     this.renderTyping();
     this.renderComposer();
+    this.renderSuggestions();
     this.renderPending();
   }
 
@@ -188,7 +192,22 @@ export class ConversationPane {
   renderStory() {
     const c = this.c;
     if (!this.parts || !c.desk.selected) return;
-    replace(this.parts.story, storyView(c.desk.conversation(c.desk.selected), { onOpenHistory: (/** @type {string} */ cid) => c.select(cid), labels: c.desk.summaryLabels }));
+    const conv = c.desk.conversation(c.desk.selected);
+    const seen = glance(infoOf(conv), conv.transcript.list(), c.now() / 1000);
+    /** @type {[string, string][]} */
+    const lines = [
+      ["Why a person", seen.why],
+      ["Wants", seen.wants],
+      ["Bot said", seen.botSaid],
+      ["Waited", seen.waited],
+    ];
+    const glanceView = h(
+      "section",
+      { class: "glance", "aria-labelledby": "glance-title" },
+      h("h3", { id: "glance-title" }, "At a glance"),
+      h("dl", { class: "glance-lines" }, lines.map(([term, text]) => [h("dt", {}, term), h("dd", {}, text)])),
+    );
+    replace(this.parts.story, glanceView, storyView(c.desk.conversation(c.desk.selected), { onOpenHistory: (/** @type {string} */ cid) => c.select(cid), labels: c.desk.summaryLabels }));
   }
 
   renderNotes() {
@@ -258,6 +277,43 @@ export class ConversationPane {
       replace(this.parts.composer, h("p", { class: "muted" }, why));
       return;
     }
+    const language = info.language || "en";
+    // "/word" at the end of the reply: the canned responses it names, the conversation's variant.
+    const shortcuts = h("ul", { id: "shortcuts", class: "shortcuts", role: "listbox", "aria-label": "Matching /shortcuts", hidden: true });
+    /** @type {(import("../shared/protocol").Canned & {key: string})[]} */
+    let matches = [];
+    let active = 0;
+    const pick = (/** @type {number} */ index) => {
+      const chosen = matches[index];
+      if (!chosen) return;
+      text.value = replaceShortcut(text.value, fillPlaceholders(chosen.text, info));
+      matches = [];
+      showShortcuts();
+      c.draftChanged(id, text.value);
+      count();
+      text.focus();
+    };
+    const showShortcuts = () => {
+      shortcuts.hidden = !matches.length;
+      replace(
+        shortcuts,
+        matches.slice(0, 6).map((m, index) =>
+          h(
+            "li",
+            { role: "option", "aria-selected": String(index === active), class: index === active ? "active" : "", onmousedown: (/** @type {Event} */ e) => (e.preventDefault(), pick(index)) },
+            h("span", { class: "shortcut" }, `/${m.key}`),
+            " ",
+            h("span", { class: "title" }, `${m.title}${m.language !== language ? ` (${m.language})` : ""}`),
+          ),
+        ),
+      );
+    };
+    const complete = () => {
+      const typed = typedShortcut(text.value);
+      matches = typed === null ? [] : shortcutMatches(c.desk.canned, typed, language).slice(0, 6);
+      active = 0;
+      showShortcuts();
+    };
     const text = /** @type {HTMLTextAreaElement} */ (
       h("textarea", {
         id: "reply",
@@ -265,8 +321,28 @@ export class ConversationPane {
         // No maxlength (it cuts a paste silently): the counter warns, Send refuses.
         value: c.draft(id),
         "aria-describedby": "reply-counter",
-        oninput: () => (c.draftChanged(id, text.value), count()),
+        "aria-controls": "shortcuts",
+        oninput: () => (c.draftChanged(id, text.value), count(), complete()),
         onkeydown: (/** @type {KeyboardEvent} */ event) => {
+          if (matches.length && !event.isComposing) {
+            const moves = { ArrowDown: 1, ArrowUp: -1 };
+            if (event.key in moves) {
+              event.preventDefault();
+              active = (active + moves[/** @type {"ArrowDown"|"ArrowUp"} */ (event.key)] + matches.length) % matches.length;
+              showShortcuts();
+              return;
+            }
+            if (event.key === "Enter" || event.key === "Tab") {
+              event.preventDefault();
+              pick(active);
+              return;
+            }
+            if (event.key === "Escape") {
+              matches = [];
+              showShortcuts();
+              return;
+            }
+          }
           if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
             event.preventDefault();
             submit();
@@ -293,7 +369,6 @@ export class ConversationPane {
       c.send(id, value);
       text.focus();
     };
-    const language = info.language || "en";
     const canned = [...c.desk.canned].sort((a, b) => (a.language === language ? 0 : 1) - (b.language === language ? 0 : 1));
     const picker = /** @type {HTMLSelectElement} */ (
       h(
@@ -321,7 +396,56 @@ export class ConversationPane {
         picker,
         h("label", { for: "reply" }, "Reply to customer"),
         text,
-        h("div", { class: "row" }, h("button", { type: "submit", class: "primary" }, "Send"), h("span", { class: "muted" }, "Enter sends · Shift+Enter new line"), counter),
+        shortcuts,
+        h("div", { class: "row" }, h("button", { type: "submit", class: "primary" }, "Send"), h("span", { class: "muted" }, "Enter sends · Shift+Enter new line · / for canned"), counter),
+      ),
+    );
+  }
+
+  /** Suggested replies above the reply box (mine, with a person on it): one click inserts. */
+  renderSuggestions() {
+    const c = this.c;
+    const id = c.desk.selected;
+    if (!this.parts || !id) return;
+    const shown = c.desk.conversation(id).suggestions;
+    if (!c.canReply(id) || !shown || !shown.suggestions.length) {
+      replace(this.parts.suggestions);
+      return;
+    }
+    replace(
+      this.parts.suggestions,
+      h(
+        "section",
+        { class: "suggestions", "aria-labelledby": "suggestions-title" },
+        h("h3", { id: "suggestions-title" }, "Suggested replies"),
+        h(
+          "ol",
+          { class: "suggestion-list" },
+          shown.suggestions.map((s, index) =>
+            h(
+              "li",
+              { class: `suggestion suggestion-${s.source}`, dataset: { suggestion: s.id, source: s.source } },
+              h("p", { class: "suggestion-text" }, s.text),
+              h("p", { class: "why" }, `${SOURCE_NAMES[s.source] || s.source} · ${s.why}`),
+              h(
+                "button",
+                {
+                  type: "button",
+                  class: "insert",
+                  "aria-label": `Insert suggestion ${index + 1} into the reply`,
+                  onclick: () => {
+                    const reply = this.main && this.main.querySelector("#reply");
+                    if (!(reply instanceof HTMLTextAreaElement)) return;
+                    reply.value = c.insertSuggestion(id, s.id, reply.value);
+                    reply.dispatchEvent(new Event("input"));
+                    reply.focus();
+                  },
+                },
+                "Insert",
+              ),
+            ),
+          ),
+        ),
       ),
     );
   }

@@ -21,6 +21,8 @@ import { Transcript } from "../shared/transcript.js";
  * @property {ConversationInfo[]|null} history   the customer's conversations (get_history)
  * @property {boolean} loaded          a full get_conversation / claim / watch answer applied
  * @property {Map<string, import("../shared/protocol").EmailInfo>} emails  to the customer, by id
+ * @property {import("../shared/protocol").Suggestions|null} suggestions  the latest suggested replies
+ * @property {{id: string, text: string}|null} inserted  the suggestion put in the reply box, if any
  */
 
 export class Desk {
@@ -169,6 +171,8 @@ export class Desk {
         history: null,
         loaded: false,
         emails: new Map(),
+        suggestions: null,
+        inserted: null,
       };
       this.conversations.set(id, conv);
     }
@@ -262,6 +266,19 @@ export class Desk {
     return [...this.mine].map((id) => this.conversation(id));
   }
 
+  /**
+   * `suggestions` (or `get_suggestions`' ack): the newest question's replace older ones.
+   * @param {import("../shared/protocol").Suggestions} payload
+   * @returns {boolean} whether they are new
+   */
+  applySuggestions(payload) {
+    const conv = this.conversation(payload.conversation_id);
+    if (conv.suggestions && conv.suggestions.for_seq > payload.for_seq) return false;
+    if (!conv.suggestions || conv.suggestions.for_seq !== payload.for_seq) conv.inserted = null;
+    conv.suggestions = { conversation_id: payload.conversation_id, for_seq: payload.for_seq, language: payload.language, suggestions: payload.suggestions };
+    return true;
+  }
+
   /** @param {string|null} id */
   select(id) {
     this.selected = id;
@@ -329,6 +346,9 @@ export function summaryRows(summary, labels = null) {
     });
 }
 
+/** @type {Record<string, string>} where a suggestion came from, in the agents' words */
+export const SOURCE_NAMES = { faq: "bot's FAQ answer", past: "past reply", canned: "canned" };
+
 /**
  * The stats panel's rows from a `get_stats` ack's `stats`.
  * @param {import("../shared/protocol").DeskStats|null} stats
@@ -354,6 +374,9 @@ export function statsRows(stats, describe) {
     ["Resolution confirmed", confirmedText(stats)],
     ["Waiting now", `${stats.queue_length} queued, ${stats.tickets} tickets`],
     ["Agents online", String(stats.agents_online)],
+    ...Object.entries(stats.assist || {}).map(
+      ([source, f]) => /** @type {[string, string]} */ ([`Suggestions · ${SOURCE_NAMES[source] || source}`, `${f.used} used, ${f.edited} edited, ${f.ignored} ignored`]),
+    ),
     ...Object.entries(stats.csat_by_tag || {})
       .sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0]))
       .slice(0, 8)

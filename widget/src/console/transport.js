@@ -50,6 +50,7 @@ export const AGENT_EVENTS = [
   "conversation_updated",
   "customer_typing",
   "email_status",
+  "suggestions",
   "session_ended",
   "tandem_error",
 ];

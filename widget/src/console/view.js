@@ -275,6 +275,10 @@ export class ConsoleView {
     if (this.built) this.pane.renderStory();
   }
 
+  renderSuggestions() {
+    if (this.built) this.pane.renderSuggestions();
+  }
+
   closeDialog() {
     this.pane.closeDialog();
   }

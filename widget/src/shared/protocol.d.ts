@@ -113,6 +113,30 @@ export interface Canned {
   text: string;
   language: string;
   tags: string[];
+  /** Typed as "/<shortcut>"; responses sharing one are its variants, one per language. */
+  shortcut?: string;
+}
+
+/** A suggested reply (docs/agent-assist.md): inserted for editing, never sent by itself. */
+export interface Suggestion {
+  id: string;
+  source: "faq" | "past" | "canned";
+  text: string;
+  why: string;
+  topic?: string;
+  confidence?: number;
+  times?: number;
+  csat?: number;
+  matched?: string[];
+  canned_id?: string;
+}
+
+/** The `suggestions` event, and `get_suggestions`' ack without `ok`. */
+export interface Suggestions {
+  conversation_id: string;
+  for_seq: number;
+  language: string;
+  suggestions: Suggestion[];
 }
 
 export interface DeskStats {
@@ -134,6 +158,8 @@ export interface DeskStats {
   followup_yes?: number;
   followup_no?: number;
   resolution_confirmed_rate?: number | null;
+  /** Today's suggested replies by source: what the agents did with them. */
+  assist?: Record<string, { used: number; edited: number; ignored: number }>;
 }
 
 /** get_conversation / watch / claim acks, and conversation_assigned (with from_agent, note). */

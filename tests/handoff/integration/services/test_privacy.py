@@ -30,8 +30,10 @@ PREFIX = "privacy1:"
 EMAIL = "sam.k@example.org"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def sink() -> Iterator[SmtpSink]:
+    """One receiver for the module: each test's server keeps running (and sending, on the same
+    prefix) until the session ends, so a server's sink must outlive its test."""
     with SmtpSink() as receiver:
         yield receiver
 

@@ -167,6 +167,8 @@ async def test_an_admin_exports_then_erases_a_customer_with_two_conversations(
         await sam.wait_for(
             "tandem_state", lambda p: p["conversation_id"] == second and p["state"] == "closed"
         )
+        # Then the widget was disconnected: an open socket would mark the customer present again.
+        await asyncio.wait_for(sam.sio.wait(), 10)
         assert await leftovers(redis, customer_id, first, second) == []
         assert not await redis.exists(f"rasa:tracker:{first}", f"rasa:tracker:{second}")
         assert await redis.scard(f"{PREFIX}agent:{ana.id}:active") == 0

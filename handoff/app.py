@@ -52,6 +52,7 @@ from handoff.fanout.notify import Notifier
 from handoff.fanout.pubsub import RedisManager
 from handoff.protocol import bounded_json
 from handoff.security.addresses import parse_networks
+from handoff.security.followup_tokens import FollowUpTokens
 from handoff.security.ids import SessionSigner
 from handoff.security.ratelimit import Rule
 from handoff.security.reply_tokens import ReplyTokens
@@ -208,20 +209,6 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         clock=clock,
         outbox=outbox if settings.mail_enabled else None,
     )
-    mail_out = (
-        MailOut(
-            settings=settings,
-            outbox=outbox,
-            seen=seen,
-            conversations=conversations,
-            notify=notify,
-            texts=texts,
-            clock=clock,
-            replica=replica,
-        )
-        if settings.mail_enabled
-        else None
-    )
     desk = Desk(
         settings=settings,
         conversations=conversations,
@@ -241,7 +228,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         max_items=settings.inbox_max_items,
         clock=clock,
     )
-    # After a resolution: "Was your problem solved?" (docs/email-in.md).
+    # After a resolution: "Was your problem solved?" (docs/email.md).
     followup_store = FollowUpStore(redis, keys, clock=clock)
     followups = FollowUps(
         settings=settings,
@@ -252,6 +239,21 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         notify=notify,
         texts=texts,
         clock=clock,
+    )
+    mail_out = (
+        MailOut(
+            settings=settings,
+            outbox=outbox,
+            seen=seen,
+            conversations=conversations,
+            notify=notify,
+            texts=texts,
+            clock=clock,
+            replica=replica,
+            followups=followups,  # their emails go through the outbox too
+        )
+        if settings.mail_enabled
+        else None
     )
     inbox_feed = InboxFeed(
         inbox=inbox,
@@ -379,7 +381,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
             assist=assist,
         )
     )
-    # Email in: customers' replies, forwarded by the operator's mail system (docs/email-in.md).
+    # Email in: customers' replies, forwarded by the operator's mail system (docs/email.md).
     mail_listener = None
     if settings.inbound_smtp_port:
         mail_in = MailIn(
@@ -411,7 +413,12 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         login_rules=login_rules,
     )
     sanic_app.blueprint(api.blueprint())
-    mail_api = MailApi(outbox=outbox, tokens=UnsubscribeTokens(settings.secret))
+    mail_api = MailApi(
+        outbox=outbox,
+        tokens=UnsubscribeTokens(settings.secret),
+        followups=followups,
+        answer_tokens=FollowUpTokens(settings.secret),
+    )
     sanic_app.blueprint(mail_api.blueprint())
     # Developer mode: the mail sink and the console's Mail page (every route 404s otherwise).
     mailbox = DevMailbox(redis, keys)

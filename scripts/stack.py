@@ -62,6 +62,7 @@ class Ports:
     actions: int = 5055
     redis: int = 6390
     mail: int = 8025  # developer mode's mail sink (TANDEM_DEV_MAIL_PORT)
+    inbound: int = 2526  # developer mode's SMTP listener for customers' replies (docs/email.md)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Ports:
@@ -71,11 +72,12 @@ class Ports:
             actions=int(env.get("TANDEM_ACTIONS_PORT", 5055)),
             redis=int(env.get("TANDEM_REDIS_PORT", 6390)),
             mail=int(env.get("TANDEM_DEV_MAIL_PORT", 8025)),
+            inbound=int(env.get("TANDEM_INBOUND_SMTP_PORT", 2526)),
         )
 
     @classmethod
     def free(cls) -> Ports:
-        return cls(free_port(), free_port(), free_port(), free_port(), free_port())
+        return cls(free_port(), free_port(), free_port(), free_port(), free_port(), free_port())
 
 
 @dataclass
@@ -263,10 +265,12 @@ class Stack:
         if self.dev:
             env.update({"TANDEM_DEV": "1", "TANDEM_DEMO_AGENT": DEMO_AGENT})
             # Email stays on this machine: the service's own sink keeps it for the console's
-            # Mail page (docs/email.md), unless a real TANDEM_SMTP_URL is given.
+            # Mail page (docs/email.md), unless a real TANDEM_SMTP_URL is given; the customers'
+            # replies ("Reply as the customer") come back to the service's own listener.
             env.update(
                 {
                     "TANDEM_DEV_MAIL_PORT": str(self.ports.mail),
+                    "TANDEM_INBOUND_SMTP_PORT": str(self.ports.inbound),
                     "TANDEM_PUBLIC_URL": os.environ.get("TANDEM_PUBLIC_URL") or self.service_url,
                 }
             )
@@ -367,6 +371,8 @@ def main() -> int:
         user, password = DEMO_AGENT.split(":")
         print(f"  demo agent login          {user} / {password}   (development mode only)")
         print(f"  emails sent (dev sink)    {url}/console#mail")
+        inbound = stack.extra_env.get("TANDEM_INBOUND_SMTP_PORT") or stack.ports.inbound
+        print(f"  email replies come in at  smtp://127.0.0.1:{inbound}   (the inbound listener)")
     print(f"  health                    {url}/health")
     print("  manage agents and privacy requests with the CLI against this stack's Redis:")
     for example in ("agents list", 'agents add ana --name "Ana Lima" --roles admin'):

@@ -1,5 +1,8 @@
 """The emails Tandem sends a customer, rendered from the transcript: a text and an HTML part.
 
+Three kinds: an agent's replies (with the recent transcript quoted), the whole transcript, and
+the follow-up after a resolution ("Was your problem solved?" with its signed answer links).
+
 Nothing a customer, an agent or the bot wrote ever becomes markup: every text is escaped
 (``html.escape``) before it goes into the HTML part, and line breaks become ``<br>``. Headers are
 built from one line of text each, control characters removed and capped, so no text can add a
@@ -28,7 +31,7 @@ from typing import Literal
 from handoff.config.texts import SystemTexts
 from handoff.protocol.types import AgentEntry
 
-MailKind = Literal["reply", "transcript"]
+MailKind = Literal["reply", "transcript", "followup"]
 
 MAX_SUBJECT_CHARS = 160
 MAX_HEADER_CHARS = 900  # one header line stays under RFC 5322's 998 with its name
@@ -49,6 +52,8 @@ class MailContent:
     new: Sequence[AgentEntry] = ()
     earlier: Sequence[AgentEntry] = ()
     chat_url: str = ""
+    # A follow-up's answers: (the button's words, the signed link), "yes" first.
+    answers: Sequence[tuple[str, str]] = ()
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,14 @@ def _shown(entries: Sequence[AgentEntry]) -> list[AgentEntry]:
     return [e for e in entries if e["author"] != "system" and e.get("text")]
 
 
+def subject_for(kind: str, language: str, texts: SystemTexts) -> str:
+    """The subject line of an email of this kind (``reply``, ``transcript``, ``followup``)."""
+    name = {"transcript": "mail_subject_transcript", "followup": "followup_question"}.get(
+        kind, "mail_subject_reply"
+    )
+    return one_line(texts.render(name, language), MAX_SUBJECT_CHARS)
+
+
 def render(content: MailContent, texts: SystemTexts) -> RenderedMail:
     """The subject, the plain-text part and the (escaped) HTML part of one email."""
     lang = content.language
@@ -87,10 +100,9 @@ def render(content: MailContent, texts: SystemTexts) -> RenderedMail:
     earlier = _shown(content.earlier)
     if content.kind == "reply":
         earlier = earlier[-MAX_QUOTED:]
-        subject = texts.render("mail_subject_reply", lang)
     else:
         earlier = earlier[-MAX_TRANSCRIPT_ENTRIES:]
-        subject = texts.render("mail_subject_transcript", lang)
+    subject = subject_for(content.kind, lang, texts)
     text_parts: list[str] = []
     html_parts: list[str] = []
     budget = MAX_BODY_CHARS
@@ -135,6 +147,15 @@ def render(content: MailContent, texts: SystemTexts) -> RenderedMail:
                 *marked,
                 "</blockquote>",
             ]
+    elif content.kind == "followup":
+        question = texts.render("followup_question", lang)
+        text_parts.append(question)
+        html_parts.append(f'<p style="font-size:1.1em">{html.escape(question)}</p>')
+        for label, url in content.answers:
+            text_parts.append(f"{label}: {url}")
+            html_parts.append(
+                f'<p><a href="{html.escape(url, quote=True)}">{html.escape(label)}</a></p>'
+            )
     else:
         intro = texts.render("mail_transcript_intro", lang)
         plain, marked = lines([*earlier, *new], "")

@@ -14,7 +14,8 @@ mail with no text part, characters no text holds (``invalid_text``, the rules of
 
 A reply longer than the message limit is **cut, with a marker** the agent sees, rather than
 refused: a bounce would reach the customer as an unreadable delivery report while the ticket
-stays silent; cut, the agent reads the start and can ask for the rest (``docs/email-in.md``).
+stays silent; cut, the agent reads the start and can ask for the rest (``docs/email.md``,
+"Email in").
 
 Example::
 

@@ -154,6 +154,16 @@ class Notifier:
             namespace=rooms.AGENTS_NS,
         )
 
+    async def end_customer_sockets(self, sids: list[str]) -> None:
+        """Disconnect these customer sockets wherever they are (their customer was erased: a
+        socket left open would mark them present again). The widget's session still names the
+        erased id; a reconnect starts from nothing."""
+        for sid in sids:
+            if isinstance(self.sio, socketio.AsyncServer):
+                await self.sio.disconnect(sid, namespace=rooms.CUSTOMERS_NS)
+            else:  # the CLI's write-only manager
+                await self.sio.disconnect_elsewhere(sid, rooms.CUSTOMERS_NS)
+
     async def resync(self) -> None:
         """Tell every socket on *this* replica to sync (``tandem_resync``): it was deaf to the
         others for a while (``handoff.fanout.pubsub``), and what they sent is in the streams.

@@ -133,6 +133,12 @@ class RedisManager(socketio.AsyncRedisManager, DirectDelivery):  # type: ignore[
         if len(self._outbox) >= MAX_BACKLOG:
             await self.drain()
 
+    async def disconnect_elsewhere(self, sid: str, namespace: str) -> None:
+        """Ask the replica holding ``sid`` to disconnect it (a write-only manager, the CLI's,
+        has no sockets of its own and no server to disconnect them with)."""
+        message = {"method": "disconnect", "sid": sid, "namespace": namespace}
+        await self._publish({**message, "host_id": self.host_id})
+
     async def drain(self) -> None:
         """Wait until everything queued so far has been handed to Redis (or given up on)."""
         while self._sender is not None and not self._sender.done():

@@ -290,7 +290,7 @@ class EmailInfo(TypedDict):
     """One email to the customer and where it stands (``docs/email.md``, "Status")."""
 
     id: str
-    kind: Literal["reply", "transcript"]
+    kind: Literal["reply", "transcript", "followup"]
     status: EmailStatusName
     to: str
     tries: int

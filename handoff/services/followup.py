@@ -55,6 +55,7 @@ class DueFollowUp:
     question: str
     yes: str
     no: str
+    due: float = 0.0  # when it came due (one follow-up, one email: the outbox's id uses it)
 
 
 def answered_by_email(conversation: Mapping[str, str]) -> bool:
@@ -189,6 +190,7 @@ class FollowUps:
                     question=question["question"],
                     yes=question["yes"],
                     no=question["no"],
+                    due=float(conversation.get("followup_due") or 0),
                 )
             )
         return due

@@ -9,12 +9,21 @@ replica's sender: it claims due entries (one sender per entry, across replicas),
 failed (or skipped: the customer came back to the chat, or unsubscribed); every change is told
 to the conversation's consoles (``email_status``).
 
+Follow-ups after a resolution go through the same outbox: each tick, the sender takes the due
+follow-ups whose customer left an email (``FollowUps.due_followups``) and queues each one once
+(``Outbox.queue_followup``, by an id made from the conversation and the due time). The email
+asks "Was your problem solved?" in the customer's language with two signed links
+(``security.followup_tokens``, answered by ``edges/mail_api.py`` like the widget's buttons)
+when ``TANDEM_PUBLIC_URL`` is set, and carries the Reply-To token, so a plain reply lands in the
+conversation like any other.
+
 Logs name the conversation and the entry, never the address.
 
 Example::
 
     mail = MailOut(settings=settings, outbox=outbox, seen=seen, conversations=conversations,
-                   notify=notifier, texts=texts, clock=time.time, replica="host:42:8000")
+                   notify=notifier, texts=texts, clock=time.time, replica="host:42:8000",
+                   followups=followups)
     await mail.queue_after_reply("c_…", seq=7)      # in send_message, before the ack
     task = asyncio.create_task(mail.run())
 """
@@ -42,11 +51,14 @@ from handoff.domain.outbox import (
 from handoff.fanout.notify import Notifier
 from handoff.protocol.agent import EmailStatusName
 from handoff.protocol.errors import ErrorCode, ProtocolError
+from handoff.protocol.types import AgentEntry
+from handoff.security.followup_tokens import FollowUpTokens
 from handoff.security.reply_tokens import ReplyTokens
 from handoff.security.unsubscribe_tokens import UnsubscribeTokens
+from handoff.services.followup import FollowUps
 from handoff.store.conversations import ConversationStore
 from handoff.store.customer_seen import CustomerSeen
-from handoff.store.outbox import MailEntry, Outbox
+from handoff.store.outbox import MailEntry, Outbox, mail_kind
 
 log = logging.getLogger("handoff.mail")
 TICK = 0.5
@@ -69,6 +81,7 @@ class MailOut:
         texts: SystemTexts,
         clock: Clock,
         replica: str,
+        followups: FollowUps | None = None,
     ) -> None:
         self.settings = settings
         self.outbox = outbox
@@ -80,6 +93,8 @@ class MailOut:
         self.replica = replica
         self.reply_tokens = ReplyTokens(settings.secret)
         self.unsubscribe = UnsubscribeTokens(settings.secret)
+        self.followups = followups
+        self.answer_tokens = FollowUpTokens(settings.secret)
         self._claims = 0
         self._slots = asyncio.Semaphore(AT_ONCE)
 
@@ -157,6 +172,25 @@ class MailOut:
         await self._tell(entry, conversation.get("owner", ""))
         return entry
 
+    async def queue_followups(self) -> int:
+        """Queue the follow-up email of each due follow-up with an address; how many were new."""
+        if self.followups is None or not self.enabled:
+            return 0
+        queued = 0
+        for due in await self.followups.due_followups():
+            entry_id, new = await self.outbox.queue_followup(
+                due.conversation_id,
+                to=due.email,
+                language=due.language,
+                due=due.due,
+                now=self.now(),
+                domain=self.settings.reply_domain,
+            )
+            if new:
+                queued += 1
+                log.info("follow-up email %s queued for %s", entry_id, due.conversation_id)
+        return queued
+
     # -- sending ---------------------------------------------------------------------------------
     async def run(self) -> None:
         while True:
@@ -170,6 +204,7 @@ class MailOut:
 
     async def send_due(self) -> int:
         """Claim and send what is due now; returns how many this replica took."""
+        await self.queue_followups()
         now = self.now()
         taken: list[tuple[MailEntry, str]] = []
         for entry_id in await self.outbox.due(now):
@@ -215,6 +250,8 @@ class MailOut:
             return "the conversation no longer exists"
         if await self.outbox.stopped(entry.conversation_id):
             return "the customer unsubscribed"
+        if entry.kind == "followup" and conversation.get("followup") != "due":
+            return "the follow-up was answered in the chat, or is no longer asked"
         if entry.kind == "reply":
             seen = await self.seen.presence(conversation.get("customer", ""), now=self.now())
             if seen.connected or (seen.last_seen or 0) > entry.created:
@@ -222,7 +259,18 @@ class MailOut:
         return ""
 
     async def _message(self, entry: MailEntry, conversation: dict[str, str]) -> EmailMessage:
-        if entry.kind == "transcript":
+        answers: list[tuple[str, str]] = []
+        new: list[AgentEntry]
+        earlier: list[AgentEntry]
+        if entry.kind == "followup":
+            new, earlier = [], []
+            if self.settings.public_url:
+                link = f"{self.settings.public_url}/api/mail/followup?t="
+                link += self.answer_tokens.token(entry.conversation_id)
+                question = self.followups.question(conversation) if self.followups else None
+                if question is not None:
+                    answers = [(question["yes"], link + "&a=yes"), (question["no"], link + "&a=no")]
+        elif entry.kind == "transcript":
             logged = await self.store.read_whole_log(entry.conversation_id)
             new, earlier = [], [e for e in logged if e["seq"] <= entry.to_seq]
         else:
@@ -237,11 +285,12 @@ class MailOut:
         language = entry.language or conversation.get("language") or "en"
         mail = render(
             MailContent(
-                kind="transcript" if entry.kind == "transcript" else "reply",
+                kind=mail_kind(entry.kind),
                 language=language,
                 new=new,
                 earlier=earlier,
                 chat_url=self.settings.public_url + "/" if self.settings.public_url else "",
+                answers=answers,
             ),
             self.texts,
         )

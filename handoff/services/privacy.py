@@ -4,16 +4,16 @@ An admin finds the customer by customer id, by one of their conversation ids, or
 email they left (the offline form's or the triage's), then exports it as JSON or erases it.
 The export holds the customer record and each conversation: its details (contact, triage
 summary, resolution, tags, rating and comment), every transcript entry, the internal notes, the
-bot's tracker from Rasa's tracker store and the writers' inbox sightings; ``emails`` is where
-the email outbox (its own branch) adds the mail sent, and ``store/customer_data.py``'s
-``conversation_keys`` is where it adds its keys to the erase.
+bot's tracker from Rasa's tracker store, the writers' inbox sightings and ``emails``: what the
+outbox sent or holds for it (kind, status, address, subject, when, why it failed).
 
 Erasing closes a live conversation first (its agent's console is told, ``conversation_unassigned``
-with reason ``erased``; a waiting customer leaves the queue), then deletes every key of the
-customer's in one transaction, Rasa's tracker and lock included (``Keys.rasa_tracker``: the
-service and Rasa share one Redis in the stack; a Rasa on another Redis keeps its tracker until
-its own expiry, ``bot/stores.py``). Both are written to the audit trail, who and which customer,
-never the exported content.
+with reason ``erased``; a waiting customer leaves the queue), disconnects the customer's open
+widgets (told ``closed`` first), then deletes every key of the customer's in one transaction,
+their email included (outbox entries, thread, follow-ups due), Rasa's tracker and lock too
+(``Keys.rasa_tracker``: the service and Rasa share one Redis in the stack; a Rasa on another
+Redis keeps its tracker until its own expiry, ``bot/stores.py``). Both are written to the
+audit trail, who and which customer, never the exported content.
 
 Example::
 
@@ -33,6 +33,7 @@ from handoff.config.texts import SystemTexts
 from handoff.domain import views
 from handoff.domain.clock import Clock
 from handoff.domain.inbox import mask_contacts
+from handoff.domain.mail import subject_for
 from handoff.domain.ownership import Action, State
 from handoff.fanout.notify import Notifier
 from handoff.protocol.errors import ErrorCode, ProtocolError
@@ -41,6 +42,7 @@ from handoff.services.changes import Changes
 from handoff.store.audit import AuditLog
 from handoff.store.conversations import ConversationStore
 from handoff.store.customer_data import CustomerData
+from handoff.store.outbox import MailEntry
 
 log = logging.getLogger("handoff.privacy")
 MAX_EMAIL = 254
@@ -65,6 +67,7 @@ class Privacy:
         self.notify = notify
         self.audit = audit
         self.now = clock
+        self.texts = texts
         self.changes = Changes(conversations, notify, texts)
 
     async def find(
@@ -114,6 +117,7 @@ class Privacy:
     async def export(self, actor: str, customer_id: str) -> dict[str, Any]:
         ids = await self._conversation_ids(customer_id)
         sightings = await self.data.inbox_sightings(ids)
+        mail = await self.data.mail_entries(ids)
         conversations = []
         for conversation in await self.store.get_many(ids):
             conversation_id = conversation["id"]
@@ -129,8 +133,9 @@ class Privacy:
                         for item, refs in sightings.items()
                         if any(r.startswith(f"{conversation_id}:") for r in refs)
                     },
-                    # The email outbox (its own branch) fills this with the mail sent.
-                    "emails": [],
+                    "emails": [
+                        self._email(fields, conversation) for fields in mail[conversation_id]
+                    ],
                 }
             )
         await self.audit.record(
@@ -146,6 +151,24 @@ class Privacy:
             "conversations": conversations,
         }
 
+    def _email(self, fields: dict[str, str], conversation: dict[str, str]) -> dict[str, Any]:
+        """One outbox entry as the export shows it (the subject as the email said it)."""
+        entry = MailEntry.from_fields(fields)
+        language = entry.language or conversation.get("language") or "en"
+        return {
+            "id": entry.id,
+            "kind": entry.kind,
+            "why": entry.why,
+            "status": entry.status,
+            "to": entry.to,
+            "subject": subject_for(entry.kind, language, self.texts),
+            "queued_at": entry.created,
+            "updated_at": entry.updated,
+            "tries": entry.tries,
+            "reason": entry.reason,
+            "message_id": entry.message_id,
+        }
+
     async def erase(self, actor: str, customer_id: str) -> dict[str, int]:
         """Close what is live (telling its agent), then delete everything of the customer's."""
         ids = await self._conversation_ids(customer_id)
@@ -153,6 +176,8 @@ class Privacy:
         for conversation in await self.store.get_many(ids):
             if conversation.get("state") in OPEN:
                 closed += await self._close(conversation)
+        # Before the keys go: a socket left connected would mark the customer present again.
+        await self.notify.end_customer_sockets(await self.data.socket_ids(customer_id))
         deleted = await self.data.erase(customer_id, ids)
         result = {"conversations": len(ids), "closed_live": closed, "keys": deleted}
         await self.audit.record(

@@ -1,18 +1,24 @@
 """One customer's data on Redis, found and erased for a privacy request (``services/privacy.py``).
 
-A customer is ``customer:<uid>`` and the conversations listed in ``customer:<uid>:convs``; each
-conversation is its hash, transcript, notes and dedup table, its places in the indexes (open,
-queue, tickets, what its customer was last told), the writers' inbox sightings that point at it,
-and the bot's tracker and lock in Rasa's Redis stores (``Keys.rasa_tracker``). Everything here
-reads or deletes exactly those keys, never by a pattern over the whole keyspace, except the
-search by contact email, which has no index on purpose (an index would be one more copy of the
-address to erase; privacy requests are rare, so a scan of the conversation hashes is the price).
+A customer is ``customer:<uid>``, the conversations listed in ``customer:<uid>:convs`` and
+whether (and when) a socket of theirs was connected (``customer:<uid>:sockets``, their member of
+``customers:seen``); each conversation is its hash, transcript, notes and dedup table, its
+places in the indexes (open, queue, tickets, what its customer was last told, follow-ups due),
+the writers' inbox sightings that point at it, its email (every outbox entry and its place in
+``mail:due``, the open batch, the thread, the unsubscribe mark, the Message-IDs of the customer's
+emails that landed in it) and the bot's tracker and lock in Rasa's Redis stores
+(``Keys.rasa_tracker``). Everything here reads or deletes exactly those keys, never by a pattern
+over the whole keyspace, except three searches that have no index on purpose (an index would be
+one more copy to erase; privacy requests are rare, so a scan is the price): by contact email
+(the conversation hashes), the outbox entries (``mail:entry:*``: a conversation's list of them
+keeps the latest 50) and the landed Message-IDs (``mail:in:*``).
 
 Example::
 
     data = CustomerData(redis, Keys())
     await data.customer_of("c_…")                   # "u_…" or None
     await data.customers_with_email("ana@example.com")
+    await data.mail_entries(["c_…"])                # {"c_…": [outbox entry fields, …]}
     await data.erase("u_…", ["c_…", "c_…"])
 """
 
@@ -28,8 +34,8 @@ SCAN_COUNT = 1000  # keys per SCAN step of the email search
 
 
 def conversation_keys(keys: Keys, conversation_id: str) -> list[str]:
-    """Every key that holds one conversation's data. The email outbox (its own branch) adds
-    its per-conversation keys here, so that an erase takes them too."""
+    """Every key that holds one conversation's data (the outbox's entries are found apart:
+    ``CustomerData.mail_entries``)."""
     return [
         keys.conversation(conversation_id),
         keys.log(conversation_id),
@@ -39,6 +45,13 @@ def conversation_keys(keys: Keys, conversation_id: str) -> list[str]:
         keys.inbox_seen(conversation_id),
         keys.rasa_tracker(conversation_id),
         keys.rasa_lock(conversation_id),
+        # Email out (store/outbox.py): the open batch, the list of entries, the agent messages
+        # queued, the thread's Message-IDs and the unsubscribe mark.
+        keys.mail_open(conversation_id),
+        keys.mail_conversation(conversation_id),
+        keys.mail_seqs(conversation_id),
+        keys.mail_thread(conversation_id),
+        keys.mail_off(conversation_id),
     ]
 
 
@@ -81,6 +94,11 @@ class CustomerData:
                 found.add(str(customer))
         return sorted(found)
 
+    async def socket_ids(self, customer_id: str) -> list[str]:
+        """The Socket.IO ids of the customer's connected sockets (on any replica)."""
+        members = await self.redis.zrange(self.keys.customer_sockets(customer_id), 0, -1)
+        return [str(m).rpartition("|")[2] for m in members]
+
     async def bot_tracker(self, conversation_id: str) -> Any:
         """Rasa's tracker of the conversation (JSON), or ``None``."""
         raw = await self.redis.get(self.keys.rasa_tracker(conversation_id))
@@ -108,6 +126,36 @@ class CustomerData:
                 found[item_id] = mine
         return found
 
+    async def mail_entries(
+        self, conversation_ids: Sequence[str]
+    ) -> dict[str, list[dict[str, str]]]:
+        """Conversation id -> the fields of each of its outbox entries, oldest first."""
+        wanted = set(conversation_ids)
+        found: dict[str, list[dict[str, str]]] = {c: [] for c in conversation_ids}
+        if not wanted:
+            return found
+        pattern = f"{self.keys.mail_entry_prefix}*"
+        async for key in self.redis.scan_iter(match=pattern, count=SCAN_COUNT, _type="hash"):
+            if await self.redis.hget(key, "conversation") in wanted:
+                fields = dict(await self.redis.hgetall(key))
+                if fields.get("conversation") in wanted:  # not erased meanwhile
+                    found[fields["conversation"]].append(fields)
+        for entries in found.values():
+            entries.sort(key=lambda f: float(f.get("created") or 0))
+        return found
+
+    async def _landed_mail(self, conversation_ids: Sequence[str]) -> list[str]:
+        """The ``mail:in:<digest>`` keys of the customer's emails that landed in these."""
+        prefixes = tuple(f"{c}:" for c in conversation_ids)
+        if not prefixes:
+            return []
+        pattern = self.keys.mail_seen("*")
+        return [
+            str(key)
+            async for key in self.redis.scan_iter(match=pattern, count=SCAN_COUNT, _type="string")
+            if str(await self.redis.get(key) or "").startswith(prefixes)
+        ]
+
     async def erase(self, customer_id: str, conversation_ids: Sequence[str]) -> int:
         """Delete the customer and these conversations everywhere; how many keys went.
 
@@ -126,7 +174,19 @@ class CustomerData:
                 match=f"{self.keys.limit('*', customer_id)}", count=SCAN_COUNT
             )
         ]
-        doomed = [self.keys.customer(customer_id), self.keys.customer_conversations(customer_id)]
+        entry_ids = [
+            fields["id"]
+            for entries in (await self.mail_entries(conversation_ids)).values()
+            for fields in entries
+            if fields.get("id")
+        ]
+        doomed = [
+            self.keys.customer(customer_id),
+            self.keys.customer_conversations(customer_id),
+            self.keys.customer_sockets(customer_id),
+            *[self.keys.mail_entry(e) for e in entry_ids],
+            *await self._landed_mail(conversation_ids),
+        ]
         for conversation_id in conversation_ids:
             doomed += conversation_keys(self.keys, conversation_id)
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -135,8 +195,13 @@ class CustomerData:
                 for key in (*indexes, self.keys.queue_retell):
                     pipe.zrem(key, *conversation_ids)
                 pipe.hdel(self.keys.queue_told, *conversation_ids)
+                pipe.zrem(self.keys.followups, *conversation_ids)
+                pipe.zrem(self.keys.followups_mail, *conversation_ids)
                 for owner in set(owners):
                     pipe.srem(self.keys.agent_active(owner), *conversation_ids)
+            if entry_ids:
+                pipe.zrem(self.keys.mail_due, *entry_ids)
+            pipe.zrem(self.keys.customers_seen, customer_id)
             for item_id, refs in sightings.items():
                 for ref in refs:
                     pipe.lrem(self.keys.inbox_refs(item_id), 0, ref)

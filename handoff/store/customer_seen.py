@@ -65,7 +65,8 @@ class CustomerSeen:
     async def disconnect(self, customer_id: str, sid: str, *, now: float) -> None:
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.zrem(self.keys.customer_sockets(customer_id), self._member(sid))
-            pipe.zadd(self.keys.customers_seen, {customer_id: now}, gt=True)
+            # xx: only move a mark the connect made; a customer erased meanwhile stays gone.
+            pipe.zadd(self.keys.customers_seen, {customer_id: now}, gt=True, xx=True)
             await pipe.execute()
 
     async def presence(self, customer_id: str, *, now: float) -> CustomerPresence:

@@ -1,6 +1,7 @@
 """The durable outbox of emails to customers, on Redis.
 
-An entry is one email: a batch of an agent's replies (``kind="reply"``), or a transcript. It is
+An entry is one email: a batch of an agent's replies (``kind="reply"``), a transcript, or the
+follow-up question after a resolution (``kind="followup"``, queued once per follow-up). It is
 written before the agent's message is acknowledged, so a replica that dies loses no email.
 Senders on any replica claim due entries (``claim``: a lease, in one script), send, and record
 the outcome with the lease's token (``finish``); a sender that dies mid-send leaves its lease
@@ -19,13 +20,15 @@ Example::
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from typing import Any, cast
 
+from handoff.domain.mail import MailKind
 from handoff.protocol.agent import EmailInfo, EmailStatusName
 from handoff.store.keys import Keys
-from handoff.store.scripts import CLAIM_MAIL, ENQUEUE_REPLY, FINISH_MAIL
+from handoff.store.scripts import CLAIM_MAIL, ENQUEUE_REPLY, FINISH_MAIL, QUEUE_MAIL_ONCE
 
 MAX_HOLD_FACTOR = 6  # a batch goes out at the latest this many batch windows after its first
 
@@ -53,7 +56,7 @@ class MailEntry:
         """How the console sees it."""
         return {
             "id": self.id,
-            "kind": "transcript" if self.kind == "transcript" else "reply",
+            "kind": mail_kind(self.kind),
             "status": cast(EmailStatusName, self.status),
             "to": self.to,
             "tries": self.tries,
@@ -83,8 +86,19 @@ class MailEntry:
         )
 
 
+def mail_kind(kind: str) -> MailKind:
+    """An entry's kind as the protocol names it (entries older than follow-ups: a reply)."""
+    return cast(MailKind, kind) if kind in ("transcript", "followup") else "reply"
+
+
 def new_entry_id() -> str:
     return "m" + secrets.token_hex(8)
+
+
+def followup_entry_id(conversation_id: str, due: float) -> str:
+    """The same for every replica and every try: one follow-up is one email."""
+    digest = hashlib.sha256(f"followup|{conversation_id}|{due!r}".encode()).hexdigest()
+    return "f" + digest[:16]
 
 
 def message_id_for(entry_id: str, conversation_id: str, domain: str) -> str:
@@ -103,6 +117,7 @@ class Outbox:
         self._enqueue = redis.register_script(ENQUEUE_REPLY)
         self._claim = redis.register_script(CLAIM_MAIL)
         self._finish = redis.register_script(FINISH_MAIL)
+        self._once = redis.register_script(QUEUE_MAIL_ONCE)
 
     async def queue_reply(
         self,
@@ -177,6 +192,39 @@ class Outbox:
             pipe.zadd(self.keys.mail_due, {entry_id: now})
             await pipe.execute()
         return entry_id
+
+    async def queue_followup(
+        self, conversation_id: str, *, to: str, language: str, due: float, now: float, domain: str
+    ) -> tuple[str, bool]:
+        """The follow-up question of the conversation's follow-up due at ``due``, due now;
+        queued once (the id comes from both). Returns the id and whether it is new."""
+        entry_id = followup_entry_id(conversation_id, due)
+        fields = {
+            "id": entry_id,
+            "conversation": conversation_id,
+            "kind": "followup",
+            "why": "followup",
+            "to": to,
+            "language": language,
+            "from_seq": "0",
+            "to_seq": "0",
+            "status": "queued",
+            "tries": "0",
+            "created": repr(now),
+            "updated": repr(now),
+            "due": repr(now),
+            "message_id": message_id_for(entry_id, conversation_id, domain),
+        }
+        pairs = [item for pair in fields.items() for item in pair]
+        new = await self._once(
+            keys=[
+                self.keys.mail_entry(entry_id),
+                self.keys.mail_due,
+                self.keys.mail_conversation(conversation_id),
+            ],
+            args=[entry_id, self.ttl, repr(now), *pairs],
+        )
+        return entry_id, bool(int(new))
 
     async def due(self, now: float, limit: int = 20) -> list[str]:
         return list(await self.redis.zrangebyscore(self.keys.mail_due, "-inf", repr(now), 0, limit))

@@ -556,3 +556,17 @@ if ARGV[3] == 'sent' then
 end
 return 1
 """
+
+# KEYS: entry, due zset, conversation's list   ARGV: id, ttl, due, then the entry's field/value
+# pairs. An email queued once by its (deterministic) id, such as a conversation's follow-up: a
+# second call, from any replica, adds nothing. Returns 1, or 0 when the entry exists already.
+QUEUE_MAIL_ONCE = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
+redis.call('LPUSH', KEYS[3], ARGV[1])
+redis.call('LTRIM', KEYS[3], 0, 49)
+redis.call('EXPIRE', KEYS[3], tonumber(ARGV[2]))
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+return 1
+"""

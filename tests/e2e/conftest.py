@@ -32,7 +32,6 @@ if str(ROOT) not in sys.path:  # tests.e2e.ui is importable however pytest was s
     sys.path.insert(0, str(ROOT))
 
 from tests.e2e.ui import PageProblems, fresh_pages, screenshot_taker  # noqa: E402
-from tests.support.ports import free_port  # noqa: E402
 from tests.support.stack import load_stack_module  # noqa: E402
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -40,7 +39,6 @@ CHROMIUM = Path(os.environ.get("TANDEM_CHROMIUM", "/usr/bin/chromium"))
 WIDGET_DIST = ROOT / "widget" / "dist"
 WEBCHAT_BUNDLE = ROOT / "widget" / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 PAGES = Path(__file__).with_name("pages")
-INBOUND_SMTP_PORT = free_port()  # the stack's SMTP listener for customers' replies by email
 # Chromium on this machine must not phone home (the network is closed; it would keep trying).
 CHROMIUM_ARGS = [
     "--headless",
@@ -110,9 +108,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
             # Scripted customers type faster than people; the limit itself is tested elsewhere.
             "TANDEM_RATE_BURST": "40",
             "TANDEM_RATE_PER_MINUTE": "300",
-            # Email in on a port of its own (not the dev default, another stack may have it),
-            # and the follow-up question due at once, so a test can see it asked.
-            "TANDEM_INBOUND_SMTP_PORT": str(INBOUND_SMTP_PORT),
+            # The follow-up question due at once, so a test can see it asked. (Email in listens
+            # on a free port of its own: Ports.free() has one, as make run has 2526.)
             "TANDEM_FOLLOWUP_HOURS": "0",
         },
         log=lambda line: print(line, flush=True),

@@ -22,7 +22,7 @@ DESKTOP = {"viewport": {"width": 1400, "height": 900}}
 def reply_by_email(stack: Any, conversation_id: str, text: str) -> None:
     """What the customer's mail system sends to the reply address of Tandem's email."""
     secret = (stack.run_dir / "secret").read_text().strip()
-    port = int(stack.extra_env["TANDEM_INBOUND_SMTP_PORT"])  # the stack's listener
+    port = stack.ports.inbound  # the stack's listener (a free port: Ports.free())
     to = ReplyTokens(secret).address(
         conversation_id, domain="localhost", ttl_days=30, now=time.time()
     )

@@ -1,6 +1,7 @@
-"""Email out on one machine: the customer leaves the form and goes; the agent's answer is emailed
-to the developer mail sink, and the console's Mail page (/console#mail) shows it, as text, with
-"Reply as the customer"."""
+"""Email both ways on one machine: the customer leaves the form and goes; the agent's answer is
+emailed to the developer mail sink, and the console's Mail page (/console#mail) shows it, as
+text; "Reply as the customer" sends a real SMTP reply to the service's own inbound listener,
+and it lands in the conversation in the agent's console, marked "by email"."""
 
 from __future__ import annotations
 
@@ -51,12 +52,16 @@ def test_the_answer_to_a_ticket_shows_on_the_dev_mail_page(
     expect(mail.locator(".mail-headers")).to_contain_text("reply+")
     shot(agent_page, "02-mail-page")
 
-    # The inbound listener is another part's: without one configured the reply fails clearly.
+    # The stack listens for replies (make run too): the reply goes through the service's own
+    # SMTP listener and lands in the conversation, live in the console, marked "by email".
     mail.get_by_label("Reply as mailpage@example.com").fill("Thanks, that was quick!")
     mail.get_by_role("button", name="Reply as the customer").click()
-    expect(agent_page.locator(".mail-message")).to_contain_text(
-        "no inbound mail listener is configured: set TANDEM_INBOUND_SMTP_PORT"
-    )
+    expect(agent_page.locator(".mail-message")).to_contain_text("Sent as the customer")
+    agent_page.get_by_role("link", name="Back to the desk").click()
+    entry = console.entry("Thanks, that was quick!", "customer")
+    expect(entry.locator(".badge.channel")).to_have_text("by email")
+    expect(console.transcript).not_to_contain_text("support wrote")  # the quote is stripped
+    shot(agent_page, "03-console-reply-by-email")
 
 
 def test_the_customer_emails_themselves_the_transcript_at_the_end(

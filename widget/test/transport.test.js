@@ -5,7 +5,8 @@ import { Transport, TransportError } from "../src/shared/transport.js";
 import { TypingSender } from "../src/shared/typing.js";
 import { ManualClock } from "./fakes.js";
 import { SERVER_EVENTS } from "../src/widget/transport.js";
-import { customerOut, golden } from "./golden.js";
+import { AGENT_EVENTS } from "../src/console/transport.js";
+import { agentOut, customerOut, golden } from "./golden.js";
 
 /** What Transport needs of a socket.io-client socket. */
 class FakeSocket {
@@ -117,4 +118,22 @@ test("the widget listens to every event the service sends customers (the golden 
     .filter((e) => e.namespace === "/" && e.direction === "out" && e.event !== "tandem_resync") // resync: shared/transport.js
     .map((e) => e.event);
   assert.deepEqual([...new Set(sent)].filter((event) => !SERVER_EVENTS.includes(event)), []);
+});
+
+test("the console listens to every event the service sends agents (the golden examples)", () => {
+  // The golden examples hold every event of the protocol's registry (tests/handoff/unit/protocol),
+  // so an agent event added there without a listener here fails this test.
+  const sent = golden.examples
+    .filter((e) => e.namespace === "/agent" && e.direction === "out" && e.event !== "tandem_resync") // resync: shared/transport.js
+    .map((e) => e.event);
+  assert.deepEqual([...new Set(sent)].filter((event) => !AGENT_EVENTS.includes(event)), []);
+});
+
+test("a queue_alert from the service reaches the console's handler", () => {
+  const socket = new FakeSocket();
+  const alerts = [];
+  new Transport(socket, { events: AGENT_EVENTS, handlers: { queue_alert: (p) => alerts.push(p) } });
+  const payload = agentOut("queue_alert");
+  socket.listeners.queue_alert(payload);
+  assert.deepEqual(alerts, [payload]);
 });

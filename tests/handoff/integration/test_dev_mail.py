@@ -1,6 +1,10 @@
 """Developer mode's mail loop: the built-in sink keeps what the service sends, the Mail page's
 API lists it, and "Reply as the customer" sends a real, threaded SMTP reply to the inbound
-listener (here a test SMTP server stands in for it). Outside developer mode: 404."""
+listener: a test SMTP server standing in for it shows the reply as sent, and the service's own
+listener lands it in the conversation, live in the agent's console. Without a listener
+(``TANDEM_INBOUND_SMTP_PORT=0``) the reply fails clearly; outside developer mode: 404.
+
+Every port is a free one: the developer defaults (2526, 8025) may be held by a running stack."""
 
 from __future__ import annotations
 
@@ -46,6 +50,8 @@ async def test_the_sink_keeps_the_email_and_the_reply_goes_to_the_inbound_listen
     start_server: Callable[..., HandoffServer], customer: Any, agent: Any
 ) -> None:
     with SmtpSink() as inbound:
+        # The stand-in holds the port, so the service's own listener does not start (dev mode
+        # goes on without it); the next test has the real one.
         server = start_server(
             {
                 "TANDEM_DEV": "1",
@@ -80,6 +86,38 @@ async def test_the_sink_keeps_the_email_and_the_reply_goes_to_the_inbound_listen
         assert inbound.received[0][1] == [mail["reply_to"]]
 
 
+async def test_replying_as_the_customer_lands_in_the_conversation_through_the_listener(
+    start_server: Callable[..., HandoffServer], customer: Any, agent: Any
+) -> None:
+    server = start_server(
+        {
+            "TANDEM_DEV": "1",
+            "TANDEM_REDIS_PREFIX": "devmail4:",
+            "TANDEM_DEV_MAIL_PORT": str(free_port()),
+            "TANDEM_MAIL_BATCH_SECONDS": "0",
+            "TANDEM_INBOUND_SMTP_PORT": str(free_port()),  # the service's own listener
+        }
+    )
+    ana, conversation_id = await ticket_answered(customer, agent, server.url, "devmail4:")
+    headers = {"Authorization": f"Bearer {ana.token}"}
+    async with httpx.AsyncClient(base_url=server.url, headers=headers) as http:
+        (mail,) = (await http.get("/api/dev/mail")).json()["emails"]
+        replied = await http.post(
+            f"/api/dev/mail/{mail['id']}/reply", json={"text": "Thanks, <b>got it</b>"}
+        )
+        assert replied.status_code == 200, replied.text
+    landed = await ana.wait_for(
+        "conversation_message",
+        lambda p: p["conversation_id"] == conversation_id and p["entry"].get("channel") == "email",
+    )
+    entry = landed["entry"]
+    # The customer's words only: the quoted email below them is stripped, the markup is text.
+    assert entry["author"] == "customer" and entry["text"] == "Thanks, <b>got it</b>"
+    detail = await ana.call("get_conversation", {"conversation_id": conversation_id})
+    stored = [m for m in detail["messages"] if m.get("channel") == "email"]
+    assert [m["seq"] for m in stored] == [entry["seq"]]
+
+
 async def test_without_a_listener_the_reply_fails_clearly_and_outside_dev_mode_404(
     start_server: Callable[..., HandoffServer], customer: Any, agent: Any
 ) -> None:
@@ -89,6 +127,7 @@ async def test_without_a_listener_the_reply_fails_clearly_and_outside_dev_mode_4
             "TANDEM_REDIS_PREFIX": "devmail2:",
             "TANDEM_DEV_MAIL_PORT": str(free_port()),
             "TANDEM_MAIL_BATCH_SECONDS": "0",
+            "TANDEM_INBOUND_SMTP_PORT": "0",  # dev mode listens by default: turned off
         }
     )
     ana, _ = await ticket_answered(customer, agent, server.url, "devmail2:")

@@ -550,7 +550,7 @@ const EMAIL_STATUS = /** @type {Record<string, string>} */ ({
 
 /** @param {import("../shared/protocol").EmailInfo} email */
 function emailItem(email) {
-  const what = email.kind === "transcript" ? "Transcript" : "Reply";
+  const what = email.kind === "transcript" ? "Transcript" : email.kind === "followup" ? "Follow-up" : "Reply";
   const tries = email.tries > 1 ? ` (${email.tries} tries)` : "";
   return h(
     "li",

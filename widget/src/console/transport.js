@@ -43,6 +43,7 @@ export async function login(baseUrl, username, password) {
 export const AGENT_EVENTS = [
   "queue_added",
   "queue_removed",
+  "queue_alert",
   "conversation_message",
   "conversation_note",
   "conversation_assigned",

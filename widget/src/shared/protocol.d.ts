@@ -166,7 +166,7 @@ export interface DeskStats {
 /** One email to the customer and where it stands (docs/email.md, "Status"). */
 export interface EmailInfo {
   id: string;
-  kind: "reply" | "transcript";
+  kind: "reply" | "transcript" | "followup";
   status: "queued" | "sending" | "sent" | "retrying" | "failed" | "skipped";
   to: string;
   tries: number;

@@ -211,6 +211,7 @@ async def test_the_email_outbox_gets_each_due_follow_up_once_in_the_customers_la
             question="Je li vaš problem riješen?",
             yes="Da, riješen je",
             no="Ne, još nije",
+            due=now[0],  # when it came due: the outbox's id for its one email
         )
     ]
     assert await followups.due_followups() == []  # handed out once

@@ -1,6 +1,7 @@
 """Privacy on request against the real service and a real Redis: an admin finds a customer by
 email, exports both of their conversations, erases them (a live one is closed and its agent
-told), and no key of theirs is left; the CLI does the same; contacts never reach the log.
+told), and no key of theirs is left, their email included (the transcript Ana sent them, its
+outbox entry, thread and presence marks); the CLI does the same; contacts never reach the log.
 
 Rasa here is the stand-in, so the bot's tracker is written where Rasa's ``RedisTrackerStore``
 keeps it with ``bot/stores.py``'s prefix (``rasa:tracker:<conversation id>``, and its lock
@@ -12,7 +13,7 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +23,31 @@ import pytest
 from tests.support.clients import Agent, Customer
 from tests.support.handoff_server import REPO, TEST_SECRET, HandoffServer
 from tests.support.redis_server import RedisServer
+from tests.support.smtp_sink import SmtpSink
 
 pytestmark = pytest.mark.asyncio
 PREFIX = "privacy1:"
 EMAIL = "sam.k@example.org"
 
 
+@pytest.fixture(scope="module")
+def sink() -> Iterator[SmtpSink]:
+    """One receiver for the module: each test's server keeps running (and sending, on the same
+    prefix) until the session ends, so a server's sink must outlive its test."""
+    with SmtpSink() as receiver:
+        yield receiver
+
+
 @pytest.fixture
-def server(start_server: Callable[..., HandoffServer]) -> HandoffServer:
-    return start_server({"TANDEM_REDIS_PREFIX": PREFIX})
+def server(start_server: Callable[..., HandoffServer], sink: SmtpSink) -> HandoffServer:
+    return start_server(
+        {
+            "TANDEM_REDIS_PREFIX": PREFIX,
+            "TANDEM_SMTP_URL": sink.url,
+            "TANDEM_MAIL_FROM": "Shop Support <help@shop.example>",
+            "TANDEM_MAIL_REPLY_DOMAIN": "reply.shop.example",
+        }
+    )
 
 
 def admin_api(server: HandoffServer, token: str) -> httpx.AsyncClient:
@@ -53,14 +70,17 @@ async def as_rasa_would(redis: Any, conversation_id: str) -> None:
 
 
 async def two_conversations(customer: Any, ana: Agent, server: HandoffServer) -> tuple[Any, ...]:
-    """Sam's first conversation (triaged with an email, answered, noted, closed, rated) and a
-    second one that Ana has right now."""
+    """Sam's first conversation (triaged with an email, answered, sent to Sam by email as a
+    transcript, noted, closed, rated) and a second one that Ana has right now."""
     sam: Customer = await customer(url=server.url)
     await sam.say("unsure where my parcel is")  # the bot fell back: an inbox sighting
     first = (await sam.say(f"triage orders late parcel, write to {EMAIL}"))["conversation_id"]
     await claim(ana, first)
     answer = {"conversation_id": first, "text": "Found your parcel", "client_msg_id": "a1"}
     assert (await ana.call("send_message", answer))["ok"]
+    sent = await ana.call("send_transcript", {"conversation_id": first})
+    assert sent["ok"], sent
+    await ana.wait_for("email_status", lambda p: p["email"]["status"] == "sent")
     note = {"conversation_id": first, "text": "Sam called twice"}
     assert (await ana.call("add_note", note))["ok"]
     closing = {"conversation_id": first, "resolution": "resent", "tags": ["late"]}
@@ -74,8 +94,12 @@ async def two_conversations(customer: Any, ana: Agent, server: HandoffServer) ->
 
 
 async def leftovers(redis: Any, *ids: str) -> list[str]:
-    """Keys naming any of the ids, and inbox sightings pointing at them."""
+    """Keys naming any of the ids, inbox sightings pointing at them, and every email key (the
+    outbox's entries name the conversation inside; nobody else here sends email)."""
     found = [k async for k in redis.scan_iter(count=1000) if any(i in k for i in ids)]
+    found += [k async for k in redis.scan_iter(match=f"{PREFIX}mail:*", count=1000)]
+    for index in ("mail:due", "followups", "followups:mail", "customers:seen"):
+        found += [f"{index} -> {m}" for m in await redis.zrange(f"{PREFIX}{index}", 0, -1)]
     async for key in redis.scan_iter(match=f"{PREFIX}inbox:item:*:refs"):
         found += [f"{key} -> {r}" for r in await redis.lrange(key, 0, -1) if r.split(":")[0] in ids]
     return found
@@ -116,7 +140,15 @@ async def test_an_admin_exports_then_erases_a_customer_with_two_conversations(
         assert (one["conversation"]["csat"], one["conversation"]["tags"]) == (4, ["late"])
         assert one["stored"]["csat_comment"] == "thanks Ana"
         assert one["bot_tracker"]["name"] == first and one["inbox_sightings"]
-        assert one["emails"] == []
+        [email] = one["emails"]
+        assert (email["kind"], email["status"], email["to"]) == ("transcript", "sent", EMAIL)
+        assert email["subject"] == "Your chat transcript" and email["reason"] == ""
+        assert email["queued_at"] <= email["updated_at"]
+        assert conversations[second]["emails"] == []
+        # Before the erase, the email and the presence marks are there to be erased.
+        assert await redis.exists(f"{PREFIX}mail:entry:{email['id']}")
+        assert await redis.exists(f"{PREFIX}mail:thread:{first}")
+        assert await redis.zscore(f"{PREFIX}customers:seen", customer_id) is not None
         assert "human again please" in [m["text"] for m in conversations[second]["messages"]]
 
         unconfirmed = await http.post(f"/privacy/customers/{customer_id}/erase", json={})
@@ -135,6 +167,8 @@ async def test_an_admin_exports_then_erases_a_customer_with_two_conversations(
         await sam.wait_for(
             "tandem_state", lambda p: p["conversation_id"] == second and p["state"] == "closed"
         )
+        # Then the widget was disconnected: an open socket would mark the customer present again.
+        await asyncio.wait_for(sam.sio.wait(), 10)
         assert await leftovers(redis, customer_id, first, second) == []
         assert not await redis.exists(f"rasa:tracker:{first}", f"rasa:tracker:{second}")
         assert await redis.scard(f"{PREFIX}agent:{ana.id}:active") == 0

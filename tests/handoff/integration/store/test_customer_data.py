@@ -9,6 +9,9 @@ from typing import Any
 import pytest
 
 from handoff.store.customer_data import CustomerData, conversation_keys
+from handoff.store.customer_seen import CustomerSeen
+from handoff.store.mail_in import MailSeen
+from handoff.store.outbox import Outbox
 from tests.handoff.integration.store.conftest import KEYS
 
 pytestmark = pytest.mark.asyncio
@@ -48,3 +51,61 @@ async def test_found_by_conversation_and_email_then_erased_alone(redis: Any) -> 
     assert await redis.lrange(KEYS.inbox_refs("i1"), 0, -1) == ["c_other:3"]
     assert await data.customers_with_email("other@example.org") == [OTHER]
     assert await redis.exists(KEYS.rasa_tracker("c_other"))
+
+
+async def test_the_erase_takes_the_customers_email_and_presence_and_no_one_elses(
+    redis: Any,
+) -> None:
+    """Every email-out and follow-up key of Sam's: the outbox entries (also those beyond the
+    conversation's list of the latest 50) and their places in ``mail:due``, the open batch, the
+    thread, the unsubscribe mark, the follow-ups due, the landed Message-IDs, the presence."""
+    data = CustomerData(redis, KEYS)
+    box = Outbox(redis, KEYS, retention_seconds=86400, lease_seconds=60)
+    seen = CustomerSeen(redis, KEYS, replica="r1")
+    sam1, other = "c_" + "S" * 22, "c_" + "O" * 22
+    await conversation(redis, sam1, SAM, contact_email="sam@example.org", state="closed")
+    await conversation(redis, other, OTHER, contact_email="other@example.org", state="closed")
+    for cid in (sam1, other):
+        reply, _ = await box.queue_reply(
+            cid, to="x@example.org", language="en", seq=2, now=100.0, batch=10,
+            not_before=0, domain="reply.example",
+        )  # fmt: skip
+        entry = await box.claim(reply, now=200.0, token="t")
+        assert entry is not None
+        await box.finish(entry, token="t", status="sent", now=201.0)
+        await box.queue_followup(
+            cid, to="x@example.org", language="en", due=300.0, now=300.0, domain="reply.example"
+        )
+        await box.queue_reply(
+            cid, to="x@example.org", language="en", seq=3, now=400.0, batch=10,
+            not_before=0, domain="reply.example",
+        )  # fmt: skip
+        await box.stop(cid)
+        await redis.zadd(KEYS.followups, {cid: 500.0})
+        await redis.zadd(KEYS.followups_mail, {cid: 500.0})
+        await MailSeen(redis, KEYS, ttl_seconds=86400).remember(f"<in.{cid}@mail>", cid, 4)
+    await redis.delete(KEYS.mail_conversation(sam1))  # as if trimmed away: found all the same
+    for customer_id in (SAM, OTHER):
+        await seen.connect(customer_id, f"sid-{customer_id}", now=100.0)
+
+    exported = await data.mail_entries([sam1])
+    assert sorted(f["kind"] for f in exported[sam1]) == ["followup", "reply", "reply"]
+    assert await data.socket_ids(SAM) == [f"sid-{SAM}"]
+    await data.erase(SAM, [sam1])
+
+    left = [k async for k in redis.scan_iter(match="t:*")]
+    assert not [k for k in left if sam1 in k or SAM in k]
+    mine = {f["id"] for f in exported[sam1]}
+    assert not mine & {k.rpartition(":")[2] for k in left}
+    assert not mine & set(await redis.zrange(KEYS.mail_due, 0, -1))
+    for index in (KEYS.followups, KEYS.followups_mail):
+        assert await redis.zrange(index, 0, -1) == [other]
+    assert await redis.zrange(KEYS.customers_seen, 0, -1) == [OTHER]
+    assert await MailSeen(redis, KEYS, ttl_seconds=1).landed_as(f"<in.{sam1}@mail>") is None
+    # The other customer's email is all there.
+    assert len(await box.of_conversation(other)) == 3 and await box.stopped(other)
+    assert await box.thread(other) and await redis.exists(KEYS.mail_open(other))
+    assert await MailSeen(redis, KEYS, ttl_seconds=1).landed_as(f"<in.{other}@mail>")
+    # A socket of Sam's that disconnects after the erase does not mark Sam seen again.
+    await seen.disconnect(SAM, f"sid-{SAM}", now=600.0)
+    assert await redis.zrange(KEYS.customers_seen, 0, -1) == [OTHER]

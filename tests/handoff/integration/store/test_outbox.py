@@ -123,3 +123,30 @@ async def test_transcripts_are_due_at_once_and_unsubscribing_is_remembered(redis
     assert not await box.stopped(CONV)
     await box.stop(CONV)
     assert await box.stopped(CONV)
+
+
+async def test_a_follow_up_is_queued_once_per_follow_up(redis: Any) -> None:
+    box = outbox(redis)
+    first, new = await box.queue_followup(
+        CONV, to="sam@example.org", language="de", due=500.0, now=600.0, domain="reply.example"
+    )
+    assert new and await box.due(600.0) == [first]
+    # Another replica, or this one after a crash, queues the same follow-up: nothing is added.
+    again = await box.queue_followup(
+        CONV, to="sam@example.org", language="de", due=500.0, now=601.0, domain="reply.example"
+    )
+    assert again == (first, False)
+    assert [e.id for e in await box.of_conversation(CONV)] == [first]
+    entry = await box.claim(first, now=600.0, token="r1:1")
+    assert entry is not None and (entry.kind, entry.language) == ("followup", "de")
+    assert entry.info()["kind"] == "followup"
+    await box.finish(entry, token="r1:1", status="sent", now=601.0)
+    assert (await box.queue_followup(
+        CONV, to="sam@example.org", language="de", due=500.0, now=700.0, domain="reply.example"
+    ))[1] is False  # fmt: skip
+    assert await box.due(10_000.0) == []
+    # The conversation reopened and closed again: its next follow-up is a new email.
+    later, new = await box.queue_followup(
+        CONV, to="sam@example.org", language="de", due=900.0, now=900.0, domain="reply.example"
+    )
+    assert new and later != first

@@ -13,6 +13,7 @@ from handoff.domain.mail import (
     compose,
     one_line,
     render,
+    subject_for,
 )
 
 TEXTS = SystemTexts.load()
@@ -70,6 +71,24 @@ def test_a_transcript_has_every_entry_in_order() -> None:
     mail = render(MailContent("transcript", "es", earlier=earlier), TEXTS)
     assert mail.subject == "La transcripción de su chat"
     assert mail.text.index("Usted: hi") < mail.text.index("Ana: hello")
+
+
+def test_a_follow_up_asks_in_the_customers_language_with_escaped_answer_links() -> None:
+    answers = [
+        ("Ja, gelöst", "https://x.example/api/mail/followup?t=c_1.m&a=yes"),
+        ("<b>Nein</b>", 'https://x.example/api/mail/followup?t=c_1.m&a=no"onclick="x'),
+    ]
+    mail = render(MailContent("followup", "de", answers=answers), TEXTS)
+    assert mail.subject == "Wurde Ihr Problem gelöst?" == subject_for("followup", "de", TEXTS)
+    lines = mail.text.splitlines()
+    assert lines[0] == "Wurde Ihr Problem gelöst?"
+    assert "Ja, gelöst: https://x.example/api/mail/followup?t=c_1.m&a=yes" in lines
+    assert 'href="https://x.example/api/mail/followup?t=c_1.m&amp;a=yes"' in mail.html
+    assert '&amp;a=no&quot;onclick=&quot;x"' in mail.html and 'onclick="' not in mail.html
+    assert "&lt;b&gt;Nein&lt;/b&gt;" in mail.html and "<b>Nein" not in mail.html
+    # Without a public address there are no links; a reply by email still answers.
+    bare = render(MailContent("followup", "en"), TEXTS)
+    assert "http" not in bare.text and "reply to this email" in bare.text
 
 
 def test_headers_cannot_be_injected_and_threading_is_set() -> None:

@@ -15,10 +15,11 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
 
 from tests.e2e.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, WIDGET_DIST
 from tests.e2e.ui import Console, PageProblems, Widget
@@ -91,18 +92,24 @@ def service(
 
 @pytest.fixture(scope="module")
 def writer(service: HandoffServer) -> tuple[str, str]:
-    """A writer's account (before Playwright owns this thread's event loop)."""
-    return asyncio.run(create_agent(service.env["TANDEM_REDIS_URL"], roles=["writer"]))
+    """A writer's account. Made on a thread of its own: Playwright's sync API, started by an
+    earlier test of the session, owns this thread's event loop."""
+    with ThreadPoolExecutor(1) as thread:
+        make = thread.submit(
+            asyncio.run, create_agent(service.env["TANDEM_REDIS_URL"], roles=["writer"])
+        )
+        return make.result(timeout=60)
 
 
 @pytest.fixture(scope="module")
-def browser(writer: tuple[str, str]) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
+def browser(playwright: Playwright, writer: tuple[str, str]) -> Iterator[Browser]:
+    """A browser of this module's own (the session's goes with the whole stack this module
+    does not need), from the session's one Playwright."""
+    launched = playwright.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+    )
+    yield launched
+    launched.close()
 
 
 @pytest.fixture

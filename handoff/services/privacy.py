@@ -12,13 +12,14 @@ Erasing closes a live conversation first (its agent's console is told, ``convers
 with reason ``erased``; a waiting customer leaves the queue), then deletes every key of the
 customer's in one transaction, Rasa's tracker and lock included (``Keys.rasa_tracker``: the
 service and Rasa share one Redis in the stack; a Rasa on another Redis keeps its tracker until
-its own expiry, ``bot/stores.py``). Both are written to the audit trail, who and which customer,
-never the exported content.
+its own expiry, ``bot/stores.py``), and then agent assist's replies kept from the conversations
+(``AssistStore.forget``: every replica's index drops them before its next suggestion). Both
+are written to the audit trail, who and which customer, never the exported content.
 
 Example::
 
     privacy = Privacy(data=customer_data, conversations=store, notify=notifier, texts=texts,
-                      audit=audit, clock=time.time)
+                      audit=audit, clock=time.time, assist=assist_store)
     [customer] = await privacy.find("admin", email="ana@example.com")
     export = await privacy.export("admin", customer)
     await privacy.erase("admin", customer)
@@ -38,6 +39,7 @@ from handoff.fanout.notify import Notifier
 from handoff.protocol.errors import ErrorCode, ProtocolError
 from handoff.security.ids import is_conversation_id, is_customer_id
 from handoff.services.changes import Changes
+from handoff.store.assist import AssistStore
 from handoff.store.audit import AuditLog
 from handoff.store.conversations import ConversationStore
 from handoff.store.customer_data import CustomerData
@@ -59,8 +61,10 @@ class Privacy:
         texts: SystemTexts,
         audit: AuditLog,
         clock: Clock,
+        assist: AssistStore,
     ) -> None:
         self.data = data
+        self.assist = assist  # agent assist's kept replies: exported, and erased with the rest
         self.store = conversations
         self.notify = notify
         self.audit = audit
@@ -131,6 +135,7 @@ class Privacy:
                     },
                     # The email outbox (its own branch) fills this with the mail sent.
                     "emails": [],
+                    "assist_pairs": await self.assist.kept(conversation_id),
                 }
             )
         await self.audit.record(
@@ -154,7 +159,14 @@ class Privacy:
             if conversation.get("state") in OPEN:
                 closed += await self._close(conversation)
         deleted = await self.data.erase(customer_id, ids)
-        result = {"conversations": len(ids), "closed_live": closed, "keys": deleted}
+        # After the conversations are gone: a keep still in flight sees that and forgets too.
+        forgotten = await self.assist.forget(ids)
+        result = {
+            "conversations": len(ids),
+            "closed_live": closed,
+            "keys": deleted,
+            "assist_pairs": forgotten,
+        }
         await self.audit.record(
             actor=actor, action="privacy.erase", target=customer_id, details=result
         )

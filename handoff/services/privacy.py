@@ -12,9 +12,8 @@ Erasing closes a live conversation first (its agent's console is told, ``convers
 with reason ``erased``; a waiting customer leaves the queue), then deletes every key of the
 customer's in one transaction, Rasa's tracker and lock included (``Keys.rasa_tracker``: the
 service and Rasa share one Redis in the stack; a Rasa on another Redis keeps its tracker until
-its own expiry, ``bot/stores.py``), and then agent assist's replies kept from the conversations
-(``AssistStore.forget``: every replica's index drops them before its next suggestion). Both
-are written to the audit trail, who and which customer, never the exported content.
+its own expiry, ``bot/stores.py``). Both are written to the audit trail, who and which customer,
+never the exported content.
 
 Example::
 
@@ -128,6 +127,7 @@ class Privacy:
                     "messages": await self.store.read_whole_log(conversation_id),
                     "notes": await self.store.read_notes(conversation_id),
                     "bot_tracker": await self.data.bot_tracker(conversation_id),
+                    "assist_pairs": await self.assist.kept(conversation_id),  # suggested replies
                     "inbox_sightings": {
                         item: refs
                         for item, refs in sightings.items()
@@ -135,7 +135,6 @@ class Privacy:
                     },
                     # The email outbox (its own branch) fills this with the mail sent.
                     "emails": [],
-                    "assist_pairs": await self.assist.kept(conversation_id),
                 }
             )
         await self.audit.record(
@@ -152,7 +151,9 @@ class Privacy:
         }
 
     async def erase(self, actor: str, customer_id: str) -> dict[str, int]:
-        """Close what is live (telling its agent), then delete everything of the customer's."""
+        """Close what is live (telling its agent), then delete everything of the customer's,
+        agent assist's replies kept from their conversations included (``AssistStore.forget``:
+        every replica's index drops them before its next suggestion)."""
         ids = await self._conversation_ids(customer_id)
         closed = 0
         for conversation in await self.store.get_many(ids):

@@ -234,13 +234,6 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         texts=texts,
         clock=clock,
     )
-    inbox = InboxStore(
-        redis,
-        keys,
-        seen_ttl=settings.inbox_days * 86400,
-        max_items=settings.inbox_max_items,
-        clock=clock,
-    )
     # Agent assist: suggested replies off the message path (docs/agent-assist.md).
     canned = load_canned(settings.canned_responses)
     assist = Assist(
@@ -263,6 +256,13 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         default_language=settings.default_language,
     )
 
+    inbox = InboxStore(
+        redis,
+        keys,
+        seen_ttl=settings.inbox_days * 86400,
+        max_items=settings.inbox_max_items,
+        clock=clock,
+    )
     # After a resolution: "Was your problem solved?" (docs/email-in.md).
     followup_store = FollowUpStore(redis, keys, clock=clock)
     followups = FollowUps(

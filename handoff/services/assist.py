@@ -241,8 +241,9 @@ class Assist:
             await self._fit(sorted({p.language for p in pairs}))
 
     async def _rebuild(self) -> None:
-        """A new index of the whole list, built and fitted in a thread (the event loop goes on
-        with the old one meanwhile), then swapped in. Hold ``_indexing``."""
+        """A new index of the whole list, built and fitted in a thread (messages go on
+        meanwhile; a suggestion waits for it in ``_catch_up``), then swapped in. Hold
+        ``_indexing``."""
         pairs, seen, erased = await self.store.pairs()
         index = await asyncio.to_thread(fitted_index, pairs, self.index.cap)
         self.index = self.suggester.index = index

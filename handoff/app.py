@@ -221,6 +221,28 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         texts=texts,
         clock=clock,
     )
+    # Agent assist: suggested replies off the message path (docs/agent-assist.md).
+    canned = load_canned(settings.canned_responses)
+    assist = Assist(
+        conversations=conversations,
+        store=AssistStore(
+            redis,
+            keys,
+            cap=settings.assist_max_pairs,
+            ttl=settings.retention_days * 86400,
+            clock=clock,
+        ),
+        stats=stats,
+        notify=notify,
+        # Parse only, through Rasa's HTTP API (the tracker of an owned conversation is untouched).
+        parse=RasaApi(settings.run_dir, timeout=settings.rasa_timeout).parse_with_answers,
+        faq=load_faq_answers(settings.assist_responses, settings.default_language),
+        canned=canned,
+        faq_confidence=settings.assist_faq_confidence,
+        max_pairs=settings.assist_max_pairs,
+        default_language=settings.default_language,
+    )
+
     inbox = InboxStore(
         redis,
         keys,
@@ -239,6 +261,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         notify=notify,
         texts=texts,
         clock=clock,
+        on_confirmed=assist.confirmed_later,  # a follow-up "yes" keeps its replies
     )
     mail_out = (
         MailOut(
@@ -282,28 +305,6 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         token_ttl=settings.token_ttl,
         clock=clock,
         gate=HashGate(hashers=settings.login_concurrency, queue=settings.login_queue),
-    )
-
-    # Agent assist: suggested replies off the message path (docs/agent-assist.md).
-    canned = load_canned(settings.canned_responses)
-    assist = Assist(
-        conversations=conversations,
-        store=AssistStore(
-            redis,
-            keys,
-            cap=settings.assist_max_pairs,
-            ttl=settings.retention_days * 86400,
-            clock=clock,
-        ),
-        stats=stats,
-        notify=notify,
-        # Parse only, through Rasa's HTTP API (the tracker of an owned conversation is untouched).
-        parse=RasaApi(settings.run_dir, timeout=settings.rasa_timeout).parse_with_answers,
-        faq=load_faq_answers(settings.assist_responses, settings.default_language),
-        canned=canned,
-        faq_confidence=settings.assist_faq_confidence,
-        max_pairs=settings.assist_max_pairs,
-        default_language=settings.default_language,
     )
 
     # Edges: where requests come in.
@@ -448,6 +449,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
             texts=texts,
             audit=audit,
             clock=clock,
+            assist=assist.store,
         ),
         audit=audit,
         limits=limits,

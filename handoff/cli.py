@@ -38,6 +38,7 @@ from handoff.security.passwords import MIN_LENGTH, hash_password
 from handoff.services.privacy import Privacy
 from handoff.store import pool
 from handoff.store.agents import AgentStore
+from handoff.store.assist import AssistStore
 from handoff.store.audit import AuditLog
 from handoff.store.conversations import ConversationStore
 from handoff.store.customer_data import CustomerData
@@ -260,6 +261,9 @@ async def _privacy(args: argparse.Namespace, settings: Settings) -> int:
         texts=SystemTexts.load(),
         audit=audit,
         clock=time.time,
+        assist=AssistStore(
+            redis, keys, cap=settings.assist_max_pairs, ttl=settings.retention_days * 86400
+        ),
     )
     actor = f"cli:{args.by}"
     try:

@@ -11,10 +11,12 @@ Off the message path: the edges call :meth:`Assist.suggest_later` after their ac
 work runs in a task of its own, whose result goes to the owner's consoles (``suggestions``).
 A failure costs a suggestion, never a message: it is logged and dropped.
 
-Learning: a closed conversation rated 4 or 5, or closed as ``resolved``, gives its (customer
-message -> agent reply) pairs to the store once, and to this replica's index; the other
-replicas read them from the store before their next suggestion (a counter of pairs ever kept
-says whether there is anything new).
+Learning: a closed conversation rated 4 or 5, closed as ``resolved``, or confirmed solved by
+the customer's follow-up "yes", gives its (customer message -> agent reply) pairs to the store
+once, and to this replica's index; the other replicas read them from the store before their
+next suggestion (a counter of pairs ever kept says whether there is anything new). An erase
+(privacy on request) removes a customer's pairs from the store and counts itself; a replica
+that sees the count move rebuilds its index from the store, in a thread, before it suggests.
 
 Example::
 
@@ -36,7 +38,13 @@ from typing import Any
 
 from handoff.config.faq_answers import FaqAnswers, choose
 from handoff.domain.inbox import PERSON_REQUEST, is_question
-from handoff.domain.past_replies import GOOD_CSAT, RESOLVED_TAG, PastReplies, pairs_of
+from handoff.domain.past_replies import (
+    GOOD_CSAT,
+    RESOLVED_TAG,
+    PastReplies,
+    ReplyPair,
+    pairs_of,
+)
 from handoff.domain.suggestions import LIMIT, canned_matches, combine, faq_suggestion
 from handoff.fanout.notify import Notifier
 from handoff.protocol.agent import Canned, Suggestion, Suggestions
@@ -111,15 +119,15 @@ class Assist:
             parse=parse, faq=faq, canned=canned, index=self.index, faq_confidence=faq_confidence
         )
         self.seen = 0  # how many of the pairs ever kept (by any replica) are in the index
+        self.erased = 0  # the erases the index has seen (assist:pairs_erased)
         self._indexing = asyncio.Lock()  # one catch-up or addition at a time: no pair twice
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def load(self) -> None:
         """Index the pairs kept in Redis (at start-up; the service starts without them)."""
         try:
-            pairs, self.seen = await self.store.pairs()
-            self.index.add(pairs)
-            await self._fit(self.index.languages())
+            async with self._indexing:
+                await self._rebuild()
             log.info("assist: %d past replies indexed", len(self.index))
         except Exception:
             log.exception("assist: could not load the past replies")
@@ -183,6 +191,11 @@ class Assist:
         if rating >= GOOD_CSAT:
             self._spawn(self._learn(conversation_id, rating))
 
+    def confirmed_later(self, conversation_id: str) -> None:
+        """The customer answered the follow-up "yes" (solved): a confirmed resolution, as the
+        ``resolved`` tag is, keeps its replies (once, if a rating or the tag did not)."""
+        self._spawn(self._learn(conversation_id, None))
+
     async def feedback(self, outcomes: list[tuple[str, str]]) -> None:
         """What the agent did with the suggestions of one question: ``(source, outcome)``."""
         await self.stats.record_suggestions(outcomes)
@@ -205,19 +218,36 @@ class Assist:
                     self.seen = total  # nobody kept any in between: these are the only new ones
                     self.index.add(pairs)
                     await self._fit(sorted({p.language for p in pairs}))
+            if total is not None and await self.conversations.get(conversation_id) is None:
+                # Erased while this was kept (the erase forgets after deleting): forget again.
+                await self.store.forget([conversation_id])
             if total is not None:
                 await self._catch_up()
         except Exception:
             log.exception("assist: could not keep the replies of %s", conversation_id)
 
     async def _catch_up(self) -> None:
-        """Index what other replicas kept since this one last looked (one GET when nothing)."""
-        if await self.store.total() == self.seen:
+        """Index what other replicas kept since this one last looked, or rebuild after an erase
+        (one MGET when nothing changed)."""
+        if await self.store.counts() == (self.seen, self.erased):
             return
         async with self._indexing:
-            pairs, self.seen = await self.store.since(self.seen)
+            found = await self.store.since(self.seen, self.erased)
+            if found is None:  # pairs were erased: the list's tail no longer lines up
+                await self._rebuild()
+                return
+            pairs, self.seen = found
             self.index.add(pairs)
             await self._fit(sorted({p.language for p in pairs}))
+
+    async def _rebuild(self) -> None:
+        """A new index of the whole list, built and fitted in a thread (messages go on
+        meanwhile; a suggestion waits for it in ``_catch_up``), then swapped in. Hold
+        ``_indexing``."""
+        pairs, seen, erased = await self.store.pairs()
+        index = await asyncio.to_thread(fitted_index, pairs, self.index.cap)
+        self.index = self.suggester.index = index
+        self.seen, self.erased = seen, erased
 
     async def _fit(self, languages: list[str]) -> None:
         """Refit in a thread: at 50,000 pairs a fit takes long enough to hold up messages."""
@@ -239,6 +269,16 @@ class Assist:
         task = asyncio.create_task(work, name="assist")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def fitted_index(pairs: list[ReplyPair], cap: int) -> PastReplies:
+    """An index of ``pairs`` with every language's model fitted (run in a thread: it shares
+    nothing with the index in use)."""
+    index = PastReplies(cap=cap)
+    index.add(pairs)
+    for language in index.languages():
+        index.fit(language)
+    return index
 
 
 def latest_question(entries: list[AgentEntry]) -> AgentEntry | None:

@@ -6,7 +6,9 @@ on for a conversation answered by email: a ticket, or one the customer wrote to 
 (:meth:`FollowUps.sweep`): the customer's open widget is asked at once, and a customer who comes
 back later is asked when their widget reconnects (``tandem_followup``, in their language, with
 yes/no buttons). "No" reopens the conversation to the queue with its history
-(``Desk.wake``); "yes" is recorded; both count in the stats (the resolution confirmed rate).
+(``Desk.wake``); "yes" is recorded and is a confirmed resolution, so agent assist keeps the
+conversation's replies as suggestions (``on_confirmed``, ``Assist.confirmed_later``); both count
+in the stats (the resolution confirmed rate).
 
 **The email outbox's hook**: :meth:`FollowUps.due_followups` hands out, once each, the due
 follow-ups whose customer left an email address, with the question and the buttons' words in
@@ -18,7 +20,7 @@ Example::
 
     followups = FollowUps(settings=settings, store=FollowUpStore(redis, keys, clock=clock),
                           conversations=conversations, desk=desk, stats=stats, notify=notify,
-                          texts=texts, clock=clock)
+                          texts=texts, clock=clock, on_confirmed=assist.confirmed_later)
     await followups.after_close("c_…", asked=None)      # the due time, or None (not wanted)
     await followups.sweep()                             # the sweeper, every second
     for due in await followups.due_followups():         # the email outbox
@@ -27,7 +29,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from handoff.config.settings import Settings
@@ -78,8 +80,10 @@ class FollowUps:
         notify: Notifier,
         texts: SystemTexts,
         clock: Clock,
+        on_confirmed: Callable[[str], None],
     ) -> None:
         self.settings = settings
+        self.on_confirmed = on_confirmed  # a "yes": told the conversation id, must not block
         self.store = store
         self.conversations = conversations
         self.desk = desk
@@ -144,6 +148,7 @@ class FollowUps:
             raise ProtocolError(ErrorCode.NOT_FOUND, "no such conversation")
         language = conversation.get("language", "")
         if solved:
+            self.on_confirmed(conversation_id)
             await self.notify.conversation_updated(
                 views.conversation_info({**conversation, "followup": "yes"})
             )

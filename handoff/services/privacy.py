@@ -18,7 +18,7 @@ audit trail, who and which customer, never the exported content.
 Example::
 
     privacy = Privacy(data=customer_data, conversations=store, notify=notifier, texts=texts,
-                      audit=audit, clock=time.time)
+                      audit=audit, clock=time.time, assist=assist_store)
     [customer] = await privacy.find("admin", email="ana@example.com")
     export = await privacy.export("admin", customer)
     await privacy.erase("admin", customer)
@@ -39,6 +39,7 @@ from handoff.fanout.notify import Notifier
 from handoff.protocol.errors import ErrorCode, ProtocolError
 from handoff.security.ids import is_conversation_id, is_customer_id
 from handoff.services.changes import Changes
+from handoff.store.assist import AssistStore
 from handoff.store.audit import AuditLog
 from handoff.store.conversations import ConversationStore
 from handoff.store.customer_data import CustomerData
@@ -61,8 +62,10 @@ class Privacy:
         texts: SystemTexts,
         audit: AuditLog,
         clock: Clock,
+        assist: AssistStore,
     ) -> None:
         self.data = data
+        self.assist = assist  # agent assist's kept replies: exported, and erased with the rest
         self.store = conversations
         self.notify = notify
         self.audit = audit
@@ -128,6 +131,7 @@ class Privacy:
                     "messages": await self.store.read_whole_log(conversation_id),
                     "notes": await self.store.read_notes(conversation_id),
                     "bot_tracker": await self.data.bot_tracker(conversation_id),
+                    "assist_pairs": await self.assist.kept(conversation_id),  # suggested replies
                     "inbox_sightings": {
                         item: refs
                         for item, refs in sightings.items()
@@ -170,7 +174,9 @@ class Privacy:
         }
 
     async def erase(self, actor: str, customer_id: str) -> dict[str, int]:
-        """Close what is live (telling its agent), then delete everything of the customer's."""
+        """Close what is live (telling its agent), then delete everything of the customer's,
+        agent assist's replies kept from their conversations included (``AssistStore.forget``:
+        every replica's index drops them before its next suggestion)."""
         ids = await self._conversation_ids(customer_id)
         closed = 0
         for conversation in await self.store.get_many(ids):
@@ -179,7 +185,14 @@ class Privacy:
         # Before the keys go: a socket left connected would mark the customer present again.
         await self.notify.end_customer_sockets(await self.data.socket_ids(customer_id))
         deleted = await self.data.erase(customer_id, ids)
-        result = {"conversations": len(ids), "closed_live": closed, "keys": deleted}
+        # After the conversations are gone: a keep still in flight sees that and forgets too.
+        forgotten = await self.assist.forget(ids)
+        result = {
+            "conversations": len(ids),
+            "closed_live": closed,
+            "keys": deleted,
+            "assist_pairs": forgotten,
+        }
         await self.audit.record(
             actor=actor, action="privacy.erase", target=customer_id, details=result
         )

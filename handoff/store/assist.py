@@ -2,12 +2,18 @@
 indexes, kept once per conversation and for as long as conversations are
 (``TANDEM_RETENTION_DAYS``): each pair carries when it was kept, and older ones are dropped.
 
+Two counters tell a replica what changed since it indexed the list: ``assist:pairs_total``
+(pairs ever appended: the difference is at the list's tail) and ``assist:pairs_erased`` (erases
+that removed pairs from the middle, privacy on request: the tail no longer lines up, so the
+replica reads the whole list again). Erases are rare; appends are not.
+
 Example::
 
     store = AssistStore(redis, keys, cap=50_000, ttl=90 * 86400, clock=time.time)
-    await store.keep("c_…", pairs)     # the total ever kept; None if this conversation's were
-    pairs, total = await store.pairs() # every kept pair still within the retention, oldest first
-    await store.since(total)           # later: what other replicas kept since
+    await store.keep("c_…", pairs)             # the total ever kept; None if this one's were
+    pairs, total, erased = await store.pairs() # every pair within the retention, oldest first
+    await store.since(total, erased)           # later: what other replicas kept since
+    await store.forget(["c_…"])                # an erase: its pairs gone (how many)
 """
 
 from __future__ import annotations
@@ -54,34 +60,73 @@ class AssistStore:
         await self._drop_expired()
         return total
 
-    async def pairs(self) -> tuple[list[ReplyPair], int]:
-        """Every kept pair within the ttl, oldest first (a malformed one is skipped), and the
-        total ever appended at that moment (one snapshot)."""
+    async def pairs(self) -> tuple[list[ReplyPair], int, int]:
+        """Every kept pair within the ttl, oldest first (a malformed one is skipped), the total
+        ever appended and the erases so far, at that moment (one snapshot)."""
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.get(self.keys.assist_pairs_total)
+            pipe.get(self.keys.assist_pairs_erased)
             pipe.lrange(self.keys.assist_pairs, 0, -1)
-            total, rows = await pipe.execute()
-        return self._fresh(rows), int(total or 0)
+            total, erased, rows = await pipe.execute()
+        return self._fresh(rows), int(total or 0), int(erased or 0)
 
-    async def total(self) -> int:
-        return int(await self.redis.get(self.keys.assist_pairs_total) or 0)
+    async def counts(self) -> tuple[int, int]:
+        """(pairs ever appended, erases that removed pairs): one round trip."""
+        total, erased = await self.redis.mget(
+            self.keys.assist_pairs_total, self.keys.assist_pairs_erased
+        )
+        return int(total or 0), int(erased or 0)
 
-    async def since(self, seen: int) -> tuple[list[ReplyPair], int]:
+    async def since(self, seen: int, erased: int) -> tuple[list[ReplyPair], int] | None:
         """The pairs appended after the first ``seen`` (at most ``cap``: older ones are gone),
-        and the total they bring it to; read under WATCH, so the two agree."""
+        and the total they bring it to; read under WATCH, so the two agree. None when an erase
+        came after the ``erased``-th: the tail no longer lines up, read :meth:`pairs` again."""
+        counters = (self.keys.assist_pairs_total, self.keys.assist_pairs_erased)
         while True:
             async with self.redis.pipeline(transaction=True) as pipe:
                 try:
-                    await pipe.watch(self.keys.assist_pairs_total)
-                    total = int(await pipe.get(self.keys.assist_pairs_total) or 0)
-                    count = min(total - seen, self.cap)
+                    await pipe.watch(*counters)
+                    total, now_erased = await pipe.mget(*counters)
+                    if int(now_erased or 0) != erased:
+                        return None
+                    count = min(int(total or 0) - seen, self.cap)
                     rows = (
                         await pipe.lrange(self.keys.assist_pairs, -count, -1) if count > 0 else []
                     )
                     pipe.multi()
                     pipe.get(self.keys.assist_pairs_total)
-                    await pipe.execute()  # fails if a keep came in between: read again
-                    return self._fresh(rows), total
+                    await pipe.execute()  # fails if a keep or an erase came in between: again
+                    return self._fresh(rows), int(total or 0)
+                except WatchError:
+                    continue
+
+    async def kept(self, conversation_id: str) -> list[dict[str, Any]]:
+        """The pairs kept from one conversation, as stored (for a privacy export)."""
+        rows = await self.redis.lrange(self.keys.assist_pairs, 0, -1)
+        return [row for row in map(_row, rows) if row.get("conversation_id") == conversation_id]
+
+    async def forget(self, conversation_ids: list[str]) -> int:
+        """Remove these conversations' pairs and their kept markers (an erase); how many pairs
+        went. Removing any counts an erase (``assist:pairs_erased``), so that every replica
+        rebuilds its index without them. Optimistic: a keep meanwhile makes it look again."""
+        if not conversation_ids:
+            return 0
+        doomed_ids = set(conversation_ids)
+        key = self.keys.assist_pairs
+        while True:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                try:
+                    await pipe.watch(key)
+                    rows = await pipe.lrange(key, 0, -1)
+                    doomed = {r for r in rows if _row(r).get("conversation_id") in doomed_ids}
+                    pipe.multi()
+                    for row in doomed:  # one LREM per distinct row takes its copies too
+                        pipe.lrem(key, 0, row)
+                    if doomed:
+                        pipe.incr(self.keys.assist_pairs_erased)
+                    pipe.delete(*[self.keys.assist_learned(c) for c in conversation_ids])
+                    results = await pipe.execute()
+                    return sum(int(n) for n in results[: len(doomed)])
                 except WatchError:
                     continue
 
@@ -129,6 +174,15 @@ def _encode(pair: ReplyPair, at: float) -> str:
         },
         ensure_ascii=False,
     )
+
+
+def _row(raw: str) -> dict[str, Any]:
+    """A stored row as it is (empty when malformed)."""
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _decode(raw: str) -> tuple[ReplyPair, float] | None:

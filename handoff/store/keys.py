@@ -309,6 +309,12 @@ class Keys:
         indexed fewer reads the difference from the list's tail."""
         return f"{self.prefix}assist:pairs_total"
 
+    @property
+    def assist_pairs_erased(self) -> str:
+        """String: how many erases ever removed pairs from ``assist_pairs`` (privacy on request);
+        a replica that indexed the list at another count rebuilds its index from the list."""
+        return f"{self.prefix}assist:pairs_erased"
+
     def assist_learned(self, conversation_id: str) -> str:
         """String: set once a conversation's pairs were kept (a rating and a close both count,
         the pairs only once); expires with the conversation."""

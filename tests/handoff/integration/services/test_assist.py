@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 
@@ -203,3 +204,116 @@ async def test_a_reply_learned_on_one_replica_is_suggested_on_another(
     past = [s for s in found["suggestions"] if s["source"] == "past"]
     assert past and past[0]["text"] == reply
     assert "csat" not in past[0] and "resolved" in past[0]["why"]
+
+
+async def suggested(agent_client: Any, conversation_id: str) -> list[str]:
+    """The texts of the past replies suggested now for a conversation ``agent_client`` owns."""
+    found = await agent_client.call("get_suggestions", {"conversation_id": conversation_id})
+    return [s["text"] for s in found["suggestions"] if s["source"] == "past"]
+
+
+async def until_suggested(agent_client: Any, conversation_id: str, reply: str) -> None:
+    """Keeping a reply runs after the close's ack, off the message path: asked until it is in."""
+    for _ in range(100):
+        if reply in await suggested(agent_client, conversation_id):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{reply!r} was never suggested")
+
+
+async def test_an_erased_customers_replies_are_suggested_by_no_replica_and_no_key_is_left(
+    customer: Any,
+    agent: Any,
+    assisted: HandoffServer,
+    start_server: Callable[..., HandoffServer],
+    assist_env: dict[str, str],
+    redis: Any,
+) -> None:
+    other = start_server(assist_env)  # a second replica on the same Redis
+    ana, ben = await agent(assisted.url), await agent(other.url)
+    boss = await agent(assisted.url, roles=["admin"], connect=False)
+    sam = await owned(customer, ana, assisted)
+    await sam.say("my discount voucher is rejected at the checkout, why")
+    await ana.wait_for("conversation_message", lambda p: "voucher" in p["entry"]["text"])
+    reply = "Vouchers work on full-price items only; the sale ones in your basket exclude it."
+    payload = {"conversation_id": sam.conversation_id, "text": reply, "client_msg_id": "m-v"}
+    assert (await ana.call("send_message", payload))["ok"]
+    closed = {"conversation_id": sam.conversation_id, "resolution": "ok", "tags": ["resolved"]}
+    assert (await ana.call("close", closed))["ok"]
+    # Another customer's reply, kept on the other replica: the erase leaves it alone.
+    kim = await owned(customer, ben, other)
+    await kim.say("can I pay for the voucher by invoice")
+    await ben.wait_for("conversation_message", lambda p: "invoice" in p["entry"]["text"])
+    kept_reply = "Yes, invoices are fine for vouchers over 50 euros."
+    payload = {"conversation_id": kim.conversation_id, "text": kept_reply, "client_msg_id": "m-k"}
+    assert (await ben.call("send_message", payload))["ok"]
+    assert (await ben.call("close", {**closed, "conversation_id": kim.conversation_id}))["ok"]
+
+    # Both replicas suggest it: the one that kept it, and the other one from Redis.
+    here = await owned(customer, ana, assisted)
+    await here.say("why is my voucher rejected?")
+    there = await owned(customer, ben, other)
+    await there.say("the voucher is rejected at checkout")
+    for agent_client, asked in ((ana, here), (ben, there)):
+        await until_suggested(agent_client, asked.conversation_id, reply)
+        await until_suggested(agent_client, asked.conversation_id, kept_reply)
+
+    await sam.close()  # gone (a connected customer's socket lease names them while it lasts)
+    api = f"{assisted.url}/api/admin/privacy"
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {boss.token}"}) as http:
+        search = await http.post(f"{api}/search", json={"conversation": sam.conversation_id})
+        [found] = search.json()["customers"]
+        customer_id = found["customer_id"]
+        export = (await http.get(f"{api}/customers/{customer_id}/export")).json()
+        [kept] = [c for c in export["conversations"] if c["assist_pairs"]]
+        assert kept["conversation"]["conversation_id"] == sam.conversation_id
+        assert [(p["customer"], p["reply"]) for p in kept["assist_pairs"]] == [
+            ("my discount voucher is rejected at the checkout, why", reply)
+        ]
+        erased = await http.post(
+            f"{api}/customers/{customer_id}/erase", json={"confirm": customer_id}
+        )
+        assert erased.status_code == 200, erased.text
+        assert erased.json()["assist_pairs"] == 1
+
+    # Not later, not after a restart: the next suggestion on either replica is without it.
+    for agent_client, asked in ((ana, here), (ben, there)):
+        past = await suggested(agent_client, asked.conversation_id)
+        assert reply not in past and kept_reply in past
+    rows = await redis.lrange("tandem:assist:pairs", 0, -1)
+    assert [json.loads(r)["conversation_id"] for r in rows] == [kim.conversation_id]
+    left = [k async for k in redis.scan_iter(count=1000) if sam.conversation_id in k]
+    assert left == [] and not [k async for k in redis.scan_iter(match=f"*{customer_id}*")]
+
+
+@pytest.fixture(scope="module")
+def followed_up(
+    start_server: Callable[..., HandoffServer], assist_env: dict[str, str]
+) -> HandoffServer:
+    """Follow-ups due at once (the sweeper asks within a second), suggestions on."""
+    return start_server({**assist_env, "TANDEM_FOLLOWUP_HOURS": "0"})
+
+
+async def test_a_follow_up_yes_makes_the_conversations_reply_suggestible(
+    customer: Any, agent: Any, followed_up: HandoffServer
+) -> None:
+    ana = await agent(followed_up.url)
+    sam = await owned(customer, ana, followed_up)
+    await sam.say("the assembly instructions for my wardrobe are missing, what now")
+    await ana.wait_for("conversation_message", lambda p: "wardrobe" in p["entry"]["text"])
+    reply = "Every manual is on our website under the product's page, as a PDF to print."
+    payload = {"conversation_id": sam.conversation_id, "text": reply, "client_msg_id": "m-w"}
+    assert (await ana.call("send_message", payload))["ok"]
+    closing = {"conversation_id": sam.conversation_id, "resolution": "sent", "follow_up": True}
+    assert (await ana.call("close", closing))["ok"]  # neither rated nor tagged resolved
+    question = await sam.wait_for("tandem_followup")
+
+    later = await owned(customer, ana, followed_up)
+    await later.say("where are the assembly instructions of the wardrobe?")
+    assert reply not in await suggested(ana, later.conversation_id)  # a close alone keeps none
+    answer = {"conversation_id": question["conversation_id"], "solved": True}
+    assert (await sam.call("tandem_followup_answer", answer))["ok"]
+    await until_suggested(ana, later.conversation_id, reply)
+    found = await ana.call("get_suggestions", {"conversation_id": later.conversation_id})
+    [past] = [s for s in found["suggestions"] if s["text"] == reply]
+    assert "csat" not in past and "resolved" in past["why"]

@@ -177,6 +177,7 @@ async def test_the_email_outbox_gets_each_due_follow_up_once_in_the_customers_la
         return now[0]
 
     conversations = ConversationStore(redis, KEYS, retention_seconds=86400, clock=clock)
+    confirmed: list[str] = []  # what agent assist is told (Assist.confirmed_later in the app)
     followups = FollowUps(
         settings=settings,
         store=FollowUpStore(redis, KEYS, clock=clock),
@@ -186,6 +187,7 @@ async def test_the_email_outbox_gets_each_due_follow_up_once_in_the_customers_la
         notify=Notifier(socketio.AsyncServer(async_mode="asgi")),
         texts=SystemTexts.load(),
         clock=clock,
+        on_confirmed=confirmed.append,
     )
     await redis.hset(
         KEYS.conversation("c_t"),
@@ -219,6 +221,7 @@ async def test_the_email_outbox_gets_each_due_follow_up_once_in_the_customers_la
     ack = await followups.answer_for_conversation("c_t", solved=True)
     assert ack["state"] == "closed" and ack["text"] == "Hvala što ste nam javili!"
     assert await redis.hget(KEYS.conversation("c_t"), "followup") == "yes"
+    assert confirmed == ["c_t"]  # a confirmed resolution: its replies are worth suggesting
     with pytest.raises(ProtocolError) as unknown:
         await followups.answer_for_conversation("c_none", solved=True)
     assert unknown.value.code is ErrorCode.NOT_FOUND

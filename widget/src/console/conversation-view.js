@@ -162,8 +162,25 @@ export class ConversationPane {
     if (scroll) scroll.scrollTop = scroll.scrollHeight;
   }
 
+  /**
+   * Draws with the transcript's end kept in sight: the typing line, the suggestions, the reply
+   * box and the pending replies take room from the transcript, which would otherwise leave the
+   * newest entry (the customer's question that brought the suggestions) under them.
+   * @param {() => void} draw
+   */
+  #keepingEnd(draw) {
+    const scroll = this.parts && this.parts.transcript.parentElement;
+    const atEnd = !scroll || scroll.scrollHeight - scroll.scrollTop - scroll.clientHeight < 2;
+    draw();
+    if (scroll && atEnd) scroll.scrollTop = scroll.scrollHeight;
+  }
+
   /** Replies not acknowledged yet ("sending…"), and those refused for good, to edit or delete. */
   renderPending() {
+    this.#keepingEnd(() => this.#drawPending());
+  }
+
+  #drawPending() {
     const c = this.c;
     const selected = c.desk.selected;
     if (!this.parts || !selected) return;
@@ -252,6 +269,10 @@ export class ConversationPane {
   }
 
   renderTyping() {
+    this.#keepingEnd(() => this.#drawTyping());
+  }
+
+  #drawTyping() {
     const desk = this.c.desk;
     if (!this.parts || !desk.selected) return;
     this.parts.typing.textContent = desk.conversation(desk.selected).customerTyping ? "Customer is typing…" : "";
@@ -259,6 +280,10 @@ export class ConversationPane {
 
   /** The reply box (mine, with a person on it), or why there is none. */
   renderComposer() {
+    this.#keepingEnd(() => this.#drawComposer());
+  }
+
+  #drawComposer() {
     const c = this.c;
     const id = c.desk.selected;
     if (!this.parts || !id) return;
@@ -404,6 +429,10 @@ export class ConversationPane {
 
   /** Suggested replies above the reply box (mine, with a person on it): one click inserts. */
   renderSuggestions() {
+    this.#keepingEnd(() => this.#drawSuggestions());
+  }
+
+  #drawSuggestions() {
     const c = this.c;
     const id = c.desk.selected;
     if (!this.parts || !id) return;

@@ -62,6 +62,10 @@ def test_the_bots_faq_answer_is_suggested_inserted_and_sent(
     expect(first.locator(".suggestion-text")).to_contain_text("Klarna")
     expect(first.locator(".why")).to_contain_text("payment_methods")
     answer = first.locator(".suggestion-text").text_content() or ""
+    # The suggestions took room from the transcript: the question they answer is still in sight.
+    expect(console.entry("which payment methods do you accept?", "customer")).to_be_in_viewport(
+        ratio=1
+    )
     assert inside(agent_page, "#reply", "viewport")
     assert inside(agent_page, ".reply-form button.primary", "viewport")
     shot(agent_page, "01-console-suggestions")

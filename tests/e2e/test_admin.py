@@ -27,6 +27,9 @@ def test_an_admin_creates_an_agent_who_then_logs_in(
     admin_page.reload()
     expect(console.connection).to_have_text("Connected")
     expect(admin_page.get_by_role("link", name="Mail")).to_be_visible()
+    # Legible on the dark header (the browser's default link blue was not).
+    for link in ("Workbench", "Admin", "Mail"):
+        expect(admin_page.get_by_role("link", name=link)).to_have_css("color", "rgb(255, 255, 255)")
     admin_page.get_by_role("link", name="Admin").click()
     agents = admin_page.locator("table.adm-agents")
     expect(agents).to_contain_text("demo")

@@ -31,6 +31,10 @@ export class ConversationPane {
     this.main = null;
     /** @type {Record<string, HTMLElement>|null} the parts of the rendered conversation */
     this.parts = null;
+    /** @type {ResizeObserver|null} keeps the transcript's end in sight when its box shrinks */
+    this.resized = null;
+    /** where the pane last scrolled the transcript to its end */
+    this.endTop = -1;
   }
 
   get c() {
@@ -114,7 +118,7 @@ export class ConversationPane {
           "section",
           { class: "thread", "aria-labelledby": "thread-title" },
           h("h3", { id: "thread-title" }, "Transcript"),
-          h("div", { class: "scroll" }, parts.transcript, parts.pending),
+          this.#scrollBox(parts.transcript, parts.pending),
           parts.typing,
           parts.suggestions,
           parts.composer,
@@ -159,7 +163,32 @@ export class ConversationPane {
       }
     }
     const scroll = list.parentElement;
-    if (scroll) scroll.scrollTop = scroll.scrollHeight;
+    if (scroll) this.#toEnd(scroll);
+  }
+
+  /** @param {HTMLElement} box the transcript's scrolling box, scrolled to its end */
+  #toEnd(box) {
+    box.scrollTop = box.scrollHeight;
+    this.endTop = box.scrollTop;
+  }
+
+  /**
+   * The transcript's scrolling box. What changes around it (the "Claimed." notice above the
+   * page, a panel below it) changes its height, not its content: a box that showed its end
+   * keeps showing it, as the chat itself does.
+   * @param {HTMLElement[]} content
+   */
+  #scrollBox(...content) {
+    const box = h("div", { class: "scroll" }, ...content);
+    let atEnd = true;
+    box.addEventListener("scroll", () => (atEnd = box.scrollHeight - box.scrollTop - box.clientHeight < 2));
+    if (this.resized) this.resized.disconnect();
+    // Where this pane last put it counts as the end too: the scroll event of that move may be
+    // dispatched after the box shrank, measuring it as not at the end.
+    const keep = () => (atEnd || box.scrollTop === this.endTop) && this.#toEnd(box);
+    this.resized = typeof ResizeObserver === "function" ? new ResizeObserver(keep) : null;
+    if (this.resized) this.resized.observe(box);
+    return box;
   }
 
   /**
@@ -172,7 +201,7 @@ export class ConversationPane {
     const scroll = this.parts && this.parts.transcript.parentElement;
     const atEnd = !scroll || scroll.scrollHeight - scroll.scrollTop - scroll.clientHeight < 2;
     draw();
-    if (scroll && atEnd) scroll.scrollTop = scroll.scrollHeight;
+    if (scroll && atEnd) this.#toEnd(scroll);
   }
 
   /** Replies not acknowledged yet ("sending…"), and those refused for good, to edit or delete. */

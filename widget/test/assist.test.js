@@ -65,6 +65,9 @@ test("the one-glance summary: why, what they want, what the bot said, how long t
   // Nobody could come: the turn before the offline notice is the handoff too.
   const offline = [...entries.slice(0, 3), { seq: 6, author: "bot", text: "Let me find someone.", ts: 6 }, { seq: 7, author: "system", text: "Nobody is available.", ts: 7, event: "offline" }];
   assert.equal(glance(queued, offline, 10).botSaid, "Standard delivery takes 3–5 business days.");
+  // The "Talk to a person" button right after an FAQ answer: no handoff turn, the answer stays.
+  const button = [...entries.slice(0, 2), { seq: 3, author: "system", text: "You're number 1 in line.", ts: 3, event: "queued" }];
+  assert.equal(glance(queued, button, 10).botSaid, "Standard delivery takes 3–5 business days.");
   assert.equal(glance({ summary: {} }, [{ seq: 1, author: "customer", text: "x ".repeat(200), ts: 1 }], 10).wants.length <= 161, true);
   assert.equal(waitedText(7322), "2 h 2 min");
 });

@@ -111,7 +111,8 @@ export function glance(info, entries, now) {
   const asked = entries.filter((e) => e.author === "customer" && e.text.trim() && !e.text.startsWith("/") && !requests.has(e.seq));
   // The bot's answers, not its "I'm bringing in a person": the turn that carries the handoff.
   // The service keeps the handoff payload to itself, so that turn is known by what follows it,
-  // the system's "you're number 1 in line" (event queued) or its offline notice.
+  // the system's "you're number 1 in line" (event queued) or its offline notice; an FAQ answer
+  // before that notice stays an answer (the "Talk to a person" button hands off without a turn).
   const said = entries.filter((e, i) => e.author === "bot" && e.text.trim() && !handoffTurn(entries, i));
   const described = typeof summary.problem_description === "string" ? summary.problem_description : typeof summary.description === "string" ? summary.description : "";
   const category = typeof summary.problem_category === "string" ? summary.problem_category : typeof summary.category === "string" ? summary.category : "";
@@ -135,6 +136,8 @@ const HANDOFF_EVENTS = new Set(["queued", "offline"]);
  * @param {number} index
  */
 function handoffTurn(entries, index) {
+  const nlu = entries[index].nlu;
+  if (nlu && nlu.intent.startsWith("faq/")) return false;
   let next = index + 1;
   while (next < entries.length && entries[next].author === "bot") next += 1;
   const after = entries[next];

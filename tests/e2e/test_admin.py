@@ -21,7 +21,15 @@ def test_an_admin_creates_an_agent_who_then_logs_in(
     new_page: Callable[..., Any], service_url: str, shot: Callable[[Page, str], None]
 ) -> None:
     _, admin_page = new_page("admin", **DESKTOP)
-    Console(admin_page, service_url).login()  # the demo agent is an admin in development mode
+    console = Console(admin_page, service_url).login()  # the demo agent: admin in dev mode
+    # A reload keeps the session (this tab's token) and the whole header with it: Admin, and
+    # developer mode's Mail page (its link once went missing when the desk came from the token).
+    admin_page.reload()
+    expect(console.connection).to_have_text("Connected")
+    expect(admin_page.get_by_role("link", name="Mail")).to_be_visible()
+    # Legible on the dark header (the browser's default link blue was not).
+    for link in ("Workbench", "Admin", "Mail"):
+        expect(admin_page.get_by_role("link", name=link)).to_have_css("color", "rgb(255, 255, 255)")
     admin_page.get_by_role("link", name="Admin").click()
     agents = admin_page.locator("table.adm-agents")
     expect(agents).to_contain_text("demo")

@@ -33,6 +33,10 @@ def test_the_bots_faq_answer_is_suggested_inserted_and_sent(
     console.open(console.queue_item("(asked for a person)"))
     console.claim_open()
     widget.expect_bot("Asa joined the conversation.")
+    # The "Claimed." notice and the suggestions took room: the transcript still shows its end.
+    joined = console.transcript.locator("li[data-seq]").last
+    expect(joined).to_contain_text("Asa joined the conversation.")
+    expect(joined).to_be_in_viewport(ratio=1)
 
     glance = agent_page.locator("section.glance")
     expect(glance).to_contain_text("asked for a person")
@@ -62,6 +66,10 @@ def test_the_bots_faq_answer_is_suggested_inserted_and_sent(
     expect(first.locator(".suggestion-text")).to_contain_text("Klarna")
     expect(first.locator(".why")).to_contain_text("payment_methods")
     answer = first.locator(".suggestion-text").text_content() or ""
+    # The suggestions took room from the transcript: the question they answer is still in sight.
+    expect(console.entry("which payment methods do you accept?", "customer")).to_be_in_viewport(
+        ratio=1
+    )
     assert inside(agent_page, "#reply", "viewport")
     assert inside(agent_page, ".reply-form button.primary", "viewport")
     shot(agent_page, "01-console-suggestions")

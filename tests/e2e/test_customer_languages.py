@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.ui import Console, Widget
 
 DESKTOP = {"viewport": {"width": 1280, "height": 860}}
+LAPTOP = {"viewport": {"width": 1366, "height": 768}}
 
 
 def test_a_croatian_customer_is_answered_in_croatian_and_reaches_the_croatian_agent(
@@ -61,3 +62,21 @@ def test_a_tamil_customer_gets_the_faq_answer_in_tamil_script(
     )
     assert widths and max(widths) > 20
     shot(page, "tamil-faq-answer")
+
+
+def test_a_tamil_customer_who_asks_for_a_person_sees_the_services_answer_below_the_panel(
+    new_page: Callable[..., Any], service_url: str, shot: Callable[[Page, str], None]
+) -> None:
+    _, page = new_page("tamil customer", locale="ta-IN", **LAPTOP)
+    widget = Widget(page, service_url)
+    page.goto(f"{service_url}/")
+    widget.launcher_button.click()
+    widget.say("நான் ஒரு நபருடன் பேச வேண்டும்")
+    # The service answers (queued, or offline when nobody is on) and a panel opens under the
+    # log (the wait, or the message form): the answer stays in sight, the log is not left
+    # where it was before the panel took its room.
+    notice = widget.entries("system").last
+    expect(notice).to_contain_text(re.compile("[\u0b80-\u0bff]{3,}"))
+    expect(widget.dialog.locator(".state-panel")).to_be_visible()
+    expect(notice).to_be_in_viewport()
+    shot(page, "tamil-asked-for-a-person")

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { AdminController, isAdmin, splitList } from "../src/console/admin.js";
+import { AdminController, counted, isAdmin, splitList } from "../src/console/admin.js";
 
 /** An API that answers like the service (docs/console.md, "Administration") and records calls. */
 function fakeApi() {
@@ -65,7 +65,7 @@ test("edits, disabling and deleting go to the service; its refusals are shown", 
   await admin.setDisabled("ben", true);
   await admin.setDisabled("ben", false);
   await admin.remove("ben");
-  assert.match(admin.message, /2 conversation\(s\) went back to the queue/);
+  assert.match(admin.message, /; 2 conversations went back to the queue\./);
   await admin.remove("boss");
   assert.match(admin.message, /last enabled admin/);
   assert.deepEqual(
@@ -91,4 +91,11 @@ test("an erase needs the customer id typed; an export is downloaded", async () =
   assert.deepEqual(api.calls.at(-1), ["erase", "u_1", "u_1"]);
   assert.equal(admin.draft("erase-u_1", ""), "");
   assert.equal(admin.customers.length, 0);
+  assert.equal(admin.message, "Erased u_1: 1 conversation, 0 live ones closed.");
+});
+
+test("counts read as English, not as a form", () => {
+  assert.equal(counted(1, "conversation"), "1 conversation");
+  assert.equal(counted(0, "conversation"), "0 conversations");
+  assert.equal(counted(2, "live one"), "2 live ones");
 });

@@ -45,7 +45,9 @@ test("the one-glance summary: why, what they want, what the bot said, how long t
     { seq: 1, author: "customer", text: "where   is my parcel? it has been a week", ts: 1 },
     { seq: 2, author: "bot", text: "Standard delivery takes 3–5 business days.", ts: 2, nlu: { seq: 1, intent: "faq/shipping_time", confidence: 0.9 } },
     { seq: 3, author: "customer", text: "I want a human", ts: 3 },
-    { seq: 4, author: "bot", text: "I'm bringing in a person.", ts: 4, nlu: { seq: 3, intent: "request_human", confidence: 1 }, custom: { handoff: { reason: "requested" } } },
+    // As the service stores it: the handoff payload is the service's, not in the entry.
+    { seq: 4, author: "bot", text: "I'm bringing in a person.", ts: 4, nlu: { seq: 3, intent: "request_human", confidence: 1 } },
+    { seq: 5, author: "system", text: "Thanks for waiting. You're number 1 in line.", ts: 5, event: "queued" },
   ];
   const queued = { ...info, reason: "requested", summary: {}, state: "queued", queued_at: 1000, claimed_at: null };
   assert.deepEqual(glance(queued, entries, 1095), {
@@ -60,6 +62,12 @@ test("the one-glance summary: why, what they want, what the bot said, how long t
   assert.equal(seen.wants, "Parcel TD-1 never came");
   assert.equal(seen.waited, "30 s before a person took it");
   assert.equal(glance({}, [], 10).botSaid, "Nothing yet.");
+  // Nobody could come: the turn before the offline notice is the handoff too.
+  const offline = [...entries.slice(0, 3), { seq: 6, author: "bot", text: "Let me find someone.", ts: 6 }, { seq: 7, author: "system", text: "Nobody is available.", ts: 7, event: "offline" }];
+  assert.equal(glance(queued, offline, 10).botSaid, "Standard delivery takes 3–5 business days.");
+  // The "Talk to a person" button right after an FAQ answer: no handoff turn, the answer stays.
+  const button = [...entries.slice(0, 2), { seq: 3, author: "system", text: "You're number 1 in line.", ts: 3, event: "queued" }];
+  assert.equal(glance(queued, button, 10).botSaid, "Standard delivery takes 3–5 business days.");
   assert.equal(glance({ summary: {} }, [{ seq: 1, author: "customer", text: "x ".repeat(200), ts: 1 }], 10).wants.length <= 161, true);
   assert.equal(waitedText(7322), "2 h 2 min");
 });

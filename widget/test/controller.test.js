@@ -312,6 +312,18 @@ test("hand back, transfer and close: each asks the service, and the assignment e
   assert.equal(t.sent("get_stats").length, stats + 1);
 });
 
+test("closed while on screen: the details are read again, with the resolution and the follow-up", async () => {
+  const closed = { ...agentAck("watch").conversation, state: "closed", resolution: "Refunded.", tags: ["refund"], followup: "scheduled" };
+  const { controller, transport } = await atTheDesk({ answers: { watch: () => ({ ...agentAck("watch"), conversation: closed }) } });
+  const t = transport();
+  t.fire("conversation_unassigned", { conversation_id: CONV, reason: "closed" });
+  await settle();
+  assert.deepEqual(t.sent("watch"), [{ conversation_id: CONV }]);
+  const info = controller.desk.conversation(CONV).info;
+  assert.equal(info.resolution, "Refunded.");
+  assert.equal(info.followup, "scheduled");
+});
+
 test("a refused action is told and changes nothing", async () => {
   const { controller, view } = await atTheDesk({
     answers: { hand_back: () => ({ ok: false, error: { code: "not_owner", message: "only the owning agent may do that" } }) },

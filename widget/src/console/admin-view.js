@@ -2,6 +2,7 @@
 // Names, emails and everything else people typed go in as text only (shared/dom.js).
 
 import { h, replace } from "../shared/dom.js";
+import { counted } from "./admin.js";
 
 /** @typedef {import("./admin.js").AdminController} AdminController */
 
@@ -199,7 +200,7 @@ export class AdminView {
       return h(
         "li",
         { class: "adm-customer", dataset: { customer: customer.customer_id } },
-        h("p", {}, h("strong", {}, customer.customer_id), ` · ${customer.conversations.length} conversation(s)`),
+        h("p", {}, h("strong", {}, customer.customer_id), ` · ${counted(customer.conversations.length, "conversation")}`),
         h(
           "ul",
           {},

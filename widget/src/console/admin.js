@@ -18,6 +18,17 @@ export function splitList(/** @type {string} */ text) {
     .filter(Boolean);
 }
 
+/**
+ * A count with its noun: counted(1, "conversation") -> "1 conversation", counted(2, …) -> "2
+ * conversations" (the console is English; "conversation(s)" reads like a form).
+ * @param {number} n
+ * @param {string} one
+ * @param {string} [many] when not `one` + "s"
+ */
+export function counted(n, one, many = `${one}s`) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 export class AdminController {
   /**
    * @param {{api: AdminApi, view?: AdminViewLike,
@@ -124,7 +135,7 @@ export class AdminController {
   async remove(username) {
     await this.#try(async () => {
       const answer = await this.api.remove(username);
-      this.message = `Deleted ${username}; ${answer.requeued} conversation(s) went back to the queue.`;
+      this.message = `Deleted ${username}; ${counted(answer.requeued, "conversation")} went back to the queue.`;
       await this.#reload();
     });
   }
@@ -177,7 +188,7 @@ export class AdminController {
       const answer = await this.api.erase(customerId, typed.trim());
       delete this.drafts[`erase-${customerId}`];
       this.customers = this.customers.filter((c) => c.customer_id !== customerId);
-      this.message = `Erased ${customerId}: ${answer.conversations} conversation(s), ${answer.closed_live} live one(s) closed.`;
+      this.message = `Erased ${customerId}: ${counted(answer.conversations, "conversation")}, ${counted(answer.closed_live, "live one")} closed.`;
       await this.#reload();
     });
   }

@@ -109,8 +109,11 @@ export function glance(info, entries, now) {
   // A request for a person says why it came here, not what they want (the bot's nlu names it).
   const requests = new Set(entries.filter((e) => e.nlu && e.nlu.intent === PERSON_REQUEST).map((e) => e.nlu && e.nlu.seq));
   const asked = entries.filter((e) => e.author === "customer" && e.text.trim() && !e.text.startsWith("/") && !requests.has(e.seq));
-  // The bot's answers, not its "I'm bringing in a person" (the turn that carries the handoff).
-  const said = entries.filter((e) => e.author === "bot" && e.text.trim() && !(e.custom && "handoff" in e.custom));
+  // The bot's answers, not its "I'm bringing in a person": the turn that carries the handoff.
+  // The service keeps the handoff payload to itself, so that turn is known by what follows it,
+  // the system's "you're number 1 in line" (event queued) or its offline notice; an FAQ answer
+  // before that notice stays an answer (the "Talk to a person" button hands off without a turn).
+  const said = entries.filter((e, i) => e.author === "bot" && e.text.trim() && !handoffTurn(entries, i));
   const described = typeof summary.problem_description === "string" ? summary.problem_description : typeof summary.description === "string" ? summary.description : "";
   const category = typeof summary.problem_category === "string" ? summary.problem_category : typeof summary.category === "string" ? summary.category : "";
   const wants = described || (asked.length ? asked[asked.length - 1].text : "");
@@ -122,6 +125,23 @@ export function glance(info, entries, now) {
     botSaid: said.length ? shorten(said[said.length - 1].text, WANT_CHARS) : "Nothing yet.",
     waited: since ? `${waitedText(Math.max(0, until - since))}${until === now ? " so far" : " before a person took it"}` : "—",
   };
+}
+
+const HANDOFF_EVENTS = new Set(["queued", "offline"]);
+
+/**
+ * Is the bot's entry at `index` part of the turn that handed the customer over (the bot's
+ * entries up to a system entry saying they are queued or offline)?
+ * @param {Entry[]} entries oldest first
+ * @param {number} index
+ */
+function handoffTurn(entries, index) {
+  const nlu = entries[index].nlu;
+  if (nlu && nlu.intent.startsWith("faq/")) return false;
+  let next = index + 1;
+  while (next < entries.length && entries[next].author === "bot") next += 1;
+  const after = entries[next];
+  return Boolean(after && after.author === "system" && after.event && HANDOFF_EVENTS.has(after.event));
 }
 
 /** @param {number} seconds */

@@ -379,7 +379,12 @@ export class ConsoleController {
   onUnassigned(payload) {
     this.desk.unassigned(payload);
     this.view.renderLists();
-    if (payload.conversation_id === this.desk.selected) this.view.renderConversation();
+    if (payload.conversation_id === this.desk.selected) {
+      // Closed on screen: read again (watched now), so the facts show the resolution, the tags
+      // and where the follow-up stands, which only the service's details carry.
+      if (payload.reason === "closed") this.select(payload.conversation_id);
+      else this.view.renderConversation();
+    }
     this.refreshStats();
   }
 

@@ -31,6 +31,10 @@ export class ConversationPane {
     this.main = null;
     /** @type {Record<string, HTMLElement>|null} the parts of the rendered conversation */
     this.parts = null;
+    /** @type {ResizeObserver|null} keeps the transcript's end in sight when its box shrinks */
+    this.resized = null;
+    /** where the pane last scrolled the transcript to its end */
+    this.endTop = -1;
   }
 
   get c() {
@@ -114,7 +118,7 @@ export class ConversationPane {
           "section",
           { class: "thread", "aria-labelledby": "thread-title" },
           h("h3", { id: "thread-title" }, "Transcript"),
-          h("div", { class: "scroll" }, parts.transcript, parts.pending),
+          this.#scrollBox(parts.transcript, parts.pending),
           parts.typing,
           parts.suggestions,
           parts.composer,
@@ -159,11 +163,53 @@ export class ConversationPane {
       }
     }
     const scroll = list.parentElement;
-    if (scroll) scroll.scrollTop = scroll.scrollHeight;
+    if (scroll) this.#toEnd(scroll);
+  }
+
+  /** @param {HTMLElement} box the transcript's scrolling box, scrolled to its end */
+  #toEnd(box) {
+    box.scrollTop = box.scrollHeight;
+    this.endTop = box.scrollTop;
+  }
+
+  /**
+   * The transcript's scrolling box. What changes around it (the "Claimed." notice above the
+   * page, a panel below it) changes its height, not its content: a box that showed its end
+   * keeps showing it, as the chat itself does.
+   * @param {HTMLElement[]} content
+   */
+  #scrollBox(...content) {
+    const box = h("div", { class: "scroll" }, ...content);
+    let atEnd = true;
+    box.addEventListener("scroll", () => (atEnd = box.scrollHeight - box.scrollTop - box.clientHeight < 2));
+    if (this.resized) this.resized.disconnect();
+    // Where this pane last put it counts as the end too: the scroll event of that move may be
+    // dispatched after the box shrank, measuring it as not at the end.
+    const keep = () => (atEnd || box.scrollTop === this.endTop) && this.#toEnd(box);
+    this.resized = typeof ResizeObserver === "function" ? new ResizeObserver(keep) : null;
+    if (this.resized) this.resized.observe(box);
+    return box;
+  }
+
+  /**
+   * Draws with the transcript's end kept in sight: the typing line, the suggestions, the reply
+   * box and the pending replies take room from the transcript, which would otherwise leave the
+   * newest entry (the customer's question that brought the suggestions) under them.
+   * @param {() => void} draw
+   */
+  #keepingEnd(draw) {
+    const scroll = this.parts && this.parts.transcript.parentElement;
+    const atEnd = !scroll || scroll.scrollHeight - scroll.scrollTop - scroll.clientHeight < 2;
+    draw();
+    if (scroll && atEnd) this.#toEnd(scroll);
   }
 
   /** Replies not acknowledged yet ("sending…"), and those refused for good, to edit or delete. */
   renderPending() {
+    this.#keepingEnd(() => this.#drawPending());
+  }
+
+  #drawPending() {
     const c = this.c;
     const selected = c.desk.selected;
     if (!this.parts || !selected) return;
@@ -252,6 +298,10 @@ export class ConversationPane {
   }
 
   renderTyping() {
+    this.#keepingEnd(() => this.#drawTyping());
+  }
+
+  #drawTyping() {
     const desk = this.c.desk;
     if (!this.parts || !desk.selected) return;
     this.parts.typing.textContent = desk.conversation(desk.selected).customerTyping ? "Customer is typing…" : "";
@@ -259,6 +309,10 @@ export class ConversationPane {
 
   /** The reply box (mine, with a person on it), or why there is none. */
   renderComposer() {
+    this.#keepingEnd(() => this.#drawComposer());
+  }
+
+  #drawComposer() {
     const c = this.c;
     const id = c.desk.selected;
     if (!this.parts || !id) return;
@@ -404,6 +458,10 @@ export class ConversationPane {
 
   /** Suggested replies above the reply box (mine, with a person on it): one click inserts. */
   renderSuggestions() {
+    this.#keepingEnd(() => this.#drawSuggestions());
+  }
+
+  #drawSuggestions() {
     const c = this.c;
     const id = c.desk.selected;
     if (!this.parts || !id) return;

@@ -40,7 +40,6 @@ const controller = new ConsoleController({
   alerts: new Alerts({ storage: storage("local") }),
 });
 view.bind(controller);
-controller.start();
 /** @type {any} */ (window).TandemConsole = controller; // for debugging from the browser's devtools
 
 // The writers' workbench (#workbench, docs/workbench.md): a page of its own next to the desk,
@@ -110,4 +109,7 @@ view.showDesk = () => {
     .then(() => view.showMailLink(true), () => view.showMailLink(false));
   route(); // logged in: a #workbench link can open now
 };
+// Started only now: a token kept from before a reload shows the desk at once, and that desk
+// must be the one above, with its Mail link and routing (else a reload loses the Mail link).
+controller.start();
 route();

@@ -275,6 +275,9 @@ export class WidgetView {
     const key = `${shown.panel}|${shown.detail}|${status.contactEmail || ""}|${shown.followup ? shown.followup.question : ""}|${status.emailOn ? 1 : 0}`;
     if (key === this.panelKind) return;
     this.panelKind = key;
+    // The panel sits under the log: a taller one (the wait, the follow-up question) would hide
+    // the message that just arrived unless a log that was at its end stays there.
+    const atEnd = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 2;
     if (shown.panel === "queued") this.#queuedPanel(shown);
     else if (shown.panel === "offline-form") this.#offlinePanel(shown, status);
     else if (shown.panel === "offline-done") this.#notice(this.t(status.emailOn ? "form.done" : "form.doneChat"), shown.detail);
@@ -286,6 +289,7 @@ export class WidgetView {
     // The end of a conversation: its transcript by email, when the service sends email.
     if (status.emailOn && (shown.panel === "csat" || shown.panel === "csat-done")) append(this.panel, this.#transcriptRow());
     this.panel.hidden = this.panel.children.length === 0;
+    if (atEnd) this.#scroll();
   }
 
   /** @param {string} text */

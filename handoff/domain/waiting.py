@@ -33,6 +33,10 @@ from typing import NamedTuple
 
 # Used until real waits have been observed: one minute per place, shared among agents.
 DEFAULT_WAIT = 60.0
+# The least wait ever estimated. Anything shorter reads the same ("under a minute"), and with
+# instant claims the median of recent waits is near 0 s: without a floor a customer would be
+# told "longer than usual" five seconds after "under a minute".
+MIN_ESTIMATE = 60.0
 # The band of a wait that ran past its estimate: "longer than usual".
 LONGER = -1
 
@@ -58,8 +62,7 @@ def estimate_wait(*, position: int, agents_available: int, recent_waits: Sequenc
     magnitude, not a promise.
     """
     per_place = statistics.median(recent_waits) if recent_waits else DEFAULT_WAIT
-    per_place = max(per_place, 5.0)
-    return round(per_place * max(position, 1) / max(agents_available, 1), 1)
+    return round(max(per_place * max(position, 1) / max(agents_available, 1), MIN_ESTIMATE), 1)
 
 
 def remaining_wait(

@@ -48,7 +48,8 @@ def test_agent_notified_and_the_wait_counts_down(
     expect(desktop).to_be_checked()
     agent_page.get_by_label("Sound").check()
 
-    # A first customer, served at once: the service learns that one place costs seconds.
+    # A first customer, served at once: the service learns that one place costs seconds (an
+    # estimate is never under a minute, so "longer than usual" comes after one).
     _, first_page = new_page("first customer", **DESKTOP)
     first = Widget(first_page, service_url).open_shop()
     first.ask("I want to talk to a person", "A person will join you shortly")

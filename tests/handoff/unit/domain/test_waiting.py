@@ -17,7 +17,10 @@ from handoff.domain.waiting import (
 def test_queue_positions_and_estimates() -> None:
     assert estimate_wait(position=2, agents_available=1, recent_waits=[30, 90, 60]) == 120.0
     assert estimate_wait(position=4, agents_available=2, recent_waits=[]) == 120.0
-    assert estimate_wait(position=1, agents_available=0, recent_waits=[0, 0]) == 5.0
+    # Instant claims of late: still a minute, so "longer than usual" never comes seconds after
+    # "under a minute".
+    assert estimate_wait(position=1, agents_available=0, recent_waits=[0, 0]) == 60.0
+    assert estimate_wait(position=3, agents_available=2, recent_waits=[10, 20]) == 60.0
 
 
 def test_only_customers_whose_place_or_worded_wait_changed_are_told() -> None:

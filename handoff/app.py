@@ -52,12 +52,11 @@ from handoff.fanout.notify import Notifier
 from handoff.fanout.pubsub import RedisManager
 from handoff.protocol import bounded_json
 from handoff.security.addresses import parse_networks
-from handoff.security.followup_tokens import FollowUpTokens
 from handoff.security.ids import SessionSigner
+from handoff.security.link_tokens import LinkTokens
 from handoff.security.ratelimit import Rule
 from handoff.security.reply_tokens import ReplyTokens
 from handoff.security.tokens import TokenSigner
-from handoff.security.unsubscribe_tokens import UnsubscribeTokens
 from handoff.services.admin import AgentAdmin
 from handoff.services.agent_auth import AgentAuth, HashGate
 from handoff.services.assist import Assist
@@ -416,9 +415,9 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
     sanic_app.blueprint(api.blueprint())
     mail_api = MailApi(
         outbox=outbox,
-        tokens=UnsubscribeTokens(settings.secret),
+        tokens=LinkTokens(settings.secret, "unsubscribe"),
         followups=followups,
-        answer_tokens=FollowUpTokens(settings.secret),
+        answer_tokens=LinkTokens(settings.secret, "followup"),
     )
     sanic_app.blueprint(mail_api.blueprint())
     # Developer mode: the mail sink and the console's Mail page (every route 404s otherwise).

@@ -33,10 +33,10 @@ from typing import NamedTuple
 
 # Used until real waits have been observed: one minute per place, shared among agents.
 DEFAULT_WAIT = 60.0
-# The least wait ever estimated. Anything shorter reads the same ("under a minute"), and with
-# instant claims the median of recent waits is near 0 s: without a floor a customer would be
-# told "longer than usual" five seconds after "under a minute".
-MIN_ESTIMATE = 60.0
+# The least wait ever estimated: it still reads "under a minute" (:func:`wait_band`), as anything
+# shorter would. With instant claims the median of recent waits is near 0 s: without a floor a
+# customer would be told "longer than usual" five seconds after "under a minute".
+MIN_ESTIMATE = 59.0
 # The band of a wait that ran past its estimate: "longer than usual".
 LONGER = -1
 

@@ -15,8 +15,8 @@ scanner answers nothing.
 
 Example::
 
-    api = MailApi(outbox=outbox, tokens=UnsubscribeTokens(settings.secret),
-                  followups=followups, answer_tokens=FollowUpTokens(settings.secret))
+    api = MailApi(outbox=outbox, tokens=LinkTokens(settings.secret, "unsubscribe"),
+                  followups=followups, answer_tokens=LinkTokens(settings.secret, "followup"))
     sanic_app.blueprint(api.blueprint())
 """
 
@@ -31,8 +31,7 @@ from sanic.response import html as html_response
 
 from handoff.edges.http_api import error
 from handoff.protocol.errors import ErrorCode, ProtocolError
-from handoff.security.followup_tokens import FollowUpTokens
-from handoff.security.unsubscribe_tokens import UnsubscribeTokens
+from handoff.security.link_tokens import LinkTokens
 from handoff.services.followup import FollowUps
 from handoff.store.outbox import Outbox
 
@@ -48,9 +47,9 @@ class MailApi:
         self,
         *,
         outbox: Outbox,
-        tokens: UnsubscribeTokens,
+        tokens: LinkTokens,
         followups: FollowUps | None = None,
-        answer_tokens: FollowUpTokens | None = None,
+        answer_tokens: LinkTokens | None = None,
     ) -> None:
         self.outbox = outbox
         self.tokens = tokens

@@ -13,7 +13,7 @@ Follow-ups after a resolution go through the same outbox: each tick, the sender 
 follow-ups whose customer left an email (``FollowUps.due_followups``) and queues each one once
 (``Outbox.queue_followup``, by an id made from the conversation and the due time). The email
 asks "Was your problem solved?" in the customer's language with two signed links
-(``security.followup_tokens``, answered by ``edges/mail_api.py`` like the widget's buttons)
+(``security.link_tokens``, answered by ``edges/mail_api.py`` like the widget's buttons)
 when ``TANDEM_PUBLIC_URL`` is set, and carries the Reply-To token, so a plain reply lands in the
 conversation like any other.
 
@@ -52,9 +52,8 @@ from handoff.fanout.notify import Notifier
 from handoff.protocol.agent import EmailStatusName
 from handoff.protocol.errors import ErrorCode, ProtocolError
 from handoff.protocol.types import AgentEntry
-from handoff.security.followup_tokens import FollowUpTokens
+from handoff.security.link_tokens import LinkTokens
 from handoff.security.reply_tokens import ReplyTokens
-from handoff.security.unsubscribe_tokens import UnsubscribeTokens
 from handoff.services.followup import FollowUps
 from handoff.store.conversations import ConversationStore
 from handoff.store.customer_seen import CustomerSeen
@@ -92,9 +91,9 @@ class MailOut:
         self.now = clock
         self.replica = replica
         self.reply_tokens = ReplyTokens(settings.secret)
-        self.unsubscribe = UnsubscribeTokens(settings.secret)
+        self.unsubscribe = LinkTokens(settings.secret, "unsubscribe")
         self.followups = followups
-        self.answer_tokens = FollowUpTokens(settings.secret)
+        self.answer_tokens = LinkTokens(settings.secret, "followup")
         self._claims = 0
         self._slots = asyncio.Semaphore(AT_ONCE)
 

@@ -19,8 +19,9 @@ def test_queue_positions_and_estimates() -> None:
     assert estimate_wait(position=4, agents_available=2, recent_waits=[]) == 120.0
     # Instant claims of late: still a minute, so "longer than usual" never comes seconds after
     # "under a minute".
-    assert estimate_wait(position=1, agents_available=0, recent_waits=[0, 0]) == 60.0
-    assert estimate_wait(position=3, agents_available=2, recent_waits=[10, 20]) == 60.0
+    assert estimate_wait(position=1, agents_available=0, recent_waits=[0, 0]) == 59.0
+    assert estimate_wait(position=3, agents_available=2, recent_waits=[10, 20]) == 59.0
+    assert wait_band(59.0) == 0  # "under a minute"
 
 
 def test_only_customers_whose_place_or_worded_wait_changed_are_told() -> None:

@@ -1,14 +1,16 @@
-"""Signed answer links in the follow-up email: "Was your problem solved?" answered in one click.
+"""Signed links in the emails Tandem sends: one-click unsubscribe (``List-Unsubscribe``) and
+the follow-up's "Was your problem solved?" answers.
 
-The token names the conversation and carries a MAC with a key of its own (derived from
-``TANDEM_SECRET``), so nobody can answer another customer's follow-up by guessing ids; the
-answer (yes/no) is a separate parameter, since both links go to the same customer.
+A token names the conversation and carries a MAC with a key of its own per purpose (derived
+from ``TANDEM_SECRET``), so nobody can stop another customer's email or answer their follow-up
+by guessing ids, and an unsubscribe token never passes as an answer token. A follow-up's answer
+(yes/no) is a separate parameter: both links go to the same customer.
 
 Example::
 
-    tokens = FollowUpTokens(secret)
-    token = tokens.token("c_…")           # "c_….<mac>"
-    tokens.conversation_of(token)         # "c_…", or None (forged or malformed)
+    tokens = LinkTokens(secret, "unsubscribe")   # or "followup"
+    token = tokens.token("c_…")                  # "c_….<mac>"
+    tokens.conversation_of(token)                # "c_…", or None (forged or malformed)
 """
 
 from __future__ import annotations
@@ -16,15 +18,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from typing import Literal
 
 from handoff.security.ids import derive_key, is_conversation_id
 
+Purpose = Literal["unsubscribe", "followup"]
 _MAC_BYTES = 16
 
 
-class FollowUpTokens:
-    def __init__(self, secret: str) -> None:
-        self._key = derive_key(secret, "tandem-followup-v1")
+class LinkTokens:
+    def __init__(self, secret: str, purpose: Purpose) -> None:
+        self._key = derive_key(secret, f"tandem-{purpose}-v1")
 
     def token(self, conversation_id: str) -> str:
         if not is_conversation_id(conversation_id):

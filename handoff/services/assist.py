@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +49,7 @@ from handoff.domain.suggestions import LIMIT, canned_matches, combine, faq_sugge
 from handoff.fanout.notify import Notifier
 from handoff.protocol.agent import Canned, Suggestion, Suggestions
 from handoff.protocol.types import AgentEntry
+from handoff.services.background import Background
 from handoff.store.assist import AssistStore
 from handoff.store.conversations import ConversationStore
 from handoff.store.stats import Stats
@@ -121,7 +122,7 @@ class Assist:
         self.seen = 0  # how many of the pairs ever kept (by any replica) are in the index
         self.erased = 0  # the erases the index has seen (assist:pairs_erased)
         self._indexing = asyncio.Lock()  # one catch-up or addition at a time: no pair twice
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._work = Background("assist")
 
     async def load(self) -> None:
         """Index the pairs kept in Redis (at start-up; the service starts without them)."""
@@ -136,7 +137,7 @@ class Assist:
     def suggest_later(self, conversation_id: str, *, seq: int | None = None) -> None:
         """In the background: suggestions for the owner, if the latest question is ``seq``
         (a customer message that is no question gets none) or for the latest question."""
-        self._spawn(self._push(conversation_id, seq))
+        self._work.spawn(self._push(conversation_id, seq))
 
     async def suggestions_for(self, conversation_id: str, agent_id: str) -> Suggestions | None:
         """The suggestions for the latest question of a conversation ``agent_id`` owns (empty
@@ -184,17 +185,17 @@ class Assist:
     def closed_later(self, conversation_id: str, tags: list[str]) -> None:
         """An agent closed a conversation; closed as ``resolved``, its replies are kept."""
         if RESOLVED_TAG in tags:
-            self._spawn(self._learn(conversation_id, None))
+            self._work.spawn(self._learn(conversation_id, None))
 
     def rated_later(self, conversation_id: str, rating: int) -> None:
         """A closed conversation was rated; a good rating keeps its replies."""
         if rating >= GOOD_CSAT:
-            self._spawn(self._learn(conversation_id, rating))
+            self._work.spawn(self._learn(conversation_id, rating))
 
     def confirmed_later(self, conversation_id: str) -> None:
         """The customer answered the follow-up "yes" (solved): a confirmed resolution, as the
         ``resolved`` tag is, keeps its replies (once, if a rating or the tag did not)."""
-        self._spawn(self._learn(conversation_id, None))
+        self._work.spawn(self._learn(conversation_id, None))
 
     async def feedback(self, outcomes: list[tuple[str, str]]) -> None:
         """What the agent did with the suggestions of one question: ``(source, outcome)``."""
@@ -256,19 +257,11 @@ class Assist:
 
     # -- tasks ---------------------------------------------------------------------------------
     async def close(self) -> None:
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._work.close()
 
     async def settled(self) -> None:
         """Wait for the work still running (tests, shutdown)."""
-        await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(work, name="assist")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        await self._work.settled()
 
 
 def fitted_index(pairs: list[ReplyPair], cap: int) -> PastReplies:

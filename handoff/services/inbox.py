@@ -20,10 +20,7 @@ Example::
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Coroutine
-from typing import Any
 
 from handoff.domain.clock import Clock
 from handoff.domain.inbox import (
@@ -38,6 +35,7 @@ from handoff.domain.inbox import (
     turn_reasons,
 )
 from handoff.protocol.types import AgentEntry, Nlu
+from handoff.services.background import Background
 from handoff.services.bot_client import BotTurn
 from handoff.store.conversations import ConversationStore
 from handoff.store.inbox import InboxStore
@@ -65,7 +63,7 @@ class InboxFeed:
         self.conversations = conversations
         self.low_confidence = low_confidence
         self.now = clock
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._work = Background("inbox")
 
     async def bot_turn(
         self, conversation: dict[str, str], message: dict[str, str], turn: BotTurn
@@ -89,22 +87,14 @@ class InboxFeed:
 
     def agent_replied_later(self, conversation_id: str, reply_seq: int, reply: str) -> None:
         """After the agent's ack: the customer message a person answered, with the answer."""
-        self._spawn(self._agent_replied(conversation_id, reply_seq, reply))
+        self._work.spawn(self._agent_replied(conversation_id, reply_seq, reply))
 
     async def close(self) -> None:
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._work.close()
 
     async def settled(self) -> None:
         """Wait for the reports still running (tests, shutdown)."""
-        await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(work, name="inbox")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        await self._work.settled()
 
     async def _bot_turn(self, conversation_id: str, message: dict[str, str], turn: BotTurn) -> None:
         text = message.get("text", "")

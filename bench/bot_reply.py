@@ -15,6 +15,11 @@ phases (direct, channel, via, via, channel, direct) so all see the same machine:
   emitted back to back).
 
 Every phase uses new senders / new sessions, so no conversation carries over.
+
+The figure is the ratio of the pooled p50s, via / direct, with a 95 % bootstrap interval over
+phases and turns (``bench.stats.ratio_ci``): the goal (<= 1.05) counts as met only when the
+interval's upper bound is under it. A full run has four rounds (12 phases) in which each
+customer goes through the script twice: about 2,400 turns per kind.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from typing import Any
 
 from bench.actors import Customer
 from bench.procs import BENCH_LIMITS, ROOT, CpuMeter, Procs
-from bench.stats import ratio, summary
+from bench.stats import ratio, ratio_ci, summary
 from bench.workers import WorkerPool
 
 SCRIPT = (
@@ -46,6 +51,11 @@ SCRIPT = (
 # 2 cores (its p95 reached seconds), and the figure measured Rasa's queue, not the gateway.
 THINK = (2.0, 5.0)
 CUSTOMERS = 50
+# A full run: rounds of (direct, channel, via) in alternating order, and how many times each
+# customer goes through the script per phase. 4 x 2 gives ~2,400 turns per kind, enough for the
+# interval of the ratio to be narrower than the 5 % the goal allows.
+ROUNDS = 4
+SCRIPT_REPEATS = 2
 
 
 class Worker:
@@ -138,7 +148,8 @@ def load_stack() -> Any:
 
 def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[str, Any]:
     stack_module = load_stack()
-    rounds = 1 if quick else 2  # direct, channel, via; then via, channel, direct
+    rounds = 1 if quick else ROUNDS  # direct, channel, via; then via, channel, direct; ...
+    repeats = 1 if quick else SCRIPT_REPEATS
     workers = 2
     env = {
         **BENCH_LIMITS,
@@ -154,6 +165,7 @@ def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[st
         log=lambda m: log(f"    {m.strip()}"),
     )
     samples: dict[str, list[float]] = {"direct": [], "channel": [], "via": []}
+    by_phase: dict[str, list[list[float]]] = {"direct": [], "channel": [], "via": []}
     phases: list[dict[str, Any]] = []
     failures = {"direct": 0, "channel": 0, "via": 0}
     stack.start()
@@ -178,19 +190,30 @@ def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[st
                 if profile is not None and n == last_via:
                     profile("bot-via-handoff", pids["handoff"], 8.0)
                 if kind == "direct":
-                    args = [{"rasa_url": stack.rasa_url, "customers": c} for c in share]
+                    args = [
+                        {"rasa_url": stack.rasa_url, "customers": c, "rounds": repeats}
+                        for c in share
+                    ]
                 elif kind == "channel":
                     args = [
-                        {"rasa_url": stack.rasa_url, "customers": c, "token": stack.bot_token}
+                        {
+                            "rasa_url": stack.rasa_url,
+                            "customers": c,
+                            "rounds": repeats,
+                            "token": stack.bot_token,
+                        }
                         for c in share
                     ]
                 else:
-                    args = [{"url": stack.service_url, "customers": c} for c in share]
+                    args = [
+                        {"url": stack.service_url, "customers": c, "rounds": repeats} for c in share
+                    ]
                 t0 = time.monotonic()
                 results = pool.call_all("via" if kind == "via" else "direct", args, timeout=600)
                 cores = meter.stop()
                 merged = [x for res in results for x in res["latencies_ms"]]
                 samples[kind] += merged
+                by_phase[kind].append(merged)
                 failures[kind] += sum(res["failures"] for res in results)
                 phase = {
                     "phase": n + 1,
@@ -216,13 +239,24 @@ def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[st
     direct, via = summary(samples["direct"]), summary(samples["via"])
     channel = summary(samples["channel"])
     # Each round ran its three phases back to back: the spread of their ratios shows the drift.
-    by_round = [{p["kind"]: p["latency_ms"]["p50"] for p in phases[i : i + 3]} for i in (0, 3)]
+    by_round = [
+        {p["kind"]: p["latency_ms"]["p50"] for p in phases[i : i + 3]}
+        for i in range(0, len(phases), 3)
+    ]
     pair_ratios = [ratio(r.get("via"), r.get("direct")) for r in by_round if r]
+    interval = ratio_ci(by_phase["via"], by_phase["direct"])
+    log(
+        f"    p50 via / direct {ratio(via['p50'], direct['p50'])}, 95 % interval {interval} "
+        f"({via['n']} + {direct['n']} turns in {len(by_phase['via'])} + "
+        f"{len(by_phase['direct'])} phases)"
+    )
     return {
         "figures": {
             "bot_reply_p50_ms_direct": direct["p50"],
             "bot_reply_p50_ms_via_handoff": via["p50"],
             "gateway_overhead_p50_ratio": ratio(via["p50"], direct["p50"]),
+            "gateway_overhead_p50_ratio_ci_low": interval[0] if interval else None,
+            "gateway_overhead_p50_ratio_ci_high": interval[1] if interval else None,
         },
         "details": {
             "setup": {
@@ -230,6 +264,7 @@ def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[st
                 "script": list(SCRIPT),
                 "think_seconds": list(THINK),
                 "phases": len(order),
+                "script_repeats_per_phase": repeats,
                 "workers": workers,
                 "model": str(stack.model.relative_to(ROOT)),
             },

@@ -45,6 +45,8 @@ KEYS = (
     "bot_reply_p50_ms_direct",
     "bot_reply_p50_ms_via_handoff",
     "gateway_overhead_p50_ratio",
+    "gateway_overhead_p50_ratio_ci_low",
+    "gateway_overhead_p50_ratio_ci_high",
     "bot_turns_per_s_one_rasa",
     "bot_turns_per_s_two_rasa",
     "relay_p99_ms_same_replica",

@@ -2,9 +2,10 @@
 
 For each number of connected customers (1,000, 2,000, 5,000; 20 % of them talking to agents,
 the rest to the stand-in Rasa) on a fresh Redis and fresh replicas, the load steps up through
-the offered rates (100, 200, 400 customer messages/s), on one replica and then on two. Each step is the sustained benchmark's open-loop load
-(``bench.sustained``: the same workers, the same latency from the customer's send to the reply
-reaching the customer), on the same connections. Per step:
+the offered rates (100, 200, 400 customer messages/s), on one replica and then on two. Each
+step is the sustained benchmark's open-loop load (``bench.sustained``: the same workers, the
+same latency from the customer's send to the reply reaching the customer), on the same
+connections. Per step:
 
 - reply latency p50 / p95 / p99, and the messages still unanswered when the step's drain ended
   (a step that leaves more than 1 % unanswered did not keep up: its p99 counts as past any
@@ -15,8 +16,11 @@ reaching the customer), on the same connections. Per step:
 - the load generator's CPU (it must stay well under a core, or it is what was measured).
 
 Per number of customers: RSS per connection (the replicas' RSS once everyone is connected,
-minus before, over the customers) and the knee, the offered rate at which p99 passes 250 ms
-(``bench.stats.knee``, interpolated between steps; ``None`` when it stays under it).
+minus before, over the customers), the knee, the offered rate at which p99 passes 250 ms
+(``bench.stats.knee``, interpolated between steps; ``None`` when it stays under it), and a
+straight line through the CPU readings (``cpu_line``): cores = fixed + rate x marginal, the
+marginal CPU per message being what a deployment multiplies by its traffic, the fixed part what
+the connected customers cost while nobody types.
 
 Outputs: the figures in ``latest.json``'s ``cost_*`` keys, every step in the details, and two
 PNGs (matplotlib, Agg) plus a markdown table: ``docs/img/cost-curve-*.png`` and the section
@@ -97,6 +101,24 @@ def per_thousand(cores: float, elapsed: float, messages: int) -> float | None:
     if messages <= 0:
         return None
     return round(cores * elapsed / messages * 1000, 3)
+
+
+def cpu_line(steps: list[dict[str, Any]], key: str = "service_cores") -> dict[str, float] | None:
+    """Least squares through (messages/s sent, cores): the fixed cores and the marginal
+    CPU-milliseconds per message; ``None`` with fewer than two distinct rates."""
+    points = [(float(s["sent_per_s"]), float(s[key])) for s in steps if s["sent_per_s"]]
+    if len({x for x, _ in points}) < 2:
+        return None
+    n = len(points)
+    mean_x = sum(x for x, _ in points) / n
+    mean_y = sum(y for _, y in points) / n
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / sum(
+        (x - mean_x) ** 2 for x, _ in points
+    )
+    return {
+        "fixed_cores": round(mean_y - slope * mean_x, 3),
+        "marginal_cpu_ms_per_msg": round(slope * 1000, 3),
+    }
 
 
 def curve_knee(steps: list[dict[str, Any]]) -> float | None:
@@ -206,6 +228,8 @@ def one_curve(
         "rss_mb_connected": round(connected_rss, 1),
         "rss_kb_per_connection": rss_per_connection_kb,
         "knee_per_s": curve_knee(steps),
+        "service_cpu_line": cpu_line(steps),
+        "redis_cpu_line": cpu_line(steps, "redis_cores"),
         "steps": steps,
     }
 
@@ -222,8 +246,16 @@ def figures(one: list[dict[str, Any]], two: list[dict[str, Any]]) -> dict[str, A
         found = [c["knee_per_s"] for c in curves if c["knee_per_s"] is not None]
         return min(found) if found else None
 
+    def marginal(curves: list[dict[str, Any]], key: str) -> float | None:
+        lines = [c[key]["marginal_cpu_ms_per_msg"] for c in curves if c.get(key)]
+        return round(sum(lines) / len(lines), 3) if lines else None
+
     largest = max(one, key=lambda c: c["customers"], default=None)
     return {
+        "cost_service_marginal_cpu_ms_per_msg_one_replica": marginal(one, "service_cpu_line"),
+        "cost_redis_marginal_cpu_ms_per_msg_one_replica": marginal(one, "redis_cpu_line"),
+        "cost_service_marginal_cpu_ms_per_msg_two_replicas": marginal(two, "service_cpu_line"),
+        "cost_redis_marginal_cpu_ms_per_msg_two_replicas": marginal(two, "redis_cpu_line"),
         "cost_service_cpu_s_per_1000_msgs_one_replica": cost(one, "service_cpu_s_per_1000"),
         "cost_redis_cpu_s_per_1000_msgs_one_replica": cost(one, "redis_cpu_s_per_1000"),
         "cost_service_cpu_s_per_1000_msgs_two_replicas": cost(two, "service_cpu_s_per_1000"),
@@ -318,10 +350,18 @@ def markdown(curves: list[dict[str, Any]], *, seconds: float) -> str:
         rows.append(
             f"- {_label(curve)} ({curve['with_agents']} with agents): {where}; "
             f"{curve['rss_kb_per_connection']} KB of RSS per connection "
-            f"({curve['rss_mb_idle']} MB before connecting, {curve['rss_mb_connected']} MB after)."
+            f"({curve['rss_mb_idle']} MB before connecting, {curve['rss_mb_connected']} MB after)"
+            f"; CPU {_line(curve.get('service_cpu_line'))} (service), "
+            f"{_line(curve.get('redis_cpu_line'))} (Redis)."
         )
     rows.append(f"- Each step: {seconds:.0f} s of open-loop load, then up to 15 s for replies.")
     return "\n".join(rows)
+
+
+def _line(line: dict[str, float] | None) -> str:
+    if line is None:
+        return "—"
+    return f"{line['fixed_cores']:.2f} cores + {line['marginal_cpu_ms_per_msg']:.2f} ms per message"
 
 
 def _ms(value: float | None) -> str:
@@ -341,3 +381,28 @@ def publish(details: dict[str, Any], docs: Path) -> None:
     _, tail = rest.split(COST_END, 1)
     body = details["table_md"]
     docs.write_text(head + COST_BEGIN + "\n" + body + "\n" + COST_END + tail)
+
+
+def rerender(details: dict[str, Any]) -> dict[str, Any]:
+    """The curves' derived figures, plots and table again from their steps (after a change to
+    how they are derived, without measuring again)."""
+    curves = details["curves"]
+    for curve in curves:
+        curve["knee_per_s"] = curve_knee(curve["steps"])
+        curve["service_cpu_line"] = cpu_line(curve["steps"])
+        curve["redis_cpu_line"] = cpu_line(curve["steps"], "redis_cores")
+    plot(curves, IMG)
+    details["table_md"] = markdown(curves, seconds=details["setup"]["seconds_per_step"])
+    return figures(
+        [c for c in curves if c["replicas"] == 1], [c for c in curves if c["replicas"] == 2]
+    )
+
+
+if __name__ == "__main__":  # python -m bench.cost_curve bench/results/partial-details.json
+    import json
+    import sys
+
+    source = Path(sys.argv[1])
+    saved = json.loads(source.read_text())
+    print(json.dumps(rerender(saved["cost"]), indent=2))
+    publish(saved["cost"], ROOT / "docs" / "benchmarks.md")

@@ -1,7 +1,7 @@
 """Run every benchmark on loopback and write bench/results/latest.json and docs/benchmarks.md.
 
-    .venv/handoff/bin/python -m bench            # the full run (about 15 minutes on 2 cores)
-    .venv/handoff/bin/python -m bench --quick    # a smoke run (about 4 minutes)
+    .venv/handoff/bin/python -m bench            # the full run (about 40 minutes on 2 cores)
+    .venv/handoff/bin/python -m bench --quick    # a smoke run (about 5 minutes)
     .venv/handoff/bin/python -m bench --only relay,idle --profile
 
 Each benchmark starts what it needs (Redis, replicas, the stand-in or the real Rasa, load
@@ -71,6 +71,10 @@ KEYS = (
     "cost_redis_cpu_s_per_1000_msgs_one_replica",
     "cost_service_cpu_s_per_1000_msgs_two_replicas",
     "cost_redis_cpu_s_per_1000_msgs_two_replicas",
+    "cost_service_marginal_cpu_ms_per_msg_one_replica",
+    "cost_redis_marginal_cpu_ms_per_msg_one_replica",
+    "cost_service_marginal_cpu_ms_per_msg_two_replicas",
+    "cost_redis_marginal_cpu_ms_per_msg_two_replicas",
     "cost_rss_kb_per_connection",
     "cost_knee_msgs_per_s_one_replica",
     "cost_knee_msgs_per_s_two_replicas",

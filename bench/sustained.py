@@ -41,6 +41,7 @@ from bench.stats import summary
 from bench.workers import WorkerPool
 
 RETRY_SHARE = 0.02
+AGENT_CAPACITY = 50  # the most conversations an agent may hold (handoff.domain.agents)
 
 
 class Person:
@@ -336,9 +337,12 @@ def rig(
     ]
     per_worker = customers // workers
     with_agents = math.ceil(per_worker * agent_share)
-    # An agent takes at most ``capacity`` conversations; enough for everyone handed over.
-    capacity = max(50, math.ceil(with_agents / agents_per_worker))
-    names = asyncio.run(create_agents(redis.url, workers * agents_per_worker, capacity=capacity))
+    # An agent takes at most 50 conversations (the product's limit): enough agents for everyone
+    # handed over.
+    agents_per_worker = max(agents_per_worker, math.ceil(with_agents / AGENT_CAPACITY))
+    names = asyncio.run(
+        create_agents(redis.url, workers * agents_per_worker, capacity=AGENT_CAPACITY)
+    )
     tokens = asyncio.run(login(services[0].url, names))
     with WorkerPool(procs, "sustained", workers) as pool:
         started = Rig(redis, stub, services, pool, [])

@@ -74,3 +74,13 @@ def test_the_table_has_every_step_and_the_section_is_replaced(tmp_path: Path) ->
     cost_curve.publish({"table_md": table}, docs)
     text = docs.read_text()
     assert "old" not in text and table in text and text.rstrip().endswith("after")
+
+
+def test_the_cpu_line_splits_fixed_cores_from_the_cost_per_message() -> None:
+    steps = [
+        {"sent_per_s": 100.0, "service_cores": 0.3 + 100 * 0.0012},
+        {"sent_per_s": 200.0, "service_cores": 0.3 + 200 * 0.0012},
+        {"sent_per_s": 400.0, "service_cores": 0.3 + 400 * 0.0012},
+    ]
+    assert cost_curve.cpu_line(steps) == {"fixed_cores": 0.3, "marginal_cpu_ms_per_msg": 1.2}
+    assert cost_curve.cpu_line(steps[:1]) is None

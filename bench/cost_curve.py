@@ -247,7 +247,13 @@ def figures(one: list[dict[str, Any]], two: list[dict[str, Any]]) -> dict[str, A
         return min(found) if found else None
 
     def marginal(curves: list[dict[str, Any]], key: str) -> float | None:
-        lines = [c[key]["marginal_cpu_ms_per_msg"] for c in curves if c.get(key)]
+        # A curve whose CPU did not rise with the rate was starved of CPU by the machine (its
+        # queue grew instead): its line says nothing about the cost per message.
+        lines = [
+            c[key]["marginal_cpu_ms_per_msg"]
+            for c in curves
+            if c.get(key) and c[key]["marginal_cpu_ms_per_msg"] > 0.2
+        ]
         return round(sum(lines) / len(lines), 3) if lines else None
 
     largest = max(one, key=lambda c: c["customers"], default=None)

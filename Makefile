@@ -39,6 +39,6 @@ assist-eval: train  ## agent assist's hit@1/hit@3: the bot's FAQ answers (held-o
 tune-nlu: train  ## sweep the fallback thresholds on the tuning split
 	@.venv/bot/bin/python scripts/nlu_eval.py tests/nlu/tuning.yml --tune
 
-bench: train  ## every benchmark on loopback (~15 min): bench/results/latest.json, docs/benchmarks.md
+bench: train  ## every benchmark on loopback (~40 min): bench/results/latest.json, docs/benchmarks.md
 	@[ -d bench/node_peer/node_modules ] || npm ci --prefix bench/node_peer --no-audit --no-fund --silent
 	@.venv/handoff/bin/python -m bench $(if $(QUICK),--quick) $(if $(ONLY),--only $(ONLY))

@@ -15,6 +15,17 @@ phases (direct, channel, via, via, channel, direct) so all see the same machine:
   emitted back to back).
 
 Every phase uses new senders / new sessions, so no conversation carries over.
+
+Then, side by side (a breakdown of the same figure that the machine's drift cannot bend): in
+each of further phases half the customers go straight to Rasa and half through the service at
+the same time, so both kinds share every moment of the machine.
+
+The figure is the ratio of the pooled p50s, via / direct, of the side-by-side phases (of the
+alternating ones when there are none), with a 95 % bootstrap interval over phases and turns
+(``bench.stats.ratio_ci``): the goal (<= 1.05) counts as met only when the interval's upper
+bound is under it. A full run has two alternating rounds (6 phases) and 4 side-by-side phases,
+each customer going through the script twice per phase: about 1,200 turns per kind in each
+design.
 """
 
 from __future__ import annotations
@@ -30,7 +41,7 @@ from typing import Any
 
 from bench.actors import Customer
 from bench.procs import BENCH_LIMITS, ROOT, CpuMeter, Procs
-from bench.stats import ratio, summary
+from bench.stats import ratio, ratio_ci, summary
 from bench.workers import WorkerPool
 
 SCRIPT = (
@@ -46,6 +57,13 @@ SCRIPT = (
 # 2 cores (its p95 reached seconds), and the figure measured Rasa's queue, not the gateway.
 THINK = (2.0, 5.0)
 CUSTOMERS = 50
+# A full run: rounds of (direct, channel, via) in alternating order, side-by-side phases, and
+# how many times each customer goes through the script per phase. With four alternating rounds
+# on a shared machine (2,400 turns a kind) the interval was still 62 % wide: the phases drift
+# more than turns scatter, and only phases that hold both kinds take the drift out.
+ROUNDS = 2
+SIDE_BY_SIDE_PHASES = 4
+SCRIPT_REPEATS = 2
 
 
 class Worker:
@@ -87,6 +105,17 @@ class Worker:
 
             await asyncio.gather(*(customer(i) for i in range(customers)))
         return {"latencies_ms": [round(x, 3) for x in latencies], "failures": failures}
+
+    async def side_by_side(
+        self, rasa_url: str, url: str, customers: int, rounds: int = 1
+    ) -> dict[str, Any]:
+        """Half the customers straight to Rasa's REST channel, half through the service, at
+        the same time: both kinds meet the same machine in every phase."""
+        direct, via = await asyncio.gather(
+            self.direct(rasa_url, customers // 2, rounds),
+            self.via(url, customers - customers // 2, rounds),
+        )
+        return {"direct": direct, "via": via}
 
     async def via(self, url: str, customers: int, rounds: int = 1) -> dict[str, Any]:
         phase = next(self.phase)
@@ -138,7 +167,9 @@ def load_stack() -> Any:
 
 def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[str, Any]:
     stack_module = load_stack()
-    rounds = 1 if quick else 2  # direct, channel, via; then via, channel, direct
+    rounds = 1 if quick else ROUNDS  # direct, channel, via; then via, channel, direct; ...
+    repeats = 1 if quick else SCRIPT_REPEATS
+    side_phases = 1 if quick else SIDE_BY_SIDE_PHASES
     workers = 2
     env = {
         **BENCH_LIMITS,
@@ -154,8 +185,11 @@ def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[st
         log=lambda m: log(f"    {m.strip()}"),
     )
     samples: dict[str, list[float]] = {"direct": [], "channel": [], "via": []}
+    by_phase: dict[str, list[list[float]]] = {"direct": [], "channel": [], "via": []}
     phases: list[dict[str, Any]] = []
     failures = {"direct": 0, "channel": 0, "via": 0}
+    side: dict[str, list[list[float]]] = {"direct": [], "via": []}
+    side_records: list[dict[str, Any]] = []
     stack.start()
     try:
         pids = {p.name: p.popen.pid for p in stack.processes}
@@ -178,19 +212,30 @@ def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[st
                 if profile is not None and n == last_via:
                     profile("bot-via-handoff", pids["handoff"], 8.0)
                 if kind == "direct":
-                    args = [{"rasa_url": stack.rasa_url, "customers": c} for c in share]
+                    args = [
+                        {"rasa_url": stack.rasa_url, "customers": c, "rounds": repeats}
+                        for c in share
+                    ]
                 elif kind == "channel":
                     args = [
-                        {"rasa_url": stack.rasa_url, "customers": c, "token": stack.bot_token}
+                        {
+                            "rasa_url": stack.rasa_url,
+                            "customers": c,
+                            "rounds": repeats,
+                            "token": stack.bot_token,
+                        }
                         for c in share
                     ]
                 else:
-                    args = [{"url": stack.service_url, "customers": c} for c in share]
+                    args = [
+                        {"url": stack.service_url, "customers": c, "rounds": repeats} for c in share
+                    ]
                 t0 = time.monotonic()
                 results = pool.call_all("via" if kind == "via" else "direct", args, timeout=600)
                 cores = meter.stop()
                 merged = [x for res in results for x in res["latencies_ms"]]
                 samples[kind] += merged
+                by_phase[kind].append(merged)
                 failures[kind] += sum(res["failures"] for res in results)
                 phase = {
                     "phase": n + 1,
@@ -211,18 +256,84 @@ def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[st
                     f"handoff {cores.get('handoff')} cores, "
                     f"load generator {phase['loadgen_cpu_cores']} cores"
                 )
+            for n in range(side_phases):
+                meter = CpuMeter(pids)
+                meter.start()
+                args = [
+                    {
+                        "rasa_url": stack.rasa_url,
+                        "url": stack.service_url,
+                        "customers": c,
+                        "rounds": repeats,
+                    }
+                    for c in share
+                ]
+                t0 = time.monotonic()
+                results = pool.call_all("side_by_side", args, timeout=600)
+                cores = meter.stop()
+                record: dict[str, Any] = {
+                    "phase": len(order) + n + 1,
+                    "kind": "side-by-side",
+                    "seconds": round(time.monotonic() - t0, 1),
+                    "cpu_cores": cores,
+                    "loadgen_cpu_cores": round(
+                        sum(v for k, v in cores.items() if k.startswith("worker")), 3
+                    ),
+                }
+                for kind in ("direct", "via"):
+                    merged = [x for res in results for x in res[kind]["latencies_ms"]]
+                    side[kind].append(merged)
+                    failures[kind] += sum(res[kind]["failures"] for res in results)
+                    record[f"{kind}_ms"] = summary(merged)
+                record["p50_ratio"] = ratio(record["via_ms"]["p50"], record["direct_ms"]["p50"])
+                side_records.append(record)
+                log(
+                    f"    phase {record['phase']} side by side: p50 direct "
+                    f"{record['direct_ms']['p50']} ms, via {record['via_ms']['p50']} ms "
+                    f"(ratio {record['p50_ratio']}; {record['direct_ms']['n']} + "
+                    f"{record['via_ms']['n']} turns), rasa {cores.get('rasa')} cores, "
+                    f"handoff {cores.get('handoff')} cores, "
+                    f"load generator {record['loadgen_cpu_cores']} cores"
+                )
     finally:
         stack.stop()
+    alternating: dict[str, Any] = {
+        "direct_ms": summary(samples["direct"]),
+        "via_ms": summary(samples["via"]),
+        "p50_ratio": ratio(summary(samples["via"])["p50"], summary(samples["direct"])["p50"]),
+        "p50_ratio_ci": ratio_ci(by_phase["via"], by_phase["direct"]),
+    }
+    side_direct = summary(x for p in side["direct"] for x in p)
+    side_via = summary(x for p in side["via"] for x in p)
+    side_by_side: dict[str, Any] = {
+        "direct_ms": side_direct,
+        "via_ms": side_via,
+        "p50_ratio": ratio(side_via["p50"], side_direct["p50"]),
+        "p50_ratio_ci": ratio_ci(side["via"], side["direct"]),
+        "phases": side_records,
+    }
+    headline = side_by_side if side_records else alternating
     direct, via = summary(samples["direct"]), summary(samples["via"])
     channel = summary(samples["channel"])
     # Each round ran its three phases back to back: the spread of their ratios shows the drift.
-    by_round = [{p["kind"]: p["latency_ms"]["p50"] for p in phases[i : i + 3]} for i in (0, 3)]
+    by_round = [
+        {p["kind"]: p["latency_ms"]["p50"] for p in phases[i : i + 3]}
+        for i in range(0, len(phases), 3)
+    ]
     pair_ratios = [ratio(r.get("via"), r.get("direct")) for r in by_round if r]
+    for name, design in (("alternating", alternating), ("side by side", side_by_side)):
+        log(
+            f"    {name}: p50 via / direct {design['p50_ratio']}, 95 % interval "
+            f"{design['p50_ratio_ci']} ({design['via_ms']['n']} + {design['direct_ms']['n']} turns)"
+        )
+    interval = headline["p50_ratio_ci"]
     return {
         "figures": {
-            "bot_reply_p50_ms_direct": direct["p50"],
-            "bot_reply_p50_ms_via_handoff": via["p50"],
-            "gateway_overhead_p50_ratio": ratio(via["p50"], direct["p50"]),
+            "bot_reply_p50_ms_direct": headline["direct_ms"]["p50"],
+            "bot_reply_p50_ms_via_handoff": headline["via_ms"]["p50"],
+            "gateway_overhead_p50_ratio": headline["p50_ratio"],
+            "gateway_overhead_p50_ratio_ci_low": interval[0] if interval else None,
+            "gateway_overhead_p50_ratio_ci_high": interval[1] if interval else None,
         },
         "details": {
             "setup": {
@@ -230,18 +341,23 @@ def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[st
                 "script": list(SCRIPT),
                 "think_seconds": list(THINK),
                 "phases": len(order),
+                "script_repeats_per_phase": repeats,
+                "side_by_side_phases": side_phases,
                 "workers": workers,
                 "model": str(stack.model.relative_to(ROOT)),
             },
-            "direct_ms": direct,
+            "design": "side by side" if side_records else "alternating",
+            "alternating": alternating,
+            "side_by_side": side_by_side,
+            "direct_ms": headline["direct_ms"],
             "channel_ms": channel,
-            "via_ms": via,
+            "via_ms": headline["via_ms"],
             "channel_p50_ratio": ratio(channel["p50"], direct["p50"]),
             "via_vs_channel_p50_ratio": ratio(via["p50"], channel["p50"]),
             "failures": failures,
-            "p95_ratio": ratio(via["p95"], direct["p95"]),
+            "p95_ratio": ratio(headline["via_ms"]["p95"], headline["direct_ms"]["p95"]),
             "p50_ratio_per_pair": pair_ratios,
             "phases": phases,
-            "loadgen_cpu_cores_max": max(p["loadgen_cpu_cores"] for p in phases),
+            "loadgen_cpu_cores_max": max(p["loadgen_cpu_cores"] for p in phases + side_records),
         },
     }

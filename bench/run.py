@@ -1,7 +1,7 @@
 """Run every benchmark on loopback and write bench/results/latest.json and docs/benchmarks.md.
 
-    .venv/handoff/bin/python -m bench            # the full run (about 15 minutes on 2 cores)
-    .venv/handoff/bin/python -m bench --quick    # a smoke run (about 4 minutes)
+    .venv/handoff/bin/python -m bench            # the full run (about 40 minutes on 2 cores)
+    .venv/handoff/bin/python -m bench --quick    # a smoke run (about 5 minutes)
     .venv/handoff/bin/python -m bench --only relay,idle --profile
 
 Each benchmark starts what it needs (Redis, replicas, the stand-in or the real Rasa, load
@@ -12,8 +12,9 @@ whatever the numbers are: benchmarks measure, they never fail a test run.
 Outputs: a full run writes ``bench/results/latest.json`` (the figures), ``latest-details.json``
 (every sample summary, CPU per process, setup) and regenerates the table in
 ``docs/benchmarks.md``. ``--quick`` and ``--only`` write ``quick.json`` / ``partial.json`` (with
-``-details``) and leave the committed figures and the docs alone. ``--label NAME`` also keeps a
-copy as ``bench/results/NAME.json`` (used for before/after comparisons).
+``-details``) and leave the committed figures and the docs alone, except that a full run of the
+cost curve (``--only cost``) rewrites its own section of the docs and its PNGs. ``--label NAME``
+also keeps a copy as ``bench/results/NAME.json`` (used for before/after comparisons).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: python bench/run.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import machine, report  # noqa: E402
+from bench import cost_curve, machine, report  # noqa: E402
 from bench.procs import ROOT  # noqa: E402
 from bench.profiling import Profiler, render, top  # noqa: E402
 
@@ -45,6 +46,8 @@ KEYS = (
     "bot_reply_p50_ms_direct",
     "bot_reply_p50_ms_via_handoff",
     "gateway_overhead_p50_ratio",
+    "gateway_overhead_p50_ratio_ci_low",
+    "gateway_overhead_p50_ratio_ci_high",
     "bot_turns_per_s_one_rasa",
     "bot_turns_per_s_two_rasa",
     "relay_p99_ms_same_replica",
@@ -64,6 +67,17 @@ KEYS = (
     "sustained_p95_ms",
     "sustained_lost",
     "sustained_duplicated",
+    "cost_service_cpu_s_per_1000_msgs_one_replica",
+    "cost_redis_cpu_s_per_1000_msgs_one_replica",
+    "cost_service_cpu_s_per_1000_msgs_two_replicas",
+    "cost_redis_cpu_s_per_1000_msgs_two_replicas",
+    "cost_service_marginal_cpu_ms_per_msg_one_replica",
+    "cost_redis_marginal_cpu_ms_per_msg_one_replica",
+    "cost_service_marginal_cpu_ms_per_msg_two_replicas",
+    "cost_redis_marginal_cpu_ms_per_msg_two_replicas",
+    "cost_rss_kb_per_connection",
+    "cost_knee_msgs_per_s_one_replica",
+    "cost_knee_msgs_per_s_two_replicas",
     "train_seconds",
     "intent_macro_f1",
     "assist_p95_ms",
@@ -76,6 +90,7 @@ BENCHMARKS = {
     "peer": "bench.peer",
     "idle": "bench.idle",
     "sustained": "bench.sustained",
+    "cost": "bench.cost_curve",
     "aof": "bench.aof",
     "wait": "bench.wait",
     "assist": "bench.assist",
@@ -150,6 +165,11 @@ def main(argv: list[str] | None = None) -> int:
     if stem == "latest":
         report.update(ROOT / "docs" / "benchmarks.md", figures, details)
         log("==> wrote bench/results/latest.json and docs/benchmarks.md")
+    if not args.quick and "table_md" in details.get("cost", {}):
+        # The cost curve has a section (and PNGs under docs/img/) of its own: a run of it alone
+        # (``--only cost``) is how it is measured, so it updates that section whatever the stem.
+        cost_curve.publish(details["cost"], ROOT / "docs" / "benchmarks.md")
+        log("==> wrote the cost curve's section of docs/benchmarks.md and docs/img/cost-curve-*")
     else:
         log(f"==> wrote bench/results/{stem}.json (the committed figures are untouched)")
     log(report.table_text(figures))

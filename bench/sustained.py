@@ -29,15 +29,19 @@ import math
 import random
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bench.actors import AgentConsole, Customer, create_agents, login
-from bench.procs import CpuMeter, Procs
+from bench.procs import CpuMeter, Proc, Procs
 from bench.stats import summary
 from bench.workers import WorkerPool
 
 RETRY_SHARE = 0.02
+AGENT_CAPACITY = 50  # the most conversations an agent may hold (handoff.domain.agents)
 
 
 class Person:
@@ -62,11 +66,14 @@ class Worker:
         self.ack_errors: Counter[str] = Counter()
         self.bad_retries = 0
         self.replies = 0
+        self.steps = 0  # load steps run so far: each step's client_msg_ids are its own
 
     # -- setup --------------------------------------------------------------------------------
     async def setup(
-        self, url: str, customers: int, with_agents: int, tokens: list[str]
+        self, url: str, customers: int, with_agents: int, tokens: list[str], agent_url: str = ""
     ) -> dict[str, Any]:
+        """Connect the customers to ``url`` and the agent consoles to ``agent_url`` (the same
+        replica unless given: another one makes every agent's message cross replicas)."""
         for start in range(0, customers, 100):
             opened = await asyncio.gather(
                 *(Customer.open(url) for _ in range(min(100, customers - start)))
@@ -76,7 +83,7 @@ class Worker:
                 customer.on("bot_uttered", self._on_bot_uttered(person))
                 customer.on("tandem_message", self._on_own(person))
                 self.people.append(person)
-        self.agents = [await AgentConsole.open(url, token) for token in tokens]
+        self.agents = [await AgentConsole.open(agent_url or url, token) for token in tokens]
         for agent in self.agents:
             agent.on("conversation_message", self._on_agent_message(agent))
         handed = [p for p in self.people if p.with_agent]
@@ -146,6 +153,12 @@ class Worker:
 
     # -- load ---------------------------------------------------------------------------------
     async def run(self, seconds: float, think: float) -> dict[str, Any]:
+        """One step of open-loop load; what it returns is this step's alone (the cost curve
+        runs several on the same connections)."""
+        self.latencies, self.to_agent, self.replies = [], [], 0
+        self.steps += 1
+        for person in self.people:  # a late reply to an earlier step is not this step's
+            person.waiting.clear()
         loop = asyncio.get_running_loop()
         end = loop.time() + seconds
         counts = await asyncio.gather(*(self._talk(p, end, think) for p in self.people))
@@ -162,13 +175,17 @@ class Worker:
 
     async def _talk(self, person: Person, end: float, think: float) -> int:
         loop = asyncio.get_running_loop()
-        rng = random.Random(person.key)
-        await asyncio.sleep(min(rng.uniform(0, think), max(0.0, end - loop.time())))
+        rng = random.Random(f"{person.key}/{self.steps}")
+        # A Poisson process from the start: the first gap is exponential too (a uniform first
+        # gap made a short step's rate a third higher than offered).
+        await asyncio.sleep(min(rng.expovariate(1 / think), max(0.0, end - loop.time())))
         count = 0
         pending: list[asyncio.Task[None]] = []
         while loop.time() < end:
             count += 1
-            cmid = f"{person.key}-{count}"
+            cmid = (
+                f"{person.key}-{count}" if self.steps == 1 else f"{person.key}.{self.steps}-{count}"
+            )
             pending.append(asyncio.create_task(self._say(person, cmid, rng.random() < RETRY_SHARE)))
             await asyncio.sleep(min(rng.expovariate(1 / think), max(0.0, end - loop.time())))
         await asyncio.gather(*pending)
@@ -269,51 +286,118 @@ class Worker:
             )
 
 
+@dataclass
+class Rig:
+    """Redis, the stand-in Rasa, one or more replicas and the load generator's workers, with
+    customers connected (a share of them talking to agents): what the sustained benchmark and
+    the cost curve (``bench/cost_curve.py``) both load. Worker ``w``'s customers are on replica
+    ``w % replicas``, its agent consoles on the next replica (so with two replicas every agent
+    message crosses them)."""
+
+    redis: Proc
+    stub: Proc
+    services: list[Proc]
+    pool: WorkerPool
+    ready: list[dict[str, Any]]
+
+    @property
+    def pids(self) -> dict[str, int]:
+        services = {
+            ("handoff" if len(self.services) == 1 else f"handoff-{chr(97 + n)}"): proc.pid
+            for n, proc in enumerate(self.services)
+        }
+        return {**services, "redis": self.redis.pid, "rasa-stub": self.stub.pid, **self.pool.pids}
+
+    def services_rss_mb(self) -> float:
+        return sum(proc.rss_mb() for proc in self.services)
+
+
+@contextmanager
+def rig(
+    procs: Procs,
+    *,
+    customers: int,
+    agent_share: float,
+    replicas: int = 1,
+    workers: int = 2,
+    agents_per_worker: int = 5,
+    on_started: Callable[[Rig], None] | None = None,
+) -> Iterator[Rig]:
+    """Start everything and connect ``customers`` (see :class:`Rig`); ``on_started`` runs once
+    the processes are up, before anyone connects (the cost curve reads the idle RSS there)."""
+    redis = procs.redis()
+    stub = procs.stub_rasa()
+    services = [
+        procs.handoff(
+            redis_url=redis.url,
+            rasa_url=stub.url,
+            name="handoff" if replicas == 1 else f"handoff-{chr(97 + n)}",
+        )
+        for n in range(replicas)
+    ]
+    per_worker = customers // workers
+    with_agents = math.ceil(per_worker * agent_share)
+    # An agent takes at most 50 conversations (the product's limit): enough agents for everyone
+    # handed over.
+    agents_per_worker = max(agents_per_worker, math.ceil(with_agents / AGENT_CAPACITY))
+    names = asyncio.run(
+        create_agents(redis.url, workers * agents_per_worker, capacity=AGENT_CAPACITY)
+    )
+    tokens = asyncio.run(login(services[0].url, names))
+    with WorkerPool(procs, "sustained", workers) as pool:
+        started = Rig(redis, stub, services, pool, [])
+        if on_started is not None:
+            on_started(started)
+        started.ready = pool.call_all(
+            "setup",
+            [
+                {
+                    "url": services[w % replicas].url,
+                    "agent_url": services[(w + 1) % replicas].url,
+                    "customers": per_worker,
+                    "with_agents": with_agents,
+                    "tokens": tokens[w * agents_per_worker : (w + 1) * agents_per_worker],
+                }
+                for w in range(workers)
+            ],
+            timeout=600,
+        )
+        yield started
+
+
+def load_step(
+    setup: Rig, *, seconds: float, think: float, profile: Any = None
+) -> tuple[list[dict[str, Any]], dict[str, float], float]:
+    """One step of load on every worker: their results, CPU per process (cores), seconds."""
+    meter = CpuMeter(setup.pids)
+    meter.start()
+    if profile is not None:
+        profile("sustained", setup.services[0].pid, min(seconds, 30.0))
+    t0 = time.monotonic()
+    results = setup.pool.call_all("run", {"seconds": seconds, "think": think}, timeout=600)
+    elapsed = time.monotonic() - t0
+    return results, meter.stop(), elapsed
+
+
 def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[str, Any]:
     workers = 2
     customers = 200 if quick else 1000
     agent_share = 0.2
     think = 10.0  # mean seconds between one customer's messages
     seconds = 20.0 if quick else 120.0
-    agents_per_worker = 5
-    with Procs(run_dir) as procs:
-        redis = procs.redis()
-        stub = procs.stub_rasa()
-        service = procs.handoff(redis_url=redis.url, rasa_url=stub.url)
-        names = asyncio.run(create_agents(redis.url, workers * agents_per_worker))
-        tokens = asyncio.run(login(service.url, names))
-        per_worker = customers // workers
-        with_agents = math.ceil(per_worker * agent_share)
-        with WorkerPool(procs, "sustained", workers) as pool:
-            ready = pool.call_all(
-                "setup",
-                [
-                    {
-                        "url": service.url,
-                        "customers": per_worker,
-                        "with_agents": with_agents,
-                        "tokens": tokens[w * agents_per_worker : (w + 1) * agents_per_worker],
-                    }
-                    for w in range(workers)
-                ],
-                timeout=300,
-            )
-            log(
-                f"    {customers} customers connected ({workers * with_agents} with agents); "
-                f"{seconds:.0f} s of load, one message per {think:.0f} s each on average"
-            )
-            meter = CpuMeter(
-                {"handoff": service.pid, "redis": redis.pid, "rasa-stub": stub.pid, **pool.pids}
-            )
-            meter.start()
-            if profile is not None:
-                profile("sustained", service.pid, min(seconds, 30.0))
-            t0 = time.monotonic()
-            results = pool.call_all("run", {"seconds": seconds, "think": think}, timeout=600)
-            elapsed = time.monotonic() - t0
-            cores = meter.stop()
-            accounts = pool.call_all("account", {}, timeout=600)
-            rss = service.rss_mb()
+    with (
+        Procs(run_dir) as procs,
+        rig(procs, customers=customers, agent_share=agent_share, workers=workers) as setup,
+    ):
+        with_agents = math.ceil(customers // workers * agent_share)
+        log(
+            f"    {customers} customers connected ({workers * with_agents} with agents); "
+            f"{seconds:.0f} s of load, one message per {think:.0f} s each on average"
+        )
+        results, cores, elapsed = load_step(setup, seconds=seconds, think=think, profile=profile)
+        accounts = setup.pool.call_all("account", {}, timeout=600)
+        rss = setup.services[0].rss_mb()
+        ready = setup.ready
     latencies = [x for r in results for x in r["latencies_ms"]]
     to_agent = [x for r in results for x in r["to_agent_ms"]]
     totals: Counter[str] = Counter()

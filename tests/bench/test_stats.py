@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from bench import report
 from bench.run import KEYS
-from bench.stats import percentile, ratio, summary
+from bench.stats import knee, percentile, ratio, ratio_ci, summary
 
 
 def test_percentiles_interpolate_between_ranks() -> None:
@@ -48,7 +50,69 @@ def test_report_keeps_what_people_wrote(tmp_path: object) -> None:
 
 
 def test_latest_json_has_exactly_the_issue_keys() -> None:
-    assert len(KEYS) == 24 and len(set(KEYS)) == 24
+    assert len(KEYS) == len(set(KEYS))
+    assert {"gateway_overhead_p50_ratio_ci_low", "gateway_overhead_p50_ratio_ci_high"} <= set(KEYS)
     assert {"bot_turns_per_s_one_rasa", "bot_turns_per_s_two_rasa"} <= set(KEYS)
     assert {"peer_relay_p99_ratio_same", "peer_relay_p99_ratio_cross"} <= set(KEYS)
     assert KEYS[0] == "bot_reply_p50_ms_direct" and KEYS[-1] == "intent_macro_f1"
+
+
+def _phases(rng: random.Random, count: int, turns: int, scale: float = 1.0) -> list[list[float]]:
+    return [[rng.gauss(30.0, 5.0) * scale for _ in range(turns)] for _ in range(count)]
+
+
+def test_ratio_interval_brackets_the_true_ratio() -> None:
+    rng = random.Random(1)
+    anchor = _phases(rng, 4, 600)
+    value = _phases(rng, 4, 600, scale=1.10)
+    low, high = ratio_ci(value, anchor) or (0.0, 0.0)
+    assert low < 1.10 < high
+    assert low > 1.05  # 2,400 turns a side: decisively above a 1.05 goal
+    same = ratio_ci(_phases(rng, 4, 600), anchor)
+    assert same is not None and same[0] < 1.0 < same[1]
+    assert ratio_ci(value, anchor) == (low, high)  # seeded: reproducible
+    assert ratio_ci([], anchor) is None and ratio_ci([[]], anchor) is None
+
+
+def test_ratio_interval_widens_when_phases_drift() -> None:
+    # The same turns, once spread evenly over the phases, once with one phase 20 % slower
+    # (the machine got busier): the drift must show in the interval, not only in the ratio.
+    rng = random.Random(2)
+    anchor = _phases(rng, 4, 300)
+    steady = _phases(rng, 4, 300)
+    drifting = [list(p) for p in steady]
+    drifting[3] = [x * 1.2 for x in drifting[3]]
+    steady_ci, drifting_ci = ratio_ci(steady, anchor), ratio_ci(drifting, anchor)
+    assert steady_ci is not None and drifting_ci is not None
+    assert drifting_ci[1] - drifting_ci[0] > 1.5 * (steady_ci[1] - steady_ci[0])
+
+
+def test_the_bot_goal_is_met_only_by_the_upper_bound(tmp_path: object) -> None:
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / "benchmarks.md"
+    figures = dict.fromkeys(KEYS)
+    figures.update(
+        gateway_overhead_p50_ratio=1.03,
+        gateway_overhead_p50_ratio_ci_low=1.01,
+        gateway_overhead_p50_ratio_ci_high=1.06,
+    )
+    report.update(path, figures, {})
+    assert (
+        "| 1.030 [1.010, 1.060] | ratio <= 1.05 (upper bound of the 95 % interval) | **no** |"
+        in (path.read_text())
+    )
+    figures["gateway_overhead_p50_ratio_ci_high"] = 1.049
+    report.update(path, figures, {})
+    assert "| 1.030 [1.010, 1.049] | ratio <= 1.05" in path.read_text()
+    assert "1.049] | ratio <= 1.05 (upper bound of the 95 % interval) | **yes** |" in (
+        path.read_text()
+    )
+
+
+def test_knee_interpolates_where_p99_passes_the_limit() -> None:
+    assert knee([(100, 12.0), (200, 40.0), (400, 900.0)], 250.0) == 248.8
+    assert knee([(100, 12.0), (200, 40.0)], 250.0) is None  # beyond what was measured
+    assert knee([(100, 300.0), (200, 900.0)], 250.0) == 100.0  # already past it
+    assert knee([(100, 12.0), (200, None)], 250.0) == 200.0  # did not keep up at all
+    assert knee([(100, 12.0), (200, 250.0)], 250.0) is None  # at the limit is not past it

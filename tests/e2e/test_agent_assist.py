@@ -11,7 +11,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.ui import Console, Widget, inside
+from tests.e2e.ui import Console, Widget, inside, queued_conversations
 
 LAPTOP = {"viewport": {"width": 1366, "height": 768}}  # the suggestions leave Send in sight
 
@@ -21,7 +21,9 @@ def test_the_bots_faq_answer_is_suggested_inserted_and_sent(
     service_url: str,
     add_agent: Callable[..., tuple[str, str]],
     shot: Callable[[Page, str], None],
+    stack: Any,
 ) -> None:
+    queued_before = queued_conversations(stack)  # other tests' may be queued again
     _, agent_page = new_page("agent", **LAPTOP)
     console = Console(agent_page, service_url).login(*add_agent("assist", "Asa"))
     _, customer_page = new_page("customer", **LAPTOP)
@@ -30,7 +32,7 @@ def test_the_bots_faq_answer_is_suggested_inserted_and_sent(
     widget.ask("how long does delivery take?", "Standard delivery takes")
     widget.dialog.get_by_role("button", name="Talk to a person").click()
     widget.expect_bot("A person will join you shortly")
-    console.open(console.queue_item("(asked for a person)"))
+    console.open(console.new_queue_item("(asked for a person)", queued_before))
     console.claim_open()
     widget.expect_bot("Asa joined the conversation.")
     # The "Claimed." notice and the suggestions took room: the transcript still shows its end.

@@ -10,15 +10,16 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.ui import Console, Widget
+from tests.e2e.ui import Console, Widget, queued_conversations
 
 DESKTOP = {"viewport": {"width": 1400, "height": 900}}
 ASKED = "(asked for a person)"  # the queue preview of the widget's "Talk to a person" button
 
 
 def test_close_with_csat_then_history(
-    new_page: Callable[..., Any], service_url: str, shot: Callable[[Page, str], None]
+    new_page: Callable[..., Any], service_url: str, shot: Callable[[Page, str], None], stack: Any
 ) -> None:
+    queued_before = queued_conversations(stack)  # other tests' may be queued again
     _, agent_page = new_page("agent", **DESKTOP)
     console = Console(agent_page, service_url).login()
     _, customer_page = new_page("customer", **DESKTOP)
@@ -27,7 +28,7 @@ def test_close_with_csat_then_history(
     # "Talk to a person", straight away: the control is always in the widget's header.
     widget.dialog.get_by_role("button", name="Talk to a person").click()
     widget.expect_bot("A person will join you shortly")
-    item = console.queue_item(ASKED)
+    item = console.new_queue_item(ASKED, queued_before)
     expect(item).to_contain_text("asked for a person")
     console.open(item)
     expect(console.story.locator("dl.facts")).to_contain_text("requested")
@@ -42,7 +43,8 @@ def test_close_with_csat_then_history(
     other = Widget(other_page, service_url).open_shop()
     other.dialog.get_by_role("button", name="Talk to a person").click()
     other.expect_bot("A person will join you shortly")
-    console.queue_item(ASKED).get_by_role("button", name=re.compile("^Claim")).click()
+    second = console.new_queue_item(ASKED, queued_before)  # the first is claimed: not queued
+    second.get_by_role("button", name=re.compile("^Claim")).click()
     expect(console.mine.locator("li.mine-item")).to_have_count(2)
     console.reply("Hi, one moment please.")
     other.expect_text("Hi, one moment please.", "agent")

@@ -10,7 +10,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.ui import Console, Widget, agents_online, wait_until
+from tests.e2e.ui import Console, Widget, agents_online, queued_conversations, wait_until
 
 DESKTOP = {"viewport": {"width": 1400, "height": 900}}
 ANSWER = "A new pole is on its way <b>today</b> & tracking follows."
@@ -65,15 +65,16 @@ def test_the_answer_to_a_ticket_shows_on_the_dev_mail_page(
 
 
 def test_the_customer_emails_themselves_the_transcript_at_the_end(
-    new_page: Callable[..., Any], service_url: str, shot: Callable[[Page, str], None]
+    new_page: Callable[..., Any], service_url: str, shot: Callable[[Page, str], None], stack: Any
 ) -> None:
+    queued_before = queued_conversations(stack)  # other tests' may be queued again
     _, agent_page = new_page("agent", **DESKTOP)
     console = Console(agent_page, service_url).login()
     _, customer_page = new_page("customer", **DESKTOP)
     widget = Widget(customer_page, service_url).open_shop()
     widget.dialog.get_by_role("button", name="Talk to a person").click()
     widget.expect_bot("A person will join you shortly")
-    console.open(console.queue_item("asked for a person"))
+    console.open(console.new_queue_item("asked for a person", queued_before))
     console.claim_open()
     console.reply("Your refund went out today.")
     widget.expect_text("Your refund went out today.", "agent")

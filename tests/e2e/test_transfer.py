@@ -7,7 +7,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.ui import Console, Widget
+from tests.e2e.ui import Console, Widget, queued_conversations
 
 DESKTOP = {"viewport": {"width": 1400, "height": 900}}
 
@@ -17,7 +17,9 @@ def test_transfer_to_a_colleague(
     service_url: str,
     add_agent: Callable[..., tuple[str, str]],
     shot: Callable[[Page, str], None],
+    stack: Any,
 ) -> None:
+    queued_before = queued_conversations(stack)
     ben_login = add_agent("ben", "Ben")
     _, demo_page = new_page("demo agent", **DESKTOP)
     demo = Console(demo_page, service_url).login()
@@ -29,12 +31,15 @@ def test_transfer_to_a_colleague(
     widget.ask("how long does delivery take?", "Standard delivery takes")
     widget.dialog.get_by_role("button", name="Talk to a person").click()
     widget.expect_bot("A person will join you shortly")
-    demo.open(demo.queue_item("(asked for a person)"))
+    # Other tests' conversations may be queued again by now (an agent whose page closed while
+    # owning one loses it after the grace period): only this one is looked at.
+    item = demo.new_queue_item("(asked for a person)", queued_before)
+    conversation_id = item.get_attribute("data-conversation-id")
+    demo.open(item)
     demo.claim_open()
-    # Ben saw it go. (Other tests' conversations may be queued again by now: an agent whose page
-    # closed while owning one loses it after the grace period, so only this one is counted.)
+    # Ben saw it go.
     expect(
-        ben.queue.locator("li.queue-item").filter(has_text="(asked for a person)")
+        ben.queue.locator(f'li.queue-item[data-conversation-id="{conversation_id}"]')
     ).to_have_count(0)
 
     demo_page.get_by_role("button", name="Transfer…").click()

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import redis
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 DEMO_AGENT = ("demo", "tandem-demo")  # scripts/stack.py creates it in development mode
@@ -146,6 +147,15 @@ class Console:
         expect(item).to_have_count(1)
         return item
 
+    def new_queue_item(self, text: str, known: set[str]) -> Locator:
+        """The one queue row with ``text`` whose conversation is not in ``known`` (the queue
+        before this test acted): a shared stack's queue may hold other tests' conversations,
+        queued again when the agent who owned them left (``TANDEM_AGENT_GRACE_SECONDS``)."""
+        others = "".join(f':not([data-conversation-id="{c}"])' for c in sorted(known))
+        item = self.queue.locator(f"li.queue-item{others}").filter(has_text=text)
+        expect(item).to_have_count(1)
+        return item
+
     def ticket(self, text: str) -> Locator:
         item = self.tickets.locator("li.queue-item").filter(has_text=text)
         expect(item).to_have_count(1)
@@ -208,6 +218,12 @@ def inside(page: Page, inner: str, outer: str) -> bool:
         [inner, outer],
     )
     return found
+
+
+def queued_conversations(stack: Any) -> set[str]:
+    """The conversations in the stack's queue now, for :meth:`Console.new_queue_item`."""
+    with redis.Redis(port=stack.ports.redis, decode_responses=True) as store:
+        return set(store.zrange("tandem:queue", 0, -1))
 
 
 def agents_online(service_url: str) -> int:

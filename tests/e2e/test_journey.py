@@ -80,9 +80,13 @@ def test_bot_to_person_and_back(
     expect(console.transcript).to_contain_text("Klarna")  # the FAQ answered while waiting
     shot(agent_page, "03-console-queued")
 
-    # Claim: the customer learns who joined.
+    # Claim: the customer learns who joined, and it leaves the queue (which may hold other
+    # tests' conversations).
+    conversation_id = item.get_attribute("data-conversation-id")
     console.claim_open()
-    expect(console.queue.locator("li.queue-item")).to_have_count(0)
+    expect(
+        console.queue.locator(f'li.queue-item[data-conversation-id="{conversation_id}"]')
+    ).to_have_count(0)
     widget.expect_bot("Demo Agent joined the conversation.")
     expect(widget.dialog.get_by_role("heading", name="Demo Agent")).to_be_visible()
 

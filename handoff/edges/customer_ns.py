@@ -157,8 +157,15 @@ class CustomerNamespace(GuardedNamespace):
     # -- events -------------------------------------------------------------------------------
     async def on_session_request(self, sid: str, data: Any) -> None:
         claimed, last_seq = proto.parse_session_request(data)
+        previous = self.connections.customers.get(sid)
         if claimed and self.sessions.verify(claimed):
             session_id = claimed
+        elif not claimed and previous is not None:
+            # Asked again before the first answer arrived (a tandem_resync, or the retry timer,
+            # while a request was in flight): the same session, not a second one. With a second,
+            # the widget would write under the first while this socket held the second, and its
+            # message would be refused as another session's.
+            session_id = previous.session_id
         else:
             # A new session is what a flood mints: each one would get its own limits.
             await self.spend(
@@ -166,7 +173,6 @@ class CustomerNamespace(GuardedNamespace):
             )
             session_id = self.sessions.issue()
         customer_id = self.sessions.customer_id(session_id)
-        previous = self.connections.customers.get(sid)
         if previous is not None and previous.customer_id != customer_id:
             await self.leave_room(sid, rooms.customer(previous.customer_id))
             if self.seen is not None:  # this socket no longer keeps that customer "here"

@@ -113,6 +113,25 @@ async def test_tabs_of_one_session_share_the_conversation(customer: Any) -> None
     assert tab1.rec.of("tandem_message") == []  # the sender has its ack, not an echo
 
 
+async def test_asking_twice_before_the_answer_gives_one_session(
+    service: HandoffServer, clients: list[Any]
+) -> None:
+    # A widget opened while Redis was down asks again on tandem_resync while its retry is on
+    # the way; with two sessions minted, its message went out under the first while the socket
+    # held the second, and was refused as another session's (CI's flaky browser fault test).
+    raw = Customer(service.url)
+    clients.append(raw)
+    await raw.sio.connect(service.url, transports=["websocket"])
+    await raw.sio.emit("session_request", {"session_id": None, "last_seq": 0})
+    await raw.sio.emit("session_request", {"session_id": None, "last_seq": 0})
+    await raw.wait_for("tandem_session", lambda _: len(raw.rec.of("tandem_session")) == 2)
+    first, second = raw.rec.of("session_confirm")
+    assert first == second
+    raw.session_id = first
+    ack = await raw.say("typed while the widget asked twice")
+    assert ack["ok"], ack
+
+
 async def test_a_replica_dies_and_nothing_is_lost(
     redis_server: RedisServer, clean_redis: RedisServer, rasa: RasaStub, logs: Path
 ) -> None:

@@ -139,15 +139,15 @@ class InboxFeed:
 
     async def _agent_replied(self, conversation_id: str, reply_seq: int, reply: str) -> None:
         try:
-            entries = await self._recent(conversation_id, reply_seq)
-            answered = [e for e in entries if e["seq"] < reply_seq]
-            # Only a reply that follows the customer's message directly answers it.
-            if not answered or answered[-1]["author"] != "customer":
+            # Only a reply that follows the customer's message directly answers it, so the one
+            # entry before the reply is all there is to read (it runs after every agent
+            # message: a window of the log cost the relay a read and a decode of 40 entries).
+            # Nothing the bot understood can sit between the two, so there is no NLU to find.
+            answered = await self.conversations.read_entry(conversation_id, reply_seq - 1)
+            if answered is None or answered["author"] != "customer":
                 return
-            questions = _questions(entries)
-            if questions and questions[-1][0]["seq"] == answered[-1]["seq"]:
-                entry, nlu = questions[-1]
-                await self._record(conversation_id, entry, nlu, "agent_answered", reply=reply)
+            if is_question(answered["text"]):
+                await self._record(conversation_id, answered, None, "agent_answered", reply=reply)
         except Exception:
             log.exception("inbox: could not note a reply in %s", conversation_id)
 

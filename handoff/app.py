@@ -148,7 +148,12 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         async_mode="asgi",
         # Packets nested too deep get an answer instead of a RecursionError in the library.
         json=bounded_json,
-        client_manager=RedisManager(settings.redis_url, channel=keys.socketio_channel),
+        client_manager=RedisManager(
+            settings.redis_url,
+            channel=keys.socketio_channel,
+            keys=keys,
+            dead_after=settings.replica_ttl,
+        ),
         cors_allowed_origins=origin_check(settings.cors_origins),
         max_http_buffer_size=settings.max_payload_bytes,
         # One event at a time per socket: a customer's messages are stored in the order sent.
@@ -535,6 +540,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         await assist.close()
         await jobs.close()
         await sio.manager.drain()  # events queued for the other replicas
+        await sio.manager.close()  # out of the rooms' replica sets now, not when swept
         try:
             await presence.leave_all(connections.agent_ids())
         except Exception:  # noqa: BLE001 - shutting down; Redis may already be gone

@@ -251,7 +251,9 @@ async def _privacy(args: argparse.Namespace, settings: Settings) -> int:
     keys = Keys(settings.redis_prefix)
     redis = pool.connect(settings.redis_url, decode_responses=True)  # Sentinel URLs too
     # Publishes only (no listener): a live conversation's agent is told through the replicas.
-    manager = RedisManager(settings.redis_url, channel=keys.socketio_channel, write_only=True)
+    manager = RedisManager(
+        settings.redis_url, channel=keys.socketio_channel, keys=keys, write_only=True
+    )
     audit = AuditLog(redis, keys)
     store = ConversationStore(redis, keys, retention_seconds=settings.retention_days * 86400)
     privacy = Privacy(

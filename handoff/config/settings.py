@@ -67,6 +67,7 @@ class Settings:
     business_hours: BusinessHours = field(default_factory=BusinessHours.always_open)
     default_language: str = "en"
     presence_ttl: float = 15.0
+    replica_ttl: float = 30.0  # a replica silent this long leaves the rooms' sets (fanout)
     agent_check_interval: float = 2.0
     retention_days: int = 90
     idle_close_hours: float = 24.0
@@ -265,6 +266,7 @@ class Settings:
             business_hours=hours,
             default_language=reader.text("TANDEM_DEFAULT_LANGUAGE", cls.default_language),
             presence_ttl=reader.number("TANDEM_PRESENCE_TTL", cls.presence_ttl, low=1),
+            replica_ttl=reader.number("TANDEM_REPLICA_TTL", cls.replica_ttl, low=1),
             agent_check_interval=reader.number(
                 "TANDEM_AGENT_CHECK_INTERVAL", cls.agent_check_interval, low=0.1
             ),

@@ -206,8 +206,15 @@ class AgentNamespace(GuardedNamespace):
     async def on_watch(self, sid: str, data: Any) -> proto.ConversationAck:
         sock = await self._agent(sid)
         conversation_id = proto.parse_conversation_ref(data)
-        detail = await self.board.detail(conversation_id)
+        # Join first, read after: an entry appended meanwhile is in the detail, or comes live
+        # (the ordering handoff.fanout.membership relies on).
         await self.enter_room(sid, rooms.watch(conversation_id))
+        try:
+            detail = await self.board.detail(conversation_id)
+        except BaseException:
+            if conversation_id not in sock.watching:
+                await self.leave_room(sid, rooms.watch(conversation_id))
+            raise
         sock.watching.add(conversation_id)
         return {"ok": True, **detail}
 

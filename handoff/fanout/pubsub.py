@@ -19,6 +19,11 @@ itself) it calls ``on_resubscribe``: the service then tells this replica's clien
 (``tandem_resync``, ``docs/protocol.md``), since whatever was published while it was deaf is
 in the streams.
 
+Not every emit is published (``handoff.fanout.membership``): one to a socket of this replica
+never is, and one to a room whose members are all here is not either, since nobody else could
+deliver it. Each replica keeps, in Redis, which rooms it has members of; the pipeline publishes
+through a script that checks that set. Joins wait for Redis, leaves do not hold anyone up.
+
 Example::
 
     manager = RedisManager(url, channel="tandem:socketio")
@@ -31,16 +36,19 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import socketio  # type: ignore[import-untyped]  # no type information shipped
 from engineio import packet as eio_packet  # type: ignore[import-untyped]
 from socketio import packet as socketio_packet
 
+from handoff.fanout.membership import DEAD_AFTER, RoomMembership, tracked
 from handoff.store import pool
+from handoff.store.keys import Keys
 
 log = logging.getLogger("handoff.pubsub")
 
@@ -106,14 +114,55 @@ class DirectDelivery(socketio.AsyncManager):  # type: ignore[misc]
                 log.debug("could not deliver %s to %s", event, eio_sid, exc_info=True)
 
 
-class RedisManager(socketio.AsyncRedisManager, DirectDelivery):  # type: ignore[misc]
-    """``socketio.AsyncRedisManager`` with a FIFO, pipelined, background publisher, and
-    :class:`DirectDelivery` for this replica's own sockets."""
+class Outgoing(NamedTuple):
+    """A message for the other replicas. ``rooms``: the tracked rooms it goes to, published only
+    if another replica has a member of one of them; ``None``: published whatever."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    data: str
+    namespace: str
+    rooms: list[str] | None
+
+
+class RoomLocks:
+    """One lock per (namespace, room), kept only while someone holds or waits for it: a room's
+    first join and last leave change its set in Redis one at a time."""
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, list[int]]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, namespace: str, room: str) -> AsyncIterator[None]:
+        key = (namespace, room)
+        lock, users = self._locks.setdefault(key, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            users[0] -= 1
+            if users[0] == 0:
+                del self._locks[key]
+
+
+class RedisManager(socketio.AsyncRedisManager, DirectDelivery):  # type: ignore[misc]
+    """``socketio.AsyncRedisManager`` with a FIFO, pipelined, background publisher that skips
+    what no other replica needs, and :class:`DirectDelivery` for this replica's own sockets."""
+
+    def __init__(
+        self,
+        *args: Any,
+        keys: Keys | None = None,
+        dead_after: float = DEAD_AFTER,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self._outbox: deque[str] = deque()
+        self.keys = keys or Keys()
+        self.dead_after = dead_after
+        self._outbox: deque[Outgoing] = deque()
         self._sender: asyncio.Task[None] | None = None
+        self._beater: asyncio.Task[None] | None = None
+        self._room_locks = RoomLocks()
+        self.membership: RoomMembership | None = None
         self.on_resubscribe: Callable[[], Awaitable[None]] | None = None
         self.subscriptions = 0  # how many times the listener has subscribed (1 = never a gap)
 
@@ -124,10 +173,128 @@ class RedisManager(socketio.AsyncRedisManager, DirectDelivery):  # type: ignore[
         # fail, and come back to whichever node the sentinels name primary then.
         self.redis = pool.connect(self.redis_url, **self.redis_options)
         self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        self.membership = RoomMembership(
+            self.redis, self.keys, self.host_id, dead_after=self.dead_after
+        )
         self.connected = True
 
-    async def _publish(self, data: Any) -> None:
-        self._outbox.append(self.json.dumps(data))
+    def _members(self) -> RoomMembership:
+        if not self.connected or self.membership is None:
+            self._redis_connect()
+        assert self.membership is not None
+        return self.membership
+
+    def initialize(self) -> None:
+        super().initialize()
+        if not self.write_only:
+            self._beater = self.server.start_background_task(self._beat_forever)
+
+    # -- rooms --------------------------------------------------------------------------------
+    def _has_local_members(self, namespace: str, room: str) -> bool:
+        return bool(self.rooms.get(namespace, {}).get(room))
+
+    async def enter_room(self, sid: str, namespace: str, room: str, eio_sid: Any = None) -> None:
+        """A local socket's join of a tracked room: this replica is in the room's set in Redis
+        before the join completes (the ordering ``handoff.fanout.membership`` relies on)."""
+        here = self.is_connected(sid, namespace) or self.is_pre_connected(sid, namespace)
+        if not (here and tracked(room)):
+            await super().enter_room(sid, namespace, room, eio_sid=eio_sid)
+            return
+        async with self._room_locks.hold(namespace, room):
+            if not self._has_local_members(namespace, room):
+                await self._members().join(namespace, room)
+            await super().enter_room(sid, namespace, room, eio_sid=eio_sid)
+
+    async def leave_room(self, sid: str, namespace: str, room: str) -> None:
+        await super().leave_room(sid, namespace, room)
+        if tracked(room):
+            await self._left(namespace, [room])
+
+    async def disconnect(self, sid: str, namespace: str, **kwargs: Any) -> None:
+        rooms = [room for room in self.get_rooms(sid, namespace) if tracked(room)]
+        await super().disconnect(sid, namespace, **kwargs)
+        if rooms:
+            await self._left(namespace, rooms)
+
+    async def _left(self, namespace: str, rooms: list[str]) -> None:
+        """Leave the rooms' sets in Redis where no local member is left. A failure leaves a
+        stale entry: it only costs needless publishes, until this replica stops or is swept."""
+        for room in rooms:
+            async with self._room_locks.hold(namespace, room):
+                if self._has_local_members(namespace, room):
+                    continue
+                try:
+                    await self._members().leave(namespace, room)
+                except Exception as exc:  # noqa: BLE001 - Redis away; see the docstring
+                    log.warning("could not leave room %s in Redis (%s)", room, exc)
+
+    def _local_rooms(self) -> list[tuple[str, str]]:
+        return [
+            (namespace, room)
+            for namespace, by_room in self.rooms.items()
+            for room, members in by_room.items()
+            if tracked(room) and members
+        ]
+
+    async def _join_all(self) -> None:
+        """Put this replica back in the sets of every room it has members of (Redis lost them,
+        or a survivor swept this replica while it could not beat)."""
+        rooms = self._local_rooms()
+        if rooms:
+            await self._members().join_all(rooms)
+
+    async def _beat_forever(self) -> None:
+        beaten = False
+        while True:
+            try:
+                missing = await self._members().beat()
+                if missing and beaten:
+                    log.warning("this replica was missing from Redis's replicas; rejoining rooms")
+                    await self._join_all()
+                beaten = True
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - Redis away: beat again later
+                log.warning("could not beat in Redis (%s)", exc)
+            await asyncio.sleep(self._members().beat_every)
+
+    async def close(self) -> None:
+        """At shutdown, after :meth:`drain`: stop beating and leave every room's set at once."""
+        if self._beater is not None:
+            self._beater.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._beater
+        if self.write_only:
+            return
+        try:
+            await self._members().forget()
+        except Exception as exc:  # noqa: BLE001 - Redis away: the survivors sweep this one
+            log.warning("could not leave the rooms in Redis (%s)", exc)
+
+    # -- publishing ---------------------------------------------------------------------------
+    def _tracked_targets(self, data: dict[str, Any]) -> list[str] | None:
+        """The tracked rooms an emit goes to, less this replica's sockets ([]: nobody else can
+        deliver it); ``None`` if it must be published whatever (a broadcast, a sid elsewhere,
+        an untracked room such as ``agents``, anything but an emit)."""
+        room = data.get("room")
+        if data.get("method") != "emit" or room is None:
+            return None
+        namespace = data.get("namespace") or "/"
+        targets: list[str] = []
+        for name in room if isinstance(room, list | tuple) else [room]:
+            if self.is_sid_room(namespace, name):
+                continue  # a socket of this replica: delivered already
+            if not tracked(name):
+                return None
+            targets.append(name)
+        return targets
+
+    async def _publish(self, data: dict[str, Any]) -> None:
+        rooms = self._tracked_targets(data)
+        if rooms == []:
+            return
+        namespace = data.get("namespace") or "/"
+        self._outbox.append(Outgoing(self.json.dumps(data), namespace, rooms))
         if self._sender is None or self._sender.done():
             self._sender = asyncio.get_running_loop().create_task(self._send_all())
         if len(self._outbox) >= MAX_BACKLOG:
@@ -149,14 +316,18 @@ class RedisManager(socketio.AsyncRedisManager, DirectDelivery):  # type: ignore[
             batch = [self._outbox.popleft() for _ in range(min(len(self._outbox), MAX_BATCH))]
             await self._send(batch)
 
-    async def _send(self, batch: list[str]) -> None:
+    async def _send(self, batch: list[Outgoing]) -> None:
         for attempt in (1, 2):  # as python-socketio: one retry on a fresh connection
             try:
-                if not self.connected:
-                    self._redis_connect()
+                membership = self._members()
                 async with self.redis.pipeline(transaction=False) as pipe:
                     for message in batch:
-                        pipe.publish(self.channel, message)
+                        if message.rooms is None:
+                            pipe.publish(self.channel, message.data)
+                        else:
+                            await membership.publish(
+                                pipe, self.channel, message.namespace, message.rooms, message.data
+                            )
                     await pipe.execute()
                 return
             except Exception as exc:  # noqa: BLE001 - logged; delivery is at-most-once
@@ -205,6 +376,10 @@ class RedisManager(socketio.AsyncRedisManager, DirectDelivery):  # type: ignore[
                     await _close_quietly(pubsub)
 
     async def _resubscribed(self) -> None:
+        try:  # Redis may have restarted empty: be in the sets again before the clients sync
+            await self._join_all()
+        except Exception:  # noqa: BLE001 - the listener must go on; the next beat rejoins
+            log.exception("could not rejoin the rooms in Redis")
         if self.on_resubscribe is None:
             return
         try:

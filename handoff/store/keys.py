@@ -325,3 +325,22 @@ class Keys:
     def socketio_channel(self) -> str:
         """Pub/sub channel python-socketio's Redis manager uses between replicas."""
         return f"{self.prefix}socketio"
+
+    def room_replicas(self, namespace: str, room: str) -> str:
+        """Set: the manager host ids of the replicas with a member of this room here
+        (``handoff.fanout.membership``)."""
+        return f"{self.prefix}room:{namespace}:{room}"
+
+    @property
+    def replica_rooms_prefix(self) -> str:
+        """``replica_rooms`` without the host id (the sweep builds the name in Lua)."""
+        return f"{self.prefix}replica:"
+
+    def replica_rooms(self, host_id: str) -> str:
+        """Set: the ``room_replicas`` keys this replica is a member of, for its cleanup."""
+        return f"{self.replica_rooms_prefix}{host_id}:rooms"
+
+    @property
+    def replicas(self) -> str:
+        """Sorted set: manager host id -> when its heartbeat runs out (ms, Redis's clock)."""
+        return f"{self.prefix}replicas"

@@ -19,7 +19,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from handoff.store.keys import Keys
-from tests.faults.chats import agent_sender, count, until, with_a_person
+from tests.faults.chats import agent_sender, count, received_live, until, with_a_person
 from tests.faults.conftest import FaultReport
 from tests.support.clients import Customer
 from tests.support.faults import frozen
@@ -161,3 +161,61 @@ async def test_a_replica_stalled_past_its_lease_neither_answers_twice_nor_hands_
         fault="SIGSTOP the replica talking to the bot; recovery = until B answered instead",
         extra={"bot_answers_to_the_message": len(stored), "state_after": state},
     )
+
+
+async def _room_keys(redis: Any) -> list[str]:
+    return [k async for k in redis.scan_iter(match="tandem:room:*")]
+
+
+async def test_replicas_rejoin_their_rooms_when_redis_lost_them_or_swept_them(
+    fault_redis: RedisServer,
+    start_replica: Callable[..., HandoffServer],
+    open_customer: Callable[..., Any],
+    open_agent: Callable[..., Any],
+) -> None:
+    """Publishing only to replicas with a member of the room (``handoff.fanout.membership``)
+    depends on the rooms' replica sets in Redis. When Redis comes back without them, every
+    replica puts itself back as it subscribes again; when a frozen replica was swept out as
+    dead, its next heartbeat does. Either way the agent on B reaches the customer on A live."""
+    env = {"TANDEM_REPLICA_TTL": "2"}
+    a, b = start_replica(env), start_replica(env)
+    ana = await open_agent(b.url)
+    alice = await open_customer(a.url)
+    cid = await with_a_person(alice, ana)
+    ledger = Ledger("agent -> customer")
+    send = agent_sender(ana, cid)
+    redis = aioredis.Redis.from_url(fault_redis.url, decode_responses=True)
+    try:
+        await send_until_acked(ledger, send, "before")
+        await until(lambda: received_live(alice, "before"), timeout=10, what="live delivery")
+
+        # Redis loses the sets (deleted, then a restart from the append-only file without them).
+        await redis.delete(*await _room_keys(redis))
+        await redis.aclose()
+        fault_redis.kill()
+        fault_redis.start()
+        redis = aioredis.Redis.from_url(fault_redis.url, decode_responses=True)
+
+        async def live(text: str) -> bool:
+            await send_until_acked(ledger, send, text)
+            await asyncio.sleep(0.2)
+            return received_live(alice, text)
+
+        probes = (f"after restart {i}" for i in range(1000))
+        await until(lambda: live(next(probes)), timeout=20, what="live delivery after Redis")
+
+        # A frozen past its lifetime is swept out of its rooms by B; thawed, it beats back in.
+        with frozen(a.process):
+            await until(
+                lambda: _customer_room_count(redis, 0), timeout=20, what="A swept out as dead"
+            )
+        await until(lambda: _customer_room_count(redis, 1), timeout=10, what="A back in")
+        await send_until_acked(ledger, send, "after the thaw")
+        await until(lambda: received_live(alice, "after the thaw"), timeout=10, what="live again")
+    finally:
+        await redis.aclose()
+
+
+async def _customer_room_count(redis: Any, expected: int) -> bool:
+    keys = [k for k in await _room_keys(redis) if ":/:cust:" in k]
+    return sum([await redis.scard(k) for k in keys]) == expected

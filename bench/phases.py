@@ -56,6 +56,7 @@ def run_phases(
                 "errors": sum(x["errors"] for x in results),
                 "latency_ms": summary(merged),
                 "cpu_cores": cores,
+                "wall_s": round(meter.seconds, 3),
                 "loadgen_cpu_cores": round(
                     sum(v for k, v in cores.items() if k.startswith("worker")), 3
                 ),

@@ -278,13 +278,14 @@ class CpuMeter:
         self._before: dict[str, float] = {}
         self._t0 = 0.0
         self.cores: dict[str, float] = {}
+        self.seconds = 0.0  # the wall time between start() and stop()
 
     def start(self) -> None:
         self._t0 = time.monotonic()
         self._before = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
 
     def stop(self) -> dict[str, float]:
-        wall = max(time.monotonic() - self._t0, 1e-6)
+        wall = self.seconds = max(time.monotonic() - self._t0, 1e-6)
         self.cores = {
             name: round((cpu_seconds(pid) - self._before[name]) / wall, 3)
             for name, pid in self.pids.items()

@@ -13,6 +13,11 @@ Each sender sends open-loop (exponential gaps, ``rate`` per second per pair); la
 time from the sender's emit to the receiver getting the message, in one process. Phases run
 round-robin (echo, same, cross, echo, …) so the anchor and the figures see the same machine.
 
+Cost: per target, the CPU-seconds of replica A (the customers', and the same-replica agents'),
+replica B (the cross-replica agents') and Redis per 1,000 messages received, pooled over the
+rounds. On the same-replica target B only decodes what A publishes (or nothing, when A does not
+publish); across replicas B sends and A delivers.
+
 Handoff notify: customers on A type ``human …``; the stand-in Rasa stamps its handoff reply
 (``summary.bench_sent_at``, wall clock) and every agent console (on A and on B) times the
 ``queue_added`` it gets.
@@ -203,6 +208,21 @@ class Worker:
         await asyncio.gather(*(c() for c in closers), return_exceptions=True)
 
 
+SERVICE_PROCESSES = ("handoff-a", "handoff-b", "redis")
+
+
+def cpu_per_1000(phases: list[dict[str, Any]], target: str) -> dict[str, float]:
+    """CPU-seconds per 1,000 messages received, per service process, over a target's phases."""
+    mine = [p for p in phases if p["target"] == target]
+    received = sum(p["sent"] - p["lost"] for p in mine)
+    return {
+        name: round(sum(p["cpu_cores"][name] * p["wall_s"] for p in mine) / received * 1000, 3)
+        if received
+        else 0.0
+        for name in SERVICE_PROCESSES
+    }
+
+
 def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[str, Any]:
     """Returns figures and details; ``profile(name, pid, seconds)`` samples a replica if given."""
     workers = 2
@@ -270,6 +290,12 @@ def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[st
         f"({notify_all['n']} deliveries to consoles)"
     )
     loadgen = max(p["loadgen_cpu_cores"] for p in phases)
+    cost = {target: cpu_per_1000(phases, target) for target in ("same", "cross")}
+    for target, per in cost.items():
+        log(
+            f"    {target}: CPU-s per 1,000 relayed: "
+            + ", ".join(f"{name} {value}" for name, value in per.items())
+        )
     return {
         "figures": {
             "relay_p99_ms_same_replica": same_s["p99"],
@@ -293,6 +319,7 @@ def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[st
             "cross_ms": cross_s,
             "phases": phases,
             "loadgen_cpu_cores_max": loadgen,
+            "cpu_s_per_1000_relayed": cost,
             "notify": {
                 "handoffs": workers * handoffs,
                 "rate_per_s": workers * 5.0,

@@ -42,7 +42,7 @@ Example::
 
     membership = RoomMembership(redis, keys, host_id)
     await membership.join("/", "cust:u_1")          # before the local join
-    published = await membership.publish(pipe, "tandem:socketio", ["/", ...])
+    membership.publish(pipe, "tandem:socketio", "/", ["cust:u_1"], data)   # queued on a pipeline
 """
 
 from __future__ import annotations
@@ -153,12 +153,20 @@ class RoomMembership:
         key = self.keys.room_replicas(namespace, room)
         await self._leave(keys=[key, self.mine], args=[self.host_id])
 
-    async def publish(
+    def publish(
         self, pipe: Any, channel: str, namespace: str, rooms: Iterable[str], data: str
     ) -> None:
-        """Queue, on ``pipe``, the publish of ``data`` if another replica is in one of ``rooms``."""
+        """Queue, on ``pipe``, the publish of ``data`` if another replica is in one of ``rooms``.
+
+        By the script's sha: redis-py runs a ``Script`` in a pipeline by first asking Redis
+        whether it exists, a round trip more on every relayed message. A Redis that lost its
+        scripts (a restart, a failover) answers ``NoScriptError`` for this command:
+        :meth:`load_publish` it and send it again."""
         keys = [self.keys.room_replicas(namespace, room) for room in rooms]
-        await self._publish(keys=keys, args=[channel, self.host_id, data], client=pipe)
+        pipe.evalsha(self._publish.sha, len(keys), *keys, channel, self.host_id, data)
+
+    async def load_publish(self) -> None:
+        await self.redis.script_load(PUBLISH_IF_SHARED)
 
     async def beat(self) -> bool:
         """Heartbeat and sweep; True if this replica was missing from the replicas."""

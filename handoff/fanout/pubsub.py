@@ -44,6 +44,7 @@ from typing import Any, NamedTuple
 
 import socketio  # type: ignore[import-untyped]  # no type information shipped
 from engineio import packet as eio_packet  # type: ignore[import-untyped]
+from redis.exceptions import NoScriptError
 from socketio import packet as socketio_packet
 
 from handoff.fanout.membership import DEAD_AFTER, RoomMembership, tracked
@@ -51,6 +52,10 @@ from handoff.store import pool
 from handoff.store.keys import Keys
 
 log = logging.getLogger("handoff.pubsub")
+
+
+def _no_script(reply: Any) -> bool:
+    return isinstance(reply, NoScriptError)
 
 MAX_BATCH = 512  # messages per pipeline
 MAX_BACKLOG = 20_000  # beyond this, emitters wait for Redis (backpressure, not unbounded memory)
@@ -320,15 +325,16 @@ class RedisManager(socketio.AsyncRedisManager, DirectDelivery):  # type: ignore[
         for attempt in (1, 2):  # as python-socketio: one retry on a fresh connection
             try:
                 membership = self._members()
-                async with self.redis.pipeline(transaction=False) as pipe:
-                    for message in batch:
-                        if message.rooms is None:
-                            pipe.publish(self.channel, message.data)
-                        else:
-                            await membership.publish(
-                                pipe, self.channel, message.namespace, message.rooms, message.data
-                            )
-                    await pipe.execute()
+                replies = await self._pipeline(membership, batch)
+                # Redis lost the publish script (a restart, a failover): load it, and send
+                # again only what it refused; the rest went out.
+                missing = [m for m, r in zip(batch, replies, strict=True) if _no_script(r)]
+                if missing:
+                    await membership.load_publish()
+                    replies = await self._pipeline(membership, missing)
+                for reply in replies:
+                    if isinstance(reply, Exception):
+                        raise reply
                 return
             except Exception as exc:  # noqa: BLE001 - logged; delivery is at-most-once
                 if attempt == 1:
@@ -336,6 +342,18 @@ class RedisManager(socketio.AsyncRedisManager, DirectDelivery):  # type: ignore[
                     self.connected = False
                 else:
                     log.error("cannot publish to Redis (%s); %d events lost", exc, len(batch))
+
+    async def _pipeline(self, membership: RoomMembership, batch: list[Outgoing]) -> list[Any]:
+        """Publish ``batch`` in one round trip; the replies, errors among them."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for message in batch:
+                if message.rooms is None:
+                    pipe.publish(self.channel, message.data)
+                else:
+                    membership.publish(
+                        pipe, self.channel, message.namespace, message.rooms, message.data
+                    )
+            return list(await pipe.execute(raise_on_error=False))
 
     async def _listen(self) -> AsyncIterator[Any]:
         """The messages on the channel, for python-socketio's listening task; never ends.

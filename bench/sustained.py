@@ -4,9 +4,10 @@ Customers (on the fast client, across several worker processes) send messages op
 exponential gaps around ``think`` seconds each, every message with its own ``client_msg_id``.
 Most talk to the bot (the stand-in Rasa answers ``You said: <text>`` at once, so the service is
 what is measured); a share were handed to agents first, and their agent consoles answer every
-customer message (``re:<client_msg_id>``). A few messages are sent twice with the same
+customer message once (``re:<client_msg_id>``). A few messages are sent twice with the same
 ``client_msg_id`` (a widget retrying after a lost ack): the second must be acknowledged as a
-duplicate with the same seq.
+duplicate with the same seq. The service relays a resend's entry to the agents again, and the
+consoles keep one entry per seq, as the protocol asks of receivers: they do not answer it twice.
 
 Latency: customer sends -> the reply (the bot's, or the agent's) reaches the customer.
 Accounting, after the load stops and replies drain: every customer fetches its whole transcript
@@ -61,6 +62,7 @@ class Worker:
         self.people: list[Person] = []
         self.by_cmid: dict[str, Person] = {}
         self.agents: list[AgentConsole] = []
+        self.answered: set[tuple[str, int]] = set()  # (conversation, seq) the agents answered
         self.latencies: list[float] = []
         self.to_agent: list[float] = []
         self.ack_errors: Counter[str] = Counter()
@@ -136,6 +138,14 @@ class Worker:
             cmid = entry.get("client_msg_id", "")
             if entry["author"] != "customer" or cmid not in self.by_cmid:
                 return
+            seen = (data["conversation_id"], entry["seq"])
+            if seen in self.answered:
+                # The same entry again: a customer's resend relays it once more (its first
+                # relay may have been lost, docs/protocol.md), and a console keeps one entry
+                # per seq. Answering it again would be the agent's own resend, whose relay
+                # reaches the customer a second time.
+                return
+            self.answered.add(seen)
             person = self.by_cmid[cmid]
             self.to_agent.append((time.perf_counter() - person.sent[cmid]) * 1000)
             agent.send_nowait(

@@ -19,6 +19,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+COUNTERS = (
+    "sent",
+    "unacked",
+    "unacked_stored",
+    "lost_stored",
+    "lost_reply",
+    "seq_gaps",
+    "duplicated_stored",
+    "duplicated_live",
+    "delivered_expected",
+    "live_missed",
+    "stored_entries",
+)
 BOT_ECHO = "You said: "  # the stand-in Rasa's answer: "You said: <text>"
 AGENT_ECHO = "re:"  # the benchmark's agents answer "re:<client_msg_id>"
 
@@ -57,7 +70,8 @@ def judge(
       live more than once by this customer's socket (``duplicated_live``);
     - ``live_missed``: stored answers that did not arrive live (``tandem_sync`` recovers them).
     """
-    result: Counter[str] = Counter()
+    # Every counter present, zeros too: the details say "0", not nothing.
+    result: Counter[str] = Counter(dict.fromkeys(COUNTERS, 0))
     duplicates: list[dict[str, Any]] = []
     by_seq = {e["seq"]: e for e in entries}
     result["seq_gaps"] = (max(by_seq) - len(by_seq)) if by_seq else 0

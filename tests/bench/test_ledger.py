@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.ledger import Ledger, answered_cmid, judge
+from bench.ledger import COUNTERS, Ledger, answered_cmid, judge
 
 
 def _entry(seq: int, author: str, text: str, cmid: str | None = None) -> dict[str, Any]:
@@ -33,6 +33,7 @@ def test_a_clean_transcript_counts_nothing_lost_or_twice() -> None:
     ]
     counts, duplicates = judge(ledger, entries)
     assert duplicates == []
+    assert set(COUNTERS) <= set(counts)  # zeros are reported as zeros
     assert counts["sent"] == 2 and counts["delivered_expected"] == 2
     for key in ("lost_stored", "lost_reply", "seq_gaps", "live_missed"):
         assert counts[key] == 0, key

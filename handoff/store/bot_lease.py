@@ -17,6 +17,7 @@ Example::
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,10 @@ class BotWork:
     conversation: dict[str, str] = field(default_factory=dict)
     message: dict[str, str] = field(default_factory=dict)
     last_seq: int = 0
+
+
+def new_token() -> str:
+    return secrets.token_hex(8)
 
 
 @dataclass(frozen=True)
@@ -75,17 +80,7 @@ class BotLease:
         reply = await self._take(
             keys=keys, args=[token, self.lease_ms, "renew" if renew else "acquire"]
         )
-        status = str(reply[0])
-        if status == "busy":
-            return BotWork(status, busy_ms=int(reply[1]))
-        if status != "work":
-            return BotWork(status)
-        return BotWork(
-            status,
-            conversation=_pairs(reply[1]),
-            message=_pairs(reply[2]),
-            last_seq=int(reply[3] or 0),
-        )
+        return work_from_reply(reply)
 
     async def release(self, conversation_id: str, token: str) -> Released:
         keys = [self.keys.bot_lock(conversation_id), self.keys.conversation(conversation_id)]
@@ -96,6 +91,22 @@ class BotLease:
             customer_seq=int(customer_seq or 0),
             bot_event=str(event or ""),
         )
+
+
+def work_from_reply(reply: list[Any]) -> BotWork:
+    """A ``TAKE_BOT_WORK`` reply (or the next work ``COMMIT_BOT_TURN`` and ``APPEND`` return, see
+    ``next_bot_work`` in ``handoff.store.scripts``) as a :class:`BotWork`."""
+    status = str(reply[0])
+    if status == "busy":
+        return BotWork(status, busy_ms=int(reply[1]))
+    if status != "work":
+        return BotWork(status)
+    return BotWork(
+        status,
+        conversation=_pairs(reply[1]),
+        message=_pairs(reply[2]),
+        last_seq=int(reply[3] or 0),
+    )
 
 
 def _pairs(flat: list[str]) -> dict[str, str]:

@@ -49,7 +49,7 @@ from handoff.security.ratelimit import Rule
 from handoff.services.bot_client import BotClient, BotMessage, BotTurn, BotUnavailable
 from handoff.services.desk import Desk
 from handoff.services.inbox import InboxFeed
-from handoff.store.bot_lease import BotLease, BotWork, new_token
+from handoff.store.bot_lease import BotLease, BotWork, LeaseOffer, TakenWork, new_token
 from handoff.store.conversations import Committed, ConversationStore
 from handoff.store.facts import DeskFactsReader
 from handoff.store.limits import Limits, Spend
@@ -145,10 +145,23 @@ class BotBridge:
         self.now = clock
         self._running: dict[str, asyncio.Task[None]] = {}
         self._again: set[str] = set()
+        # Leases APPEND took for us while a pump of the same conversation was still running here
+        # (it had released the lease but not yet finished): that pump goes on with it.
+        self._handed: dict[str, TakenWork] = {}
         self._timers: set[asyncio.TimerHandle] = set()
 
-    def kick(self, conversation_id: str) -> None:
-        """Make sure someone works through this conversation's unanswered messages."""
+    def offer(self) -> LeaseOffer:
+        """A token for ``ConversationStore.append(lease=…)`` to take the lease with."""
+        return self.lease.offer()
+
+    def kick(self, conversation_id: str, taken: TakenWork | None = None) -> None:
+        """Make sure someone works through this conversation's unanswered messages.
+
+        ``taken``: the lease and first work the customer's append took for the bridge; exactly
+        one pump gets it (the running one, if it has not finished yet, or a new one).
+        """
+        if taken is not None:
+            self._handed[conversation_id] = taken  # a newer one: the older lease has expired
         if conversation_id in self._running:
             self._again.add(conversation_id)
             return
@@ -172,9 +185,14 @@ class BotBridge:
         try:
             while True:
                 self._again.discard(conversation_id)
-                if await self._drain(conversation_id, new_token()) == "busy":
-                    return
-                if conversation_id not in self._again:
+                taken = self._handed.pop(conversation_id, None)
+                if taken is None:
+                    status = await self._drain(conversation_id, new_token())
+                else:
+                    status = await self._drain(conversation_id, taken.token, taken.work)
+                if conversation_id in self._handed:
+                    continue  # a lease handed over while we worked: ours to use
+                if status == "busy" or conversation_id not in self._again:
                     return
         except asyncio.CancelledError:
             raise
@@ -201,11 +219,12 @@ class BotBridge:
     async def _drain(self, conversation_id: str, token: str, work: BotWork | None = None) -> str:
         """Work through the conversation under one lease: ``busy``, ``done`` or ``stopped``.
 
-        ``work``: the first work, already taken under ``token``; without it the lease is
-        acquired first. Each turn's commit takes the next piece of work and renews the lease in
-        the same round trip (``COMMIT_BOT_TURN``); when nothing is left, the same step releases
-        the lease. A turn that kept the lease for a handoff it then did not make (the address
-        asked too often) takes the next work with ``TAKE_BOT_WORK``.
+        ``work``: the first work, already taken under ``token`` (by the customer's append);
+        without it the lease is acquired first. Each turn's commit takes the next piece of work
+        and renews the lease in the same round trip (``COMMIT_BOT_TURN``); when nothing is
+        left, the same step releases the lease. A turn that kept the lease for a handoff it
+        then did not make (the address asked too often) takes the next work with
+        ``TAKE_BOT_WORK``.
         """
         if work is None:
             work = await self.lease.take(conversation_id, token, renew=False)

@@ -18,7 +18,7 @@ Example::
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from handoff.domain.ownership import BOT_ANSWERS, State
@@ -38,6 +38,29 @@ class BotWork:
     conversation: dict[str, str] = field(default_factory=dict)
     message: dict[str, str] = field(default_factory=dict)
     last_seq: int = 0
+
+
+@dataclass(frozen=True)
+class LeaseOffer:
+    """What ``APPEND`` needs to take the lease for the bridge when it is free: a fresh token and
+    the lease's length (``ConversationStore.append(lease=…)``)."""
+
+    token: str
+    lease_ms: int
+
+
+@dataclass(frozen=True)
+class TakenWork:
+    """A lease taken on the bridge's behalf (by ``APPEND``) and the first work under it: the
+    bridge starts with it instead of acquiring (``BotBridge.kick(taken=…)``)."""
+
+    token: str
+    work: BotWork
+
+    def with_fields(self, fields: dict[str, str]) -> TakenWork:
+        """The same, with conversation fields the caller set after the append."""
+        conversation = {**self.work.conversation, **fields}
+        return replace(self, work=replace(self.work, conversation=conversation))
 
 
 def new_token() -> str:
@@ -70,6 +93,9 @@ class BotLease:
         self.lease_ms = lease_ms
         self._take = redis.register_script(TAKE_BOT_WORK)
         self._release = redis.register_script(RELEASE_BOT_LOCK)
+
+    def offer(self) -> LeaseOffer:
+        return LeaseOffer(new_token(), self.lease_ms)
 
     async def take(self, conversation_id: str, token: str, *, renew: bool) -> BotWork:
         keys = [

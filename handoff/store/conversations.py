@@ -31,7 +31,7 @@ from handoff.domain.ownership import Action, State, rule_for
 from handoff.protocol.types import AgentEntry, AgentRef, Note
 from handoff.security.ids import new_conversation_id
 from handoff.store import scripts
-from handoff.store.bot_lease import BotWork, work_from_reply
+from handoff.store.bot_lease import BotWork, LeaseOffer, TakenWork, work_from_reply
 from handoff.store.keys import Keys
 from handoff.store.limits import BucketRef
 from handoff.store.stats import DAY_TTL
@@ -56,6 +56,7 @@ class AppendResult:
     ts: float = 0.0
     customer: str = ""
     retry_after: float = 0.0  # limited: seconds until the sender has a token again
+    taken: TakenWork | None = None  # ok with ``lease``: the bridge's lease and first work
 
     @property
     def ok(self) -> bool:
@@ -111,6 +112,7 @@ class ConversationStore:
         self._transition = redis.register_script(scripts.TRANSITION)
         self._commit = redis.register_script(scripts.COMMIT_BOT_TURN)
         self._start = redis.register_script(scripts.START_CONVERSATION)
+        self._release_lock = redis.register_script(scripts.RELEASE_BOT_LOCK)
 
     # -- customers ------------------------------------------------------------------------------
     async def current(self, customer_id: str) -> str | None:
@@ -282,11 +284,17 @@ class ConversationStore:
         for_bot: bool = False,
         bucket: BucketRef | None = None,
         also: Sequence[BucketRef] = (),
+        lease: LeaseOffer | None = None,
     ) -> AppendResult:
         """Append one entry (next seq) if the state allows it; a known ``cmid`` is stored once.
 
         With ``bucket`` (and ``also``: the sender's address's) the entry also costs one token of
         each, in the same step: ``limited`` when one is empty (nothing stored, nothing spent).
+
+        With ``lease`` (``for_bot`` only) the same step takes the bot bridge's lease on the
+        conversation if it is free and the bot answers in this state, and returns the first
+        work under it (``AppendResult.taken``, for ``BotBridge.kick``): the caller must hand it
+        to the bridge, or the conversation waits for the lease to expire.
         """
         buckets = ([bucket] if bucket is not None else []) + list(also)
         keys = [
@@ -294,6 +302,7 @@ class ConversationStore:
             self.keys.log(conversation_id),
             self.keys.dedup(conversation_id),
             self.keys.active,
+            self.keys.bot_lock(conversation_id),
             *(b.key for b in buckets),
         ]
         now = self.now()
@@ -305,11 +314,13 @@ class ConversationStore:
             DEDUP_TTL,
             ("f" if first_response else "") + ("c" if for_bot else ""),
             len(buckets),
+            lease.token if lease is not None and for_bot else "",
+            lease.lease_ms if lease is not None else 0,
             *(arg for b in buckets for arg in (b.burst, repr(b.per_second))),
             *fields,
         ]
         if self.wait_replicas:
-            reply = await self._append_replicated(keys, args)
+            reply = await self._append_replicated(keys, args, lease)
         else:
             reply = await self._append(keys=keys, args=args)
         status = str(reply[0])
@@ -318,6 +329,9 @@ class ConversationStore:
         if status == "limited":
             return AppendResult(status, retry_after=int(reply[1]) / 1000.0, ts=now)
         queued_at = str(reply[5])
+        taken = None
+        if lease is not None and len(reply) > 7 and reply[7]:
+            taken = TakenWork(lease.token, work_from_reply(reply[7]))
         return AppendResult(
             status=status,
             seq=int(reply[1]),
@@ -327,9 +341,12 @@ class ConversationStore:
             first_response_queued_at=float(queued_at) if queued_at else None,
             ts=now,
             customer=str(reply[6]),
+            taken=taken,
         )
 
-    async def _append_replicated(self, keys: list[str], args: list[str | int]) -> Any:
+    async def _append_replicated(
+        self, keys: list[str], args: list[str | int], lease: LeaseOffer | None
+    ) -> Any:
         """The APPEND script, then ``WAIT`` on the same connection (a pipeline: WAIT counts the
         writes of its own connection), in one round trip."""
         for attempt in (1, 2):
@@ -346,6 +363,10 @@ class ConversationStore:
             if isinstance(answer, Exception):
                 raise answer
         if str(reply[0]) in ("ok", "dup") and int(confirmed) < self.wait_replicas:
+            if lease is not None and len(reply) > 7 and reply[7]:
+                # The client is told to retry; its resend (a duplicate) kicks the bridge, which
+                # must find the lease free, not held by a token nobody has.
+                await self._release_lock(keys=[keys[4], keys[0]], args=[lease.token])
             raise NotReplicated(
                 f"{int(confirmed)} of {self.wait_replicas} Redis replicas confirmed the append "
                 f"within {self.wait_timeout_ms} ms"

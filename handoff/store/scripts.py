@@ -90,19 +90,27 @@ return wait
 """
 )
 
-# KEYS: conv, log, dedup, the index of conversations by last activity, then one key per bucket
-#       the message spends from (the sender's, the sender's address's)
+# KEYS: conv, log, dedup, the index of conversations by last activity, the bridge's lease, then
+#       one key per bucket the message spends from (the sender's, the sender's address's)
 # ARGV: cmid, allowed states (csv, '' = any), required owner ('' = any), now, dedup ttl,
 #       flags ('c': a customer message, the bot's to answer; 'f': mark the first agent response),
-#       number of buckets n, then burst and rate (tokens/s) per bucket, then field, value, ...
+#       number of buckets n, lease token ('' = do not take the lease), lease ms, then burst and
+#       rate (tokens/s) per bucket, then field, value, ...
 # Returns status, seq, state, version, owner, first-response queued_at, customer (the customer
-# id saves an agent's message a second round trip before it can be relayed). The sender's tokens
-# are spent here, in the same step as the append: only a message that is stored costs one (a
-# duplicate, a refusal, or a failure while Redis is away costs nothing), and the limit takes no
-# round trip of its own. Every bucket pays or none does. ``limited`` carries the milliseconds to
-# wait (until every bucket could pay) where the seq would be.
+# id saves an agent's message a second round trip before it can be relayed), and on 'ok' the
+# bridge's first work ({} when the lease was not taken). The sender's tokens are spent here, in
+# the same step as the append: only a message that is stored costs one (a duplicate, a refusal,
+# or a failure while Redis is away costs nothing), and the limit takes no round trip of its
+# own. Every bucket pays or none does. ``limited`` carries the milliseconds to wait (until
+# every bucket could pay) where the seq would be.
+# With a lease token, a customer message stored in a state the bot answers also takes the
+# bridge's lease when it is free (SET NX PX, as TAKE_BOT_WORK's acquire) and returns the first
+# work as next_bot_work does: the bridge starts on it without its own acquire round trip. When
+# another pump holds the lease (on this replica or another), nothing is taken: that pump, or
+# the bridge's kick, finds the message as before.
 APPEND = (
     BUCKET_FUNCTIONS
+    + BOT_WORK_FUNCTIONS
     + """
 local cmid = ARGV[1]
 local c = redis.call('HMGET', KEYS[1], 'state', 'version', 'owner', 'queued_at', 'customer', 'id')
@@ -128,20 +136,20 @@ end
 local buckets, now = tonumber(ARGV[7]), tonumber(ARGV[4])
 local levels, wait = {}, 0
 for b = 1, buckets do
-  local burst, rate = tonumber(ARGV[6 + 2 * b]), tonumber(ARGV[7 + 2 * b])
-  levels[b] = bucket_level(KEYS[4 + b], now, burst, rate)
+  local burst, rate = tonumber(ARGV[8 + 2 * b]), tonumber(ARGV[9 + 2 * b])
+  levels[b] = bucket_level(KEYS[5 + b], now, burst, rate)
   if levels[b] < 1 then wait = math.max(wait, math.ceil((1 - levels[b]) / rate * 1000)) end
 end
 if wait > 0 then
   return {'limited', tostring(wait), state, c[2], owner, '', c[5] or ''}
 end
 for b = 1, buckets do
-  bucket_set(KEYS[4 + b], now, tonumber(ARGV[6 + 2 * b]), tonumber(ARGV[7 + 2 * b]),
+  bucket_set(KEYS[5 + b], now, tonumber(ARGV[8 + 2 * b]), tonumber(ARGV[9 + 2 * b]),
     levels[b] - 1)
 end
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 local fields = {'seq', tostring(seq), 'ts', ARGV[4]}
-for i = 8 + 2 * buckets, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 10 + 2 * buckets, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('XADD', KEYS[2], seq .. '-0', unpack(fields))
 if cmid ~= '' then
   redis.call('HSET', KEYS[3], cmid, seq)
@@ -151,13 +159,19 @@ redis.call('HSET', KEYS[1], 'updated_at', ARGV[4])
 if state ~= 'offline' and state ~= 'closed' and c[6] then
   redis.call('ZADD', KEYS[4], ARGV[4], c[6])
 end
-if string.find(ARGV[6], 'c', 1, true) then redis.call('HSET', KEYS[1], 'customer_seq', seq) end
+local for_bot = string.find(ARGV[6], 'c', 1, true)
+if for_bot then redis.call('HSET', KEYS[1], 'customer_seq', seq) end
 local first = ''
 if string.find(ARGV[6], 'f', 1, true)
     and redis.call('HSETNX', KEYS[1], 'first_response_at', ARGV[4]) == 1 then
   first = c[4] or ''
 end
-return {'ok', tostring(seq), state, c[2], owner, first, c[5] or ''}
+local work = {}
+if for_bot and ARGV[8] ~= '' and (state == 'bot' or state == 'queued')
+    and redis.call('SET', KEYS[5], ARGV[8], 'NX', 'PX', ARGV[9]) then
+  work = next_bot_work(KEYS[5], KEYS[1], KEYS[2])
+end
+return {'ok', tostring(seq), state, c[2], owner, first, c[5] or '', work}
 """
 )
 

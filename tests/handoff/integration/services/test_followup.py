@@ -248,7 +248,7 @@ async def test_the_email_outbox_gets_each_due_follow_up_once_in_the_customers_la
             email="ivana@example.hr",
             name="Ivana",
             language="hr",
-            question="Je li vaš problem riješen?",
+            question="Je li Vaš problem riješen?",
             yes="Da, riješen je",
             no="Ne, još nije",
             due=now[0],  # when it came due: the outbox's id for its one email

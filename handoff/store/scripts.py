@@ -578,9 +578,11 @@ return redis.call('HGETALL', KEYS[1])
 # KEYS: entry, due zset, conversation's thread   ARGV: id, lease token, status, reason, now,
 # next due ('' = done), message id (sent: added to the thread)
 # Only the sender holding the lease may record the outcome. Returns 1, or 0 (lease lost).
+# 'queued' is a postponement (nothing was sent, nothing failed): the claim's try is given back.
 FINISH_MAIL = """
 if redis.call('HGET', KEYS[1], 'lease') ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], 'status', ARGV[3], 'reason', ARGV[4], 'updated', ARGV[5])
+if ARGV[3] == 'queued' then redis.call('HINCRBY', KEYS[1], 'tries', -1) end
 redis.call('HDEL', KEYS[1], 'lease')
 if ARGV[6] ~= '' then
   redis.call('HSET', KEYS[1], 'due', ARGV[6])

@@ -207,7 +207,10 @@ class Procs:
         rasa_url: str,
         name: str = "handoff",
         env: Mapping[str, str] | None = None,
+        source: Path = ROOT,
     ) -> Proc:
+        """A replica of the service; ``source``: the checkout whose ``handoff`` package it runs
+        (another commit's export, to compare two versions in one run)."""
         port = free_port()
         settings = {
             "TANDEM_SECRET": self.secret,
@@ -229,6 +232,7 @@ class Procs:
             ready=lambda: http_ok(f"{url}/health"),
             port=port,
             url=url,
+            cwd=source,
         )
 
     def echo(self, name: str = "echo") -> Proc:

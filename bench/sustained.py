@@ -4,19 +4,21 @@ Customers (on the fast client, across several worker processes) send messages op
 exponential gaps around ``think`` seconds each, every message with its own ``client_msg_id``.
 Most talk to the bot (the stand-in Rasa answers ``You said: <text>`` at once, so the service is
 what is measured); a share were handed to agents first, and their agent consoles answer every
-customer message (``re:<client_msg_id>``). A few messages are sent twice with the same
+customer message once (``re:<client_msg_id>``). A few messages are sent twice with the same
 ``client_msg_id`` (a widget retrying after a lost ack): the second must be acknowledged as a
-duplicate with the same seq.
+duplicate with the same seq. The service relays a resend's entry to the agents again, and the
+consoles keep one entry per seq, as the protocol asks of receivers: they do not answer it twice.
 
 Latency: customer sends -> the reply (the bot's, or the agent's) reaches the customer.
 Accounting, after the load stops and replies drain: every customer fetches its whole transcript
-with ``tandem_sync`` and checks
+with ``tandem_sync`` and checks it against what it sent and received (``bench.ledger``):
 
 - lost: an acknowledged message missing from the transcript, a stored message without its
   reply, a seq gap (a message that was never acknowledged is the widget's to resend; those are
   counted as ``unacked``);
 - duplicated: a ``client_msg_id`` stored twice, a retry acknowledged with a new seq, an entry
-  delivered twice to the same socket.
+  delivered twice to the same socket. The details name each one (``duplicates``: its kind, the
+  customer, the conversation, the seq and the ``client_msg_id``).
 
 Entries that were stored but did not arrive live are reported separately (``live_missed``): the
 protocol recovers them with ``tandem_sync``, which is how a widget fills gaps.
@@ -36,22 +38,21 @@ from pathlib import Path
 from typing import Any
 
 from bench.actors import AgentConsole, Customer, create_agents, login
+from bench.ledger import AGENT_ECHO, Ledger, answered_cmid, judge
 from bench.procs import CpuMeter, Proc, Procs
 from bench.stats import summary
 from bench.workers import WorkerPool
 
 RETRY_SHARE = 0.02
+LISTED = 50  # duplicates named in the details (the counts have them all)
 AGENT_CAPACITY = 50  # the most conversations an agent may hold (handoff.domain.agents)
 
 
-class Person:
+class Person(Ledger):
     def __init__(self, key: str, customer: Customer, with_agent: bool) -> None:
-        self.key = key
+        super().__init__(key=key)
         self.customer = customer
         self.with_agent = with_agent
-        self.sent: dict[str, float] = {}  # cmid -> when sent (perf_counter)
-        self.acked: dict[str, int] = {}  # cmid -> seq
-        self.live: Counter[int] = Counter()  # seq -> times received live
         self.waiting: set[str] = set()  # cmids whose reply has not arrived
 
 
@@ -61,10 +62,11 @@ class Worker:
         self.people: list[Person] = []
         self.by_cmid: dict[str, Person] = {}
         self.agents: list[AgentConsole] = []
+        self.answered: set[tuple[str, int]] = set()  # (conversation, seq) the agents answered
         self.latencies: list[float] = []
         self.to_agent: list[float] = []
         self.ack_errors: Counter[str] = Counter()
-        self.bad_retries = 0
+        self.bad_retries: list[dict[str, Any]] = []  # resends not acked as the same seq
         self.replies = 0
         self.steps = 0  # load steps run so far: each step's client_msg_ids are its own
 
@@ -112,11 +114,9 @@ class Worker:
         def handler(_: str, data: Any) -> None:
             meta = data.get("metadata", {}).get("tandem", {})
             person.live[meta.get("seq", 0)] += 1
-            text = data.get("text", "")
-            if meta.get("author") == "bot" and text.startswith("You said: "):
-                self._replied(person, text[len("You said: ") :].split(" ", 1)[0])
-            elif meta.get("author") == "agent" and text.startswith("re:"):
-                self._replied(person, text[3:])
+            cmid = answered_cmid({"author": meta.get("author"), "text": data.get("text", "")})
+            if cmid is not None:
+                self._replied(person, cmid)
 
         return handler
 
@@ -138,13 +138,21 @@ class Worker:
             cmid = entry.get("client_msg_id", "")
             if entry["author"] != "customer" or cmid not in self.by_cmid:
                 return
+            seen = (data["conversation_id"], entry["seq"])
+            if seen in self.answered:
+                # The same entry again: a customer's resend relays it once more (its first
+                # relay may have been lost, docs/protocol.md), and a console keeps one entry
+                # per seq. Answering it again would be the agent's own resend, whose relay
+                # reaches the customer a second time.
+                return
+            self.answered.add(seen)
             person = self.by_cmid[cmid]
             self.to_agent.append((time.perf_counter() - person.sent[cmid]) * 1000)
             agent.send_nowait(
                 "send_message",
                 {
                     "conversation_id": data["conversation_id"],
-                    "text": f"re:{cmid}",
+                    "text": f"{AGENT_ECHO}{cmid}",
                     "client_msg_id": f"a-{cmid}",
                 },
             )
@@ -205,30 +213,46 @@ class Worker:
             return
         person.acked[cmid] = ack["seq"]
         if retry:
+            person.resent.add(cmid)
             try:
                 again = await person.customer.say(f"{cmid} hello there", cmid, timeout=30)
             except Exception as exc:  # the resend's own ack was lost: nothing to judge
                 self.ack_errors[f"retry {type(exc).__name__}"] += 1
                 return
             if not (again.get("ok") and again.get("duplicate") and again["seq"] == ack["seq"]):
-                self.bad_retries += 1
+                self.bad_retries.append(
+                    {
+                        "kind": "bad_retry",
+                        "customer": person.key,
+                        "conversation_id": ack.get("conversation_id", ""),
+                        "client_msg_id": cmid,
+                        "seq": ack["seq"],
+                        "resend_ack": again,
+                    }
+                )
 
     # -- accounting ---------------------------------------------------------------------------
     async def account(self) -> dict[str, Any]:
         totals: Counter[str] = Counter()
+        duplicates: list[dict[str, Any]] = list(self.bad_retries)
         for start in range(0, len(self.people), 50):
             results = await asyncio.gather(
                 *(self._account(p) for p in self.people[start : start + 50])
             )
-            for result in results:
-                totals.update(result)
-        totals["bad_retries"] = self.bad_retries
-        return {"totals": dict(totals), "ack_errors": dict(self.ack_errors)}
+            for counts, found in results:
+                totals.update(counts)
+                duplicates += found
+        totals["bad_retries"] = len(self.bad_retries)
+        return {
+            "totals": dict(totals),
+            "ack_errors": dict(self.ack_errors),
+            "duplicates": duplicates,
+        }
 
-    async def _account(self, person: Person) -> Counter[str]:
+    async def _account(self, person: Person) -> tuple[Counter[str], list[dict[str, Any]]]:
         entries: list[dict[str, Any]] = []
         after = 0
-        result: Counter[str] = Counter()
+        retries: Counter[str] = Counter()
         while True:
             for attempt in range(10):  # "internal" means: retry (docs/protocol.md)
                 page = await person.customer.client.call(
@@ -236,47 +260,20 @@ class Worker:
                 )
                 if page.get("ok") or page.get("error", {}).get("code") != "internal":
                     break
-                result["sync_retries"] += 1
+                retries["sync_retries"] += 1
                 await asyncio.sleep(0.2 * (attempt + 1))
             if not page.get("ok"):
-                result["unverified_customers"] += 1
-                result["unverified_sent"] += len(person.sent)
-                return result
+                retries["unverified_customers"] += 1
+                retries["unverified_sent"] += len(person.sent)
+                return retries, []
             entries += page["messages"]
             after = page["last_seq"]
             if not page["has_more"]:
                 break
-        seqs = [e["seq"] for e in entries]
-        result["seq_gaps"] = (max(seqs) - len(set(seqs))) if seqs else 0
-        stored = Counter(e.get("client_msg_id") for e in entries if e["author"] == "customer")
-        answered = {
-            e["text"][len("You said: ") :].split(" ", 1)[0]
-            for e in entries
-            if e["author"] == "bot" and e["text"].startswith("You said: ")
-        } | {e["text"][3:] for e in entries if e["author"] == "agent"}
-        for cmid in person.sent:
-            result["sent"] += 1
-            result["duplicated_stored"] += max(0, stored[cmid] - 1)
-            if cmid not in person.acked:
-                # Never acknowledged: the widget still holds it and resends it (same id); stored
-                # or not, nothing is lost. Counted, not judged.
-                result["unacked"] += 1
-                result["unacked_stored"] += int(stored[cmid] > 0)
-                continue
-            if stored[cmid] == 0:
-                result["lost_stored"] += 1  # acknowledged, yet not in the transcript
-            elif cmid not in answered:
-                result["lost_reply"] += 1  # stored, but the bot / agent answer never was
-        first_seq = min(person.acked.values(), default=0)
-        for entry in entries:
-            if entry["seq"] < first_seq or entry["author"] == "customer":
-                continue  # setup traffic; own messages are known from the acks
-            result["delivered_expected"] += 1
-            if person.live[entry["seq"]] == 0:
-                result["live_missed"] += 1
-        result["duplicated_live"] = sum(n - 1 for n in person.live.values() if n > 1)
-        result["stored_entries"] = sum(1 for e in entries if e["seq"] >= first_seq)
-        return result
+        person.conversation_id = person.customer.conversation_id
+        counts, duplicates = judge(person, entries)
+        counts.update(retries)
+        return counts, duplicates
 
     async def close(self) -> None:
         closers = [p.customer.close for p in self.people] + [a.close for a in self.agents]
@@ -402,9 +399,11 @@ def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[st
     to_agent = [x for r in results for x in r["to_agent_ms"]]
     totals: Counter[str] = Counter()
     ack_errors: Counter[str] = Counter()
+    duplicates: list[dict[str, Any]] = []
     for account in accounts:
         totals.update(account["totals"])
         ack_errors.update(account["ack_errors"])
+        duplicates += account["duplicates"]
     sent = sum(r["sent"] for r in results)
     replies = sum(r["replies"] for r in results)
     lost: int | None = totals["lost_stored"] + totals["lost_reply"] + totals["seq_gaps"]
@@ -422,6 +421,8 @@ def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[st
         f"p95 {lat['p95']} ms, lost {lost}, duplicated {duplicated}, "
         f"handoff {cores['handoff']} cores, load generator {loadgen} cores"
     )
+    for duplicate in duplicates[:LISTED]:
+        log(f"    duplicated: {duplicate}")
     return {
         "figures": {
             "sustained_customers": customers,
@@ -446,6 +447,9 @@ def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[st
             "customer_to_agent_ms": summary(to_agent),
             "accounting": dict(totals),
             "ack_errors": dict(ack_errors),
+            # Each duplicate named (kind, customer, conversation, seq, client_msg_id): the
+            # first LISTED, so a figure that is not zero can be traced to its message.
+            "duplicates": duplicates[:LISTED],
             "cpu_cores": cores,
             "loadgen_cpu_cores": loadgen,
             "handoff_rss_mb_after": round(rss, 1),

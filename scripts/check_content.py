@@ -9,6 +9,8 @@ For each language in contract/languages.yml ``served``, and against English:
 - button labels (actions/labels/<code>.yml), the triage vocabulary (actions/locales/<code>.yml),
   the service's sentences (handoff/config/system_messages.yml), a held-out set
   (tests/nlu/heldout/<code>.yml) and dialogue tests (tests/conversations/test_<code>.yml).
+And every text a customer reads, in any language, keeps its language's polite register
+(scripts/register.py, docs/languages.md).
 
 Each problem names the file and the key; the exit status is 1 when there is any.
 """
@@ -21,6 +23,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import register
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,7 +109,7 @@ def check(root: Path = ROOT) -> list[str]:
         for must in (f"tests/nlu/heldout/{code}.yml", f"tests/conversations/test_{code}.yml"):
             if not (root / must).exists():
                 problems.append(f"{must}: missing")
-    return problems
+    return problems + register.problems(root)
 
 
 def _check_responses(code: str, responses: Responses) -> list[str]:
@@ -146,7 +149,10 @@ def main() -> int:
             print(f"  - {problem}")
         return 1
     contract = yaml.safe_load((ROOT / "contract/languages.yml").read_text(encoding="utf-8"))
-    print(f"content checks passed: {', '.join(contract['served'])} have everything English has")
+    print(
+        f"content checks passed: {', '.join(contract['served'])} have everything English has, "
+        "and every text keeps its language's register"
+    )
     return 0
 
 

@@ -72,6 +72,9 @@ def conversation_info(data: Mapping[str, str]) -> ConversationInfo:
         info["csat_comment"] = data["csat_comment"]
     if data.get("followup") in ("scheduled", "due", "yes", "no", "cancelled"):
         info["followup"] = cast(FollowUpStatus, data["followup"])
+        due = _float(data.get("followup_due"))
+        if due is not None and data["followup"] in ("scheduled", "due"):
+            info["followup_due"] = due
     return info
 
 

@@ -23,7 +23,8 @@ from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
 from handoff.domain.agents import AgentError
-from handoff.edges.http_api import bearer, error
+from handoff.edges.guarded_route import RouteGuard
+from handoff.edges.http_api import error
 from handoff.edges.json_body import Refused, json_body
 from handoff.protocol.errors import ErrorCode, ProtocolError
 from handoff.security.ratelimit import Rule
@@ -31,7 +32,7 @@ from handoff.services.admin import AgentAdmin
 from handoff.services.agent_auth import AgentAuth, AgentSession
 from handoff.services.privacy import Privacy
 from handoff.store.audit import AuditLog
-from handoff.store.limits import Limits, Spend
+from handoff.store.limits import Limits
 
 STATUS = {
     ErrorCode.BAD_REQUEST: 400,
@@ -40,6 +41,14 @@ STATUS = {
     ErrorCode.INVALID_STATE: 409,
 }
 AUDIT_SHOWN = 200  # entries at most per answer
+
+
+def _error_response(exc: Exception) -> HTTPResponse | None:
+    if isinstance(exc, ProtocolError):
+        return error(STATUS.get(exc.code, 400), exc.code, exc.message)
+    if isinstance(exc, AgentError):
+        return error(400, ErrorCode.BAD_REQUEST, str(exc))
+    return None
 
 
 class AdminApi:
@@ -79,32 +88,17 @@ class AdminApi:
             (self.erase_customer, f"{customer}/erase", "POST"),
             (self.recent_audit, "/audit", "GET"),
         ]
+        guard = RouteGuard(
+            auth=self.auth,
+            allowed=lambda agent: agent.is_admin,
+            refusal="administration is for admins",
+            errors=_error_response,
+            limits=self.limits,
+            rule=self.rule,
+        )
         for handler, uri, method in routes:
-            bp.add_route(self._guarded(handler), uri, methods=[method], name=handler.__name__)
+            bp.add_route(guard(handler), uri, methods=[method], name=handler.__name__)
         return bp
-
-    def _guarded(self, handler: Any) -> Any:
-        async def route(request: Request, **params: Any) -> HTTPResponse:
-            session = await self.auth.authenticate(bearer(request))
-            if session is None:
-                return error(401, ErrorCode.UNAUTHORIZED, "send Authorization: Bearer <token>")
-            if not session.agent.is_admin:
-                return error(403, ErrorCode.FORBIDDEN, "administration is for admins")
-            wait = await self.limits.take(Spend(self.rule, session.agent.id))
-            if wait > 0:
-                return error(429, ErrorCode.RATE_LIMITED, "too many requests", retry_after=wait)
-            try:
-                response: HTTPResponse = await handler(request, session, **params)
-            except Refused as refused:
-                return refused.response
-            except ProtocolError as exc:
-                return error(STATUS.get(exc.code, 400), exc.code, exc.message)
-            except AgentError as exc:
-                return error(400, ErrorCode.BAD_REQUEST, str(exc))
-            response.headers.setdefault("Cache-Control", "no-store")
-            return response
-
-        return route
 
     # -- agents --------------------------------------------------------------------------------
     async def list_agents(self, request: Request, session: AgentSession) -> HTTPResponse:

@@ -228,6 +228,9 @@ class CustomerNamespace(GuardedNamespace):
             meta=utterance.metadata or None,
         )
         result = None
+        # The append takes the bridge's lease when it is free: the bot starts on the message
+        # without a round trip of its own (handed over by the kick below).
+        offer = self.bridge.offer()
         # A closed conversation is followed by a new one; another tab may race us.
         for _ in range(3):
             if sock.conversation_id is None:
@@ -241,6 +244,7 @@ class CustomerNamespace(GuardedNamespace):
                 for_bot=True,
                 bucket=bucket,
                 also=also,
+                lease=offer,
             )
             if result.status == "limited":
                 raise rate_limited(SLOW_DOWN, result.retry_after)
@@ -259,17 +263,24 @@ class CustomerNamespace(GuardedNamespace):
             }
         if not result.ok:
             raise ProtocolError(ErrorCode.INTERNAL, "could not store the message; please retry")
-        entry = stored(fields, result.seq, result.ts)
-        await self.notify.entry(
-            conversation_id, sock.customer_id, result.owner, entry, skip_sid=sid
-        )
-        if sock.address_noted != conversation_id:
-            # Before the bot sees the message: a handoff it triggers is limited by address.
-            await self.store.set_fields(conversation_id, {ADDRESS_FIELD: self._address(sid)})
-            sock.address_noted = conversation_id
-        if result.state in BOT_ANSWERS:
-            self.bridge.kick(conversation_id)
-        elif result.state == State.AGENT and self.assist is not None:
+        taken = result.taken
+        try:
+            entry = stored(fields, result.seq, result.ts)
+            await self.notify.entry(
+                conversation_id, sock.customer_id, result.owner, entry, skip_sid=sid
+            )
+            if sock.address_noted != conversation_id:
+                # Before the bot sees the message: a handoff it triggers is limited by address.
+                noted = {ADDRESS_FIELD: self._address(sid)}
+                await self.store.set_fields(conversation_id, noted)
+                sock.address_noted = conversation_id
+                taken = taken.with_fields(noted) if taken is not None else None
+        finally:
+            # Even when the relay failed: the message is stored and the lease (if the append
+            # took it) is the bridge's to use, not to leave until it expires.
+            if result.state in BOT_ANSWERS:
+                self.bridge.kick(conversation_id, taken)
+        if result.state == State.AGENT and self.assist is not None:
             self.assist.suggest_later(conversation_id, seq=result.seq)  # a task: not awaited
         return {
             "ok": True,

@@ -37,9 +37,10 @@ from sanic.response import json as json_response
 
 from handoff.config.settings import Settings
 from handoff.domain.mail import MAX_ENTRY_CHARS, one_line
-from handoff.edges.http_api import bearer, error
+from handoff.edges.guarded_route import Handler, RouteGuard
+from handoff.edges.http_api import error
 from handoff.protocol.errors import ErrorCode
-from handoff.services.agent_auth import AgentAuth
+from handoff.services.agent_auth import AgentAuth, AgentSession
 from handoff.store.dev_mailbox import DevMailbox
 
 log = logging.getLogger("handoff.mail")
@@ -101,7 +102,7 @@ class DevMailSink:
 
 
 class DevMailApi:
-    """``GET /api/dev/mail`` and ``POST /api/dev/mail/<id>/reply``, for a logged-in agent."""
+    """``GET /api/dev/mail`` and ``POST /api/dev/mail/<id>/reply``, for a logged-in admin."""
 
     def __init__(self, *, settings: Settings, auth: AgentAuth, mailbox: DevMailbox) -> None:
         self.settings = settings
@@ -109,35 +110,45 @@ class DevMailApi:
         self.mailbox = mailbox
 
     def blueprint(self) -> Blueprint:
+        # Admins only: the mailbox holds every customer's email, not one agent's conversations.
+        guard = RouteGuard(
+            auth=self.auth,
+            allowed=lambda agent: agent.is_admin,
+            refusal="the developer mailbox is for admins",
+        )
         bp = Blueprint("handoff_dev_mail")
-        bp.add_route(self.list_mail, "/api/dev/mail", methods=["GET"])
-        bp.add_route(self.reply, "/api/dev/mail/<mail_id:str>/reply", methods=["POST"])
+        bp.add_route(
+            self._dev_only(guard(self.list_mail)),
+            "/api/dev/mail",
+            methods=["GET"],
+            name="list_mail",
+        )
+        bp.add_route(
+            self._dev_only(guard(self.reply)),
+            "/api/dev/mail/<mail_id:str>/reply",
+            methods=["POST"],
+            name="reply",
+        )
         return bp
 
-    async def _refused(self, request: Request) -> HTTPResponse | None:
-        if not self.settings.dev:
-            return error(404, ErrorCode.NOT_FOUND, "the developer mailbox is for TANDEM_DEV=1")
-        if await self.auth.authenticate(bearer(request)) is None:
-            return error(401, ErrorCode.UNAUTHORIZED, "send Authorization: Bearer <agent token>")
-        return None
+    def _dev_only(self, route: Handler) -> Handler:
+        async def dev_route(request: Request, **params: Any) -> HTTPResponse:
+            if not self.settings.dev:
+                return error(404, ErrorCode.NOT_FOUND, "the developer mailbox is for TANDEM_DEV=1")
+            return await route(request, **params)
 
-    async def list_mail(self, request: Request) -> HTTPResponse:
-        refused = await self._refused(request)
-        if refused is not None:
-            return refused
+        return dev_route
+
+    async def list_mail(self, request: Request, session: AgentSession) -> HTTPResponse:
         return json_response(
             {
                 "sink": bool(self.settings.dev_mail_port),
                 "inbound": self.settings.inbound_smtp_port > 0,
                 "emails": await self.mailbox.latest(),
-            },
-            headers={"Cache-Control": "no-store"},
+            }
         )
 
-    async def reply(self, request: Request, mail_id: str) -> HTTPResponse:
-        refused = await self._refused(request)
-        if refused is not None:
-            return refused
+    async def reply(self, request: Request, session: AgentSession, mail_id: str) -> HTTPResponse:
         try:
             body = json.loads(request.body or b"null")
         except ValueError:

@@ -20,7 +20,8 @@ from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
 from handoff.domain.inbox import REASONS, STATUSES, InboxFilter, ordered
-from handoff.edges.http_api import bearer, error
+from handoff.edges.guarded_route import RouteGuard
+from handoff.edges.http_api import error
 from handoff.edges.json_body import Refused, json_body
 from handoff.protocol.errors import ErrorCode
 from handoff.services.agent_auth import AgentAuth, AgentSession
@@ -30,6 +31,12 @@ from handoff.services.training_data import ContentError
 from handoff.store.inbox import InboxStore
 
 LISTED = 500  # items per answer: more than a writer reads in a sitting
+
+
+def _error_response(exc: Exception) -> HTTPResponse | None:
+    if isinstance(exc, ContentError):
+        return error(400, ErrorCode.BAD_REQUEST, str(exc))
+    return None
 
 
 class WorkbenchApi:
@@ -56,27 +63,15 @@ class WorkbenchApi:
             (self.draft_test, "/conversations/<conversation_id:str>/test", "GET"),
             (self.save_test, "/conversations/<conversation_id:str>/test", "POST"),
         ]
+        guard = RouteGuard(
+            auth=self.auth,
+            allowed=lambda agent: agent.can_write,
+            refusal="the workbench is for writers and admins",
+            errors=_error_response,
+        )
         for handler, uri, method in routes:
-            bp.add_route(self._guarded(handler), uri, methods=[method], name=handler.__name__)
+            bp.add_route(guard(handler), uri, methods=[method], name=handler.__name__)
         return bp
-
-    def _guarded(self, handler: Any) -> Any:
-        async def route(request: Request, **params: Any) -> HTTPResponse:
-            session = await self.auth.authenticate(bearer(request))
-            if session is None:
-                return error(401, ErrorCode.UNAUTHORIZED, "send Authorization: Bearer <token>")
-            if not session.agent.can_write:
-                return error(403, ErrorCode.FORBIDDEN, "the workbench is for writers and admins")
-            try:
-                response: HTTPResponse = await handler(request, session, **params)
-            except Refused as refused:
-                return refused.response
-            except ContentError as exc:
-                return error(400, ErrorCode.BAD_REQUEST, str(exc))
-            response.headers.setdefault("Cache-Control", "no-store")
-            return response
-
-        return route
 
     # -- the inbox -----------------------------------------------------------------------------
     async def list_inbox(self, request: Request, session: AgentSession) -> HTTPResponse:

@@ -60,6 +60,7 @@ class ConversationInfo(TypedDict):
     csat_comment: NotRequired[str]  # what the customer wrote with their rating, if anything
     # The follow-up question after the close: asked later, asked, answered (or moot).
     followup: NotRequired[FollowUpStatus]
+    followup_due: NotRequired[float]  # when it is (or was) asked: with scheduled and due
 
 
 class QueueItem(TypedDict):

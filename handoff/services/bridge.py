@@ -36,7 +36,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,8 +49,8 @@ from handoff.security.ratelimit import Rule
 from handoff.services.bot_client import BotClient, BotMessage, BotTurn, BotUnavailable
 from handoff.services.desk import Desk
 from handoff.services.inbox import InboxFeed
-from handoff.store.bot_lease import BotLease
-from handoff.store.conversations import ConversationStore
+from handoff.store.bot_lease import BotLease, BotWork, LeaseOffer, TakenWork, new_token
+from handoff.store.conversations import Committed, ConversationStore
 from handoff.store.facts import DeskFactsReader
 from handoff.store.limits import Limits, Spend
 
@@ -104,6 +103,19 @@ def turn_entries(turn: BotTurn, answered_seq: int | None) -> list[list[str]]:
     return [bot_entry(m, nlu if i == 0 else None) for i, m in enumerate(turn.messages)]
 
 
+# What one step of the bridge leads to: False, the bot is done with the conversation for now (or
+# the work was taken over: release the lease); True, go on (take the next work); a BotWork, go on
+# with this, which the step's commit already took under the same lease.
+Step = bool | BotWork
+
+
+def next_step(committed: Committed | None) -> Step:
+    """The step after a commit that asked for the next work (``take_next``)."""
+    if committed is None:
+        return False
+    return committed.next if committed.next is not None else True
+
+
 class BotBridge:
     """Feeds each conversation's unanswered customer messages to the bot (see the module's doc)."""
 
@@ -133,10 +145,23 @@ class BotBridge:
         self.now = clock
         self._running: dict[str, asyncio.Task[None]] = {}
         self._again: set[str] = set()
+        # Leases APPEND took for us while a pump of the same conversation was still running here
+        # (it had released the lease but not yet finished): that pump goes on with it.
+        self._handed: dict[str, TakenWork] = {}
         self._timers: set[asyncio.TimerHandle] = set()
 
-    def kick(self, conversation_id: str) -> None:
-        """Make sure someone works through this conversation's unanswered messages."""
+    def offer(self) -> LeaseOffer:
+        """A token for ``ConversationStore.append(lease=…)`` to take the lease with."""
+        return self.lease.offer()
+
+    def kick(self, conversation_id: str, taken: TakenWork | None = None) -> None:
+        """Make sure someone works through this conversation's unanswered messages.
+
+        ``taken``: the lease and first work the customer's append took for the bridge; exactly
+        one pump gets it (the running one, if it has not finished yet, or a new one).
+        """
+        if taken is not None:
+            self._handed[conversation_id] = taken  # a newer one: the older lease has expired
         if conversation_id in self._running:
             self._again.add(conversation_id)
             return
@@ -160,10 +185,14 @@ class BotBridge:
         try:
             while True:
                 self._again.discard(conversation_id)
-                token = secrets.token_hex(8)
-                if await self._drain(conversation_id, token) == "busy":
-                    return
-                if conversation_id not in self._again:
+                taken = self._handed.pop(conversation_id, None)
+                if taken is None:
+                    status = await self._drain(conversation_id, new_token())
+                else:
+                    status = await self._drain(conversation_id, taken.token, taken.work)
+                if conversation_id in self._handed:
+                    continue  # a lease handed over while we worked: ours to use
+                if status == "busy" or conversation_id not in self._again:
                     return
         except asyncio.CancelledError:
             raise
@@ -187,47 +216,55 @@ class BotBridge:
         timer = loop.call_later(delay, fire)
         self._timers.add(timer)
 
-    async def _drain(self, conversation_id: str, token: str) -> str:
+    async def _drain(self, conversation_id: str, token: str, work: BotWork | None = None) -> str:
         """Work through the conversation under one lease: ``busy``, ``done`` or ``stopped``.
 
-        Each step takes the next piece of work and renews the lease in one round trip
-        (``TAKE_BOT_WORK``); when nothing is left, the same step releases the lease.
+        ``work``: the first work, already taken under ``token`` (by the customer's append);
+        without it the lease is acquired first. Each turn's commit takes the next piece of work
+        and renews the lease in the same round trip (``COMMIT_BOT_TURN``); when nothing is
+        left, the same step releases the lease. A turn that kept the lease for a handoff it
+        then did not make (the address asked too often) takes the next work with
+        ``TAKE_BOT_WORK``.
         """
-        renew = False
+        if work is None:
+            work = await self.lease.take(conversation_id, token, renew=False)
         while True:
-            work = await self.lease.take(conversation_id, token, renew=renew)
             if work.status == "busy":
                 # Another replica is on it; if it died, try again once its lease is over.
                 self._later(conversation_id, max(work.busy_ms, 50) / 1000 + 0.05)
                 return work.status
             if work.status != "work":  # done, or lost to another replica
                 return "done"
-            renew = True
             try:
-                more = await self._step(work.conversation, work.message, work.last_seq, token)
+                outcome = await self._step(work.conversation, work.message, work.last_seq, token)
             except BaseException:
                 await self.lease.release(conversation_id, token)
                 raise
-            if not more:
+            if outcome is False:
                 # The bot is done with it (handed to people, a stale answer): release, and
                 # go on only if work is pending after all (e.g. handed back meanwhile).
                 if (await self.lease.release(conversation_id, token)).work_left:
                     self._again.add(conversation_id)
                 return "stopped"
+            if isinstance(outcome, BotWork):
+                work = outcome  # the commit took it
+            else:
+                work = await self.lease.take(conversation_id, token, renew=True)
 
     async def _step(
         self, conversation: dict[str, str], message: dict[str, str], last_seq: int, token: str
-    ) -> bool:
-        """One piece of work under the lease ``token``; False when the bot is done with this
-        conversation for now (or the work was taken over)."""
+    ) -> Step:
+        """One piece of work under the lease ``token`` (see :data:`Step`)."""
         version = int(conversation["version"])
         bot_seq = int(conversation.get("bot_seq") or 0)
         if conversation.get("bot_event") == "handback":
             return await self._hand_back(conversation, version, bot_seq, token)
         if not message:
             # Only non-customer entries remain (e.g. system notes); nothing for the bot.
-            return await self._store_turn(
-                conversation, version, last_seq, BotTurn(messages=[]), token
+            return next_step(
+                await self._store_turn(
+                    conversation, version, last_seq, BotTurn(messages=[]), token, take_next=True
+                )
             )
         if conversation.get("state") == State.QUEUED:
             return await self._answer_faq_while_waiting(conversation, version, message, token)
@@ -235,7 +272,7 @@ class BotBridge:
 
     async def _answer_faq_while_waiting(
         self, conversation: dict[str, str], version: int, message: dict[str, str], token: str
-    ) -> bool:
+    ) -> Step:
         """The bot's FAQ answer for a customer waiting for a person; False when it was claimed."""
         conversation_id, seq = conversation["id"], int(message["seq"])
         try:
@@ -246,10 +283,12 @@ class BotBridge:
             turn = BotTurn(messages=[])
         if turn.handoff is not None or not turn.intent.startswith("faq/"):
             turn = BotTurn(messages=[])  # not an FAQ answer: the message is the person's to read
-        if not await self._store_turn(conversation, version, seq, turn, token, answered_seq=seq):
+        committed = await self._store_turn(
+            conversation, version, seq, turn, token, answered_seq=seq, take_next=True
+        )
+        if committed is None:
             log.info("dropped a bot answer for %s: taken over meanwhile", conversation_id)
-            return False
-        return True
+        return next_step(committed)
 
     async def _ask_bot(
         self, conversation: dict[str, str], message: dict[str, str], *, faq_only: bool = False
@@ -267,8 +306,8 @@ class BotBridge:
 
     async def _answer(
         self, conversation: dict[str, str], version: int, message: dict[str, str], token: str
-    ) -> bool:
-        """Send one customer message to the bot and store its turn; False when the bot is done."""
+    ) -> Step:
+        """Send one customer message to the bot and store its turn (see :data:`Step`)."""
         conversation_id, seq = conversation["id"], int(message["seq"])
         try:
             turn = await self._ask_bot(conversation, message)
@@ -297,21 +336,22 @@ class BotBridge:
         handoff = turn.handoff
         facts = asyncio.ensure_future(self.facts.read(now=self.now())) if handoff else None
         try:
+            # A turn that may hand over keeps the lease until the handoff is done.
             current = await self._store_turn(
-                conversation, version, seq, turn, token, answered_seq=seq
+                conversation, version, seq, turn, token, answered_seq=seq, take_next=not handoff
             )
         except BaseException:
             if facts is not None:
                 facts.cancel()
             raise
-        if not current:
+        if current is None:
             if facts is not None:
                 facts.cancel()
             log.info("dropped a bot answer for %s: taken over meanwhile", conversation_id)
             return False
         if handoff is None or facts is None:
             await self._note(conversation, message, turn)
-            return True
+            return next_step(current)
         if not await self._may_hand_off(conversation):
             facts.cancel()
             await self._refuse_handoff(conversation, turn)
@@ -368,15 +408,17 @@ class BotBridge:
 
     async def _hand_back(
         self, conversation: dict[str, str], version: int, bot_seq: int, token: str
-    ) -> bool:
+    ) -> Step:
         try:
             turn = await self.bot.hand_back(conversation["id"])
         except BotUnavailable as exc:
             # The person already said goodbye; the bot's next answer will show whether it is back.
             log.warning("bot did not confirm the hand-back of %s: %s", conversation["id"], exc)
             turn = BotTurn(messages=[])
-        return await self._store_turn(
-            conversation, version, bot_seq, turn, token, clear_event="handback"
+        return next_step(
+            await self._store_turn(
+                conversation, version, bot_seq, turn, token, clear_event="handback", take_next=True
+            )
         )
 
     async def _store_turn(
@@ -388,9 +430,11 @@ class BotBridge:
         token: str,
         clear_event: str = "",
         answered_seq: int | None = None,
-    ) -> bool:
+        take_next: bool = False,
+    ) -> Committed | None:
         """Store the turn (if still current and still ours, see ``commit_bot_turn``) and relay
-        it; False if it was stale."""
+        it; None if it was stale. ``take_next``: the same step takes the next work (or releases
+        the lease), for a caller that goes on with it."""
         entries = turn_entries(turn, answered_seq)
         fields = {"language": turn.language} if turn.language else None
         committed = await self.conversations.commit_bot_turn(
@@ -402,10 +446,11 @@ class BotBridge:
             taken_bot_seq=int(conversation.get("bot_seq") or 0),
             fields=fields,
             clear_event=clear_event,
+            take_next_ms=self.lease.lease_ms if take_next else None,
         )
         if committed is None:
-            return False  # a person took over while the bot was thinking, or another replica
-        seqs, ts = committed
+            return None  # a person took over while the bot was thinking, or another replica
+        seqs, ts = committed.seqs, committed.ts
         customer = conversation.get("customer", "")
         for fields_, seq in zip(entries, seqs, strict=True):
             await self.notify.entry(conversation["id"], customer, "", stored(fields_, seq, ts))
@@ -420,4 +465,4 @@ class BotBridge:
                 customer,
                 {"conversation_id": conversation["id"], "state": "bot", "language": turn.language},
             )
-        return True
+        return committed

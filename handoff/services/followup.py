@@ -8,7 +8,8 @@ back later is asked when their widget reconnects (``tandem_followup``, in their 
 yes/no buttons). "No" reopens the conversation to the queue with its history
 (``Desk.wake``); "yes" is recorded and is a confirmed resolution, so agent assist keeps the
 conversation's replies as suggestions (``on_confirmed``, ``Assist.confirmed_later``); both count
-in the stats (the resolution confirmed rate).
+in the stats (the resolution confirmed rate). Each step (scheduled, due, yes, no) is a
+``conversation_updated`` to the consoles that have the conversation open, so the facts follow.
 
 **The email outbox's hook**: :meth:`FollowUps.due_followups` hands out, once each, the due
 follow-ups whose customer left an email address, with the question and the buttons' words in
@@ -102,6 +103,10 @@ class FollowUps:
             return None
         due = self.now() + self.settings.followup_hours * 3600
         await self.store.schedule(conversation_id, due=due)
+        # The closing agent's console read the details at the close, before this: it learns
+        # the follow-up here, as it learns the rating.
+        scheduled = {**conversation, "followup": "scheduled", "followup_due": repr(due)}
+        await self.notify.conversation_updated(views.conversation_info(scheduled))
         return due
 
     def question(self, conversation: Mapping[str, str]) -> FollowUpQuestion:
@@ -126,6 +131,7 @@ class FollowUps:
             await self.notify.followup(
                 conversation.get("customer", ""), self.question(conversation)
             )
+            await self.notify.conversation_updated(views.conversation_info(conversation))
         return len(taken)
 
     async def answer(

@@ -168,6 +168,12 @@ class InboxFeed:
         *,
         reply: str = "",
     ) -> None:
+        language = nlu.get("language", "") if nlu else ""
+        if not language:
+            # A message the bot did not answer (a person did) has no NLU to say its language;
+            # the conversation's is the one the customer was spoken to in.
+            (stored,) = await self.conversations.fields(conversation_id, "language")
+            language = stored or ""
         await self.inbox.record(
             Sighting(
                 text=mask(entry["text"]),
@@ -178,7 +184,7 @@ class InboxFeed:
                 intent=nlu["intent"] if nlu else "",
                 confidence=nlu["confidence"] if nlu else None,
                 ranking=[dict(r) for r in nlu.get("ranking", [])] if nlu else [],
-                language=nlu.get("language", "") if nlu else "",
+                language=language,
                 reply=mask(reply),
             )
         )

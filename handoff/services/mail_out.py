@@ -64,6 +64,8 @@ TICK = 0.5
 SMTP_TIMEOUT = 30.0
 LEASE_SECONDS = 2 * SMTP_TIMEOUT + 30  # longer than any one send; then another sender may try
 AT_ONCE = 4  # sends in flight per replica
+# Why a follow-up email waits (the console shows it on the email's status).
+IN_THE_CHAT = "waiting: the customer is in the chat, where the follow-up was asked"
 
 
 class MailOut:
@@ -223,6 +225,12 @@ class MailOut:
             if skip:
                 await self._finish(entry, token, "skipped", skip, owner)
                 return
+            if entry.kind == "followup" and await self._in_the_chat(conversation):
+                # The open widget asked already (FollowUps.sweep): an email now would ask the
+                # same question twice. Look again later; an answer meanwhile skips the email.
+                later = self.now() + self.settings.mail_away_seconds
+                await self._finish(entry, token, "queued", IN_THE_CHAT, owner, retry_at=later)
+                return
             try:
                 message = await self._message(entry, conversation)
                 await self._deliver(message, entry.to)
@@ -256,6 +264,10 @@ class MailOut:
             if seen.connected or (seen.last_seen or 0) > entry.created:
                 return "the customer came back to the chat and read it there"
         return ""
+
+    async def _in_the_chat(self, conversation: dict[str, str]) -> bool:
+        seen = await self.seen.presence(conversation.get("customer", ""), now=self.now())
+        return seen.connected
 
     async def _message(self, entry: MailEntry, conversation: dict[str, str]) -> EmailMessage:
         answers: list[tuple[str, str]] = []

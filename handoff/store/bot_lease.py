@@ -17,7 +17,8 @@ Example::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import secrets
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from handoff.domain.ownership import BOT_ANSWERS, State
@@ -37,6 +38,33 @@ class BotWork:
     conversation: dict[str, str] = field(default_factory=dict)
     message: dict[str, str] = field(default_factory=dict)
     last_seq: int = 0
+
+
+@dataclass(frozen=True)
+class LeaseOffer:
+    """What ``APPEND`` needs to take the lease for the bridge when it is free: a fresh token and
+    the lease's length (``ConversationStore.append(lease=…)``)."""
+
+    token: str
+    lease_ms: int
+
+
+@dataclass(frozen=True)
+class TakenWork:
+    """A lease taken on the bridge's behalf (by ``APPEND``) and the first work under it: the
+    bridge starts with it instead of acquiring (``BotBridge.kick(taken=…)``)."""
+
+    token: str
+    work: BotWork
+
+    def with_fields(self, fields: dict[str, str]) -> TakenWork:
+        """The same, with conversation fields the caller set after the append."""
+        conversation = {**self.work.conversation, **fields}
+        return replace(self, work=replace(self.work, conversation=conversation))
+
+
+def new_token() -> str:
+    return secrets.token_hex(8)
 
 
 @dataclass(frozen=True)
@@ -66,6 +94,9 @@ class BotLease:
         self._take = redis.register_script(TAKE_BOT_WORK)
         self._release = redis.register_script(RELEASE_BOT_LOCK)
 
+    def offer(self) -> LeaseOffer:
+        return LeaseOffer(new_token(), self.lease_ms)
+
     async def take(self, conversation_id: str, token: str, *, renew: bool) -> BotWork:
         keys = [
             self.keys.bot_lock(conversation_id),
@@ -75,17 +106,7 @@ class BotLease:
         reply = await self._take(
             keys=keys, args=[token, self.lease_ms, "renew" if renew else "acquire"]
         )
-        status = str(reply[0])
-        if status == "busy":
-            return BotWork(status, busy_ms=int(reply[1]))
-        if status != "work":
-            return BotWork(status)
-        return BotWork(
-            status,
-            conversation=_pairs(reply[1]),
-            message=_pairs(reply[2]),
-            last_seq=int(reply[3] or 0),
-        )
+        return work_from_reply(reply)
 
     async def release(self, conversation_id: str, token: str) -> Released:
         keys = [self.keys.bot_lock(conversation_id), self.keys.conversation(conversation_id)]
@@ -96,6 +117,22 @@ class BotLease:
             customer_seq=int(customer_seq or 0),
             bot_event=str(event or ""),
         )
+
+
+def work_from_reply(reply: list[Any]) -> BotWork:
+    """A ``TAKE_BOT_WORK`` reply (or the next work ``COMMIT_BOT_TURN`` and ``APPEND`` return, see
+    ``next_bot_work`` in ``handoff.store.scripts``) as a :class:`BotWork`."""
+    status = str(reply[0])
+    if status == "busy":
+        return BotWork(status, busy_ms=int(reply[1]))
+    if status != "work":
+        return BotWork(status)
+    return BotWork(
+        status,
+        conversation=_pairs(reply[1]),
+        message=_pairs(reply[2]),
+        last_seq=int(reply[3] or 0),
+    )
 
 
 def _pairs(flat: list[str]) -> dict[str, str]:

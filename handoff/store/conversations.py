@@ -31,6 +31,7 @@ from handoff.domain.ownership import Action, State, rule_for
 from handoff.protocol.types import AgentEntry, AgentRef, Note
 from handoff.security.ids import new_conversation_id
 from handoff.store import scripts
+from handoff.store.bot_lease import BotWork, LeaseOffer, TakenWork, work_from_reply
 from handoff.store.keys import Keys
 from handoff.store.limits import BucketRef
 from handoff.store.stats import DAY_TTL
@@ -55,10 +56,21 @@ class AppendResult:
     ts: float = 0.0
     customer: str = ""
     retry_after: float = 0.0  # limited: seconds until the sender has a token again
+    taken: TakenWork | None = None  # ok with ``lease``: the bridge's lease and first work
 
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+
+@dataclass(frozen=True)
+class Committed:
+    """A stored bot turn: its entries' seqs and timestamp, and the bridge's next piece of work
+    when it was asked for (``None`` otherwise)."""
+
+    seqs: list[int]
+    ts: float
+    next: BotWork | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +112,7 @@ class ConversationStore:
         self._transition = redis.register_script(scripts.TRANSITION)
         self._commit = redis.register_script(scripts.COMMIT_BOT_TURN)
         self._start = redis.register_script(scripts.START_CONVERSATION)
+        self._release_lock = redis.register_script(scripts.RELEASE_BOT_LOCK)
 
     # -- customers ------------------------------------------------------------------------------
     async def current(self, customer_id: str) -> str | None:
@@ -271,11 +284,17 @@ class ConversationStore:
         for_bot: bool = False,
         bucket: BucketRef | None = None,
         also: Sequence[BucketRef] = (),
+        lease: LeaseOffer | None = None,
     ) -> AppendResult:
         """Append one entry (next seq) if the state allows it; a known ``cmid`` is stored once.
 
         With ``bucket`` (and ``also``: the sender's address's) the entry also costs one token of
         each, in the same step: ``limited`` when one is empty (nothing stored, nothing spent).
+
+        With ``lease`` (``for_bot`` only) the same step takes the bot bridge's lease on the
+        conversation if it is free and the bot answers in this state, and returns the first
+        work under it (``AppendResult.taken``, for ``BotBridge.kick``): the caller must hand it
+        to the bridge, or the conversation waits for the lease to expire.
         """
         buckets = ([bucket] if bucket is not None else []) + list(also)
         keys = [
@@ -283,6 +302,7 @@ class ConversationStore:
             self.keys.log(conversation_id),
             self.keys.dedup(conversation_id),
             self.keys.active,
+            self.keys.bot_lock(conversation_id),
             *(b.key for b in buckets),
         ]
         now = self.now()
@@ -294,11 +314,13 @@ class ConversationStore:
             DEDUP_TTL,
             ("f" if first_response else "") + ("c" if for_bot else ""),
             len(buckets),
+            lease.token if lease is not None and for_bot else "",
+            lease.lease_ms if lease is not None else 0,
             *(arg for b in buckets for arg in (b.burst, repr(b.per_second))),
             *fields,
         ]
         if self.wait_replicas:
-            reply = await self._append_replicated(keys, args)
+            reply = await self._append_replicated(keys, args, lease)
         else:
             reply = await self._append(keys=keys, args=args)
         status = str(reply[0])
@@ -307,6 +329,9 @@ class ConversationStore:
         if status == "limited":
             return AppendResult(status, retry_after=int(reply[1]) / 1000.0, ts=now)
         queued_at = str(reply[5])
+        taken = None
+        if lease is not None and len(reply) > 7 and reply[7]:
+            taken = TakenWork(lease.token, work_from_reply(reply[7]))
         return AppendResult(
             status=status,
             seq=int(reply[1]),
@@ -316,9 +341,12 @@ class ConversationStore:
             first_response_queued_at=float(queued_at) if queued_at else None,
             ts=now,
             customer=str(reply[6]),
+            taken=taken,
         )
 
-    async def _append_replicated(self, keys: list[str], args: list[str | int]) -> Any:
+    async def _append_replicated(
+        self, keys: list[str], args: list[str | int], lease: LeaseOffer | None
+    ) -> Any:
         """The APPEND script, then ``WAIT`` on the same connection (a pipeline: WAIT counts the
         writes of its own connection), in one round trip."""
         for attempt in (1, 2):
@@ -335,6 +363,10 @@ class ConversationStore:
             if isinstance(answer, Exception):
                 raise answer
         if str(reply[0]) in ("ok", "dup") and int(confirmed) < self.wait_replicas:
+            if lease is not None and len(reply) > 7 and reply[7]:
+                # The client is told to retry; its resend (a duplicate) kicks the bridge, which
+                # must find the lease free, not held by a token nobody has.
+                await self._release_lock(keys=[keys[4], keys[0]], args=[lease.token])
             raise NotReplicated(
                 f"{int(confirmed)} of {self.wait_replicas} Redis replicas confirmed the append "
                 f"within {self.wait_timeout_ms} ms"
@@ -412,7 +444,8 @@ class ConversationStore:
         taken_bot_seq: int,
         fields: Mapping[str, str] | None = None,
         clear_event: str = "",
-    ) -> tuple[list[int], float] | None:
+        take_next_ms: int | None = None,
+    ) -> Committed | None:
         """Store the bot's answer if the conversation is still at the same version, and this
         replica still holds the bridge's lease (``lease_token``) with ``bot_seq`` where it was
         when the work was taken (``taken_bot_seq``).
@@ -420,6 +453,10 @@ class ConversationStore:
         The same version means the same state: the bot's, or waiting for a person (then the bot
         answers FAQ questions only, ``handoff.services.bridge``). The lease and ``bot_seq``
         fence a replica that stalled past its lease: another one answered meanwhile.
+
+        With ``take_next_ms`` the same step also takes the bridge's next piece of work under the
+        same lease, renewed for that long, or releases the lease when nothing is left
+        (``Committed.next``, as ``BotLease.take`` would return it): one round trip less per turn.
 
         Returns the new entries' seqs and their timestamp, or ``None`` when the answer is stale
         (a person took over while the bot was thinking, or the work was taken over): then
@@ -441,11 +478,13 @@ class ConversationStore:
             json.dumps([list(e) for e in entries]),
             lease_token,
             str(taken_bot_seq),
+            "" if take_next_ms is None else str(take_next_ms),
         ]
         reply = await self._commit(keys=keys, args=args)
         if str(reply[0]) != "ok":
             return None
-        return [int(s) for s in reply[2:]], now
+        following = work_from_reply(reply[3]) if reply[3] else None
+        return Committed(seqs=[int(s) for s in reply[2]], ts=now, next=following)
 
     async def set_fields(self, conversation_id: str, fields: Mapping[str, str]) -> None:
         await self.redis.hset(self.keys.conversation(conversation_id), mapping=dict(fields))

@@ -46,11 +46,17 @@ class CustomerSeen:
         return f"{self.replica}|{sid}"
 
     async def connect(self, customer_id: str, sid: str, *, now: float) -> None:
-        await self.renew([(customer_id, sid)], now=now)
+        await self._hold([(customer_id, sid)], now=now, mark_new=True)
 
     async def renew(self, sockets: Iterable[tuple[str, str]], *, now: float) -> None:
-        """Extend the leases of this replica's customer sockets (``(customer, sid)`` pairs)."""
-        held = list(sockets)
+        """Extend the leases of this replica's customer sockets (``(customer, sid)`` pairs).
+
+        A renewal only moves a last-seen mark that exists: a customer erased while one of their
+        sockets was still being disconnected (the erase asks the replicas, which takes a moment)
+        is not marked seen again by a renewal already on its way."""
+        await self._hold(list(sockets), now=now, mark_new=False)
+
+    async def _hold(self, held: list[tuple[str, str]], *, now: float, mark_new: bool) -> None:
         if not held:
             return
         async with self.redis.pipeline(transaction=False) as pipe:
@@ -58,7 +64,8 @@ class CustomerSeen:
                 key = self.keys.customer_sockets(customer_id)
                 pipe.zadd(key, {self._member(sid): now + LEASE})
                 pipe.expire(key, self._ttl)
-            pipe.zadd(self.keys.customers_seen, {c: now for c, _ in held}, gt=True)
+            marks = {c: now for c, _ in held}
+            pipe.zadd(self.keys.customers_seen, marks, gt=True, xx=not mark_new)
             pipe.zremrangebyscore(self.keys.customers_seen, "-inf", repr(now - FORGET_AFTER))
             await pipe.execute()
 

@@ -26,6 +26,43 @@ local function bucket_set(key, now, burst, rate, tokens)
 end
 """
 
+# The bridge's next piece of work, shared by the scripts that hand it out (TAKE_BOT_WORK,
+# COMMIT_BOT_TURN, APPEND): one definition of "work left for the bot". Called with the lease
+# held by the caller's token. Returns {'done'} (nothing for the bot: the lease is released in the
+# same step, so a message stored after this starts a new pump), or {'work', conversation hash as
+# [f, v, ...], the first customer entry after bot_seq as [f, v, ...] or {}, the last seq read}.
+# Work is a pending hand-back event, or customer messages after bot_seq, while the bot owns the
+# conversation or the customer waits for a person (the bot answers FAQ questions meanwhile).
+BOT_WORK_FUNCTIONS = """
+local function next_bot_work(lock_key, conv_key, log_key)
+  local conv = redis.call('HGETALL', conv_key)
+  local c = {}
+  for i = 1, #conv, 2 do c[conv[i]] = conv[i + 1] end
+  local bot_seq = tonumber(c['bot_seq'] or '0') or 0
+  local customer_seq = tonumber(c['customer_seq'] or '0') or 0
+  local handback = c['state'] == 'bot' and c['bot_event'] == 'handback'
+  local answers = c['state'] == 'bot' or c['state'] == 'queued'
+  if not answers or (not handback and customer_seq <= bot_seq) then
+    redis.call('DEL', lock_key)
+    return {'done'}
+  end
+  local message = {}
+  local last = tostring(customer_seq)
+  if not handback then
+    local rows = redis.call('XRANGE', log_key, (bot_seq + 1) .. '-0', '+', 'COUNT', 50)
+    for _, row in ipairs(rows) do
+      local f = row[2]
+      for i = 1, #f, 2 do
+        if f[i] == 'author' and f[i + 1] == 'customer' then message = f end
+      end
+      if #message > 0 then break end
+    end
+    if #rows > 0 then last = string.match(rows[#rows][1], '^(%d+)') end
+  end
+  return {'work', conv, message, last}
+end
+"""
+
 # KEYS: one bucket per limit   ARGV: now, mode, then burst, rate (tokens/s), cost per bucket
 # Modes: 'take' spends on every bucket or on none (a refused request drains nothing), 'peek'
 # only looks, 'force' spends what is there (down to empty), 'refund' gives tokens back.
@@ -53,19 +90,27 @@ return wait
 """
 )
 
-# KEYS: conv, log, dedup, the index of conversations by last activity, then one key per bucket
-#       the message spends from (the sender's, the sender's address's)
+# KEYS: conv, log, dedup, the index of conversations by last activity, the bridge's lease, then
+#       one key per bucket the message spends from (the sender's, the sender's address's)
 # ARGV: cmid, allowed states (csv, '' = any), required owner ('' = any), now, dedup ttl,
 #       flags ('c': a customer message, the bot's to answer; 'f': mark the first agent response),
-#       number of buckets n, then burst and rate (tokens/s) per bucket, then field, value, ...
+#       number of buckets n, lease token ('' = do not take the lease), lease ms, then burst and
+#       rate (tokens/s) per bucket, then field, value, ...
 # Returns status, seq, state, version, owner, first-response queued_at, customer (the customer
-# id saves an agent's message a second round trip before it can be relayed). The sender's tokens
-# are spent here, in the same step as the append: only a message that is stored costs one (a
-# duplicate, a refusal, or a failure while Redis is away costs nothing), and the limit takes no
-# round trip of its own. Every bucket pays or none does. ``limited`` carries the milliseconds to
-# wait (until every bucket could pay) where the seq would be.
+# id saves an agent's message a second round trip before it can be relayed), and on 'ok' the
+# bridge's first work ({} when the lease was not taken). The sender's tokens are spent here, in
+# the same step as the append: only a message that is stored costs one (a duplicate, a refusal,
+# or a failure while Redis is away costs nothing), and the limit takes no round trip of its
+# own. Every bucket pays or none does. ``limited`` carries the milliseconds to wait (until
+# every bucket could pay) where the seq would be.
+# With a lease token, a customer message stored in a state the bot answers also takes the
+# bridge's lease when it is free (SET NX PX, as TAKE_BOT_WORK's acquire) and returns the first
+# work as next_bot_work does: the bridge starts on it without its own acquire round trip. When
+# another pump holds the lease (on this replica or another), nothing is taken: that pump, or
+# the bridge's kick, finds the message as before.
 APPEND = (
     BUCKET_FUNCTIONS
+    + BOT_WORK_FUNCTIONS
     + """
 local cmid = ARGV[1]
 local c = redis.call('HMGET', KEYS[1], 'state', 'version', 'owner', 'queued_at', 'customer', 'id')
@@ -91,20 +136,20 @@ end
 local buckets, now = tonumber(ARGV[7]), tonumber(ARGV[4])
 local levels, wait = {}, 0
 for b = 1, buckets do
-  local burst, rate = tonumber(ARGV[6 + 2 * b]), tonumber(ARGV[7 + 2 * b])
-  levels[b] = bucket_level(KEYS[4 + b], now, burst, rate)
+  local burst, rate = tonumber(ARGV[8 + 2 * b]), tonumber(ARGV[9 + 2 * b])
+  levels[b] = bucket_level(KEYS[5 + b], now, burst, rate)
   if levels[b] < 1 then wait = math.max(wait, math.ceil((1 - levels[b]) / rate * 1000)) end
 end
 if wait > 0 then
   return {'limited', tostring(wait), state, c[2], owner, '', c[5] or ''}
 end
 for b = 1, buckets do
-  bucket_set(KEYS[4 + b], now, tonumber(ARGV[6 + 2 * b]), tonumber(ARGV[7 + 2 * b]),
+  bucket_set(KEYS[5 + b], now, tonumber(ARGV[8 + 2 * b]), tonumber(ARGV[9 + 2 * b]),
     levels[b] - 1)
 end
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 local fields = {'seq', tostring(seq), 'ts', ARGV[4]}
-for i = 8 + 2 * buckets, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 10 + 2 * buckets, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('XADD', KEYS[2], seq .. '-0', unpack(fields))
 if cmid ~= '' then
   redis.call('HSET', KEYS[3], cmid, seq)
@@ -114,13 +159,19 @@ redis.call('HSET', KEYS[1], 'updated_at', ARGV[4])
 if state ~= 'offline' and state ~= 'closed' and c[6] then
   redis.call('ZADD', KEYS[4], ARGV[4], c[6])
 end
-if string.find(ARGV[6], 'c', 1, true) then redis.call('HSET', KEYS[1], 'customer_seq', seq) end
+local for_bot = string.find(ARGV[6], 'c', 1, true)
+if for_bot then redis.call('HSET', KEYS[1], 'customer_seq', seq) end
 local first = ''
 if string.find(ARGV[6], 'f', 1, true)
     and redis.call('HSETNX', KEYS[1], 'first_response_at', ARGV[4]) == 1 then
   first = c[4] or ''
 end
-return {'ok', tostring(seq), state, c[2], owner, first, c[5] or ''}
+local work = {}
+if for_bot and ARGV[8] ~= '' and (state == 'bot' or state == 'queued')
+    and redis.call('SET', KEYS[5], ARGV[8], 'NX', 'PX', ARGV[9]) then
+  work = next_bot_work(KEYS[5], KEYS[1], KEYS[2])
+end
+return {'ok', tostring(seq), state, c[2], owner, first, c[5] or '', work}
 """
 )
 
@@ -186,12 +237,18 @@ return {'ok', state, tostring(version), tostring(seq), owner, owner_name}
 # KEYS: conv, log, the bridge's lease, the index of conversations by last activity
 # ARGV: expected version, processed seq, now, extra hash fields (JSON or ''), bot event to clear
 #       ('' = none), entries (JSON list of [f, v, ...]), lease token, the bot_seq the work was
-#       taken at
+#       taken at, lease ms to take the next work with ('' = keep the lease as it is)
 # Fenced twice: by the version (a person took over: 'stale') and by the lease and bot_seq. A
 # replica that stalled past its lease (a GC pause, a frozen VM) must not store its answer: another
 # replica has the lease now, or already answered the same message ('lost'). The version alone
 # does not see that, since storing a bot turn does not change it.
-COMMIT_BOT_TURN = """
+# Returns {'ok', version, {new seqs}, next}: with a lease ms, next is the bridge's next piece of
+# work (next_bot_work: the lease renewed, or released when nothing is left), which saves the
+# bridge its TAKE_BOT_WORK renew; without, next is {} and the lease is left as it is (the bridge
+# still has to act under it, e.g. hand the conversation to people).
+COMMIT_BOT_TURN = (
+    BOT_WORK_FUNCTIONS
+    + """
 local c = redis.call('HMGET', KEYS[1], 'state', 'version', 'bot_seq', 'bot_event', 'id')
 if (c[1] ~= 'bot' and c[1] ~= 'queued') or c[2] ~= ARGV[1] then
   return {'stale', c[1] or '', c[2] or ''}
@@ -199,13 +256,13 @@ end
 if redis.call('GET', KEYS[3]) ~= ARGV[7] or (c[3] or '0') ~= ARGV[8] then
   return {'lost', c[1], c[2]}
 end
-local result = {'ok', c[2]}
+local seqs = {}
 for _, e in ipairs(cjson.decode(ARGV[6])) do
   local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
   local fields = {'seq', tostring(seq), 'ts', ARGV[3]}
   for _, v in ipairs(e) do fields[#fields + 1] = v end
   redis.call('XADD', KEYS[2], seq .. '-0', unpack(fields))
-  result[#result + 1] = tostring(seq)
+  seqs[#seqs + 1] = tostring(seq)
 end
 if tonumber(ARGV[2]) > tonumber(c[3] or '0') then
   redis.call('HSET', KEYS[1], 'bot_seq', ARGV[2])
@@ -215,9 +272,16 @@ if ARGV[4] ~= '' then
   for k, v in pairs(cjson.decode(ARGV[4])) do redis.call('HSET', KEYS[1], k, v) end
 end
 redis.call('HSET', KEYS[1], 'updated_at', ARGV[3])
-if #result > 2 and c[5] then redis.call('ZADD', KEYS[4], ARGV[3], c[5]) end
-return result
+if #seqs > 0 and c[5] then redis.call('ZADD', KEYS[4], ARGV[3], c[5]) end
+local following = {}
+if ARGV[9] ~= '' then
+  -- the lease is ours (checked above): renew it for the next piece, or release it
+  redis.call('PEXPIRE', KEYS[3], ARGV[9])
+  following = next_bot_work(KEYS[3], KEYS[1], KEYS[2])
+end
+return {'ok', c[2], seqs, following}
 """
+)
 
 # KEYS: customer, customer's conversation list, new conversation, stats_states, today's stats,
 #       the index of conversations by last activity
@@ -241,15 +305,14 @@ return {'created', ARGV[2]}
 """
 
 # The bridge's next step in one round trip (it was lease, read, renew, read the log, and after
-# each turn read and release again: seven round trips per answered message, now three).
+# each turn read and release again: seven round trips per answered message, now three; the
+# acquire is skipped when APPEND took the lease, the renew when COMMIT_BOT_TURN took the work).
 # KEYS: lock, conv, log   ARGV: token, lease ms, 'acquire' | 'renew'
 # Returns {'busy', pttl} (another replica holds the lease), {'lost'} (our lease expired and
-# someone else has it), {'done'} (nothing for the bot: the lease is released in the same step,
-# so a message stored after this starts a new pump), or {'work', conversation hash as
-# [f, v, ...], the first customer entry after bot_seq as [f, v, ...] or {}, the last seq read}.
-# Work is a pending hand-back event, or customer messages after bot_seq, while the bot owns the
-# conversation or the customer waits for a person (the bot answers FAQ questions meanwhile).
-TAKE_BOT_WORK = """
+# someone else has it), or what next_bot_work returns.
+TAKE_BOT_WORK = (
+    BOT_WORK_FUNCTIONS
+    + """
 if ARGV[3] == 'acquire' then
   if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
     return {'busy', tostring(redis.call('PTTL', KEYS[1]))}
@@ -258,32 +321,9 @@ else
   if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {'lost'} end
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
-local conv = redis.call('HGETALL', KEYS[2])
-local c = {}
-for i = 1, #conv, 2 do c[conv[i]] = conv[i + 1] end
-local bot_seq = tonumber(c['bot_seq'] or '0') or 0
-local customer_seq = tonumber(c['customer_seq'] or '0') or 0
-local handback = c['state'] == 'bot' and c['bot_event'] == 'handback'
-local answers = c['state'] == 'bot' or c['state'] == 'queued'
-if not answers or (not handback and customer_seq <= bot_seq) then
-  redis.call('DEL', KEYS[1])
-  return {'done'}
-end
-local message = {}
-local last = tostring(customer_seq)
-if not handback then
-  local rows = redis.call('XRANGE', KEYS[3], (bot_seq + 1) .. '-0', '+', 'COUNT', 50)
-  for _, row in ipairs(rows) do
-    local f = row[2]
-    for i = 1, #f, 2 do
-      if f[i] == 'author' and f[i + 1] == 'customer' then message = f end
-    end
-    if #message > 0 then break end
-  end
-  if #rows > 0 then last = string.match(rows[#rows][1], '^(%d+)') end
-end
-return {'work', conv, message, last}
+return next_bot_work(KEYS[1], KEYS[2], KEYS[3])
 """
+)
 
 # KEYS: lock, conv   ARGV: token
 # Returns what the bridge needs to decide whether work is left: the last *customer* seq, not
@@ -538,9 +578,11 @@ return redis.call('HGETALL', KEYS[1])
 # KEYS: entry, due zset, conversation's thread   ARGV: id, lease token, status, reason, now,
 # next due ('' = done), message id (sent: added to the thread)
 # Only the sender holding the lease may record the outcome. Returns 1, or 0 (lease lost).
+# 'queued' is a postponement (nothing was sent, nothing failed): the claim's try is given back.
 FINISH_MAIL = """
 if redis.call('HGET', KEYS[1], 'lease') ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], 'status', ARGV[3], 'reason', ARGV[4], 'updated', ARGV[5])
+if ARGV[3] == 'queued' then redis.call('HINCRBY', KEYS[1], 'tries', -1) end
 redis.call('HDEL', KEYS[1], 'lease')
 if ARGV[6] ~= '' then
   redis.call('HSET', KEYS[1], 'due', ARGV[6])

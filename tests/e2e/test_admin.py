@@ -1,5 +1,6 @@
 """Administration in the console, on the whole product: the demo admin creates an agent on the
-admin page and that agent logs in with the password shown once; a customer who talked to the
+admin page and that agent logs in with the password shown once (and sees neither Admin nor
+Mail); the page fits a laptop and a phone; a customer who talked to the
 real bot is found, exported and erased, and Rasa's tracker of the conversation is gone."""
 
 from __future__ import annotations
@@ -51,6 +52,38 @@ def test_an_admin_creates_an_agent_who_then_logs_in(
     Console(erin_page, service_url).login("erin", generated)
     expect(erin_page.locator(".topbar .me")).to_have_text("Erin <b>Example</b>")
     expect(erin_page.get_by_role("link", name="Admin")).to_be_hidden()  # not an admin
+    expect(erin_page.get_by_role("link", name="Mail")).to_be_hidden()  # the mailbox: admins'
+
+
+# The placeholders of the page's visible fields whose text is wider than the room inside them.
+CUT_PLACEHOLDERS = """() => {
+  const pen = document.createElement("canvas").getContext("2d");
+  return [...document.querySelectorAll("#agents input[placeholder]")]
+    .filter((field) => field.offsetParent !== null)
+    .filter((field) => {
+      const style = getComputedStyle(field);
+      pen.font = style.font;
+      const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+      const room = field.clientWidth - padding;
+      return pen.measureText(field.placeholder).width > room;
+    })
+    .map((field) => field.placeholder);
+}"""
+
+
+def test_the_admin_page_fits_a_laptop_and_a_phone(
+    new_page: Callable[..., Any], service_url: str, shot: Callable[[Page, str], None]
+) -> None:
+    # The new-password field's hint was cut off ("type one, or leave empt"), and on a phone the
+    # agents' table pushed the whole page sideways.
+    for name, width, height in (("laptop", 1366, 768), ("phone", 390, 844)):
+        _, page = new_page(f"admin-{name}", viewport={"width": width, "height": height})
+        Console(page, service_url).login()
+        page.goto(f"{service_url}/console#agents")
+        expect(page.locator("table.adm-agents")).to_contain_text("demo")
+        assert page.evaluate(CUT_PLACEHOLDERS) == [], name
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, name
+        shot(page, f"03-admin-{name}")
 
 
 def test_an_admin_erases_a_customer_and_the_bots_tracker(

@@ -68,8 +68,14 @@ def test_not_solved_reopens_and_a_reply_by_email_reaches_the_console(
     agent_page.get_by_role("button", name="Close conversation").click()
     expect(console.reply_box).to_have_count(0)
 
-    # Due at once in this stack: the open widget asks, with the service's words.
+    # Due at once in this stack: the widget asks for the rating first (the close's question),
+    # and the follow-up after it, with the service's words.
     question = widget.dialog.get_by_role("group", name="Was your problem solved?")
+    rating = widget.dialog.get_by_role("group", name="How would you rate this conversation?")
+    expect(rating).to_be_visible()
+    expect(question).to_have_count(0)
+    rating.get_by_label("3 of 5", exact=False).check()
+    widget.dialog.get_by_role("button", name="Send rating").click()
     expect(question).to_be_visible()
     shot(customer_page, "01-widget-followup")
     question.get_by_role("button", name="No, not yet").click()

@@ -151,18 +151,21 @@ def test_a_customers_pick_labels_in_one_click_and_a_drafted_test_outlives_redraw
     picked = item.get_by_role("button", name="customers picked faq/order_tracking (1×)")
     expect(picked).to_be_visible()
 
-    # Draft a test from the conversation, type into it, and let a running job redraw the page.
+    # Start a job (it polls, and so redraws the page, every 2 s while it runs), then draft a
+    # test from the conversation and type into it across a redraw.
+    page.get_by_role("button", name="Check & train").click()
+    expect(page.locator("ol.wb-steps li").first).to_contain_text("data: rasa data validate")
     item.get_by_role("button", name="→ test").first.click()
     name, steps = page.locator("#wb-test-name"), page.locator("#wb-test-steps")
     expect(steps).to_have_value(re.compile("unsure where has my parcel gone"))
     name.fill("parcel_pick")
     steps.press("Control+End")
-    steps.press_sequentially("\nuser: and when will it come | faq/shipping_time")
-    page.get_by_role("button", name="Check & train").click()
-    expect(page.locator("ol.wb-steps li").first).to_contain_text("data: rasa data validate")
-    # Wait for a redraw (a poll, every 2 s): the fields typed into are replaced by new ones.
-    typed_into = name.element_handle()
+    steps.press_sequentially("\nuser: and when")
+    # A redraw replaces the fields with new ones; what was typed, the focus and the caret stay,
+    # so the keys typed next land where the writer was typing.
+    typed_into = steps.element_handle()
     page.wait_for_function("field => !field.isConnected", arg=typed_into)
+    page.keyboard.type(" will it come | faq/shipping_time")
     expect(name).to_have_value("parcel_pick")
     expect(steps).to_have_value(re.compile("user: and when will it come \\| faq/shipping_time$"))
 

@@ -208,6 +208,16 @@ test("the follow-up after a close: asked with the service's words, yes thanked, 
   assert.equal(view.status.shown.panel, "none"); // nothing left to ask or thank for
 });
 
+test("a follow-up that comes before the rating waits for it: the rating first, then the follow-up", async () => {
+  const { chat, transport, view } = connectedChat();
+  handshake(chat, transport, { ...info, state: "agent" });
+  chat.onState({ conversation_id: info.conversation_id, state: "closed", csat_requested: true });
+  chat.onFollowUp(customerOut("tandem_followup")); // TANDEM_FOLLOWUP_HOURS=0: at once
+  assert.equal(view.status.shown.panel, "csat");
+  assert.equal(await chat.rate(4, ""), null);
+  assert.equal(view.status.shown.panel, "followup");
+});
+
 test("a follow-up answered in another tab is not asked again", async () => {
   const { chat, transport, view } = connectedChat();
   handshake(chat, transport, { ...info, state: "closed" });

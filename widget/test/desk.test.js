@@ -232,6 +232,13 @@ test("closing data you can read: tags, rating and comment in the story, CSAT by 
     ["Customer's comment", "“Fast, but <b>one</b> thing”"],
   ]);
   assert.deepEqual(closingRows({ resolution: "", tags: [], csat: null }), []);
+  // Where the follow-up stands, as conversation_updated tells it live.
+  const when = (/** @type {number} */ ts) => `@${ts}`;
+  const followUp = (/** @type {any} */ info) => closingRows({ resolution: "", tags: [], csat: null, ...info }, when);
+  assert.deepEqual(followUp({ followup: "scheduled", followup_due: 1700000000 }), [["Follow-up", "follow-up due @1700000000"]]);
+  assert.deepEqual(followUp({ followup: "due", followup_due: 1700000000 }), [["Follow-up", "asked @1700000000; no answer yet"]]);
+  assert.deepEqual(followUp({ followup: "yes" }), [["Follow-up", "confirmed solved"]]);
+  assert.deepEqual(followUp({ followup: "no" }), [["Follow-up", "not solved: reopened"]]);
   const stats = { ...agentAck("get_stats").stats, csat_by_tag: { refund: { average: 4, count: 1 }, billing: { average: 3.5, count: 2 } } };
   const rows = statsRows(stats, String).map(([k, v]) => `${k}: ${v}`);
   assert.deepEqual(rows.slice(-2), ["CSAT · billing: 3.5 / 5 (2)", "CSAT · refund: 4.0 / 5 (1)"]);

@@ -54,7 +54,7 @@ test("no_speaker: nobody online speaks the customer's language; the form, with i
     "Nobody who speaks your language is online right now. Leave your email and a message and we'll get back to you.",
   );
   const hr = view(status, flags, translator("hr"));
-  assert.equal(hr.subtitle, "Trenutno nije dostupan nitko tko govori vaš jezik.");
+  assert.equal(hr.subtitle, "Trenutno nije dostupan nitko tko govori Vaš jezik.");
   // A reason this widget does not know yet still shows the form.
   const unknown = view({ ...status, offlineReason: "a_new_reason" }, flags);
   assert.equal(unknown.panel, "offline-form");

@@ -19,6 +19,8 @@ PARTS = [
     "actions/labels",
     "actions/locales",
     "handoff/config/system_messages.yml",
+    "handoff/config/canned_responses.yml",
+    "widget/src/widget/locales",
     "tests/nlu/heldout",
     "tests/conversations",
 ]

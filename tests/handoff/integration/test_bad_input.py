@@ -22,6 +22,7 @@ pytestmark = pytest.mark.asyncio
 
 async def test_malformed_customer_payloads(customer: Any, rasa: RasaStub) -> None:
     alice = await customer()
+    before = len(rasa.calls)  # the stand-in is shared by the module's tests: only ours count
     cases = [
         ({"message": 42}, "bad_request"),
         ({"text": "hello"}, "bad_request"),
@@ -41,7 +42,7 @@ async def test_malformed_customer_payloads(customer: Any, rasa: RasaStub) -> Non
     assert len(errors) == len(cases) and {e["event"] for e in errors} == {"user_uttered"}
     # Nothing was stored and the bot heard nothing.
     assert (await alice.call("tandem_sync", {"after_seq": 0}))["messages"] == []
-    assert rasa.calls == [] or all(c.get("message") not in ("hi", "x" * 4001) for c in rasa.calls)
+    assert rasa.calls[before:] == []
     # Exactly at the limit is fine.
     assert (await alice.say("y" * 4000))["ok"]
 

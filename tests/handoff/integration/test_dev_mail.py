@@ -2,7 +2,8 @@
 API lists it, and "Reply as the customer" sends a real, threaded SMTP reply to the inbound
 listener: a test SMTP server standing in for it shows the reply as sent, and the service's own
 listener lands it in the conversation, live in the agent's console. Without a listener
-(``TANDEM_INBOUND_SMTP_PORT=0``) the reply fails clearly; outside developer mode: 404.
+(``TANDEM_INBOUND_SMTP_PORT=0``) the reply fails clearly; an agent who is not an admin: 403;
+outside developer mode: 404.
 
 Every port is a free one: the developer defaults (2526, 8025) may be held by a running stack."""
 
@@ -32,7 +33,7 @@ async def ticket_answered(customer: Any, agent: Any, url: str, prefix: str) -> t
     await sam.wait_text("will reply to sam@example.org")  # email is on: the promise is kept
     await sam.close()
     conversation_id = ack["conversation_id"]
-    ana = await agent(url=url, prefix=prefix)
+    ana = await agent(url=url, prefix=prefix, roles=["admin"])  # the mailbox is for admins
     assert (await ana.call("claim", {"conversation_id": conversation_id}))["ok"]
     await ana.call(
         "send_message",
@@ -134,6 +135,12 @@ async def test_without_a_listener_the_reply_fails_clearly_and_outside_dev_mode_4
     headers = {"Authorization": f"Bearer {ana.token}"}
     async with httpx.AsyncClient(base_url=server.url, headers=headers) as http:
         assert (await http.get("/api/dev/mail", headers={"Authorization": ""})).status_code == 401
+        # Every customer's email is in the mailbox: an agent without the admin role is refused.
+        bob = await agent(url=server.url, prefix="devmail2:", connect=False)
+        not_admin = {"Authorization": f"Bearer {bob.token}"}
+        assert (await http.get("/api/dev/mail", headers=not_admin)).status_code == 403
+        refused = await http.post("/api/dev/mail/d1/reply", headers=not_admin, json={"text": "x"})
+        assert refused.status_code == 403
         (mail,) = (await http.get("/api/dev/mail")).json()["emails"]
         replied = await http.post(f"/api/dev/mail/{mail['id']}/reply", json={"text": "hi"})
         assert replied.status_code == 503

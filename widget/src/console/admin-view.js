@@ -96,18 +96,23 @@ export class AdminView {
       "section",
       { "aria-labelledby": "adm-agents-title" },
       h("h2", { id: "adm-agents-title" }, `Agents (${c.agents.length})`),
+      // On a phone the table scrolls sideways inside its own box, not the whole page.
       h(
-        "table",
-        { class: "adm-agents" },
-        h("thead", {}, h("tr", {}, ["Username", "Name", "Languages", "Skills", "Capacity", "Roles", "Account", "Online", ""].map((t) => h("th", { scope: "col" }, t)))),
-        h("tbody", {}, rows),
+        "div",
+        { class: "adm-table" },
+        h(
+          "table",
+          { class: "adm-agents" },
+          h("thead", {}, h("tr", {}, ["Username", "Name", "Languages", "Skills", "Capacity", "Roles", "Account", "Online", ""].map((t) => h("th", { scope: "col" }, t)))),
+          h("tbody", {}, rows),
+        ),
       ),
     );
   }
 
   /** @param {AdminController} c @param {any} a */
   #row(c, a) {
-    const password = kept(c, `password-${a.username}`, { type: "password", placeholder: "type one, or leave empty", "aria-label": `New password for ${a.username}`, autocomplete: "new-password", size: "14" });
+    const password = kept(c, `password-${a.username}`, { type: "password", placeholder: "empty: generate one", "aria-label": `New password for ${a.username} (empty: generate one)`, autocomplete: "new-password", size: "14" });
     const deleting = this.confirmDelete === a.username;
     return h(
       "tr",

@@ -103,7 +103,8 @@ window.addEventListener("hashchange", route);
 const showDesk = view.showDesk.bind(view);
 view.showDesk = () => {
   showDesk();
-  // The Mail link only where the developer mailbox answers (developer mode, docs/email.md).
+  // The Mail link only where the developer mailbox answers: developer mode, and the server
+  // answers admins only (403 for any other agent, docs/email.md).
   mailApi(origin, () => controller.token())
     .list()
     .then(() => view.showMailLink(true), () => view.showMailLink(false));

@@ -288,24 +288,42 @@ const REOPENED = { email: "reopened by email", followup: "reopened: not solved" 
 const FOLLOW_UP = {
   scheduled: "to be asked later",
   due: "asked; no answer yet",
-  yes: "solved, the customer confirmed",
+  yes: "confirmed solved",
   no: "not solved: reopened",
   cancelled: "not asked: the customer wrote back first",
 };
 
+/** @param {number} ts unix seconds */
+const localTime = (ts) => new Date(ts * 1000).toLocaleString();
+
 /**
- * What closing left: the resolution, the tags, the customer's rating and comment.
+ * The follow-up's row text: with when it is (or was) asked while it waits for an answer.
  * @param {Partial<import("../shared/protocol").ConversationInfo>} info
+ * @param {(ts: number) => string} when
+ */
+function followUpText(info, when) {
+  const status = info.followup || "";
+  const due = info.followup_due;
+  if (status === "scheduled" && due) return `follow-up due ${when(due)}`;
+  if (status === "due" && due) return `asked ${when(due)}; no answer yet`;
+  return FOLLOW_UP[/** @type {keyof typeof FOLLOW_UP} */ (status)] || status;
+}
+
+/**
+ * What closing left: the resolution, the tags, the customer's rating and comment, and where the
+ * follow-up question stands.
+ * @param {Partial<import("../shared/protocol").ConversationInfo>} info
+ * @param {(ts: number) => string} [when] how a time reads (the browser's local time)
  * @returns {[string, string][]}
  */
-export function closingRows(info) {
+export function closingRows(info, when = localTime) {
   /** @type {[string, string][]} */
   const rows = [];
   if (info.resolution) rows.push(["Resolution", info.resolution]);
   if (info.tags && info.tags.length) rows.push(["Tags", info.tags.join(", ")]);
   if (info.csat) rows.push(["Rating", `${info.csat} / 5`]);
   if (info.csat_comment) rows.push(["Customer's comment", `“${info.csat_comment}”`]);
-  if (info.followup) rows.push(["Follow-up", FOLLOW_UP[info.followup] || info.followup]);
+  if (info.followup) rows.push(["Follow-up", followUpText(info, when)]);
   return rows;
 }
 

@@ -35,6 +35,7 @@ export class WorkbenchView {
     const c = this.controller;
     if (!c) return;
     const intents = h("datalist", { id: "wb-intents" }, c.intents.map((i) => h("option", { value: i })));
+    const focus = this.#focused();
     replace(
       this.root,
       h("header", { class: "topbar" }, h("h1", {}, "Workbench"), h("div", { class: "spacer" }), h("a", { href: "#", class: "link" }, "Back to the desk")),
@@ -42,6 +43,28 @@ export class WorkbenchView {
       intents,
       h("div", { class: "wb-layout" }, this.#inbox(c), h("div", { class: "wb-side" }, this.#changes(c), this.#job(c), this.#test(c))),
     );
+    this.#refocus(focus);
+  }
+
+  /**
+   * The field being typed into (by id) and its caret, so that a redraw (a job's poll, a late
+   * answer) does not take the focus away mid-word: the keys typed after it would go nowhere.
+   * @returns {{id: string, start: number|null, end: number|null}|null}
+   */
+  #focused() {
+    const el = /** @type {HTMLInputElement|null} */ (this.root.ownerDocument.activeElement);
+    if (!el || !el.id || !this.root.contains(el)) return null;
+    const text = el.tagName === "TEXTAREA" || (el.tagName === "INPUT" && el.type === "text");
+    return { id: el.id, start: text ? el.selectionStart : null, end: text ? el.selectionEnd : null };
+  }
+
+  /** @param {{id: string, start: number|null, end: number|null}|null} focus */
+  #refocus(focus) {
+    if (!focus) return;
+    const el = /** @type {HTMLInputElement|null} */ (this.root.ownerDocument.getElementById(focus.id));
+    if (!el || !this.root.contains(el)) return;
+    el.focus();
+    if (focus.start !== null && focus.end !== null) el.setSelectionRange(focus.start, focus.end);
   }
 
   /** @param {WorkbenchController} c */

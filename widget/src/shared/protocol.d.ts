@@ -42,6 +42,8 @@ export interface ConversationInfo {
   offline_reason: string;
   /** The follow-up question after the close: asked later, asked, answered, or moot. */
   followup?: "scheduled" | "due" | "yes" | "no" | "cancelled";
+  /** When the follow-up is (or was) asked, unix seconds: with `scheduled` and `due`. */
+  followup_due?: number;
 }
 
 /** /agent: a queue entry or an offline ticket. */

@@ -188,18 +188,21 @@ export function view(status, flags, t = ENGLISH) {
       canRequestAgent: false,
     };
   }
-  if (s === "closed" && flags.followup && flags.followup.conversation_id === status.conversationId) {
+  // The rating is asked at the close, the follow-up later: when the follow-up comes before the
+  // customer rated (TANDEM_FOLLOWUP_HOURS=0, or they never rated), the rating still comes first
+  // and the follow-up after it, so the two questions are asked in the order they were meant.
+  const rating = s === "closed" && status.csatRequested && !flags.rated;
+  if (s === "closed" && !rating && flags.followup && flags.followup.conversation_id === status.conversationId) {
     return { panel: "followup", title: "", subtitle: t("status.writeAgain"), detail: "", canRequestAgent: true, followup: flags.followup };
   }
   if (s === "closed" && flags.followupThanks) {
     return { panel: "followup-done", title: "", subtitle: t("status.writeAgain"), detail: flags.followupThanks, canRequestAgent: true };
   }
   if (s === "closed") {
-    const asking = status.csatRequested && !flags.rated;
     return {
-      panel: asking ? "csat" : flags.rated ? "csat-done" : "none",
+      panel: rating ? "csat" : flags.rated ? "csat-done" : "none",
       title: "",
-      subtitle: asking ? t("status.closed") : t("status.writeAgain"),
+      subtitle: rating ? t("status.closed") : t("status.writeAgain"),
       detail: "",
       canRequestAgent: true,
     };

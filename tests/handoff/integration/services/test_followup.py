@@ -19,7 +19,9 @@ import socketio
 from handoff.config.settings import Settings
 from handoff.config.texts import SystemTexts
 from handoff.fanout.notify import Notifier
+from handoff.protocol.agent import ConversationUpdated
 from handoff.protocol.errors import ErrorCode, ProtocolError
+from handoff.protocol.validate import check
 from handoff.services.followup import DueFollowUp, FollowUps
 from handoff.store.conversations import ConversationStore
 from handoff.store.followups import FollowUpStore
@@ -54,13 +56,21 @@ async def until_due(redis: Any, conversation_id: str) -> None:
 
 
 async def closed_by_agent(
-    customer: Any, agent: Any, url: str, *, follow_up: bool | None, opening: str = "human please"
+    customer: Any,
+    agent: Any,
+    url: str,
+    *,
+    follow_up: bool | None,
+    opening: str = "human please",
+    watcher: Any = None,
 ) -> tuple[Any, Any, str]:
     ana = await agent(url=url, languages=["en", "de"])
     sam = await customer(url=url)
     conversation_id = (await sam.say(opening))["conversation_id"]
     await ana.wait_for("queue_added", lambda p: p["item"]["conversation_id"] == conversation_id)
     assert (await ana.call("claim", {"conversation_id": conversation_id}))["ok"]
+    if watcher is not None:  # a console that has the conversation open through the close
+        assert (await watcher.call("watch", {"conversation_id": conversation_id}))["ok"]
     payload: dict[str, Any] = {"conversation_id": conversation_id, "resolution": "fixed"}
     if follow_up is not None:
         payload["follow_up"] = follow_up
@@ -72,8 +82,14 @@ async def test_the_returning_customer_is_asked_and_no_puts_it_back_in_the_queue(
     followup_service: HandoffServer, customer: Any, agent: Any, redis: Any
 ) -> None:
     url = followup_service.url
+    cleo = await agent(url=url)
     sam, ana, conversation_id = await closed_by_agent(
-        customer, agent, url, follow_up=True, opening="de: Ich möchte mit einem Menschen sprechen"
+        customer,
+        agent,
+        url,
+        follow_up=True,
+        opening="de: Ich möchte mit einem Menschen sprechen",
+        watcher=cleo,
     )
     session_id = sam.session_id
     await sam.close()
@@ -96,6 +112,9 @@ async def test_the_returning_customer_is_asked_and_no_puts_it_back_in_the_queue(
         "queue_added", lambda p: p["item"]["conversation_id"] == conversation_id
     )
     assert added["item"]["reopened"] == "followup"
+    # The console that had it open sees "not solved: reopened" without a reload.
+    reopened = await cleo.wait_for("conversation_updated", followup_of(conversation_id, "no"))
+    assert reopened["conversation"]["state"] == "queued"
     state = await back.wait_for("tandem_state", lambda s: s["state"] == "queued")
     assert state["conversation_id"] == conversation_id and state["queue_position"] == 1
     # The history is there for whoever takes it, and the customer is told in their language.
@@ -111,12 +130,29 @@ async def test_the_returning_customer_is_asked_and_no_puts_it_back_in_the_queue(
     assert stats["resolution_confirmed_rate"] == 0.0
 
 
+def followup_of(conversation_id: str, status: str) -> Any:
+    """A ``conversation_updated`` of this conversation whose follow-up reads ``status``."""
+    return lambda p: (
+        p["conversation"]["conversation_id"] == conversation_id
+        and p["conversation"].get("followup") == status
+    )
+
+
 async def test_an_open_widget_is_asked_when_it_comes_due_and_yes_counts_in_the_stats(
     followup_service: HandoffServer, customer: Any, agent: Any, redis: Any
 ) -> None:
+    cleo = await agent(url=followup_service.url)
     sam, ana, conversation_id = await closed_by_agent(
-        customer, agent, followup_service.url, follow_up=True
+        customer, agent, followup_service.url, follow_up=True, watcher=cleo
     )
+    # The console that has it open sees the follow-up live: to be asked when, then asked.
+    scheduled = await cleo.wait_for(
+        "conversation_updated", followup_of(conversation_id, "scheduled")
+    )
+    assert scheduled["conversation"]["followup_due"] > 0
+    assert check(scheduled, ConversationUpdated, strict=True) == []
+    due = await cleo.wait_for("conversation_updated", followup_of(conversation_id, "due"))
+    assert due["conversation"]["followup_due"] == scheduled["conversation"]["followup_due"]
     question = await sam.wait_for("tandem_followup")  # no reconnect needed
     assert question["question"] == "Was your problem solved?"
     eve = await customer(url=followup_service.url)
@@ -133,6 +169,8 @@ async def test_an_open_widget_is_asked_when_it_comes_due_and_yes_counts_in_the_s
         "state": "closed",
         "text": "Thanks for letting us know!",
     }
+    solved = await cleo.wait_for("conversation_updated", followup_of(conversation_id, "yes"))
+    assert "followup_due" not in solved["conversation"]  # answered: no longer due
     again = await sam.call(
         "tandem_followup_answer", {"conversation_id": conversation_id, "solved": False}
     )
@@ -210,7 +248,7 @@ async def test_the_email_outbox_gets_each_due_follow_up_once_in_the_customers_la
             email="ivana@example.hr",
             name="Ivana",
             language="hr",
-            question="Je li vaš problem riješen?",
+            question="Je li Vaš problem riješen?",
             yes="Da, riješen je",
             no="Ne, još nije",
             due=now[0],  # when it came due: the outbox's id for its one email

@@ -137,3 +137,106 @@ async def test_the_follow_up_email_arrives_once_and_its_no_link_reopens_to_the_q
     assert "Ihr Paket ist unterwegs" in said and "Wo ist meine Bestellung?" in said
     stats = (await ben.call("get_stats"))["stats"]
     assert (stats["followup_yes"], stats["followup_no"]) == (0, 1)
+
+
+async def entry_of_kind(redis: Any, keys: Keys, conversation_id: str, kind: str) -> dict[str, str]:
+    """The conversation's outbox entry of that kind once it exists ({} until then)."""
+    for entry_id in await redis.lrange(keys.mail_conversation(conversation_id), 0, -1):
+        fields = await redis.hgetall(keys.mail_entry(entry_id))
+        if fields.get("kind") == kind:
+            return dict(fields)
+    return {}
+
+
+async def ticket_closed_while_the_widget_is_open(
+    start_server: Callable[..., HandoffServer],
+    customer: Any,
+    agent: Any,
+    sink: SmtpSink,
+    prefix: str,
+) -> tuple[Any, str]:
+    """A German ticket answered and closed with a follow-up (due at once) while its customer's
+    widget stays open; the customer's client and the conversation id. Each test has its own
+    prefix: the servers of earlier tests still run, and would send this one's email too."""
+    env = mail_env(sink, prefix, TANDEM_FOLLOWUP_HOURS="0", TANDEM_MAIL_AWAY_SECONDS="1")
+    server = start_server(env)
+    sam = await customer(url=server.url)
+    ack = await sam.say("de: Ich möchte mit einem Menschen sprechen")
+    conversation_id = str(ack["conversation_id"])
+    await sam.wait_for("tandem_state", lambda p: p["state"] == "offline")
+    left = {"email": "sam@example.org", "message": "Wo ist meine Bestellung?"}
+    assert (await sam.call("tandem_offline_message", left))["ok"]
+    ana = await agent(url=server.url, prefix=prefix, name="Ana", languages=["de"])
+    await answer(ana, conversation_id, "Ihr Paket ist unterwegs")
+    closing = {"conversation_id": conversation_id, "resolution": "resent"}  # a ticket: on
+    assert (await ana.call("close", closing))["ok"]
+    # The open widget is asked at once.
+    asked = await sam.wait_for("tandem_followup", lambda p: p["conversation_id"] == conversation_id)
+    assert asked["question"] == QUESTION
+    return sam, conversation_id
+
+
+async def email_waits(redis: Any, keys: Keys, conversation_id: str) -> dict[str, str]:
+    """The follow-up email's entry once its sender looked, found the widget open, and waits."""
+    entry: dict[str, str] = {}
+    for _ in range(200):
+        entry = await entry_of_kind(redis, keys, conversation_id, "followup")
+        if entry.get("reason", "").startswith("waiting"):
+            return entry
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the follow-up email never waited: {entry}")
+
+
+async def test_no_follow_up_email_while_the_widget_is_open_it_goes_once_the_customer_left(
+    start_server: Callable[..., HandoffServer],
+    customer: Any,
+    agent: Any,
+    sink: SmtpSink,
+    redis: Any,
+) -> None:
+    keys = Keys("fmail2:")
+    sam, conversation_id = await ticket_closed_while_the_widget_is_open(
+        start_server, customer, agent, sink, keys.prefix
+    )
+    entry = await email_waits(redis, keys, conversation_id)
+    assert entry["status"] == "queued" and entry["tries"] == "0", entry
+    assert followups_in(sink) == []
+
+    # Gone without answering: the email asks them, once.
+    await sam.close()
+    for _ in range(200):
+        if followups_in(sink):
+            break
+        await asyncio.sleep(0.05)
+    (message,) = followups_in(sink)
+    assert message["To"] == "sam@example.org"
+    sent = await entry_of_kind(redis, keys, conversation_id, "followup")
+    assert sent["status"] == "sent" and sent["tries"] == "1", sent
+
+
+async def test_a_follow_up_answered_in_the_widget_sends_no_email(
+    start_server: Callable[..., HandoffServer],
+    customer: Any,
+    agent: Any,
+    sink: SmtpSink,
+    redis: Any,
+) -> None:
+    keys = Keys("fmail3:")
+    sam, conversation_id = await ticket_closed_while_the_widget_is_open(
+        start_server, customer, agent, sink, keys.prefix
+    )
+    await email_waits(redis, keys, conversation_id)
+    answered = {"conversation_id": conversation_id, "solved": True}
+    assert (await sam.call("tandem_followup_answer", answered))["ok"]
+    await sam.close()
+
+    entry: dict[str, str] = {}
+    for _ in range(200):
+        entry = await entry_of_kind(redis, keys, conversation_id, "followup")
+        if entry.get("status") == "skipped":
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError(f"the follow-up email was not skipped: {entry}")
+    assert "answered" in entry["reason"]
+    assert followups_in(sink) == []

@@ -99,6 +99,8 @@ async def test_messages_before_a_handoff_an_agents_answer_and_a_bad_rating(
     answered = by_text["and what does it cost to <phone>?"]
     assert answered["reasons"] == {"agent_answered": 1, "csat_low": 1}
     assert answered["reply"] == "Free, call <phone>"
+    # A person answered it, so no NLU says its language: the conversation's does.
+    assert answered["language"] == "en"
     assert "human please" not in by_text  # the request itself says nothing new
 
     only = (await inbox(service, writer.token, reason="handoff_requested")).json()["items"]

@@ -96,7 +96,7 @@ async def test_a_bot_turn_is_dropped_once_the_version_moved(redis: Any) -> None:
         lease_token="t1",
         taken_bot_seq=0,
     )
-    assert committed is not None and committed[0] == [2]
+    assert committed is not None and committed.seqs == [2]
     await store.transition(cid, Action.HANDOFF)
     stale = await store.commit_bot_turn(
         cid,

@@ -109,3 +109,7 @@ async def test_the_erase_takes_the_customers_email_and_presence_and_no_one_elses
     # A socket of Sam's that disconnects after the erase does not mark Sam seen again.
     await seen.disconnect(SAM, f"sid-{SAM}", now=600.0)
     assert await redis.zrange(KEYS.customers_seen, 0, -1) == [OTHER]
+    # Nor does a renewal already on its way when the erase ran (the CLI's erase asks the
+    # replicas to drop Sam's sockets, and one may renew them meanwhile).
+    await seen.renew([(SAM, f"sid-{SAM}")], now=601.0)
+    assert await redis.zrange(KEYS.customers_seen, 0, -1) == [OTHER]

@@ -31,7 +31,7 @@ async def test_a_kick_right_after_the_last_check_starts_a_new_pump() -> None:
     bridge = make_bridge()
     drains: list[str] = []
 
-    async def drain(conversation_id: str, token: str) -> str:
+    async def drain(conversation_id: str, token: str, work: Any = None) -> str:
         drains.append(conversation_id)
         if len(drains) == 1:
             # A message is stored and kicked after this pump found nothing left to do, but
@@ -53,7 +53,7 @@ async def test_kicks_while_running_are_folded_into_one_more_pass() -> None:
     drains: list[str] = []
     release = asyncio.Event()
 
-    async def drain(conversation_id: str, token: str) -> str:
+    async def drain(conversation_id: str, token: str, work: Any = None) -> str:
         drains.append(conversation_id)
         if len(drains) == 1:
             await release.wait()

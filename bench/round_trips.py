@@ -1,0 +1,138 @@
+"""Redis commands and service CPU per bot turn, comparing versions of the service in one run.
+
+What a bot turn costs the service does not depend on how loaded the machine is when counted in
+Redis commands (``INFO commandstats``: calls of ``evalsha``, ``publish``, ... per answered turn),
+so this is the load-independent measure of "fewer round trips per turn". Its CPU-seconds per
+1,000 turns are measured alongside, in alternating phases (A B B A ...), since those do move
+with the machine.
+
+The stand-in Rasa (``bench.stub_rasa``) answers at once, so the bot is not what is measured.
+Each phase starts a fresh replica of one version on the same Redis, connects the customers,
+warms up with one turn each, resets Redis's statistics, then has each customer send its
+messages one after another, each after the bot's answer to the previous one (no think time: a
+phase is a fixed number of turns, not a fixed time). Background work (presence, sweepers) runs
+during the phase too; it is a handful of commands a second, under 1 % of the counts here.
+
+``source`` is a checkout of the version to run: the working tree, or another commit's export
+(``git archive <commit> | tar -x -C run/<dir>``).
+
+Example::
+
+    .venv/handoff/bin/python -m bench.round_trips --turns 2000 run/base .
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import redis
+
+from bench.actors import Customer
+from bench.procs import ROOT, Procs
+
+CUSTOMERS = 20
+
+
+class Talkers:
+    """Customers who each wait for the bot's answer before their next message."""
+
+    def __init__(self, people: list[Customer]) -> None:
+        self.people = people
+        self.answers: list[asyncio.Queue[Any]] = [asyncio.Queue() for _ in people]
+        for person, queue in zip(people, self.answers, strict=True):
+
+            def on_bot(_: str, data: Any, queue: asyncio.Queue[Any] = queue) -> None:
+                if data.get("metadata", {}).get("tandem", {}).get("author") == "bot":
+                    queue.put_nowait(data)
+
+            person.on("bot_uttered", on_bot)
+
+    @classmethod
+    async def open(cls, url: str, customers: int) -> Talkers:
+        return cls(list(await asyncio.gather(*(Customer.open(url) for _ in range(customers)))))
+
+    async def turns(self, per_customer: int, tag: str) -> int:
+        """Every customer says ``per_customer`` messages; returns how many were answered."""
+
+        async def talk(i: int) -> int:
+            answered = 0
+            for n in range(per_customer):
+                ack = await self.people[i].say(f"hello {n}", f"{tag}-{i}-{n}", timeout=30)
+                if ack.get("ok"):
+                    await asyncio.wait_for(self.answers[i].get(), 30)
+                    answered += 1
+            return answered
+
+        return sum(await asyncio.gather(*(talk(i) for i in range(len(self.people)))))
+
+    async def close(self) -> None:
+        await asyncio.gather(*(p.close() for p in self.people), return_exceptions=True)
+
+
+def command_calls(client: redis.Redis) -> dict[str, int]:
+    stats: dict[str, Any] = client.info("commandstats")  # type: ignore[assignment]
+    return {k.removeprefix("cmdstat_"): int(v["calls"]) for k, v in stats.items()}
+
+
+def phase(procs: Procs, redis_proc: Any, rasa_url: str, source: Path, turns: int) -> dict[str, Any]:
+    service = procs.handoff(
+        redis_url=redis_proc.url, rasa_url=rasa_url, name=f"handoff-{source.name}", source=source
+    )
+    client = redis.Redis.from_url(redis_proc.url, decode_responses=True)
+    try:
+
+        async def run() -> dict[str, Any]:
+            talkers = await Talkers.open(service.url, CUSTOMERS)
+            try:
+                await talkers.turns(1, "warm")
+                client.config_resetstat()
+                cpu0, redis0, t0 = service.cpu_seconds(), redis_proc.cpu_seconds(), time.monotonic()
+                answered = await talkers.turns(turns // CUSTOMERS, "t")
+                wall = time.monotonic() - t0
+                cpu, redis_cpu = service.cpu_seconds() - cpu0, redis_proc.cpu_seconds() - redis0
+                calls = command_calls(client)
+            finally:
+                await talkers.close()
+            return {
+                "source": str(source),
+                "turns": answered,
+                "seconds": round(wall, 2),
+                "service_cpu_s_per_1000": round(cpu / answered * 1000, 3),
+                "redis_cpu_s_per_1000": round(redis_cpu / answered * 1000, 3),
+                "calls_per_turn": {k: round(v / answered, 3) for k, v in sorted(calls.items())},
+                "commands_per_turn": round(sum(calls.values()) / answered, 3),
+            }
+
+        return asyncio.run(run())
+    finally:
+        client.close()
+        procs.stop(service)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("sources", nargs="+", type=Path, help="checkouts to compare")
+    parser.add_argument("--turns", type=int, default=2000, help="bot turns per phase")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds (A B, B A)")
+    parser.add_argument("--out", type=Path, default=ROOT / "run" / "round-trips")
+    args = parser.parse_args()
+    sources = [s.resolve() for s in args.sources]
+    phases: list[dict[str, Any]] = []
+    with Procs(args.out) as procs:
+        redis_proc = procs.redis()
+        rasa = procs.stub_rasa()
+        for r in range(args.rounds):
+            for source in sources if r % 2 == 0 else list(reversed(sources)):
+                result = phase(procs, redis_proc, rasa.url, source, args.turns)
+                phases.append(result)
+                print(json.dumps(result), flush=True)
+    (args.out / "phases.json").write_text(json.dumps(phases, indent=1))
+
+
+if __name__ == "__main__":
+    main()

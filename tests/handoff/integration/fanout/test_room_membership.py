@@ -156,6 +156,27 @@ async def test_a_member_on_the_other_replica_gets_every_relay(
     assert [len(m) for m in customer_rooms] == [2]  # her tabs, on both replicas
 
 
+async def test_a_redis_that_lost_its_scripts_still_relays_across_replicas(
+    customer: Any, agent: Any, service: HandoffServer, replica2: HandoffServer, clean_redis: Any
+) -> None:
+    """The publish script runs by its sha; after a restart or failover Redis no longer has it:
+    the replica loads it and sends the refused messages again."""
+    bob = await agent(url=replica2.url)
+    alice = await customer()
+    conversation_id = await handed_to(alice, bob)
+    await send(bob, conversation_id, "before the flush")
+    await alice.wait_text("before the flush")
+    redis = aioredis.Redis.from_url(clean_redis.url)
+    try:
+        await redis.script_flush()
+    finally:
+        await redis.aclose()
+    await send(bob, conversation_id, "after the flush")
+    await alice.wait_text("after the flush")
+    await alice.say("back across")
+    await bob.wait_for("conversation_message", lambda p: p["entry"]["text"] == "back across")
+
+
 async def test_a_tab_joining_on_the_other_replica_while_the_agent_types_misses_nothing(
     customer: Any, agent: Any, service: HandoffServer, replica2: HandoffServer, clean_redis: Any
 ) -> None:

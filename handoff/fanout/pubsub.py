@@ -57,6 +57,7 @@ log = logging.getLogger("handoff.pubsub")
 def _no_script(reply: Any) -> bool:
     return isinstance(reply, NoScriptError)
 
+
 MAX_BATCH = 512  # messages per pipeline
 MAX_BACKLOG = 20_000  # beyond this, emitters wait for Redis (backpressure, not unbounded memory)
 # The listener's pause between attempts to subscribe again: short, since every second deaf is a

@@ -177,11 +177,12 @@ async def ticket_closed_while_the_widget_is_open(
 
 
 async def email_waits(redis: Any, keys: Keys, conversation_id: str) -> dict[str, str]:
-    """The follow-up email's entry once its sender looked, found the widget open, and waits."""
+    """The follow-up email's entry once its sender looked, found the widget open, and waits
+    (between two looks: each look claims it, ``sending``, and puts it back, ``queued``)."""
     entry: dict[str, str] = {}
     for _ in range(200):
         entry = await entry_of_kind(redis, keys, conversation_id, "followup")
-        if entry.get("reason", "").startswith("waiting"):
+        if entry.get("reason", "").startswith("waiting") and entry.get("status") == "queued":
             return entry
         await asyncio.sleep(0.05)
     raise AssertionError(f"the follow-up email never waited: {entry}")

@@ -60,6 +60,8 @@ FAMILIAR = {
     "hr": r"ti|tebe|tebi|tobom|tvoj\w*",
     # நீ and the forms of உன்/உனக்: Tamil joins case endings on ("உன்னுடைய", "உனக்குத்").
     "ta": rf"நீ|நீயே|நீயும்|நீதான்|உன்{TAMIL}|உனக்{TAMIL}",
+    # Spanish: a widget language (not served by the bot); the service's notices say "usted".
+    "es": r"tú|te|ti|contigo|tu|tus|tuyo|tuya|tuyos|tuyas",
 }
 FAMILIAR_WORDS = {code: re.compile(p, re.IGNORECASE) for code, p in FAMILIAR.items()}
 # Words that match a familiar pattern above and are something else, by the start of the word.
@@ -73,6 +75,7 @@ POLITE = {
     "ru": "вы",
     "hr": "Vi",
     "ta": "நீங்கள்/உங்கள்",
+    "es": "usted/su",
 }
 CROATIAN_YOU = re.compile(r"vi|vas|vam|vama|vaš\w*", re.IGNORECASE)
 TAGALOG_YOU = {"kayo", "kayong", "ninyo", "ninyong", "inyo", "inyong"}

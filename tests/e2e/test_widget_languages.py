@@ -29,10 +29,10 @@ def test_starts_in_the_embeds_then_the_pages_then_the_browsers_language(
 ) -> None:
     _, page = new_page("spanish browser", locale="es-ES", **DESKTOP)
     for query, placeholder, launcher in (
-        ("", "Escribe un mensaje…", "Abrir el chat de ayuda"),  # the browser's
+        ("", "Escriba un mensaje…", "Abrir el chat de ayuda"),  # the browser's
         ("&page=ru", "Напишите сообщение…", "Открыть чат поддержки"),  # <html lang> over it
         ("&page=ru&lang=de", "Nachricht schreiben …", "Support-Chat öffnen"),  # data-lang over both
-        ("&page=pl", "Escribe un mensaje…", "Abrir el chat de ayuda"),  # no Polish: the next one
+        ("&page=pl", "Escriba un mensaje…", "Abrir el chat de ayuda"),  # no Polish: the next one
     ):
         page.goto(f"{other_site}/languages.html?server={service_url}{query}")
         expect(message_box(page)).to_have_attribute("placeholder", placeholder)

@@ -163,7 +163,7 @@ test("the customer's pick wins, is remembered, and is sent as metadata.language"
   assert.equal(storage.getItem("tandem:lang"), "es");
   chat.onState({ conversation_id: info.conversation_id, state: "queued", queue_position: 1, estimated_wait_s: 30, language: "hr" });
   assert.equal(chat.language, "es"); // identified, but the customer chose
-  assert.match(ui.last("setStatus")[0].detail, /^Eres el número 1 en la fila/);
+  assert.match(ui.last("setStatus")[0].detail, /^Es el número 1 en la fila/);
   transport.answer = () => ({ ...customerAck("user_uttered"), seq: 9 });
   chat.send("hola");
   await settle();

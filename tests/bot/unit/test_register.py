@@ -54,6 +54,7 @@ def test_a_familiar_you_a_lowercase_vi_and_a_sentence_without_po_are_named(
     root = copy_of_the_sources(tmp_path)
     change_widget(root, "tl", status_bot="Magtanong ka lang, o makipag-usap sa tao.")
     change_widget(root, "ms", status_inLine="Kamu dalam giliran ({wait}).")
+    change_widget(root, "es", status_withPerson="Estás hablando con una persona que te ayuda.")
 
     def system(data: dict[str, Any]) -> None:
         data["ru"]["followup_question"] = "Твоя проблема решена?"
@@ -84,6 +85,7 @@ def test_a_familiar_you_a_lowercase_vi_and_a_sentence_without_po_are_named(
     expected = [
         "widget/src/widget/locales/tl.json: status.bot (tl): 'ka' is the familiar",
         "widget/src/widget/locales/ms.json: status.inLine (ms): 'Kamu' is the familiar",
+        "widget/src/widget/locales/es.json: status.withPerson (es): 'te' is the familiar",
         "handoff/config/system_messages.yml: followup_question (ru): 'Твоя' is the familiar",
         "handoff/config/system_messages.yml: mail_reply_hint (hr): write 'Vaš'",
         "handoff/config/canned_responses.yml: more_hr (hr): 'ti' is the familiar",

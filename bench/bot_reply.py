@@ -16,6 +16,10 @@ phases (direct, channel, via, via, channel, direct) so all see the same machine:
 
 Every phase uses new senders / new sessions, so no conversation carries over.
 
+``TANDEM_BENCH_PIN_RASA=1`` pins Rasa and its action server to the last core and everything
+else (the service, Redis, the load generator) to the others, as a deployment would give Rasa
+cores of its own: it separates the gateway's cost from the scheduling of a shared machine.
+
 Then, side by side (a breakdown of the same figure that the machine's drift cannot bend): in
 each of further phases half the customers go straight to Rasa and half through the service at
 the same time, so both kinds share every moment of the machine.
@@ -33,7 +37,9 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import itertools
+import os
 import random
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -64,6 +70,22 @@ CUSTOMERS = 50
 ROUNDS = 2
 SIDE_BY_SIDE_PHASES = 4
 SCRIPT_REPEATS = 2
+
+
+def pin_rasa(pids: dict[str, int]) -> str:
+    """Rasa and the action server on the last core, the other processes on the rest (every
+    thread of each: ``taskset -a``); what was pinned where, for the log."""
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        return "not pinned: one core"
+    bot, rest = cores[-1:], cores[:-1]
+    placed = []
+    for name, pid in pids.items():
+        target = bot if name in ("rasa", "actions") else rest
+        listed = ",".join(map(str, target))
+        subprocess.run(["taskset", "-a", "-cp", listed, str(pid)], check=True, capture_output=True)
+        placed.append(f"{name} on {listed}")
+    return ", ".join(placed)
 
 
 class Worker:
@@ -195,6 +217,8 @@ def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[st
         pids = {p.name: p.popen.pid for p in stack.processes}
         with Procs(run_dir) as procs, WorkerPool(procs, "bot_reply", workers) as pool:
             pids.update(pool.pids)
+            if os.environ.get("TANDEM_BENCH_PIN_RASA") == "1":
+                log(f"    pinned: {pin_rasa(pids)}")
             share = [
                 CUSTOMERS // workers + (1 if i < CUSTOMERS % workers else 0) for i in range(workers)
             ]

@@ -208,27 +208,30 @@ async def test_a_chat_closed_without_asking_gets_no_follow_up_but_a_ticket_does(
 async def test_the_email_outbox_gets_each_due_follow_up_once_in_the_customers_language(
     redis: Any,
 ) -> None:
+    # A prefix no server uses: the servers of this session keep running, and their sweepers,
+    # on the real clock, would find this follow-up (due on this test's clock, in 2025) due now.
+    keys = Keys("followup-clock:")
     now = [1_764_000_000.0]
     settings = Settings.from_env({"TANDEM_SECRET": "x" * 32})  # the default: 24 hours
 
     def clock() -> float:
         return now[0]
 
-    conversations = ConversationStore(redis, KEYS, retention_seconds=86400, clock=clock)
+    conversations = ConversationStore(redis, keys, retention_seconds=86400, clock=clock)
     confirmed: list[str] = []  # what agent assist is told (Assist.confirmed_later in the app)
     followups = FollowUps(
         settings=settings,
-        store=FollowUpStore(redis, KEYS, clock=clock),
+        store=FollowUpStore(redis, keys, clock=clock),
         conversations=conversations,
         desk=None,  # type: ignore[arg-type]  # not reached: nobody answers here
-        stats=Stats(redis, KEYS, clock=clock),
+        stats=Stats(redis, keys, clock=clock),
         notify=Notifier(socketio.AsyncServer(async_mode="asgi")),
         texts=SystemTexts.load(),
         clock=clock,
         on_confirmed=confirmed.append,
     )
     await redis.hset(
-        KEYS.conversation("c_t"),
+        keys.conversation("c_t"),
         mapping={
             "id": "c_t",
             "customer": "u_t",
@@ -258,7 +261,7 @@ async def test_the_email_outbox_gets_each_due_follow_up_once_in_the_customers_la
     # A signed link in that email answers for the conversation's own customer.
     ack = await followups.answer_for_conversation("c_t", solved=True)
     assert ack["state"] == "closed" and ack["text"] == "Hvala što ste nam javili!"
-    assert await redis.hget(KEYS.conversation("c_t"), "followup") == "yes"
+    assert await redis.hget(keys.conversation("c_t"), "followup") == "yes"
     assert confirmed == ["c_t"]  # a confirmed resolution: its replies are worth suggesting
     with pytest.raises(ProtocolError) as unknown:
         await followups.answer_for_conversation("c_none", solved=True)

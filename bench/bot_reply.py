@@ -88,6 +88,11 @@ def pin_rasa(pids: dict[str, int]) -> str:
     return ", ".join(placed)
 
 
+# How long ``--profile`` samples the service in the last ``via`` phase (a quick run's phase and
+# the side-by-side one after it take about 40 s together).
+PROFILE_SECONDS = float(os.environ.get("TANDEM_BENCH_PROFILE_SECONDS", "8"))
+
+
 class Worker:
     def __init__(self, index: int) -> None:
         self.index = index
@@ -234,7 +239,7 @@ def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[st
                 meter = CpuMeter(pids)
                 meter.start()
                 if profile is not None and n == last_via:
-                    profile("bot-via-handoff", pids["handoff"], 8.0)
+                    profile("bot-via-handoff", pids["handoff"], PROFILE_SECONDS)
                 if kind == "direct":
                     args = [
                         {"rasa_url": stack.rasa_url, "customers": c, "rounds": repeats}

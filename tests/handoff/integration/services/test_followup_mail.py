@@ -176,16 +176,29 @@ async def ticket_closed_while_the_widget_is_open(
     return sam, conversation_id
 
 
-async def email_waits(redis: Any, keys: Keys, conversation_id: str) -> dict[str, str]:
-    """The follow-up email's entry once its sender looked, found the widget open, and waits
-    (between two looks: each look claims it, ``sending``, and puts it back, ``queued``)."""
+async def followup_entry_when(
+    redis: Any, keys: Keys, conversation_id: str, holds: Callable[[dict[str, str]], bool], what: str
+) -> dict[str, str]:
+    """The follow-up email's outbox entry once ``holds`` is true of it (a bounded wait)."""
     entry: dict[str, str] = {}
     for _ in range(200):
         entry = await entry_of_kind(redis, keys, conversation_id, "followup")
-        if entry.get("reason", "").startswith("waiting") and entry.get("status") == "queued":
+        if holds(entry):
             return entry
         await asyncio.sleep(0.05)
-    raise AssertionError(f"the follow-up email never waited: {entry}")
+    raise AssertionError(f"the follow-up email {what}: {entry}")
+
+
+async def email_waits(redis: Any, keys: Keys, conversation_id: str) -> dict[str, str]:
+    """The follow-up email's entry once its sender looked, found the widget open, and waits
+    (between two looks: each look claims it, ``sending``, and puts it back, ``queued``)."""
+    return await followup_entry_when(
+        redis,
+        keys,
+        conversation_id,
+        lambda e: e.get("reason", "").startswith("waiting") and e.get("status") == "queued",
+        "never waited",
+    )
 
 
 async def test_no_follow_up_email_while_the_widget_is_open_it_goes_once_the_customer_left(
@@ -205,19 +218,13 @@ async def test_no_follow_up_email_while_the_widget_is_open_it_goes_once_the_cust
 
     # Gone without answering: the email asks them, once.
     await sam.close()
-    for _ in range(200):
-        if followups_in(sink):
-            break
-        await asyncio.sleep(0.05)
+    await sink.wait_for(1)  # nothing else was emailed: the customer was in the chat throughout
     (message,) = followups_in(sink)
     assert message["To"] == "sam@example.org"
     # The sink has it; the sender records "sent" right after the SMTP server's answer.
-    sent: dict[str, str] = {}
-    for _ in range(200):
-        sent = await entry_of_kind(redis, keys, conversation_id, "followup")
-        if sent.get("status") != "sending":
-            break
-        await asyncio.sleep(0.05)
+    sent = await followup_entry_when(
+        redis, keys, conversation_id, lambda e: e.get("status") != "sending", "stayed sending"
+    )
     assert sent["status"] == "sent" and sent["tries"] == "1", sent  # the waits were not tries
 
 
@@ -237,13 +244,8 @@ async def test_a_follow_up_answered_in_the_widget_sends_no_email(
     assert (await sam.call("tandem_followup_answer", answered))["ok"]
     await sam.close()
 
-    entry: dict[str, str] = {}
-    for _ in range(200):
-        entry = await entry_of_kind(redis, keys, conversation_id, "followup")
-        if entry.get("status") == "skipped":
-            break
-        await asyncio.sleep(0.05)
-    else:
-        raise AssertionError(f"the follow-up email was not skipped: {entry}")
+    entry = await followup_entry_when(
+        redis, keys, conversation_id, lambda e: e.get("status") == "skipped", "was not skipped"
+    )
     assert "answered" in entry["reason"]
     assert followups_in(sink) == []

@@ -26,10 +26,10 @@ the same time, so both kinds share every moment of the machine.
 
 The figure is the ratio of the pooled p50s, via / direct, of the side-by-side phases (of the
 alternating ones when there are none), with a 95 % bootstrap interval over phases and turns
-(``bench.stats.ratio_ci``): the goal (<= 1.05) counts as met only when the interval's upper
-bound is under it. A full run has two alternating rounds (6 phases) and 4 side-by-side phases,
-each customer going through the script twice per phase: about 1,200 turns per kind in each
-design.
+(``bench.stats.ratio_ci``; paired for the side-by-side phases, whose two kinds shared every
+moment): the goal (<= 1.05) counts as met only when the interval's upper bound is under it.
+A full run has two alternating rounds (6 phases) and 4 side-by-side phases, each customer going
+through the script twice per phase: about 1,200 turns per kind in each design.
 """
 
 from __future__ import annotations
@@ -144,9 +144,15 @@ class Worker:
         )
         return {"direct": direct, "via": via}
 
-    async def via(self, url: str, customers: int, rounds: int = 1) -> dict[str, Any]:
+    async def via(
+        self, url: str, customers: int, rounds: int = 1, stamps: bool = False
+    ) -> dict[str, Any]:
+        """Through a gateway's customer namespace. ``stamps``: also each turn as ``[sent,
+        acknowledged, answered, conversation, seq]`` (``perf_counter`` seconds, the clock of
+        ``bench/turn_stamps``), for ``bench.gateway_stages``."""
         phase = next(self.phase)
         latencies: list[float] = []
+        turns: list[list[Any]] = []
         failures = 0
         people = await asyncio.gather(*(Customer.open(url) for _ in range(customers)))
 
@@ -166,12 +172,15 @@ class Worker:
                 answer = asyncio.get_running_loop().create_future()
                 t0 = time.perf_counter()
                 ack = await person.say(text, f"b{phase}-{i}-{n}", timeout=60)
+                acked = time.perf_counter()
                 try:
                     t1 = await asyncio.wait_for(answer, 60)
                 except TimeoutError:
                     t1 = None
                 if ack.get("ok") and t1 is not None:
                     latencies.append((t1 - t0) * 1000)
+                    if stamps:
+                        turns.append([t0, acked, t1, ack.get("conversation_id"), ack.get("seq")])
                 else:
                     failures += 1
                 await asyncio.sleep(rng.uniform(*THINK))
@@ -180,7 +189,13 @@ class Worker:
             await asyncio.gather(*(customer(i, p) for i, p in enumerate(people)))
         finally:
             await asyncio.gather(*(p.close() for p in people), return_exceptions=True)
-        return {"latencies_ms": [round(x, 3) for x in latencies], "failures": failures}
+        result: dict[str, Any] = {
+            "latencies_ms": [round(x, 3) for x in latencies],
+            "failures": failures,
+        }
+        if stamps:
+            result["turns"] = turns
+        return result
 
 
 def load_stack() -> Any:
@@ -338,7 +353,8 @@ def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[st
         "direct_ms": side_direct,
         "via_ms": side_via,
         "p50_ratio": ratio(side_via["p50"], side_direct["p50"]),
-        "p50_ratio_ci": ratio_ci(side["via"], side["direct"]),
+        # Paired: both kinds of a side-by-side phase ran at the same moments (bench.stats).
+        "p50_ratio_ci": ratio_ci(side["via"], side["direct"], paired=True),
         "phases": side_records,
     }
     headline = side_by_side if side_records else alternating

@@ -132,6 +132,43 @@ def rasa_row(f: dict[str, Any], rasa: dict[str, Any]) -> str:
     )
 
 
+def stages_row(stages: dict[str, Any]) -> str:
+    """The bot path side by side with the least durable gateway (``bench/gateway_stages.py``):
+    a breakdown of the bot row, so no goal of its own."""
+    latency, ratios = stages.get("latency_ms", {}), stages.get("ratios", {})
+    via_floor, floor_direct = ratios.get("via/floor", {}), ratios.get("floor/direct", {})
+    ci_a, ci_b = (
+        via_floor.get("p50_ratio_ci") or (None, None),
+        floor_direct.get("p50_ratio_ci") or (None, None),
+    )
+    return (
+        "| bot reply p50, side by side (17 customers each): via handoff; the least durable "
+        "gateway (`bench/gateway_floor.py`: two frames, two Redis round trips) "
+        f"| {_n(latency.get('via', {}).get('p50'), ' ms')}; "
+        f"{_n(latency.get('floor', {}).get('p50'), ' ms')} "
+        f"| {_n(latency.get('floor', {}).get('p50'), ' ms')} (floor); "
+        f"{_n(latency.get('direct', {}).get('p50'), ' ms')} (Rasa REST) "
+        f"| {ratio_with_ci(via_floor.get('p50_ratio'), *ci_a)}; "
+        f"{ratio_with_ci(floor_direct.get('p50_ratio'), *ci_b)} "
+        "| — (a breakdown of the row above) | — |"
+    )
+
+
+def stages_line(stages: dict[str, Any]) -> str:
+    """The stage medians of a bot turn, the service against the floor."""
+    by_kind = stages.get("stage_p50_ms", {})
+    via, floor = by_kind.get("via", {}), by_kind.get("floor", {})
+
+    def ms(value: Any) -> str:
+        return "—" if value is None else f"{value:.2f}"
+
+    parts = [f"{name} {ms(via.get(name))} / {ms(floor.get(name))}" for name in via]
+    return (
+        "Bot turn stages, p50 ms, service / floor (`bench/gateway_stages.py`; `service` is a "
+        "turn less its HTTP call to Rasa): " + ", ".join(parts) + "."
+    )
+
+
 def generated(figures: dict[str, Any], details: dict[str, Any]) -> str:
     f = figures
     m = details.get("machine", {})
@@ -172,6 +209,7 @@ def generated(figures: dict[str, Any], details: dict[str, Any]) -> str:
         f"| {gateway} "
         "| ratio <= 1.05 (upper bound of the 95 % interval) "
         f"| {_meets(ci_meets(gateway_high, 1.05))} |",
+        *([stages_row(details["stages"])] if details.get("stages", {}).get("ratios") else []),
         rasa_row(f, details.get("rasa", {})),
         f"| agent -> customer relay p99, same replica "
         f"| {_n(f['relay_p99_ms_same_replica'], ' ms', 2)} | {echo} (echo) "
@@ -270,6 +308,8 @@ def generated(figures: dict[str, Any], details: dict[str, Any]) -> str:
             f"(ratio {bot.get('p95_ratio')}), {bot['direct_ms'].get('n')} + "
             f"{bot['via_ms'].get('n')} turns, failures {bot.get('failures')}."
         )
+    if details.get("stages", {}).get("stage_p50_ms"):
+        lines.append(stages_line(details["stages"]))
     errors = [
         f"{k}: {v['error']}" for k, v in details.items() if isinstance(v, dict) and "error" in v
     ]

@@ -69,6 +69,7 @@ def ratio_ci(
     level: float = 0.95,
     resamples: int = 1000,
     seed: int = 14,
+    paired: bool = False,
 ) -> tuple[float, float] | None:
     """A bootstrap confidence interval of ``percentile(value, q) / percentile(anchor, q)``.
 
@@ -79,16 +80,34 @@ def ratio_ci(
     drift more than the turns within a phase scatter, so resampling turns alone would give a
     narrow interval around a figure the next run does not reproduce. ``None`` if a side has no
     samples. Seeded: the same samples give the same interval.
+
+    ``paired``: phase ``i`` of both sides ran at the same time (side-by-side phases), so a
+    resample draws the same phases for both. The machine's drift from phase to phase then moves
+    both sides together and cancels in the ratio, as it did in the run; drawing them apart would
+    count that drift as uncertainty of the ratio. Both sides need the same number of phases, and
+    a phase empty on either side is left out of both.
     """
-    value = [list(p) for p in value_phases if p]
-    anchor = [list(p) for p in anchor_phases if p]
+    if paired:
+        if len(value_phases) != len(anchor_phases):
+            raise ValueError("paired phases: both sides need the same number of phases")
+        pairs = zip(value_phases, anchor_phases, strict=True)
+        both = [(list(v), list(a)) for v, a in pairs if v and a]
+        value, anchor = [v for v, _ in both], [a for _, a in both]
+    else:
+        value = [list(p) for p in value_phases if p]
+        anchor = [list(p) for p in anchor_phases if p]
     if not value or not anchor:
         return None
     rng = random.Random(seed)
     ratios: list[float] = []
     for _ in range(resamples):
-        top = percentile(_resample(rng, value), q)
-        bottom = percentile(_resample(rng, anchor), q)
+        if paired:
+            drawn = [rng.randrange(len(value)) for _ in value]
+            top = percentile(_resample_turns(rng, [value[i] for i in drawn]), q)
+            bottom = percentile(_resample_turns(rng, [anchor[i] for i in drawn]), q)
+        else:
+            top = percentile(_resample(rng, value), q)
+            bottom = percentile(_resample(rng, anchor), q)
         if top is not None and bottom is not None and bottom > 0:
             ratios.append(top / bottom)
     tail = (1.0 - level) / 2 * 100
@@ -99,9 +118,18 @@ def ratio_ci(
 
 
 def _resample(rng: random.Random, phases: list[list[float]]) -> list[float]:
+    """Phases drawn with replacement, then turns with replacement within each, pooled."""
     pooled: list[float] = []
     for _ in phases:
         phase = phases[rng.randrange(len(phases))]
+        pooled += rng.choices(phase, k=len(phase))
+    return pooled
+
+
+def _resample_turns(rng: random.Random, phases: list[list[float]]) -> list[float]:
+    """Turns drawn with replacement within each of ``phases``, pooled."""
+    pooled: list[float] = []
+    for phase in phases:
         pooled += rng.choices(phase, k=len(phase))
     return pooled
 

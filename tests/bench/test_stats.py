@@ -118,3 +118,27 @@ def test_knee_interpolates_where_p99_passes_the_limit() -> None:
     assert knee([(100, 300.0), (200, 900.0)], 250.0) == 100.0  # already past it
     assert knee([(100, 12.0), (200, None)], 250.0) == 200.0  # did not keep up at all
     assert knee([(100, 12.0), (200, 250.0)], 250.0) is None  # at the limit is not past it
+
+
+def test_a_paired_interval_cancels_the_drift_both_sides_shared() -> None:
+    # Side-by-side phases: both kinds slowed down together in phases 3 and 4 (the machine got
+    # busier), the value is 8 % slower throughout. Drawn apart, the shared drift widens the
+    # interval past the goal; drawn as pairs, it cancels, and the interval is decisive.
+    rng = random.Random(3)
+    moods = [1.0, 1.0, 1.3, 1.25]
+    anchor = [[rng.gauss(30.0, 5.0) * m for _ in range(600)] for m in moods]
+    value = [[rng.gauss(30.0, 5.0) * m * 1.08 for _ in range(600)] for m in moods]
+    apart = ratio_ci(value, anchor)
+    paired = ratio_ci(value, anchor, paired=True)
+    assert apart is not None and paired is not None
+    assert paired[0] < 1.08 < paired[1]
+    assert paired[0] > 1.05  # decisively above a 1.05 goal ...
+    assert apart[0] < 1.05  # ... which drawing the phases apart could not tell
+    assert paired[1] - paired[0] < 0.5 * (apart[1] - apart[0])
+
+
+def test_a_paired_interval_needs_phases_that_pair() -> None:
+    with pytest.raises(ValueError):
+        ratio_ci([[1.0], [1.0]], [[1.0]], paired=True)
+    # A phase empty on one side leaves the pair out on both.
+    assert ratio_ci([[2.0, 2.0], []], [[1.0, 1.0], [5.0]], paired=True) == (2.0, 2.0)

@@ -99,9 +99,16 @@ class Worker:
         self.phase = itertools.count(1)
 
     async def direct(
-        self, rasa_url: str, customers: int, rounds: int = 1, token: str = ""
+        self,
+        rasa_url: str,
+        customers: int,
+        rounds: int = 1,
+        token: str = "",
+        like_service: bool = False,
     ) -> dict[str, Any]:
-        """Straight to Rasa: its REST channel, or (with ``token``) the Tandem channel itself."""
+        """Straight to Rasa: its REST channel, or (with ``token``) the Tandem channel itself;
+        ``like_service``: with the body the service sent until 2026-12-02 (``message_id``, and
+        ``metadata`` with the seq and the customer's id), to measure what metadata costs Rasa."""
         import httpx
 
         phase = next(self.phase)
@@ -119,9 +126,13 @@ class Worker:
                 sender = f"bench-{self.index}-{phase}-{i}-{time.time_ns()}"
                 rng = random.Random(sender)
                 await asyncio.sleep(rng.uniform(*THINK))
-                for text in SCRIPT * rounds:
+                for n, text in enumerate(SCRIPT * rounds):
+                    request: dict[str, Any] = {"sender": sender, "message": text}
+                    if like_service:
+                        request["message_id"] = f"{sender}:{n + 1}"
+                        request["metadata"] = {"seq": n + 1, "customer_id": f"cu_{sender}"}
                     t0 = time.perf_counter()
-                    response = await http.post(path, json={"sender": sender, "message": text})
+                    response = await http.post(path, json=request)
                     elapsed = (time.perf_counter() - t0) * 1000
                     body = response.json() if response.status_code == 200 else None
                     if body and (not token or body.get("messages")):

@@ -91,12 +91,8 @@ def build(redis_url: str, rasa_url: str, token: str, stamps: Stamps) -> socketio
     async def turn(sid: str, text: str, seq: int) -> None:
         async with locks.setdefault(sid, asyncio.Lock()):
             asked = time.perf_counter()
-            body = {
-                "sender": sid,
-                "message": text,
-                "message_id": f"{sid}:{seq}",
-                "metadata": {"seq": seq},
-            }
+            # As the service sends it for a customer whose client sent no metadata.
+            body = {"sender": sid, "message": text, "message_id": f"{sid}:{seq}"}
             posted = time.perf_counter()
             async with session().post(f"{rasa_url}/webhooks/tandem/message", json=body) as reply:
                 answer = json.loads(await reply.read())

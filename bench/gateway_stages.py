@@ -2,15 +2,20 @@
 
 The real stack (``scripts/stack.py``) plus the floor gateway (``bench.gateway_floor``: two
 websocket frames, two Redis round trips and the HTTP call, nothing else), on loopback. In each
-phase 51 customers go through ``bench.bot_reply``'s script at the same time, a third each:
+phase 50 customers go through ``bench.bot_reply``'s script at the same time, a fifth each:
 
 - ``direct``: Rasa's REST channel, as in ``bench.bot_reply``;
+- ``channel``: Rasa's Tandem channel, ``sender`` and ``message`` only, from the same HTTP
+  client as ``direct``;
+- ``channel_meta``: the same with the body the service sent until 2026-12-02 (``message_id``,
+  ``metadata`` with the seq and the customer's id): what metadata costs Rasa;
 - ``floor``: through the floor gateway, timed from ``user_uttered`` to the first ``bot_uttered``;
 - ``via``: through the handoff service, timed the same way.
 
-So all three meet the same machine at every moment, and the ratios (with 95 % bootstrap
-intervals over phases and turns, ``bench.stats.ratio_ci``) say what the floor costs over Rasa
-and what the service costs over the floor.
+So all five meet the same machine at every moment, and the ratios (with paired 95 % bootstrap
+intervals over phases and turns, ``bench.stats.ratio_ci``) say what the Tandem channel costs
+over Rasa's REST channel, what the floor costs over the channel it calls, and what the service
+costs over the floor.
 
 The service runs with ``bench/turn_stamps`` on its ``PYTHONPATH`` and the floor with
 ``--stamps``: each ``via`` and ``floor`` turn is cut into the same stages (the frame in, the
@@ -36,8 +41,8 @@ from bench.procs import BENCH_LIMITS, ROOT, CpuMeter, Procs, free_port, port_ope
 from bench.stats import median, ratio, ratio_ci, summary
 from bench.workers import WorkerPool
 
-KINDS = ("direct", "floor", "via")
-CUSTOMERS_EACH = 17
+KINDS = ("direct", "channel", "channel_meta", "floor", "via")
+CUSTOMERS_EACH = 10
 PHASES = 4
 SCRIPT_REPEATS = 2
 STAMPS = ROOT / "bench" / "turn_stamps"
@@ -57,15 +62,29 @@ STAGES = (
 
 
 class Worker(bot_reply.Worker):
-    async def three_ways(
-        self, rasa_url: str, floor_url: str, url: str, customers: int, rounds: int = 1
+    async def four_ways(
+        self,
+        rasa_url: str,
+        token: str,
+        floor_url: str,
+        url: str,
+        customers: int,
+        rounds: int = 1,
     ) -> dict[str, Any]:
-        direct, floor, via = await asyncio.gather(
+        direct, channel, channel_meta, floor, via = await asyncio.gather(
             self.direct(rasa_url, customers, rounds),
+            self.direct(rasa_url, customers, rounds, token=token),
+            self.direct(rasa_url, customers, rounds, token=token, like_service=True),
             self.via(floor_url, customers, rounds, stamps=True),
             self.via(url, customers, rounds, stamps=True),
         )
-        return {"direct": direct, "floor": floor, "via": via}
+        return {
+            "direct": direct,
+            "channel": channel,
+            "channel_meta": channel_meta,
+            "floor": floor,
+            "via": via,
+        }
 
 
 def turn_stages(
@@ -180,37 +199,32 @@ def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[st
             with WorkerPool(procs, "gateway_stages", 2) as pool:
                 pids = {p.name: p.popen.pid for p in stack.processes}
                 pids.update(floor=floor.pid, **pool.pids)
-                warm = {"rasa_url": stack.rasa_url, "floor_url": floor.url, "customers": 1}
-                pool.call_all("three_ways", [{**warm, "url": stack.service_url}] * 2, 300)
+                warm = {
+                    "rasa_url": stack.rasa_url,
+                    "token": stack.bot_token,
+                    "floor_url": floor.url,
+                    "url": stack.service_url,
+                }
+                pool.call_all("four_ways", [{**warm, "customers": 1}] * 2, 300)
                 share = [CUSTOMERS_EACH // 2 + CUSTOMERS_EACH % 2, CUSTOMERS_EACH // 2]
                 for n in range(phases_wanted):
                     meter = CpuMeter(pids)
                     meter.start()
-                    args = [
-                        {
-                            "rasa_url": stack.rasa_url,
-                            "floor_url": floor.url,
-                            "url": stack.service_url,
-                            "customers": c,
-                            "rounds": repeats,
-                        }
-                        for c in share
-                    ]
-                    results = pool.call_all("three_ways", args, timeout=600)
+                    args = [{**warm, "customers": c, "rounds": repeats} for c in share]
+                    results = pool.call_all("four_ways", args, timeout=600)
                     cores = meter.stop()
                     p50s = {}
                     for kind in KINDS:
-                        if kind == "direct":
-                            merged = [x for r in results for x in r[kind]["latencies_ms"]]
-                        else:
-                            merged = [x for r in results for x in r[kind]["latencies_ms"]]
+                        merged = [x for r in results for x in r[kind]["latencies_ms"]]
+                        if kind in turns:
                             turns[kind] += [t for r in results for t in r[kind]["turns"]]
                         by_phase[kind].append(merged)
                         failures[kind] += sum(r[kind]["failures"] for r in results)
                         p50s[kind] = summary(merged)["p50"]
                     loadgen = sum(v for k, v in cores.items() if k.startswith("worker"))
                     log(
-                        f"    phase {n + 1}: p50 direct {p50s['direct']} ms, floor "
+                        f"    phase {n + 1}: p50 direct {p50s['direct']} ms, channel "
+                        f"{p50s['channel']} ms, with metadata {p50s['channel_meta']} ms, floor "
                         f"{p50s['floor']} ms, via {p50s['via']} ms; rasa {cores.get('rasa')} "
                         f"cores, handoff {cores.get('handoff')}, floor {cores.get('floor')}, "
                         f"load generator {round(loadgen, 3)}"
@@ -225,8 +239,14 @@ def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[st
         kind: {name: median(values) for name, values in by_stage.items()}
         for kind, by_stage in stages.items()
     }
-    pairs = {"floor/direct": ("floor", "direct"), "via/direct": ("via", "direct")}
-    pairs["via/floor"] = ("via", "floor")
+    pairs = {
+        "channel/direct": ("channel", "direct"),
+        "channel with metadata/channel": ("channel_meta", "channel"),
+        "floor/channel with metadata": ("floor", "channel_meta"),
+        "floor/direct": ("floor", "direct"),
+        "via/floor": ("via", "floor"),
+        "via/direct": ("via", "direct"),
+    }
     ratios = {
         name: {
             "p50_ratio": ratio(pooled[a]["p50"], pooled[b]["p50"]),

@@ -25,7 +25,8 @@ def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[st
         raise RuntimeError(f"no trained model at {MODEL}: run 'make train' first")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "nlu.json"
-        argv = [str(PYTHON), "scripts/nlu_eval.py", "tests/nlu/heldout.yml"]
+        # The held-out split, one file per language (the directory ``make nlu-eval`` reads).
+        argv = [str(PYTHON), "scripts/nlu_eval.py", "tests/nlu/heldout"]
         argv += ["--model", str(MODEL), "--json", str(out)]
         t0 = time.monotonic()
         with (run_dir / "nlu_eval.log").open("wb") as handle:
@@ -34,7 +35,10 @@ def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[st
             ).returncode
         if code != 0 or not out.exists():
             raise RuntimeError(f"nlu_eval.py exited with {code}; see {run_dir / 'nlu_eval.log'}")
-        result = json.loads(out.read_text())
+        report = json.loads(out.read_text())
+    # The report has one section per language and "all", the whole split (scripts/nlu_eval.py).
+    result = report["all"]
+    languages = sorted(k for k, v in report.items() if isinstance(v, dict) and k != "all")
     log(
         f"    intent macro-F1 {result['macro_f1']:.4f} on {result['examples']} held-out examples "
         f"({time.monotonic() - t0:.0f} s)"
@@ -47,5 +51,6 @@ def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[st
             "accuracy": round(result["accuracy"], 4),
             "request_human_recall": result["request_human_recall"],
             "request_human_trapped": result["request_human_trapped"],
+            "macro_f1_per_language": {k: round(report[k]["macro_f1"], 4) for k in languages},
         },
     }

@@ -142,7 +142,7 @@ def stages_row(stages: dict[str, Any]) -> str:
         floor_direct.get("p50_ratio_ci") or (None, None),
     )
     return (
-        "| bot reply p50, side by side (17 customers each): via handoff; the least durable "
+        "| bot reply p50, side by side: via handoff; the least durable "
         "gateway (`bench/gateway_floor.py`: two frames, two Redis round trips) "
         f"| {_n(latency.get('via', {}).get('p50'), ' ms')}; "
         f"{_n(latency.get('floor', {}).get('p50'), ' ms')} "

@@ -17,11 +17,17 @@ ASKED = "(asked for a person)"  # the queue preview of the widget's "Talk to a p
 
 
 def test_close_with_csat_then_history(
-    new_page: Callable[..., Any], service_url: str, shot: Callable[[Page, str], None], stack: Any
+    new_page: Callable[..., Any],
+    service_url: str,
+    shot: Callable[[Page, str], None],
+    stack: Any,
+    add_agent: Callable[..., tuple[str, str]],
 ) -> None:
     queued_before = queued_conversations(stack)  # other tests' may be queued again
     _, agent_page = new_page("agent", **DESKTOP)
-    console = Console(agent_page, service_url).login()
+    # An agent of this test's own: "My conversations" holds only what this test claims,
+    # whatever the tests before it left with the demo agent.
+    console = Console(agent_page, service_url).login(*add_agent("cass", "Cass"))
     _, customer_page = new_page("customer", **DESKTOP)
     widget = Widget(customer_page, service_url).open_shop()
 
@@ -70,7 +76,7 @@ def test_close_with_csat_then_history(
 
     # Close with a resolution note and tags; the customer rates 1-5 with a comment.
     console.close("Changed the delivery address.", "address, Delivery")
-    widget.expect_bot("Demo Agent closed the conversation.")
+    widget.expect_bot("Cass closed the conversation.")
     rating = widget.dialog.get_by_role("group", name="How would you rate this conversation?")
     expect(rating).to_be_visible()
     shot(customer_page, "02-widget-csat")

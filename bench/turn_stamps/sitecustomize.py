@@ -2,8 +2,9 @@
 
 Not part of the product: the benchmark puts this directory on the service's ``PYTHONPATH``,
 and Python imports ``sitecustomize`` at start-up. With ``TANDEM_BENCH_STAMPS=<file>`` set, it
-wraps six methods on the bot's path (the customer's handler, the durable append, the bridge's
-kick, the HTTP call to Rasa, the commit and the emit of the answer) and records when each began
+wraps seven methods on the bot's path (the customer's handler, the durable append, the bridge's
+kick, the call to the bot and its HTTP request, the commit, and the store-and-emit of the
+answer around it) and records when each began
 and ended, on ``time.perf_counter`` (CLOCK_MONOTONIC on Linux: one clock for every process of
 the machine, so the load generator's stamps line up with these). A thread writes the records to
 the file as JSON lines once a second: the event loop only appends to a list.

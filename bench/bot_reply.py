@@ -218,25 +218,32 @@ def load_stack() -> Any:
     return module
 
 
-def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[str, Any]:
+def real_stack(run_dir: Path, log: Any, env: dict[str, str] | None = None) -> Any:
+    """The real stack (``scripts/stack.py``) for a bot benchmark, on free ports, not started;
+    ``env``: more settings for the handoff service."""
     stack_module = load_stack()
-    rounds = 1 if quick else ROUNDS  # direct, channel, via; then via, channel, direct; ...
-    repeats = 1 if quick else SCRIPT_REPEATS
-    side_phases = 1 if quick else SIDE_BY_SIDE_PHASES
-    workers = 2
-    env = {
+    settings = {
         **BENCH_LIMITS,
         "TANDEM_ALLOWED_ORIGINS": "*",
         "TANDEM_LOG_LEVEL": "warning",
         "TANDEM_STATIC_DIR": str(run_dir / "no-static"),
+        **(env or {}),
     }
-    stack = stack_module.Stack(
+    return stack_module.Stack(
         run_dir=run_dir,
         ports=stack_module.Ports.free(),
         dev=False,
-        extra_env=env,
+        extra_env=settings,
         log=lambda m: log(f"    {m.strip()}"),
     )
+
+
+def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[str, Any]:
+    rounds = 1 if quick else ROUNDS  # direct, channel, via; then via, channel, direct; ...
+    repeats = 1 if quick else SCRIPT_REPEATS
+    side_phases = 1 if quick else SIDE_BY_SIDE_PHASES
+    workers = 2
+    stack = real_stack(run_dir, log)
     samples: dict[str, list[float]] = {"direct": [], "channel": [], "via": []}
     by_phase: dict[str, list[list[float]]] = {"direct": [], "channel": [], "via": []}
     phases: list[dict[str, Any]] = []

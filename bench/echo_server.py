@@ -40,14 +40,13 @@ def build() -> socketio.ASGIApp:
     return socketio.ASGIApp(sio)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, required=True)
-    args = parser.parse_args()
+def serve(app: Any, port: int) -> None:
+    """Run an anchor server on loopback with the handoff service's transport settings
+    (``handoff/server.py``): the echo here, the bot path's floor in ``bench.gateway_floor``."""
     config = uvicorn.Config(
-        build(),
+        app,
         host="127.0.0.1",
-        port=args.port,
+        port=port,
         log_level="warning",
         access_log=False,
         lifespan="off",
@@ -56,6 +55,13 @@ def main() -> None:
         server_header=False,
     )
     uvicorn.Server(config).run()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    serve(build(), args.port)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,8 @@ from typing import Any
 import aiohttp
 import redis.asyncio as aioredis
 import socketio  # type: ignore[import-untyped]
-import uvicorn
+
+from bench.echo_server import serve
 
 
 class Stamps:
@@ -141,18 +142,7 @@ def main() -> None:
     parser.add_argument("--token", default="")
     parser.add_argument("--stamps", help="record each turn's stages here (JSON lines)")
     args = parser.parse_args()
-    config = uvicorn.Config(
-        build(args.redis, args.rasa, args.token, Stamps(args.stamps)),
-        host="127.0.0.1",
-        port=args.port,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-        ws="websockets-sansio",
-        ws_per_message_deflate=False,  # the same transport settings as handoff/server.py
-        server_header=False,
-    )
-    uvicorn.Server(config).run()
+    serve(build(args.redis, args.rasa, args.token, Stamps(args.stamps)), args.port)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import bot_reply
-from bench.procs import BENCH_LIMITS, ROOT, CpuMeter, Procs, free_port, port_open, python
+from bench.procs import ROOT, CpuMeter, Procs, free_port, port_open, python
 from bench.stats import median, ratio, ratio_ci, summary
 from bench.workers import WorkerPool
 
@@ -157,26 +157,13 @@ def read_stamps(path: Path) -> list[dict[str, Any]]:
 
 
 def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[str, Any]:
-    stack_module = bot_reply.load_stack()
     phases_wanted = 1 if quick else PHASES
     repeats = 1 if quick else SCRIPT_REPEATS
     stamps = {"via": run_dir / "service-stamps.jsonl", "floor": run_dir / "floor-stamps.jsonl"}
     for path in stamps.values():
         path.unlink(missing_ok=True)
-    env = {
-        **BENCH_LIMITS,
-        "TANDEM_ALLOWED_ORIGINS": "*",
-        "TANDEM_LOG_LEVEL": "warning",
-        "TANDEM_STATIC_DIR": str(run_dir / "no-static"),
-        "PYTHONPATH": str(STAMPS),
-        "TANDEM_BENCH_STAMPS": str(stamps["via"]),
-    }
-    stack = stack_module.Stack(
-        run_dir=run_dir,
-        ports=stack_module.Ports.free(),
-        dev=False,
-        extra_env=env,
-        log=lambda m: log(f"    {m.strip()}"),
+    stack = bot_reply.real_stack(
+        run_dir, log, {"PYTHONPATH": str(STAMPS), "TANDEM_BENCH_STAMPS": str(stamps["via"])}
     )
     by_phase: dict[str, list[list[float]]] = {kind: [] for kind in KINDS}
     turns: dict[str, list[list[Any]]] = {"floor": [], "via": []}
@@ -190,7 +177,7 @@ def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[st
                 "floor",
                 [python(), "-m", "bench.gateway_floor", "--port", str(port)]
                 + ["--redis", f"redis://127.0.0.1:{stack.ports.redis}/1"]
-                + ["--rasa", stack.rasa_url, "--token", stack.bot_token]
+                + ["--rasa", stack.rasa_url, f"--token={stack.bot_token}"]  # it may start with "-"
                 + ["--stamps", str(stamps["floor"])],
                 ready=lambda: port_open(port),
                 port=port,

@@ -47,11 +47,10 @@ async def measure(conversations: int, redis_url: str | None) -> dict[str, list[f
 
     from bot.stores import LockStoreFromEnv, TrackerStoreFromEnv
 
-    agent = Agent.load("models/tandem.tar.gz")
-    agent.tracker_store = TrackerStoreFromEnv(agent.domain)
-    agent.lock_store = LockStoreFromEnv()
-    agent.processor.tracker_store = agent.tracker_store  # the processor holds its own reference
-    agent.processor.lock_store = agent.lock_store
+    # The product's stores (bot.stores); Agent.load gives the tracker store the model's domain.
+    agent = Agent.load(
+        "models/tandem.tar.gz", tracker_store=TrackerStoreFromEnv(), lock_store=LockStoreFromEnv()
+    )
     times: dict[str, list[float]] = {kind: [] for kind in KINDS}
 
     async def conversation(kind: str, tag: str) -> list[float]:

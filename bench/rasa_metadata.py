@@ -39,6 +39,18 @@ SCRIPT = bot_script()
 KINDS = ("plain", "message_id", "metadata")
 
 
+def quiet_rasa() -> None:
+    """Silence Rasa below warnings, as ``rasa run`` does at its default level.
+
+    Rasa 3.6 logs through structlog, which prints every debug line (a thousand a conversation)
+    until ``rasa run`` configures it; printing them would be timed with the turn.
+    """
+    import structlog
+
+    logging.disable(logging.WARNING)
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+
+
 async def measure(conversations: int, redis_url: str | None) -> dict[str, list[float]]:
     if redis_url:
         os.environ["TANDEM_REDIS_URL"] = redis_url
@@ -87,7 +99,7 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=100)
     parser.add_argument("--redis", default=None, help="redis://host:port (default: in memory)")
     args = parser.parse_args()
-    logging.disable(logging.WARNING)
+    quiet_rasa()
     times = asyncio.run(measure(args.conversations, args.redis))
     for kind, turns in times.items():
         print(

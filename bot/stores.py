@@ -4,6 +4,11 @@ endpoints.yml cannot say "Redis if configured", and Rasa's ``${VAR}`` substituti
 unset variable, so these two classes make the choice at start-up. Rasa instantiates whatever
 class endpoints.yml names; ``__new__`` hands it the store that fits the environment.
 Several Rasa replicas pointed at one Redis share trackers and take turns through its locks.
+
+In Redis, a tracker is a log of events that each turn appends to (``bot/event_log_store.py``)
+instead of Rasa's one JSON string rewritten on every turn, and a lock is drawn and given back
+in one script each (``bot/ticket_lock_store.py``) instead of Rasa's seven round trips: together
+3.1 ms less per bot turn on this machine (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -12,8 +17,11 @@ import os
 from typing import Any
 from urllib.parse import urlparse
 
-from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
-from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore, TrackerStore
+from rasa.core.lock_store import InMemoryLockStore, LockStore
+from rasa.core.tracker_store import InMemoryTrackerStore, TrackerStore
+
+from bot.event_log_store import EventLogTrackerStore
+from bot.ticket_lock_store import ScriptedRedisLockStore
 
 REDIS_URL_VARIABLE = "TANDEM_REDIS_URL"
 KEY_PREFIX = "rasa"
@@ -43,10 +51,9 @@ class TrackerStoreFromEnv:
         url = os.environ.get(REDIS_URL_VARIABLE)
         if not url:
             return InMemoryTrackerStore(domain, event_broker=event_broker)
-        return RedisTrackerStore(
+        return EventLogTrackerStore(
             domain,
             event_broker=event_broker,
-            key_prefix=KEY_PREFIX,
             record_exp=TRACKER_TTL_SECONDS,
             **redis_settings(url),
         )
@@ -59,4 +66,4 @@ class LockStoreFromEnv:
         url = os.environ.get(REDIS_URL_VARIABLE)
         if not url:
             return InMemoryLockStore()
-        return RedisLockStore(key_prefix=KEY_PREFIX, **redis_settings(url))
+        return ScriptedRedisLockStore(key_prefix=KEY_PREFIX, **redis_settings(url))

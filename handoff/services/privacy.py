@@ -4,15 +4,15 @@ An admin finds the customer by customer id, by one of their conversation ids, or
 email they left (the offline form's or the triage's), then exports it as JSON or erases it.
 The export holds the customer record and each conversation: its details (contact, triage
 summary, resolution, tags, rating and comment), every transcript entry, the internal notes, the
-bot's tracker from Rasa's tracker store, the writers' inbox sightings and ``emails``: what the
+bot's tracker from its Redis event log, the writers' inbox sightings and ``emails``: what the
 outbox sent or holds for it (kind, status, address, subject, when, why it failed).
 
 Erasing closes a live conversation first (its agent's console is told, ``conversation_unassigned``
 with reason ``erased``; a waiting customer leaves the queue), disconnects the customer's open
 widgets (told ``closed`` first), then deletes every key of the customer's in one transaction,
-their email included (outbox entries, thread, follow-ups due), Rasa's tracker and lock too
-(``Keys.rasa_tracker``: the service and Rasa share one Redis in the stack; a Rasa on another
-Redis keeps its tracker until its own expiry, ``bot/stores.py``). Both are written to the
+their email included (outbox entries, thread, follow-ups due), the bot's tracker and lock too
+(``Keys.rasa_events`` and its kin: the service and Rasa share one Redis in the stack; a Rasa on
+another Redis keeps its tracker until its own expiry, ``bot/stores.py``). Both are written to the
 audit trail, who and which customer, never the exported content.
 
 Example::

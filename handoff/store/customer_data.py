@@ -6,12 +6,12 @@ whether (and when) a socket of theirs was connected (``customer:<uid>:sockets``,
 places in the indexes (open, queue, tickets, what its customer was last told, follow-ups due),
 the writers' inbox sightings that point at it, its email (every outbox entry and its place in
 ``mail:due``, the open batch, the thread, the unsubscribe mark, the Message-IDs of the customer's
-emails that landed in it) and the bot's tracker and lock in Rasa's Redis stores
-(``Keys.rasa_tracker``). Everything here reads or deletes exactly those keys, never by a pattern
-over the whole keyspace, except three searches that have no index on purpose (an index would be
-one more copy to erase; privacy requests are rare, so a scan is the price): by contact email
-(the conversation hashes), the outbox entries (``mail:entry:*``: a conversation's list of them
-keeps the latest 50) and the landed Message-IDs (``mail:in:*``).
+emails that landed in it) and the bot's tracker and lock (``Keys.rasa_events``, ``rasa_session``,
+``rasa_tracker``, ``rasa_lock``). Everything here reads or deletes exactly those keys, never by a
+pattern over the whole keyspace, except three searches that have no index on purpose (an index
+would be one more copy to erase; privacy requests are rare, so a scan is the price): by contact
+email (the conversation hashes), the outbox entries (``mail:entry:*``: a conversation's list of
+them keeps the latest 50) and the landed Message-IDs (``mail:in:*``).
 
 Example::
 
@@ -43,6 +43,8 @@ def conversation_keys(keys: Keys, conversation_id: str) -> list[str]:
         keys.dedup(conversation_id),
         keys.bot_lock(conversation_id),
         keys.inbox_seen(conversation_id),
+        keys.rasa_events(conversation_id),
+        keys.rasa_session(conversation_id),
         keys.rasa_tracker(conversation_id),
         keys.rasa_lock(conversation_id),
         # Email out (store/outbox.py): the open batch, the list of entries, the agent messages
@@ -100,14 +102,14 @@ class CustomerData:
         return [str(m).rpartition("|")[2] for m in members]
 
     async def bot_tracker(self, conversation_id: str) -> Any:
-        """Rasa's tracker of the conversation (JSON), or ``None``."""
+        """The bot's tracker of the conversation, ``{"name": <id>, "events": [...]}`` as Rasa
+        serialises one, or ``None``. Read from the bot's event log, or from a tracker Rasa's
+        own store wrote that the bot has not read since."""
+        logged = await self.redis.lrange(self.keys.rasa_events(conversation_id), 0, -1)
+        if logged:
+            return {"name": conversation_id, "events": [_json_or_text(e) for e in logged]}
         raw = await self.redis.get(self.keys.rasa_tracker(conversation_id))
-        if not raw:
-            return None
-        try:
-            return json.loads(raw)
-        except ValueError:
-            return raw
+        return _json_or_text(raw) if raw else None
 
     async def inbox_sightings(self, conversation_ids: Sequence[str]) -> dict[str, list[str]]:
         """Inbox item id -> the ``<cid>:<seq>`` sightings of these conversations in it."""
@@ -223,3 +225,10 @@ def _summary_email(summary: str | None) -> str:
         return ""
     email = value.get("contact_email") if isinstance(value, dict) else None
     return email.strip() if isinstance(email, str) else ""
+
+
+def _json_or_text(raw: str) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw

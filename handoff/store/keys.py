@@ -14,8 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Rasa's ``RedisTrackerStore`` names a tracker ``<key_prefix>:tracker:<sender_id>``; the bot sets
-# key_prefix "rasa" (bot/stores.py; tests/handoff/unit/store/test_rasa_keys.py keeps them equal).
+# The bot keeps a tracker as a list of events and the index of its last session
+# (bot/event_log_store.py); Rasa's own ``RedisTrackerStore`` kept it as one string, which the bot
+# moves into the list when it reads it; locks are Rasa's ``<key_prefix>:lock:`` with prefix
+# "rasa" (bot/stores.py). tests/handoff/unit/store/test_rasa_keys.py keeps the names equal.
+RASA_EVENTS_PREFIX = "rasa:events:"
+RASA_SESSION_PREFIX = "rasa:session:"
 RASA_TRACKER_PREFIX = "rasa:tracker:"
 RASA_LOCK_PREFIX = "rasa:lock:"
 
@@ -196,10 +200,21 @@ class Keys:
 
     # -- the bot's own keys (Rasa's, outside the prefix) -----------------------------------------
     @staticmethod
+    def rasa_events(conversation_id: str) -> str:
+        """List: the bot's tracker of a conversation (its sender id is the conversation id), one
+        JSON event per element, kept by ``bot/event_log_store.py`` when Rasa shares this Redis
+        (``make run`` does). Only the privacy export and erase touch it."""
+        return f"{RASA_EVENTS_PREFIX}{conversation_id}"
+
+    @staticmethod
+    def rasa_session(conversation_id: str) -> str:
+        """String: the index in ``rasa_events`` where the conversation's last session starts."""
+        return f"{RASA_SESSION_PREFIX}{conversation_id}"
+
+    @staticmethod
     def rasa_tracker(conversation_id: str) -> str:
-        """String: Rasa's tracker of a conversation (its sender id is the conversation id), kept
-        by Rasa's ``RedisTrackerStore`` with ``bot/stores.py``'s prefix ``rasa`` when Rasa shares
-        this Redis (``make run`` does). Only the privacy erase touches it."""
+        """String: a tracker as Rasa's own ``RedisTrackerStore`` wrote it, before the bot kept
+        event logs (the bot moves it into ``rasa_events`` when it next reads it)."""
         return f"{RASA_TRACKER_PREFIX}{conversation_id}"
 
     @staticmethod

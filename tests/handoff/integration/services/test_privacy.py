@@ -3,9 +3,10 @@ email, exports both of their conversations, erases them (a live one is closed an
 told), and no key of theirs is left, their email included (the transcript Ana sent them, its
 outbox entry, thread and presence marks); the CLI does the same; contacts never reach the log.
 
-Rasa here is the stand-in, so the bot's tracker is written where Rasa's ``RedisTrackerStore``
-keeps it with ``bot/stores.py``'s prefix (``rasa:tracker:<conversation id>``, and its lock
-``rasa:lock:<id>``); the end-to-end test erases a real Rasa's tracker."""
+Rasa here is the stand-in, so the bot's tracker is written where the bot keeps it: its event
+log (``rasa:events:<conversation id>`` and ``rasa:session:<id>``, ``bot/event_log_store.py``),
+a tracker Rasa's own store wrote before (``rasa:tracker:<id>``) and its lock (``rasa:lock:<id>``);
+the end-to-end test erases a real Rasa's tracker."""
 
 from __future__ import annotations
 
@@ -62,9 +63,12 @@ async def claim(agent: Agent, conversation_id: str) -> None:
 
 
 async def as_rasa_would(redis: Any, conversation_id: str) -> None:
-    """The tracker and lock Rasa's Redis stores keep for a sender (the conversation id)."""
-    # What RedisTrackerStore stores: the tracker's Dialogue (sender id as "name", the events).
-    tracker = {"name": conversation_id, "events": [{"event": "user", "text": "hi"}]}
+    """The tracker and lock the bot's Redis stores keep for a sender (the conversation id)."""
+    events = [{"event": "action", "name": "action_session_start"}, {"event": "user", "text": "hi"}]
+    await redis.rpush(f"rasa:events:{conversation_id}", *[json.dumps(e) for e in events])
+    await redis.set(f"rasa:session:{conversation_id}", "0")
+    # What Rasa's own RedisTrackerStore stored: the Dialogue (sender id as "name", the events).
+    tracker = {"name": conversation_id, "events": events}
     await redis.set(f"rasa:tracker:{conversation_id}", json.dumps(tracker))
     await redis.set(f"rasa:lock:{conversation_id}", "{}")
 
@@ -140,6 +144,7 @@ async def test_an_admin_exports_then_erases_a_customer_with_two_conversations(
         assert (one["conversation"]["csat"], one["conversation"]["tags"]) == (4, ["late"])
         assert one["stored"]["csat_comment"] == "thanks Ana"
         assert one["bot_tracker"]["name"] == first and one["inbox_sightings"]
+        assert [e["event"] for e in one["bot_tracker"]["events"]] == ["action", "user"]
         [email] = one["emails"]
         assert (email["kind"], email["status"], email["to"]) == ("transcript", "sent", EMAIL)
         assert email["subject"] == "Your chat transcript" and email["reason"] == ""
@@ -170,7 +175,8 @@ async def test_an_admin_exports_then_erases_a_customer_with_two_conversations(
         # Then the widget was disconnected: an open socket would mark the customer present again.
         await asyncio.wait_for(sam.sio.wait(), 10)
         assert await leftovers(redis, customer_id, first, second) == []
-        assert not await redis.exists(f"rasa:tracker:{first}", f"rasa:tracker:{second}")
+        for bot_key in ("events", "session", "tracker", "lock"):
+            assert not await redis.exists(f"rasa:{bot_key}:{first}", f"rasa:{bot_key}:{second}")
         assert await redis.scard(f"{PREFIX}agent:{ana.id}:active") == 0
         assert (await http.post("/privacy/search", json={"email": EMAIL})).json() == {
             "customers": []

@@ -23,7 +23,9 @@ async def conversation(redis: Any, cid: str, customer: str, **fields: str) -> No
     await redis.xadd(KEYS.log(cid), {"seq": "1", "text": "hello"}, id="1-0")
     await redis.rpush(KEYS.customer_conversations(customer), cid)
     await redis.hset(KEYS.customer(customer), mapping={"current": cid})
-    await redis.set(KEYS.rasa_tracker(cid), "{}")
+    await redis.rpush(KEYS.rasa_events(cid), '{"event": "action", "name": "action_listen"}')
+    await redis.set(KEYS.rasa_session(cid), "0")
+    await redis.set(KEYS.rasa_tracker(cid), "{}")  # as Rasa's own store wrote trackers
 
 
 async def test_found_by_conversation_and_email_then_erased_alone(redis: Any) -> None:
@@ -50,7 +52,17 @@ async def test_found_by_conversation_and_email_then_erased_alone(redis: Any) -> 
     assert await redis.smembers(KEYS.agent_active("a_1")) == {"c_other"}
     assert await redis.lrange(KEYS.inbox_refs("i1"), 0, -1) == ["c_other:3"]
     assert await data.customers_with_email("other@example.org") == [OTHER]
-    assert await redis.exists(KEYS.rasa_tracker("c_other"))
+    assert await redis.exists(KEYS.rasa_events("c_other"), KEYS.rasa_tracker("c_other")) == 2
+
+
+async def test_the_bots_tracker_is_read_from_its_event_log_or_rasas_own_key(redis: Any) -> None:
+    data = CustomerData(redis, KEYS)
+    events = [{"event": "action", "name": "action_listen"}, {"event": "user", "text": "hi"}]
+    await redis.rpush(KEYS.rasa_events("c_log"), *[json.dumps(e) for e in events])
+    await redis.set(KEYS.rasa_tracker("c_old"), json.dumps({"name": "c_old", "events": events}))
+    assert await data.bot_tracker("c_log") == {"name": "c_log", "events": events}
+    assert await data.bot_tracker("c_old") == {"name": "c_old", "events": events}
+    assert await data.bot_tracker("c_none") is None
 
 
 async def test_the_erase_takes_the_customers_email_and_presence_and_no_one_elses(

@@ -221,15 +221,7 @@ class EventLogTrackerStore(TrackerStore):
             merged_length = len(events)
             pipe.multi()
             pipe.delete(events_key, session_key)
-            if events:
-                pipe.rpush(events_key, *serialise(events))
-            session = last_session_start(events)
-            if session > 0:
-                pipe.set(session_key, session)
-            if self.record_exp:
-                pipe.expire(events_key, self.record_exp)
-                if session > 0:
-                    pipe.expire(session_key, self.record_exp)
+            self._queue_log(pipe, events_key, session_key, events)
 
         self.red.transaction(rewrite, events_key)
         # The merged log holds every event of this tracker: its next save appends after them.
@@ -247,16 +239,23 @@ class EventLogTrackerStore(TrackerStore):
                 pipe.delete(legacy_key)
                 return
             pipe.multi()
-            if events:
-                pipe.rpush(events_key, *serialise(events))
-            session = last_session_start(events)
-            if session > 0:
-                pipe.set(session_key, session)
-            if self.record_exp:
-                pipe.expire(events_key, self.record_exp)
-                if session > 0:
-                    pipe.expire(session_key, self.record_exp)
+            pipe.delete(session_key)  # a stale index would cut the moved log short
+            self._queue_log(pipe, events_key, session_key, events)
             pipe.delete(legacy_key)
 
         self.red.transaction(move, events_key)
         logger.info("moved %s's tracker from Rasa's key layout into an event log", sender_id)
+
+    def _queue_log(
+        self, pipe: Any, events_key: str, session_key: str, events: Sequence[Event]
+    ) -> None:
+        """Queue, in a transaction that emptied both keys, the writes of a whole log of events."""
+        if events:
+            pipe.rpush(events_key, *serialise(events))
+        session = last_session_start(events)
+        if session > 0:
+            pipe.set(session_key, session)
+        if self.record_exp:
+            pipe.expire(events_key, self.record_exp)
+            if session > 0:
+                pipe.expire(session_key, self.record_exp)

@@ -94,7 +94,7 @@ async def measure(conversations: int, repeat: int, port: int) -> dict[str, list[
                 parse_data=parse,
             )
             t0 = time.perf_counter()
-            await agents[kind].handle_message(message)
+            await agent.handle_message(message)
             turns.append((time.perf_counter() - t0) * 1000)
         return turns
 

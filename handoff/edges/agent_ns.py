@@ -28,6 +28,7 @@ from handoff.edges.guard import GuardedNamespace, rate_limited
 from handoff.edges.sockets import AgentSocket, Connections, socket_address
 from handoff.fanout import rooms
 from handoff.fanout.notify import Notifier
+from handoff.fanout.writers_first import after_local_writes
 from handoff.protocol import agent as proto
 from handoff.protocol.errors import ErrorCode, ProtocolError
 from handoff.security.addresses import Network
@@ -331,8 +332,10 @@ class AgentNamespace(GuardedNamespace):
             stored(fields, result.seq, result.ts),
             skip_sid=sid,  # this tab has the entry from its ack
         )
-        if self.mail is not None:
-            # In the outbox before the ack: a replica dying now loses no email.
+        if self.mail is not None and self.mail.enabled:
+            # In the outbox before the ack: a replica dying now loses no email. Its reads wait
+            # until the customer's copy is written (``fanout.writers_first``).
+            await after_local_writes()
             await self.mail.queue_after_reply(out.conversation_id, result.seq)
         if result.first_response_queued_at is not None:
             await self.stats.record_first_response(

@@ -48,6 +48,7 @@ from redis.exceptions import NoScriptError
 from socketio import packet as socketio_packet
 
 from handoff.fanout.membership import DEAD_AFTER, RoomMembership, tracked
+from handoff.fanout.writers_first import after_local_writes
 from handoff.store import pool
 from handoff.store.keys import Keys
 
@@ -318,6 +319,8 @@ class RedisManager(socketio.AsyncRedisManager, DirectDelivery):  # type: ignore[
             await asyncio.shield(self._sender)
 
     async def _send_all(self) -> None:
+        # The emit that queued this delivered to this replica's sockets too: those go first.
+        await after_local_writes()
         while self._outbox:
             batch = [self._outbox.popleft() for _ in range(min(len(self._outbox), MAX_BATCH))]
             await self._send(batch)

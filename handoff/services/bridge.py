@@ -44,6 +44,7 @@ from handoff.domain.clock import Clock
 from handoff.domain.entries import encode, stored
 from handoff.domain.ownership import State
 from handoff.fanout.notify import Notifier
+from handoff.fanout.writers_first import after_local_writes
 from handoff.protocol.types import Nlu
 from handoff.security.ratelimit import Rule
 from handoff.services.bot_client import BotClient, BotMessage, BotTurn, BotUnavailable
@@ -404,8 +405,9 @@ class BotBridge:
         self, conversation: dict[str, str], message: dict[str, str], turn: BotTurn
     ) -> None:
         """The writers' inbox learns of the turn once the customer has it (and people, a
-        handoff): it never delays an answer."""
+        handoff): it never delays an answer, nor the answer's frame (``fanout.writers_first``)."""
         if self.inbox is not None:
+            await after_local_writes()
             await self.inbox.bot_turn(conversation, message, turn)
 
     async def _hand_back(

@@ -6,6 +6,7 @@ engineio or Python release that makes it take more trips round the loop fails th
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from types import SimpleNamespace
 
 import pytest
@@ -18,15 +19,11 @@ from handoff.services.background import Background
 pytestmark = pytest.mark.asyncio
 
 
-def engineio_socket() -> AsyncSocket:
+async def who_goes_first(start: Callable[[list[str]], Awaitable[object]]) -> list[str]:
+    """Queue a packet on an engineio socket whose writer waits for one, and in the same step
+    ``start`` the other work (as an emit, then its publish): the order in which they ran."""
     server = SimpleNamespace(create_queue=asyncio.Queue, ping_interval=25, ping_timeout=20)
-    return AsyncSocket(server, "sid")
-
-
-async def order_of_writer_and_work(work: object) -> list[str]:
-    """Queue a packet on a socket whose writer waits, start ``work`` in the same step (as an
-    emit followed by its publish), and say who got the loop first."""
-    socket = engineio_socket()
+    socket = AsyncSocket(server, "sid")
     order: list[str] = []
 
     async def writer() -> None:
@@ -35,23 +32,22 @@ async def order_of_writer_and_work(work: object) -> list[str]:
 
     waiting = asyncio.create_task(writer())
     await asyncio.sleep(0.01)  # the writer is parked on the empty queue, as between messages
-    await socket.queue.put("packet")
-    assert callable(work)
-    await work(order)
-    await waiting
-    await asyncio.sleep(0.01)
+    socket.queue.put_nowait("packet")
+    other = start(order)
+    await asyncio.gather(waiting, other)
     return order
 
 
+def publish(order: list[str]) -> asyncio.Task[None]:
+    async def run() -> None:
+        await after_local_writes()
+        order.append("publish")
+
+    return asyncio.create_task(run())
+
+
 async def test_work_after_local_writes_runs_once_the_writer_has_its_packet() -> None:
-    async def start(order: list[str]) -> None:
-        async def publish() -> None:
-            await after_local_writes()
-            order.append("publish")
-
-        asyncio.create_task(publish())
-
-    assert await order_of_writer_and_work(start) == ["writer", "publish"]
+    assert await who_goes_first(publish) == ["writer", "publish"]
 
 
 async def test_without_the_yields_the_same_work_would_go_first(
@@ -59,28 +55,20 @@ async def test_without_the_yields_the_same_work_would_go_first(
 ) -> None:
     # The check above can fail: with no trips the other work takes the loop before the writer.
     monkeypatch.setattr(writers_first, "WRITER_TRIPS", 0)
-
-    async def start(order: list[str]) -> None:
-        async def publish() -> None:
-            await after_local_writes()
-            order.append("publish")
-
-        asyncio.create_task(publish())
-
-    assert await order_of_writer_and_work(start) == ["publish", "writer"]
+    assert await who_goes_first(publish) == ["publish", "writer"]
 
 
 async def test_background_work_starts_after_the_writer() -> None:
     work = Background("test")
 
-    async def start(order: list[str]) -> None:
-        async def report() -> None:
+    def report(order: list[str]) -> Awaitable[object]:
+        async def run() -> None:
             order.append("report")
 
-        work.spawn(report())
+        work.spawn(run())
+        return work.settled()
 
-    assert await order_of_writer_and_work(start) == ["writer", "report"]
-    await work.settled()
+    assert await who_goes_first(report) == ["writer", "report"]
 
 
 async def test_background_work_cancelled_before_it_began_never_runs() -> None:

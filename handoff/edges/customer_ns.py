@@ -264,22 +264,31 @@ class CustomerNamespace(GuardedNamespace):
         if not result.ok:
             raise ProtocolError(ErrorCode.INTERNAL, "could not store the message; please retry")
         taken = result.taken
-        try:
-            entry = stored(fields, result.seq, result.ts)
+        entry = stored(fields, result.seq, result.ts)
+        if result.state not in BOT_ANSWERS:
             await self.notify.entry(
                 conversation_id, sock.customer_id, result.owner, entry, skip_sid=sid
             )
-            if sock.address_noted != conversation_id:
-                # Before the bot sees the message: a handoff it triggers is limited by address.
-                noted = {ADDRESS_FIELD: self._address(sid)}
-                await self.store.set_fields(conversation_id, noted)
-                sock.address_noted = conversation_id
-                taken = taken.with_fields(noted) if taken is not None else None
-        finally:
-            # Even when the relay failed: the message is stored and the lease (if the append
-            # took it) is the bridge's to use, not to leave until it expires.
-            if result.state in BOT_ANSWERS:
+        else:
+            try:
+                if sock.address_noted != conversation_id:
+                    # Before the bot sees the message: a handoff it triggers is limited by
+                    # address.
+                    noted = {ADDRESS_FIELD: self._address(sid)}
+                    await self.store.set_fields(conversation_id, noted)
+                    sock.address_noted = conversation_id
+                    taken = taken.with_fields(noted) if taken is not None else None
+            except BaseException:
+                # The message is stored and the lease (if the append took it) is the bridge's
+                # to use, not to leave until it expires.
                 self.bridge.kick(conversation_id, taken)
+                raise
+            # The bot's request goes out first, the copy to the other tabs and the agents
+            # right after it, and the bot's answer only after the copy.
+            async with self.bridge.answering(conversation_id, taken):
+                await self.notify.entry(
+                    conversation_id, sock.customer_id, result.owner, entry, skip_sid=sid
+                )
         if result.state == State.AGENT and self.assist is not None:
             self.assist.suggest_later(conversation_id, seq=result.seq)  # a task: not awaited
         return {

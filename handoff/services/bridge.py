@@ -34,8 +34,10 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +58,10 @@ from handoff.store.facts import DeskFactsReader
 from handoff.store.limits import Limits, Spend
 
 log = logging.getLogger("handoff.bridge")
+# Trips round the event loop from ``kick`` to the bot's request on the wire (Python 3.11): the
+# pump's task starts and reaches aiohttp, which writes the request from a task of its own.
+# Only latency depends on it (``answering``): too few, and the copy goes before the request.
+REQUEST_TRIPS = 2
 # The conversation's field with the client address its customer last wrote from (customer_ns).
 ADDRESS_FIELD = "client_address"
 
@@ -150,10 +156,41 @@ class BotBridge:
         # (it had released the lease but not yet finished): that pump goes on with it.
         self._handed: dict[str, TakenWork] = {}
         self._timers: set[asyncio.TimerHandle] = set()
+        # Open ``answering`` blocks per conversation: its answers are relayed after them.
+        self._held: dict[str, set[asyncio.Future[None]]] = {}
 
     def offer(self) -> LeaseOffer:
         """A token for ``ConversationStore.append(lease=…)`` to take the lease with."""
         return self.lease.offer()
+
+    @contextlib.asynccontextmanager
+    async def answering(
+        self, conversation_id: str, taken: TakenWork | None = None
+    ) -> AsyncIterator[None]:
+        """Kick the bridge for a customer message just stored, let its request to the bot go
+        out, then run the block (the message's copy to the customer's other tabs and the
+        agents): the copy's encoding no longer sits in the bot's turn. No answer of the bridge
+        is relayed for the conversation until the block is done, so the copy still goes first.
+        """
+        held: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._held.setdefault(conversation_id, set()).add(held)
+        try:
+            self.kick(conversation_id, taken)
+            for _ in range(REQUEST_TRIPS):
+                await asyncio.sleep(0)
+            yield
+        finally:
+            held.set_result(None)
+            holds = self._held[conversation_id]
+            holds.discard(held)
+            if not holds:
+                del self._held[conversation_id]
+
+    async def _after_held(self, conversation_id: str) -> None:
+        """Until every ``answering`` block of the conversation is done (at once if none)."""
+        holds = self._held.get(conversation_id)
+        if holds:
+            await asyncio.wait(list(holds))
 
     def kick(self, conversation_id: str, taken: TakenWork | None = None) -> None:
         """Make sure someone works through this conversation's unanswered messages.
@@ -456,6 +493,7 @@ class BotBridge:
             return None  # a person took over while the bot was thinking, or another replica
         seqs, ts = committed.seqs, committed.ts
         customer = conversation.get("customer", "")
+        await self._after_held(conversation["id"])
         for fields_, seq in zip(entries, seqs, strict=True):
             await self.notify.entry(conversation["id"], customer, "", stored(fields_, seq, ts))
         if (

@@ -1,4 +1,5 @@
-"""A kick that comes just as a pump finishes is never lost (no I/O: the pump's work is faked)."""
+"""The bridge's pumps, with their work faked (no I/O): a kick that comes just as a pump finishes
+is never lost, and an answer is relayed only after the copy of the message it answers."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from typing import Any
 
 import pytest
 
+from handoff.services.bot_client import BotMessage, BotTurn
 from handoff.services.bridge import BotBridge, handoff_preview
 from handoff.store.bot_lease import BotWork, Released
+from handoff.store.conversations import Committed
+from tests.handoff.unit.services.fakes import Recorder
 
 
 def make_bridge() -> BotBridge:
@@ -116,3 +120,68 @@ def test_the_queue_previews_the_triage_answers_when_the_last_message_was_a_butto
     assert handoff_preview("/affirm", summary) == "order_not_arrived · TD-1"
     assert handoff_preview("where is my parcel", summary) == "where is my parcel"
     assert handoff_preview("/request_human", {}) == "/request_human"
+
+
+class InstantCommits:
+    """A commit that stores at once (no Redis): the answer is ready to relay a trip later."""
+
+    async def commit_bot_turn(self, conversation_id: str, **_: Any) -> Committed:
+        return Committed(seqs=[2], ts=1.0)
+
+
+async def answer_at_once(bridge: BotBridge, order: list[str]) -> None:
+    """The pump answers as fast as a bot could (no I/O); ``order`` records what was relayed."""
+    recorder = Recorder()
+    bridge.conversations = InstantCommits()  # type: ignore[assignment]
+    bridge.notify = recorder  # type: ignore[assignment]
+    turn = BotTurn(messages=[BotMessage(text="Hello!")])
+    conversation = {"id": "c_1", "version": "1", "customer": "u_1", "state": "bot"}
+
+    async def drain(conversation_id: str, token: str, work: Any = None) -> str:
+        await bridge._store_turn(conversation, 1, 1, turn, token)
+        order.extend("answer" for name in recorder.names() if name == "entry")
+        return "done"
+
+    bridge._drain = drain  # type: ignore[method-assign]
+
+
+async def settle() -> None:
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+@pytest.mark.asyncio
+async def test_the_answer_is_relayed_after_the_copy_of_the_message_it_answers() -> None:
+    bridge = make_bridge()
+    order: list[str] = []
+    await answer_at_once(bridge, order)
+    async with bridge.answering("c_1"):
+        await settle()  # the bot has answered meanwhile, and its answer waits
+        order.append("copy")
+    await settle()
+    assert order == ["copy", "answer"]
+    assert bridge._held == {}
+
+
+@pytest.mark.asyncio
+async def test_without_the_block_the_same_answer_would_overtake_the_copy() -> None:
+    # The counter-check: the fake bot is fast enough that only the block keeps the order.
+    bridge = make_bridge()
+    order: list[str] = []
+    await answer_at_once(bridge, order)
+    bridge.kick("c_1")
+    await settle()
+    order.append("copy")
+    assert order == ["answer", "copy"]
+
+
+@pytest.mark.asyncio
+async def test_a_failing_block_releases_the_answers() -> None:
+    bridge = make_bridge()
+    order: list[str] = []
+    await answer_at_once(bridge, order)
+    with pytest.raises(RuntimeError):
+        async with bridge.answering("c_1"):
+            raise RuntimeError("the copy failed")
+    await settle()
+    assert order == ["answer"] and bridge._held == {}

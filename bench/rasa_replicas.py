@@ -1,8 +1,11 @@
 """Bot turns per second with one Rasa and with two, and what a failover costs (real Rasa).
 
 Two real Rasa processes (the shipped model) share one Redis tracker and lock store and one
-action server. Two handoff services run side by side on that Redis: one configured with one Rasa
-(``TANDEM_RASA_URL=A``), the other with both (``A,B``). Closed-loop customers (no think time:
+action server. Two handoff services run side by side on a Redis of their own (Rasa's is given to
+them as ``TANDEM_RASA_REDIS_URL``, as a deployment that splits them would): one configured with
+one Rasa (``TANDEM_RASA_URL=A``), the other with both (``A,B``). With the two Redis apart, each
+one's CPU per answered turn is the bot's share and the service's share of a turn's Redis work,
+measured rather than estimated by difference. Closed-loop customers (no think time:
 each sends its next message as soon as the bot answered, through the short FAQ script of
 ``bench.bot_reply``, then starts a new conversation) drive one service per phase, in
 alternating phases (one, two, two, one), so both see the same machine. The figure is answered
@@ -33,7 +36,7 @@ from typing import Any
 from bench.actors import Customer
 from bench.bot_reply import SCRIPT, load_stack
 from bench.procs import CpuMeter, Procs
-from bench.stats import ratio, summary
+from bench.stats import median, ratio, summary
 from bench.workers import WorkerPool
 
 CUSTOMERS = 16  # closed loop: enough to keep two Rasa busy on 2 cores
@@ -147,10 +150,15 @@ def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[st
     share = [CUSTOMERS // WORKERS] * WORKERS
     with Procs(run_dir) as procs:
         redis = procs.redis()
-        actions, bots = start_bots(run_dir, redis.url, log)
+        bot_redis = procs.redis("redis-bot")
+        actions, bots = start_bots(run_dir, bot_redis.url, log)
         try:
             urls = [bot.rasa_url for bot in bots]
-            common = {"TANDEM_BOT_TOKEN": actions.bot_token, "TANDEM_RASA_TIMEOUT": "30"}
+            common = {
+                "TANDEM_BOT_TOKEN": actions.bot_token,
+                "TANDEM_RASA_TIMEOUT": "30",
+                "TANDEM_RASA_REDIS_URL": bot_redis.url,
+            }
             services = {
                 "one": procs.handoff(
                     redis_url=redis.url,
@@ -167,6 +175,7 @@ def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[st
             }
             pids = {
                 "redis": redis.pid,
+                "redis-bot": bot_redis.pid,
                 "actions": actions.processes[0].popen.pid,
                 "rasa-a": bots[0].processes[0].popen.pid,
                 "rasa-b": bots[1].processes[0].popen.pid,
@@ -193,6 +202,15 @@ def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[st
                     cores = meter.stop()
                     rate = round(len(turns) / wall, 2)
                     rates[kind].append(rate)
+                    # CPU ms per answered turn: the service's Redis, Rasa's Redis, one service.
+                    per_turn = {
+                        label: round(cores.get(name, 0.0) * wall / max(len(turns), 1) * 1000, 3)
+                        for label, name in (
+                            ("redis", "redis"),
+                            ("redis-bot", "redis-bot"),
+                            ("service", services[kind].name),
+                        )
+                    }
                     phase = {
                         "phase": n + 1,
                         "kind": kind,
@@ -202,6 +220,7 @@ def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[st
                         "failed": len(failed),
                         "latency_ms": summary(ms for _, ms in turns),
                         "cpu_cores": cores,
+                        "cpu_ms_per_turn": per_turn,
                         "loadgen_cpu_cores": round(
                             sum(v for k, v in cores.items() if k.startswith("worker")), 3
                         ),
@@ -211,6 +230,8 @@ def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[st
                         f"    phase {n + 1} {kind} Rasa: {rate} turns/s ({len(turns)} turns, "
                         f"{len(failed)} failed), p50 {phase['latency_ms']['p50']} ms, "
                         f"rasa a/b {cores.get('rasa-a')}/{cores.get('rasa-b')} cores, "
+                        f"CPU ms per turn: Redis {per_turn['redis']}, Rasa's Redis "
+                        f"{per_turn['redis-bot']}, service {per_turn['service']}, "
                         f"load generator {phase['loadgen_cpu_cores']} cores"
                     )
                 failover = measure_failover(pool, services["two"].url, bots[1], share, seconds)
@@ -238,6 +259,11 @@ def run(run_dir: Path, *, quick: bool, log: Any, profile: Any = None) -> dict[st
             "phases": phases,
             "failover": failover,
             "loadgen_cpu_cores_max": max(p["loadgen_cpu_cores"] for p in phases),
+            # Medians over the phases: the service's Redis, Rasa's Redis, the service.
+            "cpu_ms_per_turn": {
+                label: median([p["cpu_ms_per_turn"][label] for p in phases])
+                for label in ("redis", "redis-bot", "service")
+            },
         },
     }
 

@@ -80,7 +80,7 @@ from handoff.store.assist import AssistStore
 from handoff.store.audit import AuditLog
 from handoff.store.bot_lease import BotLease
 from handoff.store.conversations import ConversationStore
-from handoff.store.customer_data import CustomerData
+from handoff.store.customer_data import CustomerData, bot_redis_client
 from handoff.store.customer_seen import CustomerSeen
 from handoff.store.dev_mailbox import DevMailbox
 from handoff.store.facts import DeskFactsReader
@@ -173,6 +173,8 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         health_check_interval=30,
         socket_connect_timeout=5,
     )
+    # Rasa's stores on a Redis of their own (TANDEM_RASA_REDIS_URL): privacy reaches them there.
+    bot_redis: Any = bot_redis_client(settings.rasa_redis_url, settings.redis_url)
     conversations = ConversationStore(
         redis,
         keys,
@@ -447,7 +449,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         auth=auth,
         admin=AgentAdmin(agents=agents, presence=presence, desk=desk, audit=audit, clock=clock),
         privacy=Privacy(
-            data=CustomerData(redis, keys),
+            data=CustomerData(redis, keys, bot_redis=bot_redis),
             conversations=conversations,
             notify=notify,
             texts=texts,
@@ -546,6 +548,8 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         except Exception:  # noqa: BLE001 - shutting down; Redis may already be gone
             log.warning("could not clear presence on shutdown")
         await redis.aclose()
+        if bot_redis is not None:
+            await bot_redis.aclose()
         await bot.aclose()
 
     async def security_headers(request: Request, response: BaseHTTPResponse) -> None:

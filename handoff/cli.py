@@ -41,7 +41,7 @@ from handoff.store.agents import AgentStore
 from handoff.store.assist import AssistStore
 from handoff.store.audit import AuditLog
 from handoff.store.conversations import ConversationStore
-from handoff.store.customer_data import CustomerData
+from handoff.store.customer_data import CustomerData, bot_redis_client
 from handoff.store.keys import Keys
 
 
@@ -254,10 +254,11 @@ async def _privacy(args: argparse.Namespace, settings: Settings) -> int:
     manager = RedisManager(
         settings.redis_url, channel=keys.socketio_channel, keys=keys, write_only=True
     )
+    bot_redis = bot_redis_client(settings.rasa_redis_url, settings.redis_url)
     audit = AuditLog(redis, keys)
     store = ConversationStore(redis, keys, retention_seconds=settings.retention_days * 86400)
     privacy = Privacy(
-        data=CustomerData(redis, keys),
+        data=CustomerData(redis, keys, bot_redis=bot_redis),
         conversations=store,
         notify=Notifier(manager),
         texts=SystemTexts.load(),
@@ -303,6 +304,8 @@ async def _privacy(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         await manager.drain()
         await redis.aclose()
+        if bot_redis is not None:
+            await bot_redis.aclose()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

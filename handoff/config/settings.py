@@ -49,6 +49,9 @@ class Settings:
     dev: bool = False
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_prefix: str = "tandem:"
+    # Where Rasa's tracker and lock stores are when not on the service's Redis (bot/stores.py
+    # reads the same variable): the privacy export and erase reach them there. "": the same.
+    rasa_redis_url: str = ""
     # One or more Rasa replicas sharing the Redis tracker and lock stores (docs/architecture.md,
     # "The bridge to the bot"): each conversation keeps to one while it is healthy.
     rasa_urls: tuple[str, ...] = ("http://127.0.0.1:5005",)
@@ -219,6 +222,12 @@ class Settings:
         public_url = reader.text("TANDEM_PUBLIC_URL", "").rstrip("/")
         if public_url and not public_url.startswith(("http://", "https://")):
             raise SettingsError(f"TANDEM_PUBLIC_URL: {public_url!r} is not an http(s) URL")
+        rasa_redis_url = reader.text("TANDEM_RASA_REDIS_URL", "")
+        if rasa_redis_url and not rasa_redis_url.startswith(("redis://", "rediss://")):
+            # Rasa's stores (bot/stores.py) read the same variable and take only these.
+            raise SettingsError(
+                "TANDEM_RASA_REDIS_URL must start with redis:// or rediss:// (Rasa reads it too)"
+            )
         return cls(
             smtp=smtp,
             mail_from=mail_from,
@@ -242,6 +251,7 @@ class Settings:
             dev=dev,
             redis_url=reader.text("TANDEM_REDIS_URL", cls.redis_url),
             redis_prefix=reader.text("TANDEM_REDIS_PREFIX", cls.redis_prefix),
+            rasa_redis_url=rasa_redis_url,
             rasa_urls=reader.urls("TANDEM_RASA_URL", cls.rasa_urls),
             bot_token=reader.text("TANDEM_BOT_TOKEN", ""),
             rasa_timeout=reader.number("TANDEM_RASA_TIMEOUT", cls.rasa_timeout, low=0.1),

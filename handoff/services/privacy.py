@@ -11,9 +11,9 @@ Erasing closes a live conversation first (its agent's console is told, ``convers
 with reason ``erased``; a waiting customer leaves the queue), disconnects the customer's open
 widgets (told ``closed`` first), then deletes every key of the customer's in one transaction,
 their email included (outbox entries, thread, follow-ups due), the bot's tracker and lock too
-(``Keys.rasa_events`` and its kin: the service and Rasa share one Redis in the stack; a Rasa on
-another Redis keeps its tracker until its own expiry, ``bot/stores.py``). Both are written to the
-audit trail, who and which customer, never the exported content.
+(``Keys.rasa_events`` and its kin: on the service's Redis, which Rasa shares in the stack, or
+on the bot's own, ``TANDEM_RASA_REDIS_URL``, where they go first). Both are written to the audit
+trail, who and which customer, never the exported content.
 
 Example::
 

@@ -7,15 +7,16 @@ places in the indexes (open, queue, tickets, what its customer was last told, fo
 the writers' inbox sightings that point at it, its email (every outbox entry and its place in
 ``mail:due``, the open batch, the thread, the unsubscribe mark, the Message-IDs of the customer's
 emails that landed in it) and the bot's tracker and lock (``Keys.rasa_events``, ``rasa_session``,
-``rasa_tracker``, ``rasa_lock``). Everything here reads or deletes exactly those keys, never by a
-pattern over the whole keyspace, except three searches that have no index on purpose (an index
-would be one more copy to erase; privacy requests are rare, so a scan is the price): by contact
-email (the conversation hashes), the outbox entries (``mail:entry:*``: a conversation's list of
-them keeps the latest 50) and the landed Message-IDs (``mail:in:*``).
+``rasa_tracker``, ``rasa_lock``: on the service's Redis, or on Rasa's own when
+``TANDEM_RASA_REDIS_URL`` gives it one). Everything here reads or deletes exactly those keys,
+never by a pattern over the whole keyspace, except three searches that have no index on purpose
+(an index would be one more copy to erase; privacy requests are rare, so a scan is the price):
+by contact email (the conversation hashes), the outbox entries (``mail:entry:*``: a
+conversation's list of them keeps the latest 50) and the landed Message-IDs (``mail:in:*``).
 
 Example::
 
-    data = CustomerData(redis, Keys())
+    data = CustomerData(redis, Keys())              # bot_redis=…: Rasa's stores elsewhere
     await data.customer_of("c_…")                   # "u_…" or None
     await data.customers_with_email("ana@example.com")
     await data.mail_entries(["c_…"])                # {"c_…": [outbox entry fields, …]}
@@ -28,14 +29,33 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from handoff.store import pool
 from handoff.store.keys import Keys
 
 SCAN_COUNT = 1000  # keys per SCAN step of the email search
 
 
+def bot_redis_client(rasa_redis_url: str, redis_url: str) -> Any:
+    """A client of the Redis Rasa's stores use (``TANDEM_RASA_REDIS_URL``), or ``None`` when
+    that is the service's own (not set, or the same URL)."""
+    if not rasa_redis_url or rasa_redis_url == redis_url:
+        return None
+    return pool.connect(rasa_redis_url, decode_responses=True, socket_connect_timeout=5)
+
+
+def bot_keys(keys: Keys, conversation_id: str) -> list[str]:
+    """The keys Rasa's stores keep for one conversation (its sender id), on the bot's Redis."""
+    return [
+        keys.rasa_events(conversation_id),
+        keys.rasa_session(conversation_id),
+        keys.rasa_tracker(conversation_id),
+        keys.rasa_lock(conversation_id),
+    ]
+
+
 def conversation_keys(keys: Keys, conversation_id: str) -> list[str]:
-    """Every key that holds one conversation's data (the outbox's entries are found apart:
-    ``CustomerData.mail_entries``)."""
+    """Every key of the service's that holds one conversation's data (the outbox's entries are
+    found apart: ``CustomerData.mail_entries``; the bot's are :func:`bot_keys`)."""
     return [
         keys.conversation(conversation_id),
         keys.log(conversation_id),
@@ -43,10 +63,6 @@ def conversation_keys(keys: Keys, conversation_id: str) -> list[str]:
         keys.dedup(conversation_id),
         keys.bot_lock(conversation_id),
         keys.inbox_seen(conversation_id),
-        keys.rasa_events(conversation_id),
-        keys.rasa_session(conversation_id),
-        keys.rasa_tracker(conversation_id),
-        keys.rasa_lock(conversation_id),
         # Email out (store/outbox.py): the open batch, the list of entries, the agent messages
         # queued, the thread's Message-IDs and the unsubscribe mark.
         keys.mail_open(conversation_id),
@@ -58,11 +74,16 @@ def conversation_keys(keys: Keys, conversation_id: str) -> list[str]:
 
 
 class CustomerData:
-    """Finds a customer's conversations and erases them (see the module's doc)."""
+    """Finds a customer's conversations and erases them (see the module's doc).
 
-    def __init__(self, redis: Any, keys: Keys) -> None:
+    ``bot_redis``: where Rasa's stores keep their keys when that is not the service's Redis
+    (``TANDEM_RASA_REDIS_URL``); ``None``, the same one.
+    """
+
+    def __init__(self, redis: Any, keys: Keys, *, bot_redis: Any = None) -> None:
         self.redis = redis
         self.keys = keys
+        self.bot_redis = redis if bot_redis is None else bot_redis
 
     async def customer_of(self, conversation_id: str) -> str | None:
         value = await self.redis.hget(self.keys.conversation(conversation_id), "customer")
@@ -105,10 +126,10 @@ class CustomerData:
         """The bot's tracker of the conversation, ``{"name": <id>, "events": [...]}`` as Rasa
         serialises one, or ``None``. Read from the bot's event log, or from a tracker Rasa's
         own store wrote that the bot has not read since."""
-        logged = await self.redis.lrange(self.keys.rasa_events(conversation_id), 0, -1)
+        logged = await self.bot_redis.lrange(self.keys.rasa_events(conversation_id), 0, -1)
         if logged:
             return {"name": conversation_id, "events": [_json_or_text(e) for e in logged]}
-        raw = await self.redis.get(self.keys.rasa_tracker(conversation_id))
+        raw = await self.bot_redis.get(self.keys.rasa_tracker(conversation_id))
         return _json_or_text(raw) if raw else None
 
     async def inbox_sightings(self, conversation_ids: Sequence[str]) -> dict[str, list[str]]:
@@ -163,7 +184,15 @@ class CustomerData:
 
         Run it once each conversation is closed (``Privacy.erase`` closes live ones first), so
         no script writes to them meanwhile; what an owner's console shows is told separately.
+        On a Redis of its own, the bot's keys go first: if that Redis cannot be reached the
+        erase fails with everything still findable, to be run again, rather than leave a
+        tracker that nothing points to any more.
         """
+        separate_bot = self.bot_redis is not self.redis
+        bot_doomed = [k for c in conversation_ids for k in bot_keys(self.keys, c)]
+        erased_bot = 0
+        if separate_bot and bot_doomed:
+            erased_bot = int(await self.bot_redis.delete(*bot_doomed))
         owners = [
             str(o)
             for o in await self._each_field(conversation_ids, "owner")
@@ -191,6 +220,8 @@ class CustomerData:
         ]
         for conversation_id in conversation_ids:
             doomed += conversation_keys(self.keys, conversation_id)
+        if not separate_bot:
+            doomed += bot_doomed  # in the same transaction as the rest
         async with self.redis.pipeline(transaction=True) as pipe:
             if conversation_ids:
                 indexes = (self.keys.active, self.keys.queue, self.keys.tickets)
@@ -209,7 +240,7 @@ class CustomerData:
                     pipe.lrem(self.keys.inbox_refs(item_id), 0, ref)
             pipe.delete(*doomed, *limit_keys)
             results = await pipe.execute()
-        return int(results[-1])
+        return erased_bot + int(results[-1])
 
     async def _each_field(self, conversation_ids: Sequence[str], name: str) -> list[str | None]:
         async with self.redis.pipeline(transaction=False) as pipe:

@@ -30,6 +30,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot import stores
 from bot.event_log_store import (
     EVENTS_KEY_PREFIX,
     LEGACY_TRACKER_KEY_PREFIX,
@@ -301,3 +302,36 @@ async def test_an_expired_ticket_does_not_hold_the_lock(
         assert held is not None and [t.number for t in held.tickets] == [0]  # the dead one gone
     assert waited == []  # served at once, without waiting for the dead ticket
     assert not client.exists("rasa:lock:c_dead")
+
+
+@pytest.mark.asyncio
+async def test_the_stores_use_the_bots_own_redis_when_it_has_one(
+    domain: Domain,
+    redis_server: RedisServer,
+    client: redis.Redis,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``TANDEM_RASA_REDIS_URL`` wins over ``TANDEM_REDIS_URL`` (the service's): the tracker and
+    the lock are written there and nothing of the bot's on the service's Redis."""
+    with RedisServer(tmp_path / "bot-redis") as bots, bots.client() as bot_client:
+        monkeypatch.setenv(stores.REDIS_URL_VARIABLE, redis_server.url)
+        monkeypatch.setenv(stores.BOT_REDIS_URL_VARIABLE, bots.url)
+        tracker_store = stores.TrackerStoreFromEnv(domain)
+        lock_store_ = stores.LockStoreFromEnv()
+        assert isinstance(tracker_store, EventLogTrackerStore)
+        async with lock_store_.lock("c_own", wait_time_in_seconds=0.05):
+            assert bot_client.exists("rasa:lock:c_own") and not client.exists("rasa:lock:c_own")
+        await grow(tracker_store, "c_own", session("hello"))
+        assert bot_client.llen(f"{EVENTS_KEY_PREFIX}c_own") > 0
+        assert client.keys("rasa:*") == []
+        # Without it, the service's Redis, as before.
+        monkeypatch.delenv(stores.BOT_REDIS_URL_VARIABLE)
+        await grow(stores.TrackerStoreFromEnv(domain), "c_shared", session("hello"))
+        assert client.llen(f"{EVENTS_KEY_PREFIX}c_shared") > 0
+
+
+def test_a_bad_bot_redis_url_is_named_in_the_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(stores.BOT_REDIS_URL_VARIABLE, "http://127.0.0.1:6379")
+    with pytest.raises(ValueError, match="TANDEM_RASA_REDIS_URL must start with redis://"):
+        stores.LockStoreFromEnv()

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
+from handoff.store import pool
 from tests.support.clients import Agent, Customer
 from tests.support.handoff_server import REPO, TEST_SECRET, HandoffServer
 from tests.support.redis_server import RedisServer
@@ -195,10 +196,11 @@ async def test_an_admin_exports_then_erases_a_customer_with_two_conversations(
     assert "privacy search by" in log and "<email>" in log and EMAIL not in log
 
 
-async def cli(redis_url: str, *args: str) -> tuple[int, str, str]:
+async def cli(redis_url: str, *args: str, bot_redis_url: str = "") -> tuple[int, str, str]:
     env = {
         **os.environ,
         "TANDEM_REDIS_URL": redis_url,
+        "TANDEM_RASA_REDIS_URL": bot_redis_url,
         "TANDEM_REDIS_PREFIX": PREFIX,
         "TANDEM_SECRET": TEST_SECRET,
     }
@@ -225,22 +227,34 @@ async def test_the_cli_exports_and_erases_and_tells_the_live_agent(
     clean_redis: RedisServer,
     tmp_path: Path,
 ) -> None:
+    """Here Rasa keeps its stores on a Redis of its own (``TANDEM_RASA_REDIS_URL``): the CLI
+    exports the tracker from there and erases it there."""
     ana = await agent(url=server.url, prefix=PREFIX, name="Ana")
     sam, first, second = await two_conversations(customer, ana, server)
-    await as_rasa_would(redis, second)
-    out = tmp_path / "sam.json"
-    code, _, err = await cli(
-        clean_redis.url, "export", "--conversation", first, "--by", "dpo", "--out", str(out)
-    )
-    assert code == 0, err
-    export = json.loads(await asyncio.to_thread(out.read_text))
-    customer_id = export["customer_id"]
-    assert {c["conversation"]["conversation_id"] for c in export["conversations"]} == {
-        first,
-        second,
-    }
-    code, _, err = await cli(clean_redis.url, "erase", "--email", EMAIL, "--by", "dpo", "--yes")
-    assert code == 0, err
+    with RedisServer(tmp_path / "bot-redis") as bots:
+        bot_redis = pool.connect(bots.url, decode_responses=True)
+        try:
+            await as_rasa_would(bot_redis, second)
+            out = tmp_path / "sam.json"
+            code, _, err = await cli(
+                clean_redis.url, "export", "--conversation", first, "--by", "dpo",
+                "--out", str(out), bot_redis_url=bots.url,
+            )  # fmt: skip
+            assert code == 0, err
+            export = json.loads(await asyncio.to_thread(out.read_text))
+            customer_id = export["customer_id"]
+            exported = export["conversations"]
+            conversations = {c["conversation"]["conversation_id"]: c for c in exported}
+            assert set(conversations) == {first, second}
+            assert conversations[second]["bot_tracker"]["name"] == second
+            code, _, err = await cli(
+                clean_redis.url, "erase", "--email", EMAIL, "--by", "dpo", "--yes",
+                bot_redis_url=bots.url,
+            )  # fmt: skip
+            assert code == 0, err
+            assert [k async for k in bot_redis.scan_iter(match="rasa:*")] == []
+        finally:
+            await bot_redis.aclose()
     gone = await ana.wait_for("conversation_unassigned", lambda p: p["conversation_id"] == second)
     assert gone["reason"] == "erased"
     assert await leftovers(redis, customer_id, first, second) == []

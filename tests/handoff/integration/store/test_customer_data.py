@@ -4,15 +4,22 @@ touching anyone else's."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from handoff.store.customer_data import CustomerData, conversation_keys
+from handoff.store.customer_data import (
+    CustomerData,
+    bot_keys,
+    bot_redis_client,
+    conversation_keys,
+)
 from handoff.store.customer_seen import CustomerSeen
 from handoff.store.mail_in import MailSeen
 from handoff.store.outbox import Outbox
 from tests.handoff.integration.store.conftest import KEYS
+from tests.support.redis_server import RedisServer
 
 pytestmark = pytest.mark.asyncio
 SAM, OTHER = "u_" + "a" * 24, "u_" + "b" * 24
@@ -46,7 +53,7 @@ async def test_found_by_conversation_and_email_then_erased_alone(redis: Any) -> 
     assert await data.erase(SAM, ["c_sam1", "c_sam2"]) > 0
 
     for cid in ("c_sam1", "c_sam2"):
-        assert not await redis.exists(*conversation_keys(KEYS, cid))
+        assert not await redis.exists(*conversation_keys(KEYS, cid), *bot_keys(KEYS, cid))
     assert not await redis.exists(KEYS.customer(SAM), KEYS.limit("customer", SAM))
     assert await redis.zrange(KEYS.queue, 0, -1) == ["c_other"]
     assert await redis.smembers(KEYS.agent_active("a_1")) == {"c_other"}
@@ -125,3 +132,38 @@ async def test_the_erase_takes_the_customers_email_and_presence_and_no_one_elses
     # replicas to drop Sam's sockets, and one may renew them meanwhile).
     await seen.renew([(SAM, f"sid-{SAM}")], now=601.0)
     assert await redis.zrange(KEYS.customers_seen, 0, -1) == [OTHER]
+
+
+async def test_the_bots_keys_on_a_redis_of_its_own_are_read_and_erased_there(
+    redis: Any, tmp_path: Path
+) -> None:
+    """``TANDEM_RASA_REDIS_URL``: the tracker is exported from the bot's Redis and erased there,
+    first; the service's Redis holds none of the bot's keys and loses only Sam's."""
+    with RedisServer(tmp_path / "bot-redis") as bots:
+        bot_redis = bot_redis_client(bots.url, "redis://127.0.0.1:1/0")
+        try:
+            data = CustomerData(redis, KEYS, bot_redis=bot_redis)
+            await conversation(redis, "c_sam", SAM, state="closed")
+            await conversation(redis, "c_other", OTHER, state="closed")
+            for cid in ("c_sam", "c_other"):
+                await redis.delete(*bot_keys(KEYS, cid))  # written where the bot keeps them:
+                await bot_redis.rpush(KEYS.rasa_events(cid), '{"event": "user", "text": "hi"}')
+                await bot_redis.set(KEYS.rasa_lock(cid), "{}")
+            assert await data.bot_tracker("c_sam") == {
+                "name": "c_sam",
+                "events": [{"event": "user", "text": "hi"}],
+            }
+            # The bot's two keys, the conversation's hash and log, the customer's hash and list.
+            assert await data.erase(SAM, ["c_sam"]) == 2 + 2 + 2
+            assert not await bot_redis.exists(*bot_keys(KEYS, "c_sam"))
+            assert not await redis.exists(*conversation_keys(KEYS, "c_sam"))
+            assert await bot_redis.exists(KEYS.rasa_events("c_other"), KEYS.rasa_lock("c_other"))
+            assert await redis.exists(KEYS.conversation("c_other"))
+            assert [k async for k in redis.scan_iter(match="rasa:*")] == []
+        finally:
+            await bot_redis.aclose()
+
+
+async def test_one_redis_for_both_needs_no_second_client() -> None:
+    url = "redis://127.0.0.1:6379/0"
+    assert bot_redis_client("", url) is None and bot_redis_client(url, url) is None

@@ -10,6 +10,12 @@ def test_defaults() -> None:
     assert settings.host == "127.0.0.1" and settings.port == 8000
     assert settings.rasa_url == "http://127.0.0.1:5005" and settings.max_message_chars == 4000
     assert settings.cors_origins is None  # same origin only
+    assert settings.rasa_redis_url == ""  # Rasa's stores on the service's Redis
+
+
+def test_rasa_may_keep_its_stores_on_a_redis_of_its_own() -> None:
+    env = {"TANDEM_SECRET": "x" * 32, "TANDEM_RASA_REDIS_URL": " redis://10.0.0.9:6379/2 "}
+    assert Settings.from_env(env).rasa_redis_url == "redis://10.0.0.9:6379/2"
 
 
 def test_secret_is_required_outside_dev_mode() -> None:
@@ -36,6 +42,7 @@ def test_secret_is_required_outside_dev_mode() -> None:
         ("TANDEM_AGENT_GRACE_SECONDS", "-5"),
         ("TANDEM_REDIS_WAIT_REPLICAS", "-1"),
         ("TANDEM_REDIS_WAIT_TIMEOUT_MS", "0"),  # WAIT 0 blocks for ever
+        ("TANDEM_RASA_REDIS_URL", "redis+sentinel://10.0.0.1:26379/0/bot"),  # Rasa cannot
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str) -> None:

@@ -174,7 +174,9 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         socket_connect_timeout=5,
     )
     # Rasa's stores on a Redis of their own (TANDEM_RASA_REDIS_URL): privacy reaches them there.
-    bot_redis: Any = bot_redis_client(settings.rasa_redis_url, settings.redis_url)
+    customer_data = CustomerData(
+        redis, keys, bot_redis=bot_redis_client(settings.rasa_redis_url, settings.redis_url)
+    )
     conversations = ConversationStore(
         redis,
         keys,
@@ -449,7 +451,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         auth=auth,
         admin=AgentAdmin(agents=agents, presence=presence, desk=desk, audit=audit, clock=clock),
         privacy=Privacy(
-            data=CustomerData(redis, keys, bot_redis=bot_redis),
+            data=customer_data,
             conversations=conversations,
             notify=notify,
             texts=texts,
@@ -548,8 +550,7 @@ def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HandoffApp
         except Exception:  # noqa: BLE001 - shutting down; Redis may already be gone
             log.warning("could not clear presence on shutdown")
         await redis.aclose()
-        if bot_redis is not None:
-            await bot_redis.aclose()
+        await customer_data.close()
         await bot.aclose()
 
     async def security_headers(request: Request, response: BaseHTTPResponse) -> None:

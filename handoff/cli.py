@@ -254,11 +254,13 @@ async def _privacy(args: argparse.Namespace, settings: Settings) -> int:
     manager = RedisManager(
         settings.redis_url, channel=keys.socketio_channel, keys=keys, write_only=True
     )
-    bot_redis = bot_redis_client(settings.rasa_redis_url, settings.redis_url)
+    data = CustomerData(
+        redis, keys, bot_redis=bot_redis_client(settings.rasa_redis_url, settings.redis_url)
+    )
     audit = AuditLog(redis, keys)
     store = ConversationStore(redis, keys, retention_seconds=settings.retention_days * 86400)
     privacy = Privacy(
-        data=CustomerData(redis, keys, bot_redis=bot_redis),
+        data=data,
         conversations=store,
         notify=Notifier(manager),
         texts=SystemTexts.load(),
@@ -304,8 +306,7 @@ async def _privacy(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         await manager.drain()
         await redis.aclose()
-        if bot_redis is not None:
-            await bot_redis.aclose()
+        await data.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

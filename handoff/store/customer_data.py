@@ -85,6 +85,11 @@ class CustomerData:
         self.keys = keys
         self.bot_redis = redis if bot_redis is None else bot_redis
 
+    async def close(self) -> None:
+        """Close the bot's client if it has one of its own (the service's is its owner's)."""
+        if self.bot_redis is not self.redis:
+            await self.bot_redis.aclose()
+
     async def customer_of(self, conversation_id: str) -> str | None:
         value = await self.redis.hget(self.keys.conversation(conversation_id), "customer")
         return str(value) if value else None

@@ -141,8 +141,8 @@ async def test_the_bots_keys_on_a_redis_of_its_own_are_read_and_erased_there(
     first; the service's Redis holds none of the bot's keys and loses only Sam's."""
     with RedisServer(tmp_path / "bot-redis") as bots:
         bot_redis = bot_redis_client(bots.url, "redis://127.0.0.1:1/0")
+        data = CustomerData(redis, KEYS, bot_redis=bot_redis)
         try:
-            data = CustomerData(redis, KEYS, bot_redis=bot_redis)
             await conversation(redis, "c_sam", SAM, state="closed")
             await conversation(redis, "c_other", OTHER, state="closed")
             for cid in ("c_sam", "c_other"):
@@ -161,9 +161,27 @@ async def test_the_bots_keys_on_a_redis_of_its_own_are_read_and_erased_there(
             assert await redis.exists(KEYS.conversation("c_other"))
             assert [k async for k in redis.scan_iter(match="rasa:*")] == []
         finally:
-            await bot_redis.aclose()
+            await data.close()
+        assert await redis.ping()  # the service's client is not the store's to close
 
 
-async def test_one_redis_for_both_needs_no_second_client() -> None:
+async def test_one_redis_for_both_needs_no_second_client(redis: Any) -> None:
     url = "redis://127.0.0.1:6379/0"
     assert bot_redis_client("", url) is None and bot_redis_client(url, url) is None
+    data = CustomerData(redis, KEYS)
+    await data.close()
+    assert await redis.ping()  # shared: closing the store leaves the service's client alone
+
+
+async def test_a_customer_who_never_wrote_is_erased_and_odd_records_do_not_stop_a_search(
+    redis: Any,
+) -> None:
+    """A customer with a record but no conversation (connected, never wrote) is erased all the
+    same; a summary or a tracker that is not JSON is skipped or exported as text, not an error."""
+    data = CustomerData(redis, KEYS)
+    await redis.hset(KEYS.customer(SAM), mapping={"created_at": "1"})
+    assert await data.erase(SAM, []) == 1 and not await data.known(SAM)
+    await redis.hset(KEYS.conversation("c_odd"), mapping={"customer": OTHER, "summary": "{oops"})
+    assert await data.customers_with_email("sam@example.org") == []
+    await redis.set(KEYS.rasa_tracker("c_odd"), "not json")
+    assert await data.bot_tracker("c_odd") == "not json"

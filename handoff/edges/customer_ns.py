@@ -236,6 +236,11 @@ class CustomerNamespace(GuardedNamespace):
             if sock.conversation_id is None:
                 await self._ensure_conversation(sock)
             assert sock.conversation_id is not None
+            # Noted with the message, before the bot sees it: a handoff it triggers is limited
+            # by address.
+            noted = None
+            if sock.address_noted != sock.conversation_id:
+                noted = {ADDRESS_FIELD: self._address(sid)}
             result = await self.store.append(
                 sock.conversation_id,
                 fields,
@@ -245,6 +250,7 @@ class CustomerNamespace(GuardedNamespace):
                 bucket=bucket,
                 also=also,
                 lease=offer,
+                conversation_fields=noted,
             )
             if result.status == "limited":
                 raise rate_limited(SLOW_DOWN, result.retry_after)
@@ -263,29 +269,16 @@ class CustomerNamespace(GuardedNamespace):
             }
         if not result.ok:
             raise ProtocolError(ErrorCode.INTERNAL, "could not store the message; please retry")
-        taken = result.taken
+        sock.address_noted = conversation_id
         entry = stored(fields, result.seq, result.ts)
         if result.state not in BOT_ANSWERS:
             await self.notify.entry(
                 conversation_id, sock.customer_id, result.owner, entry, skip_sid=sid
             )
         else:
-            try:
-                if sock.address_noted != conversation_id:
-                    # Before the bot sees the message: a handoff it triggers is limited by
-                    # address.
-                    noted = {ADDRESS_FIELD: self._address(sid)}
-                    await self.store.set_fields(conversation_id, noted)
-                    sock.address_noted = conversation_id
-                    taken = taken.with_fields(noted) if taken is not None else None
-            except BaseException:
-                # The message is stored and the lease (if the append took it) is the bridge's
-                # to use, not to leave until it expires.
-                self.bridge.kick(conversation_id, taken)
-                raise
             # The bot's request goes out first, the copy to the other tabs and the agents
             # right after it, and the bot's answer only after the copy.
-            async with self.bridge.answering(conversation_id, taken):
+            async with self.bridge.answering(conversation_id, result.taken):
                 await self.notify.entry(
                     conversation_id, sock.customer_id, result.owner, entry, skip_sid=sid
                 )
@@ -371,17 +364,16 @@ class CustomerNamespace(GuardedNamespace):
             )
         conversation_id = conversation["id"]
         fields = encode(author="customer", text=text)
-        result = await self.store.append(conversation_id, fields, allowed=("offline",))
+        contact = {"contact_email": email, "contact_name": name, "preview": entries.preview(text)}
+        result = await self.store.append(
+            conversation_id, fields, allowed=("offline",), conversation_fields=contact
+        )
         if not result.ok:
             raise ProtocolError(
                 ErrorCode.INVALID_STATE,
                 "the conversation changed; please retry",
                 {"state": result.state},
             )
-        await self.store.set_fields(
-            conversation_id,
-            {"contact_email": email, "contact_name": name, "preview": entries.preview(text)},
-        )
         await self.notify.entry(
             conversation_id, sock.customer_id, "", stored(fields, result.seq, result.ts)
         )

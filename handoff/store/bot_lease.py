@@ -18,7 +18,7 @@ Example::
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from handoff.domain.ownership import BOT_ANSWERS, State
@@ -56,11 +56,6 @@ class TakenWork:
 
     token: str
     work: BotWork
-
-    def with_fields(self, fields: dict[str, str]) -> TakenWork:
-        """The same, with conversation fields the caller set after the append."""
-        conversation = {**self.work.conversation, **fields}
-        return replace(self, work=replace(self.work, conversation=conversation))
 
 
 def new_token() -> str:

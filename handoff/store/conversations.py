@@ -285,8 +285,12 @@ class ConversationStore:
         bucket: BucketRef | None = None,
         also: Sequence[BucketRef] = (),
         lease: LeaseOffer | None = None,
+        conversation_fields: Mapping[str, str] | None = None,
     ) -> AppendResult:
         """Append one entry (next seq) if the state allows it; a known ``cmid`` is stored once.
+
+        ``conversation_fields`` are set on the conversation in the same step, only when the
+        entry is stored: never the entry without them.
 
         With ``bucket`` (and ``also``: the sender's address's) the entry also costs one token of
         each, in the same step: ``limited`` when one is empty (nothing stored, nothing spent).
@@ -316,7 +320,9 @@ class ConversationStore:
             len(buckets),
             lease.token if lease is not None and for_bot else "",
             lease.lease_ms if lease is not None else 0,
+            len(conversation_fields or ()),
             *(arg for b in buckets for arg in (b.burst, repr(b.per_second))),
+            *(arg for pair in (conversation_fields or {}).items() for arg in pair),
             *fields,
         ]
         if self.wait_replicas:

@@ -94,8 +94,9 @@ return wait
 #       one key per bucket the message spends from (the sender's, the sender's address's)
 # ARGV: cmid, allowed states (csv, '' = any), required owner ('' = any), now, dedup ttl,
 #       flags ('c': a customer message, the bot's to answer; 'f': mark the first agent response),
-#       number of buckets n, lease token ('' = do not take the lease), lease ms, then burst and
-#       rate (tokens/s) per bucket, then field, value, ...
+#       number of buckets n, lease token ('' = do not take the lease), lease ms, number of
+#       noted conversation fields m, then burst and rate (tokens/s) per bucket, then m pairs of
+#       field, value to set on the conversation, then the entry's field, value, ...
 # Returns status, seq, state, version, owner, first-response queued_at, customer (the customer
 # id saves an agent's message a second round trip before it can be relayed), and on 'ok' the
 # bridge's first work ({} when the lease was not taken). The sender's tokens are spent here, in
@@ -108,6 +109,9 @@ return wait
 # work as next_bot_work does: the bridge starts on it without its own acquire round trip. When
 # another pump holds the lease (on this replica or another), nothing is taken: that pump, or
 # the bridge's kick, finds the message as before.
+# The noted fields (the customer's address, an offline message's contact) are set in the same
+# step as the entry: the bot's first work already carries them, and no entry is stored without
+# them when Redis fails in between.
 APPEND = (
     BUCKET_FUNCTIONS
     + BOT_WORK_FUNCTIONS
@@ -136,7 +140,7 @@ end
 local buckets, now = tonumber(ARGV[7]), tonumber(ARGV[4])
 local levels, wait = {}, 0
 for b = 1, buckets do
-  local burst, rate = tonumber(ARGV[8 + 2 * b]), tonumber(ARGV[9 + 2 * b])
+  local burst, rate = tonumber(ARGV[9 + 2 * b]), tonumber(ARGV[10 + 2 * b])
   levels[b] = bucket_level(KEYS[5 + b], now, burst, rate)
   if levels[b] < 1 then wait = math.max(wait, math.ceil((1 - levels[b]) / rate * 1000)) end
 end
@@ -144,23 +148,28 @@ if wait > 0 then
   return {'limited', tostring(wait), state, c[2], owner, '', c[5] or ''}
 end
 for b = 1, buckets do
-  bucket_set(KEYS[5 + b], now, tonumber(ARGV[8 + 2 * b]), tonumber(ARGV[9 + 2 * b]),
+  bucket_set(KEYS[5 + b], now, tonumber(ARGV[9 + 2 * b]), tonumber(ARGV[10 + 2 * b]),
     levels[b] - 1)
 end
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 local fields = {'seq', tostring(seq), 'ts', ARGV[4]}
-for i = 10 + 2 * buckets, #ARGV do fields[#fields + 1] = ARGV[i] end
+local noted = 11 + 2 * buckets
+local entry = noted + 2 * tonumber(ARGV[10])
+for i = entry, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('XADD', KEYS[2], seq .. '-0', unpack(fields))
 if cmid ~= '' then
   redis.call('HSET', KEYS[3], cmid, seq)
   redis.call('EXPIRE', KEYS[3], ARGV[5])
 end
-redis.call('HSET', KEYS[1], 'updated_at', ARGV[4])
+local for_bot = string.find(ARGV[6], 'c', 1, true)
+-- One HSET for every field this step sets on the conversation.
+local changed = {'updated_at', ARGV[4]}
+if for_bot then changed[3], changed[4] = 'customer_seq', tostring(seq) end
+for i = noted, entry - 1 do changed[#changed + 1] = ARGV[i] end
+redis.call('HSET', KEYS[1], unpack(changed))
 if state ~= 'offline' and state ~= 'closed' and c[6] then
   redis.call('ZADD', KEYS[4], ARGV[4], c[6])
 end
-local for_bot = string.find(ARGV[6], 'c', 1, true)
-if for_bot then redis.call('HSET', KEYS[1], 'customer_seq', seq) end
 local first = ''
 if string.find(ARGV[6], 'f', 1, true)
     and redis.call('HSETNX', KEYS[1], 'first_response_at', ARGV[4]) == 1 then

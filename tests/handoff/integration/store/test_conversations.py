@@ -12,8 +12,9 @@ import pytest
 from handoff.domain.entries import encode
 from handoff.domain.ownership import Action
 from handoff.store import pool
-from handoff.store.bot_lease import BotLease
+from handoff.store.bot_lease import BotLease, LeaseOffer
 from handoff.store.conversations import ConversationStore, NotReplicated
+from handoff.store.limits import BucketRef
 from tests.handoff.integration.store.conftest import KEYS, Clock
 from tests.support.faults import frozen
 from tests.support.redis_server import RedisServer
@@ -54,6 +55,42 @@ async def test_appends_get_seqs_and_are_stored_once(redis: Any) -> None:
     entries, more = await store.read_log(cid)
     assert [e["text"] for e in entries] == ["hi"] and not more
     assert await store.fields(cid, "customer_seq", "nothing") == ["1", None]
+
+
+async def test_conversation_fields_are_set_with_the_entry_and_only_with_it(redis: Any) -> None:
+    store, cid = await started(redis)
+    address = {"client_address": "203.0.113.7"}
+    said = encode(author="customer", text="hi")
+    bucket = BucketRef(KEYS.limit("t", "u_1"), burst=1, per_second=0.001)
+    first = await store.append(
+        cid,
+        said,
+        cmid="m1",
+        for_bot=True,
+        lease=LeaseOffer("t1", 5000),
+        bucket=bucket,
+        conversation_fields=address,
+    )
+    # The bot's first work, taken in the same step, already carries them.
+    assert first.status == "ok" and first.taken is not None
+    assert first.taken.work.conversation["client_address"] == "203.0.113.7"
+    assert first.taken.work.message["text"] == "hi"
+    assert await store.fields(cid, "client_address", "customer_seq") == ["203.0.113.7", "1"]
+    # Nothing is noted by an append that stores nothing: a resend, a refusal, an empty bucket.
+    elsewhere = {"client_address": "198.51.100.2"}
+    again = await store.append(cid, said, cmid="m1", conversation_fields=elsewhere)
+    refused = await store.append(cid, said, allowed=("agent",), conversation_fields=elsewhere)
+    limited = await store.append(cid, said, bucket=bucket, conversation_fields=elsewhere)
+    assert (again.status, refused.status, limited.status) == ("dup", "state", "limited")
+    assert await store.fields(cid, "client_address") == ["203.0.113.7"]
+    # Several fields at once, after the buckets (their arguments come first).
+    contact = {"contact_email": "ana@example.org", "contact_name": "Ana", "preview": "hello"}
+    other = BucketRef(KEYS.limit("t", "u_2"), burst=5, per_second=1.0)
+    later = await store.append(cid, said, bucket=other, conversation_fields=contact)
+    entries, _ = await store.read_log(cid)
+    assert later.status == "ok" and [e["text"] for e in entries] == ["hi", "hi"]
+    assert entries[-1]["author"] == "customer" and "contact_email" not in entries[-1]
+    assert await store.fields(cid, *contact) == list(contact.values())
 
 
 async def test_transitions_follow_the_rules_atomically(redis: Any) -> None:

@@ -16,7 +16,7 @@ control characters, whatever field it is in.
 Example::
 
     problems = check({"message": 3}, UserUttered)   # ["payload.message: expected str, got int"]
-    text_problems({"message": "a\ud800"})          # ["payload.message: ... U+D800 ..."]
+    text_problems({"message": "a\\ud800"})          # ["payload.message: ... U+D800 ..."]
 """
 
 from __future__ import annotations

@@ -299,6 +299,7 @@ class AgentNamespace(GuardedNamespace):
             allowed=("agent",),
             required_owner=agent.id,
             first_response=True,
+            answers=self.inbox is not None,
             bucket=self.limits.bucket(self.rule, agent.id),
         )
         if result.status == "limited":
@@ -341,8 +342,8 @@ class AgentNamespace(GuardedNamespace):
             await self.stats.record_first_response(
                 max(0.0, result.ts - result.first_response_queued_at)
             )
-        if self.inbox is not None:
-            self.inbox.agent_replied_later(out.conversation_id, result.seq, out.text)
+        if self.inbox is not None and result.answered is not None:
+            self.inbox.agent_replied_later(out.conversation_id, result.answered, out.text)
         return {"ok": True, "seq": result.seq, "duplicate": False}
 
     async def on_send_transcript(self, sid: str, data: Any) -> proto.EmailAck:

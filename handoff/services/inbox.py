@@ -15,7 +15,7 @@ Example::
     feed = InboxFeed(inbox=inbox_store, conversations=conversations, low_confidence=0.5,
                      clock=time.time)
     await feed.bot_turn(conversation, message, turn)   # from the bridge, after storing the turn
-    feed.agent_replied_later("c_…", reply_seq=9, reply="It ships tomorrow.")
+    feed.agent_replied_later("c_…", answered=customer_entry, reply="It ships tomorrow.")
 """
 
 from __future__ import annotations
@@ -85,9 +85,12 @@ class InboxFeed:
         except Exception:
             log.exception("inbox: could not note the rating of %s", conversation_id)
 
-    def agent_replied_later(self, conversation_id: str, reply_seq: int, reply: str) -> None:
-        """After the agent's ack: the customer message a person answered, with the answer."""
-        self._work.spawn(self._agent_replied(conversation_id, reply_seq, reply))
+    def agent_replied_later(self, conversation_id: str, answered: AgentEntry, reply: str) -> None:
+        """After the agent's ack: the customer message a person answered (the entry right
+        before the reply, which ``ConversationStore.append(answers=True)`` returns), with the
+        answer. Only a question is noted."""
+        if answered["author"] == "customer" and is_question(answered["text"]):
+            self._work.spawn(self._agent_replied(conversation_id, answered, reply))
 
     async def close(self) -> None:
         await self._work.close()
@@ -137,17 +140,11 @@ class InboxFeed:
             text = mask(clarified["text"])
             await self.inbox.pick(conversation_id, clarified["seq"], text, intent)
 
-    async def _agent_replied(self, conversation_id: str, reply_seq: int, reply: str) -> None:
+    async def _agent_replied(self, conversation_id: str, answered: AgentEntry, reply: str) -> None:
         try:
-            # Only a reply that follows the customer's message directly answers it, so the one
-            # entry before the reply is all there is to read (it runs after every agent
-            # message: a window of the log cost the relay a read and a decode of 40 entries).
-            # Nothing the bot understood can sit between the two, so there is no NLU to find.
-            answered = await self.conversations.read_entry(conversation_id, reply_seq - 1)
-            if answered is None or answered["author"] != "customer":
-                return
-            if is_question(answered["text"]):
-                await self._record(conversation_id, answered, None, "agent_answered", reply=reply)
+            # Only a reply that follows the customer's message directly answers it. Nothing the
+            # bot understood can sit between the two, so there is no NLU to find.
+            await self._record(conversation_id, answered, None, "agent_answered", reply=reply)
         except Exception:
             log.exception("inbox: could not note a reply in %s", conversation_id)
 

@@ -57,6 +57,7 @@ class AppendResult:
     customer: str = ""
     retry_after: float = 0.0  # limited: seconds until the sender has a token again
     taken: TakenWork | None = None  # ok with ``lease``: the bridge's lease and first work
+    answered: AgentEntry | None = None  # ok with ``answers``: the customer entry just before
 
     @property
     def ok(self) -> bool:
@@ -281,6 +282,7 @@ class ConversationStore:
         allowed: Iterable[str] = (),
         required_owner: str = "",
         first_response: bool = False,
+        answers: bool = False,
         for_bot: bool = False,
         bucket: BucketRef | None = None,
         also: Sequence[BucketRef] = (),
@@ -291,6 +293,10 @@ class ConversationStore:
 
         ``conversation_fields`` are set on the conversation in the same step, only when the
         entry is stored: never the entry without them.
+
+        With ``answers`` (an agent's message) the result carries the entry just before this
+        one when it is the customer's (``AppendResult.answered``): the message a person
+        answered, read in the same step.
 
         With ``bucket`` (and ``also``: the sender's address's) the entry also costs one token of
         each, in the same step: ``limited`` when one is empty (nothing stored, nothing spent).
@@ -316,7 +322,7 @@ class ConversationStore:
             required_owner,
             repr(now),
             DEDUP_TTL,
-            ("f" if first_response else "") + ("c" if for_bot else ""),
+            ("f" if first_response else "") + ("a" if answers else "") + ("c" if for_bot else ""),
             len(buckets),
             lease.token if lease is not None and for_bot else "",
             lease.lease_ms if lease is not None else 0,
@@ -338,6 +344,10 @@ class ConversationStore:
         taken = None
         if lease is not None and len(reply) > 7 and reply[7]:
             taken = TakenWork(lease.token, work_from_reply(reply[7]))
+        answered = None
+        if answers and len(reply) > 8 and reply[8]:
+            flat = [str(v) for v in reply[8]]
+            answered = decode(dict(zip(flat[::2], flat[1::2], strict=True)))
         return AppendResult(
             status=status,
             seq=int(reply[1]),
@@ -348,6 +358,7 @@ class ConversationStore:
             ts=now,
             customer=str(reply[6]),
             taken=taken,
+            answered=answered,
         )
 
     async def _append_replicated(

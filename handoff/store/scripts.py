@@ -93,16 +93,19 @@ return wait
 # KEYS: conv, log, dedup, the index of conversations by last activity, the bridge's lease, then
 #       one key per bucket the message spends from (the sender's, the sender's address's)
 # ARGV: cmid, allowed states (csv, '' = any), required owner ('' = any), now, dedup ttl,
-#       flags ('c': a customer message, the bot's to answer; 'f': mark the first agent response),
+#       flags ('c': a customer message, the bot's to answer; 'f': mark the first agent response;
+#       'a': return the entry before this one when it is the customer's, the message it answers),
 #       number of buckets n, lease token ('' = do not take the lease), lease ms, number of
 #       noted conversation fields m, then burst and rate (tokens/s) per bucket, then m pairs of
 #       field, value to set on the conversation, then the entry's field, value, ...
 # Returns status, seq, state, version, owner, first-response queued_at, customer (the customer
 # id saves an agent's message a second round trip before it can be relayed), and on 'ok' the
-# bridge's first work ({} when the lease was not taken). The sender's tokens are spent here, in
-# the same step as the append: only a message that is stored costs one (a duplicate, a refusal,
-# or a failure while Redis is away costs nothing), and the limit takes no round trip of its
-# own. Every bucket pays or none does. ``limited`` carries the milliseconds to wait (until
+# bridge's first work ({} when the lease was not taken) and, with 'a', the answered customer
+# entry as [f, v, ...] ({} when the entry before is not the customer's; the inbox's note of a
+# person's answer needs no read of its own after the relay). The sender's tokens are spent
+# here, in the same step as the append: only a message that is stored costs one (a duplicate, a
+# refusal, or a failure while Redis is away costs nothing), and the limit takes no round trip of
+# its own. Every bucket pays or none does. ``limited`` carries the milliseconds to wait (until
 # every bucket could pay) where the seq would be.
 # With a lease token, a customer message stored in a state the bot answers also takes the
 # bridge's lease when it is free (SET NX PX, as TAKE_BOT_WORK's acquire) and returns the first
@@ -180,7 +183,17 @@ if for_bot and ARGV[8] ~= '' and (state == 'bot' or state == 'queued')
     and redis.call('SET', KEYS[5], ARGV[8], 'NX', 'PX', ARGV[9]) then
   work = next_bot_work(KEYS[5], KEYS[1], KEYS[2])
 end
-return {'ok', tostring(seq), state, c[2], owner, first, c[5] or '', work}
+local answered = {}
+if string.find(ARGV[6], 'a', 1, true) and seq > 1 then
+  local before = redis.call('XRANGE', KEYS[2], (seq - 1) .. '-0', (seq - 1) .. '-0')
+  if before[1] then
+    local f = before[1][2]
+    for i = 1, #f, 2 do
+      if f[i] == 'author' and f[i + 1] == 'customer' then answered = f end
+    end
+  end
+end
+return {'ok', tostring(seq), state, c[2], owner, first, c[5] or '', work, answered}
 """
 )
 

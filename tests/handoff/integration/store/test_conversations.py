@@ -93,6 +93,30 @@ async def test_conversation_fields_are_set_with_the_entry_and_only_with_it(redis
     assert await store.fields(cid, *contact) == list(contact.values())
 
 
+async def test_an_agents_append_returns_the_customer_message_it_answers(redis: Any) -> None:
+    store, cid = await started(redis)
+    asked = await store.append(cid, encode(author="customer", text="Where is my parcel?"))
+    reply = encode(author="agent", text="On its way", agent_id="a_1", client_msg_id="r1")
+    answer = await store.append(cid, reply, cmid="r1", answers=True)
+    assert answer.ok and answer.answered is not None
+    assert answer.answered["seq"] == asked.seq and answer.answered["author"] == "customer"
+    assert answer.answered["text"] == "Where is my parcel?"
+    # The same entry the log holds, as read_entry decodes it.
+    assert answer.answered == await store.read_entry(cid, asked.seq)
+    # A second agent message answers nothing new; nor does a reply after a system entry.
+    follow_up = await store.append(cid, encode(author="agent", text="Today"), answers=True)
+    assert follow_up.ok and follow_up.answered is None
+    await store.append(cid, encode(author="customer", text="Thanks?"))
+    await store.append(cid, encode(author="system", text="note", event="note"))
+    after_system = await store.append(cid, encode(author="agent", text="Bye"), answers=True)
+    assert after_system.ok and after_system.answered is None
+    # Not asked for, not read; a resend answers nothing either (its first attempt did).
+    await store.append(cid, encode(author="customer", text="And returns?"))
+    unasked = await store.append(cid, encode(author="agent", text="Free"))
+    resent = await store.append(cid, reply, cmid="r1", answers=True)
+    assert unasked.answered is None and resent.status == "dup" and resent.answered is None
+
+
 async def test_transitions_follow_the_rules_atomically(redis: Any) -> None:
     store, cid = await started(redis)
     handed = await store.transition(

@@ -1,4 +1,5 @@
-"""Redis commands and service CPU per bot turn, comparing versions of the service in one run.
+"""Redis commands and service CPU per bot turn (or per agent message relayed to a customer,
+``--path relay``), comparing versions of the service in one run.
 
 What a bot turn costs the service does not depend on how loaded the machine is when counted in
 Redis commands (``INFO commandstats``: calls of ``evalsha``, ``publish``, ... per answered turn),
@@ -13,12 +14,17 @@ messages one after another, each after the bot's answer to the previous one (no 
 phase is a fixed number of turns, not a fixed time). Background work (presence, sweepers) runs
 during the phase too; it is a handful of commands a second, under 1 % of the counts here.
 
+With ``--path relay`` each customer's conversation is first handed to an agent console on the
+same replica (the stand-in Rasa hands ``human …`` over); the agents then send, each message
+after the customer received the previous one, and a "turn" is one message relayed.
+
 ``source`` is a checkout of the version to run: the working tree, or another commit's export
 (``git archive <commit> | tar -x -C run/<dir>``).
 
 Example::
 
     .venv/handoff/bin/python -m bench.round_trips --turns 2000 run/base .
+    .venv/handoff/bin/python -m bench.round_trips --path relay --turns 2000 run/base .
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from typing import Any
 
 import redis
 
-from bench.actors import Customer
+from bench.actors import AgentConsole, Customer, create_agents, login
 from bench.procs import ROOT, Procs
 
 CUSTOMERS = 20
@@ -74,12 +80,72 @@ class Talkers:
         await asyncio.gather(*(p.close() for p in self.people), return_exceptions=True)
 
 
+class Relayers:
+    """Agents who each wait for their customer to receive a message before sending the next."""
+
+    def __init__(self, pairs: list[tuple[AgentConsole, Customer, str]]) -> None:
+        self.pairs = pairs
+        self.received: list[asyncio.Queue[Any]] = [asyncio.Queue() for _ in pairs]
+        for (_, customer, _), queue in zip(pairs, self.received, strict=True):
+
+            def on_agent(_: str, data: Any, queue: asyncio.Queue[Any] = queue) -> None:
+                if data.get("metadata", {}).get("tandem", {}).get("author") == "agent":
+                    queue.put_nowait(data)
+
+            customer.on("bot_uttered", on_agent)
+
+    @classmethod
+    async def open(cls, url: str, redis_url: str, customers: int) -> Relayers:
+        tokens = await login(url, await create_agents(redis_url, customers))
+        pairs = []
+        for i, token in enumerate(tokens):
+            agent = await AgentConsole.open(url, token)  # online before the handoff
+            customer = await Customer.open(url)
+            queued: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+            def on_state(_: str, change: Any, queued: asyncio.Future[Any] = queued) -> None:
+                if change.get("state") == "queued" and not queued.done():
+                    queued.set_result(change)
+
+            customer.on("tandem_state", on_state)
+            ack = await customer.say(f"human {i}", f"h-{i}", timeout=30)
+            await asyncio.wait_for(queued, 30)
+            claimed = await agent.call("claim", {"conversation_id": ack["conversation_id"]})
+            if not claimed.get("ok"):
+                raise RuntimeError(f"claim refused: {claimed}")
+            pairs.append((agent, customer, str(ack["conversation_id"])))
+        return cls(pairs)
+
+    async def turns(self, per_customer: int, tag: str) -> int:
+        """Every agent sends ``per_customer`` messages; returns how many were received."""
+
+        async def talk(i: int) -> int:
+            agent, _, conversation_id = self.pairs[i]
+            received = 0
+            for n in range(per_customer):
+                cmid = f"{tag}-{i}-{n}"
+                payload = {"conversation_id": conversation_id, "text": cmid, "client_msg_id": cmid}
+                ack = await agent.call("send_message", payload, timeout=30)
+                if ack.get("ok"):
+                    await asyncio.wait_for(self.received[i].get(), 30)
+                    received += 1
+            return received
+
+        return sum(await asyncio.gather(*(talk(i) for i in range(len(self.pairs)))))
+
+    async def close(self) -> None:
+        people = [p for agent, customer, _ in self.pairs for p in (agent, customer)]
+        await asyncio.gather(*(p.close() for p in people), return_exceptions=True)
+
+
 def command_calls(client: redis.Redis) -> dict[str, int]:
     stats: dict[str, Any] = client.info("commandstats")  # type: ignore[assignment]
     return {k.removeprefix("cmdstat_"): int(v["calls"]) for k, v in stats.items()}
 
 
-def phase(procs: Procs, redis_proc: Any, rasa_url: str, source: Path, turns: int) -> dict[str, Any]:
+def phase(
+    procs: Procs, redis_proc: Any, rasa_url: str, source: Path, turns: int, path: str
+) -> dict[str, Any]:
     service = procs.handoff(
         redis_url=redis_proc.url, rasa_url=rasa_url, name=f"handoff-{source.name}", source=source
     )
@@ -87,7 +153,11 @@ def phase(procs: Procs, redis_proc: Any, rasa_url: str, source: Path, turns: int
     try:
 
         async def run() -> dict[str, Any]:
-            talkers = await Talkers.open(service.url, CUSTOMERS)
+            talkers: Talkers | Relayers
+            if path == "relay":
+                talkers = await Relayers.open(service.url, redis_proc.url, CUSTOMERS)
+            else:
+                talkers = await Talkers.open(service.url, CUSTOMERS)
             try:
                 await talkers.turns(1, "warm")
                 client.config_resetstat()
@@ -100,6 +170,7 @@ def phase(procs: Procs, redis_proc: Any, rasa_url: str, source: Path, turns: int
                 await talkers.close()
             return {
                 "source": str(source),
+                "path": path,
                 "turns": answered,
                 "seconds": round(wall, 2),
                 "service_cpu_s_per_1000": round(cpu / answered * 1000, 3),
@@ -117,7 +188,8 @@ def phase(procs: Procs, redis_proc: Any, rasa_url: str, source: Path, turns: int
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("sources", nargs="+", type=Path, help="checkouts to compare")
-    parser.add_argument("--turns", type=int, default=2000, help="bot turns per phase")
+    parser.add_argument("--path", choices=("bot", "relay"), default="bot", help="what a turn is")
+    parser.add_argument("--turns", type=int, default=2000, help="turns per phase")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds (A B, B A)")
     parser.add_argument("--out", type=Path, default=ROOT / "run" / "round-trips")
     args = parser.parse_args()
@@ -128,7 +200,7 @@ def main() -> None:
         rasa = procs.stub_rasa()
         for r in range(args.rounds):
             for source in sources if r % 2 == 0 else list(reversed(sources)):
-                result = phase(procs, redis_proc, rasa.url, source, args.turns)
+                result = phase(procs, redis_proc, rasa.url, source, args.turns, args.path)
                 phases.append(result)
                 print(json.dumps(result), flush=True)
     (args.out / "phases.json").write_text(json.dumps(phases, indent=1))

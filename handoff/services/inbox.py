@@ -70,7 +70,7 @@ class InboxFeed:
     ) -> None:
         """The bot answered ``message`` with ``turn`` (stored): note what a writer should see."""
         try:
-            await self._bot_turn(conversation["id"], message, turn)
+            await self._bot_turn(conversation, message, turn)
         except Exception:
             log.exception("inbox: could not note a turn of %s", conversation.get("id"))
 
@@ -99,10 +99,16 @@ class InboxFeed:
         """Wait for the reports still running (tests, shutdown)."""
         await self._work.settled()
 
-    async def _bot_turn(self, conversation_id: str, message: dict[str, str], turn: BotTurn) -> None:
+    async def _bot_turn(
+        self, conversation: dict[str, str], message: dict[str, str], turn: BotTurn
+    ) -> None:
+        conversation_id = conversation["id"]
         text = message.get("text", "")
         seq = int(message["seq"])
-        if turn.intent and turn.intent not in FALLBACK_INTENTS | {PERSON_REQUEST}:
+        # The pick's window holds buttons only if the bot offered some within it (the seq of
+        # the last entry with buttons, noted by ``commit_bot_turn``): most turns read nothing.
+        offered = int(conversation.get("buttons_seq") or 0) >= seq - PICK_WINDOW
+        if offered and turn.intent and turn.intent not in FALLBACK_INTENTS | {PERSON_REQUEST}:
             await self._picked(conversation_id, text, seq, turn.intent)
         if is_question(text):
             clarified = any(m.buttons for m in turn.messages)

@@ -268,6 +268,8 @@ return {'ok', state, tostring(version), tostring(seq), owner, owner_name}
 # work (next_bot_work: the lease renewed, or released when nothing is left), which saves the
 # bridge its TAKE_BOT_WORK renew; without, next is {} and the lease is left as it is (the bridge
 # still has to act under it, e.g. hand the conversation to people).
+# An entry with buttons leaves its seq in the conversation's buttons_seq: the inbox's check for a
+# pick from them (``InboxFeed``) reads the log only when buttons were offered lately.
 COMMIT_BOT_TURN = (
     BOT_WORK_FUNCTIONS
     + """
@@ -279,10 +281,14 @@ if redis.call('GET', KEYS[3]) ~= ARGV[7] or (c[3] or '0') ~= ARGV[8] then
   return {'lost', c[1], c[2]}
 end
 local seqs = {}
+local changed = {'updated_at', ARGV[3]}
 for _, e in ipairs(cjson.decode(ARGV[6])) do
   local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
   local fields = {'seq', tostring(seq), 'ts', ARGV[3]}
-  for _, v in ipairs(e) do fields[#fields + 1] = v end
+  for i, v in ipairs(e) do
+    fields[#fields + 1] = v
+    if v == 'buttons' and i % 2 == 1 then changed[3], changed[4] = 'buttons_seq', tostring(seq) end
+  end
   redis.call('XADD', KEYS[2], seq .. '-0', unpack(fields))
   seqs[#seqs + 1] = tostring(seq)
 end
@@ -293,7 +299,7 @@ if ARGV[5] ~= '' and c[4] == ARGV[5] then redis.call('HDEL', KEYS[1], 'bot_event
 if ARGV[4] ~= '' then
   for k, v in pairs(cjson.decode(ARGV[4])) do redis.call('HSET', KEYS[1], k, v) end
 end
-redis.call('HSET', KEYS[1], 'updated_at', ARGV[3])
+redis.call('HSET', KEYS[1], unpack(changed))
 if #seqs > 0 and c[5] then redis.call('ZADD', KEYS[4], ARGV[3], c[5]) end
 local following = {}
 if ARGV[9] ~= '' then

@@ -11,6 +11,7 @@ import pytest
 
 from handoff.domain.entries import encode
 from handoff.domain.ownership import Action
+from handoff.protocol.types import Button
 from handoff.store import pool
 from handoff.store.bot_lease import BotLease, LeaseOffer
 from handoff.store.conversations import ConversationStore, NotReplicated
@@ -169,6 +170,40 @@ async def test_a_bot_turn_is_dropped_once_the_version_moved(redis: Any) -> None:
     )
     assert stale is None
     assert [e["text"] for e in await store.read_whole_log(cid)] == ["hi", "hello"]
+
+
+async def test_a_bot_turn_with_buttons_notes_where_they_were_offered(redis: Any) -> None:
+    store, cid = await started(redis)
+    lease = BotLease(redis, KEYS, lease_ms=5000)
+    offer: list[Button] = [{"title": "Track it", "payload": "/track"}]
+
+    async def turn(n: int, *entries: list[str]) -> list[int]:
+        await store.append(cid, encode(author="customer", text=f"hi {n}"), for_bot=True)
+        taken = await lease.take(cid, "t1", renew=False)
+        assert taken.status == "work"
+        committed = await store.commit_bot_turn(
+            cid,
+            version=1,
+            processed_seq=int(taken.message["seq"]),
+            entries=list(entries),
+            lease_token="t1",
+            taken_bot_seq=int(taken.conversation.get("bot_seq") or 0),
+            take_next_ms=5000,
+        )
+        assert committed is not None
+        return committed.seqs
+
+    await turn(1, encode(author="bot", text="hello"))
+    assert await store.fields(cid, "buttons_seq") == [None]
+    seqs = await turn(
+        2,
+        encode(author="bot", text="Did you mean"),
+        encode(author="bot", text="one of these?", buttons=offer),
+    )
+    assert await store.fields(cid, "buttons_seq") == [str(seqs[1])]
+    # A later turn without buttons (a value that reads "buttons" is no field) leaves the seq.
+    await turn(3, encode(author="bot", text="buttons", custom={"text": "buttons"}))
+    assert await store.fields(cid, "buttons_seq") == [str(seqs[1])]
 
 
 async def test_a_replica_that_outlived_its_lease_cannot_answer_a_second_time(redis: Any) -> None:

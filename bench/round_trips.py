@@ -33,6 +33,7 @@ import argparse
 import asyncio
 import json
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,23 @@ from bench.actors import AgentConsole, Customer, create_agents, login
 from bench.procs import ROOT, Procs
 
 CUSTOMERS = 20
+
+Send = Callable[[int], Awaitable[Any]]  # the n-th message of one sender; returns its ack
+
+
+async def closed_loop(sends: list[Send], arrivals: list[asyncio.Queue[Any]], each: int) -> int:
+    """Every sender sends ``each`` messages, each once the previous one's answer (or copy)
+    arrived in its queue; returns how many arrived."""
+
+    async def one(send: Send, arrived: asyncio.Queue[Any]) -> int:
+        count = 0
+        for n in range(each):
+            if (await send(n)).get("ok"):
+                await asyncio.wait_for(arrived.get(), 30)
+                count += 1
+        return count
+
+    return sum(await asyncio.gather(*(one(s, q) for s, q in zip(sends, arrivals, strict=True))))
 
 
 class Talkers:
@@ -65,16 +83,11 @@ class Talkers:
     async def turns(self, per_customer: int, tag: str) -> int:
         """Every customer says ``per_customer`` messages; returns how many were answered."""
 
-        async def talk(i: int) -> int:
-            answered = 0
-            for n in range(per_customer):
-                ack = await self.people[i].say(f"hello {n}", f"{tag}-{i}-{n}", timeout=30)
-                if ack.get("ok"):
-                    await asyncio.wait_for(self.answers[i].get(), 30)
-                    answered += 1
-            return answered
+        def sender(i: int) -> Send:
+            return lambda n: self.people[i].say(f"hello {n}", f"{tag}-{i}-{n}", timeout=30)
 
-        return sum(await asyncio.gather(*(talk(i) for i in range(len(self.people)))))
+        sends = [sender(i) for i in range(len(self.people))]
+        return await closed_loop(sends, self.answers, per_customer)
 
     async def close(self) -> None:
         await asyncio.gather(*(p.close() for p in self.people), return_exceptions=True)
@@ -119,19 +132,18 @@ class Relayers:
     async def turns(self, per_customer: int, tag: str) -> int:
         """Every agent sends ``per_customer`` messages; returns how many were received."""
 
-        async def talk(i: int) -> int:
+        def sender(i: int) -> Send:
             agent, _, conversation_id = self.pairs[i]
-            received = 0
-            for n in range(per_customer):
+
+            def send(n: int) -> Awaitable[Any]:
                 cmid = f"{tag}-{i}-{n}"
                 payload = {"conversation_id": conversation_id, "text": cmid, "client_msg_id": cmid}
-                ack = await agent.call("send_message", payload, timeout=30)
-                if ack.get("ok"):
-                    await asyncio.wait_for(self.received[i].get(), 30)
-                    received += 1
-            return received
+                return agent.call("send_message", payload, timeout=30)
 
-        return sum(await asyncio.gather(*(talk(i) for i in range(len(self.pairs)))))
+            return send
+
+        sends = [sender(i) for i in range(len(self.pairs))]
+        return await closed_loop(sends, self.received, per_customer)
 
     async def close(self) -> None:
         people = [p for agent, customer, _ in self.pairs for p in (agent, customer)]
@@ -139,7 +151,7 @@ class Relayers:
 
 
 def command_calls(client: redis.Redis) -> dict[str, int]:
-    stats: dict[str, Any] = client.info("commandstats")  # type: ignore[assignment]
+    stats: dict[str, Any] = client.info("commandstats")
     return {k.removeprefix("cmdstat_"): int(v["calls"]) for k, v in stats.items()}
 
 

@@ -53,6 +53,10 @@ def test_a_tamil_customer_gets_the_faq_answer_in_tamil_script(
     _, page = new_page("tamil customer", **DESKTOP)
     widget = Widget(page, service_url).open_shop()
     widget.ask("டெலிவரி எத்தனை நாள் ஆகும்?", re.compile("[\u0b80-\u0bff]{3,}"))
+    # The service names the conversation's language (it may do so just after the answer) and
+    # the widget then redraws its log in Tamil: measure once that has happened, or the answer
+    # measured may be the entry the redraw has just taken off the page (no boxes at all).
+    expect(widget.language_picker).to_have_value("ta")
     answer = widget.expect_bot(re.compile("[\u0b80-\u0bff]{3,}")).last
     # Rendered with a font that has the script (the setup installs fonts-noto-core): the
     # glyphs have width, where a missing font would draw the same empty box for every letter.
